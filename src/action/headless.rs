@@ -1,0 +1,85 @@
+//! `warroom action VERB …`: the same preview → confirm → execute → audit flow
+//! as the console, on the command line.
+//!
+//! `--dry-run` prints the preview and changes nothing; `--yes` answers every
+//! confirmation; without either, warroom asks on a TTY and refuses otherwise
+//! (a cron job must say `--yes` to change anything).
+
+use super::{ActionArgs, Confirm, Disposition, Progress};
+use crate::app::wiring::{Mode, wire};
+use crate::config::Config;
+use color_eyre::eyre::{Result, eyre};
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+pub async fn run(cfg: &Config, mode: Mode, args: ActionArgs) -> Result<ExitCode> {
+    let spec = args.verb.into_spec().map_err(|e| eyre!(e))?;
+    let wiring = wire(cfg, mode, crate::audit::AuditLog::default_location());
+    let actions = wiring.actions;
+    let preview = actions
+        .preview(&spec)
+        .await
+        .map_err(|e| eyre!("{}: {e}", spec.verb()))?;
+    print!("{}", preview.to_text());
+    if args.dry_run {
+        actions
+            .record_not_run(&spec, &preview, "cli", Disposition::DryRun)
+            .map_err(|e| eyre!(e))?;
+        println!("dry run: nothing was changed");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(b) = &preview.blocked {
+        actions
+            .record_not_run(&spec, &preview, "cli", Disposition::Refused)
+            .map_err(|e| eyre!(e))?;
+        return Err(eyre!("not allowed: {b}"));
+    }
+    if !args.yes && preview.confirm != Confirm::None {
+        if !std::io::stdin().is_terminal() {
+            actions
+                .record_not_run(&spec, &preview, "cli", Disposition::Refused)
+                .map_err(|e| eyre!(e))?;
+            return Err(eyre!(
+                "refusing to act without confirmation: no TTY to ask on (pass --yes, or --dry-run to look)"
+            ));
+        }
+        if !ask(&preview.confirm)? {
+            actions
+                .record_not_run(&spec, &preview, "cli", Disposition::Cancelled)
+                .map_err(|e| eyre!(e))?;
+            println!("cancelled: nothing was changed");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    let progress = Progress::new(|line| println!("  | {}", crate::text::sanitize(&line)));
+    match actions.execute(&spec, &preview, "cli", progress).await {
+        Ok(outcome) => {
+            println!(
+                "✓ {}",
+                if outcome.summary.is_empty() {
+                    format!("{} done", spec.verb())
+                } else {
+                    outcome.summary
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Err(eyre!("{} failed: {e}", spec.verb())),
+    }
+}
+
+fn ask(confirm: &Confirm) -> Result<bool> {
+    let mut out = std::io::stdout();
+    match confirm {
+        Confirm::Typed(word) => write!(out, "Type {word} to confirm: ")?,
+        _ => write!(out, "Proceed? [y/N] ")?,
+    }
+    out.flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let line = line.trim();
+    Ok(match confirm {
+        Confirm::Typed(word) => line == word,
+        _ => matches!(line, "y" | "Y" | "yes"),
+    })
+}

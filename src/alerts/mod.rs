@@ -1,0 +1,119 @@
+//! Alerts: Prometheus and Alertmanager, grouped and severity-ordered, with silences.
+//!
+//! - [`worker`]: one polling worker per configured endpoint ([`client`] does the HTTP,
+//!   [`api`] holds the wire types);
+//! - [`model`]: alerts merged across sources and grouped; [`matcher`] parses the
+//!   matcher syntax shared by the filter, the silence form and the CLI;
+//! - [`pane`] and [`view`]: the state and its rendering; [`jump`]: runbook, workload
+//!   and log jumps; [`timeline`]: per-group sparklines;
+//! - [`actions`]: silence / ack / expire for live and demo; [`demo`]: the simulation.
+
+pub mod actions;
+pub mod api;
+pub mod client;
+pub mod demo;
+pub mod jump;
+pub mod matcher;
+pub mod model;
+pub mod pane;
+pub mod timeline;
+pub mod view;
+pub mod worker;
+
+#[cfg(test)]
+mod tests;
+
+use crate::config::Config;
+use crate::pane::{ActionDef, Pane, def};
+use crate::source::{Backend, SourceId, SourceKind, SourceStatus};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub const ACTIONS: &[ActionDef] = &[
+    def(
+        "silence",
+        "Silence the selected alert or group (preview first)",
+    ),
+    def("ack", "Acknowledge: a short silence in one key"),
+    def("expire_silence", "Expire the selected silence"),
+    def("toggle_silences", "Alerts / silences view"),
+    def("open_runbook", "Open the alert's runbook"),
+    def("jump_logs", "Logs for the alert's labels"),
+    def("jump_target", "Jump to the alert's workload or container"),
+    def("refresh", "Poll every Prometheus and Alertmanager now"),
+];
+
+/// Worker → pane messages.
+#[derive(Debug)]
+pub enum Update {
+    /// A complete poll of one source; replaces its previous snapshot.
+    Snapshot(Box<model::Snapshot>),
+}
+
+/// Pane → worker messages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Poll now instead of waiting for the interval.
+    Refresh,
+}
+
+/// The pane, before any data has arrived.
+pub fn pane(cfg: &Config) -> Box<dyn Pane> {
+    Box::new(pane::AlertsPane::new(cfg))
+}
+
+/// What to add to config.toml for a missing source.
+fn not_configured(kind: SourceKind) -> (SourceId, SourceStatus) {
+    let hint = match kind {
+        SourceKind::Prometheus => {
+            "add to config.toml: [[prometheus]] name = \"main\" url = \"http://localhost:9090\""
+        }
+        _ => "add to config.toml: [[alertmanager]] name = \"main\" url = \"http://localhost:9093\"",
+    };
+    (
+        SourceId::new(kind, ""),
+        SourceStatus::NotConfigured { hint: hint.into() },
+    )
+}
+
+/// Workers and action handler for the configured sources.
+pub fn live(cfg: &Config) -> Backend {
+    let mut backend = Backend::default();
+    if cfg.prometheus.is_empty() {
+        backend.idle.push(not_configured(SourceKind::Prometheus));
+    }
+    if cfg.alertmanager.is_empty() {
+        backend.idle.push(not_configured(SourceKind::Alertmanager));
+    }
+    for ep in &cfg.prometheus {
+        backend.workers.push(Box::new(worker::PollWorker::new(
+            SourceId::new(SourceKind::Prometheus, &ep.name),
+            ep.interval,
+            worker::PromPoller::new(ep.clone()),
+            Arc::new(tokio::sync::Notify::new()),
+        )));
+    }
+    let mut nudges = HashMap::new();
+    for ep in &cfg.alertmanager {
+        let nudge = Arc::new(tokio::sync::Notify::new());
+        nudges.insert(ep.name.clone(), nudge.clone());
+        backend.workers.push(Box::new(worker::PollWorker::new(
+            SourceId::new(SourceKind::Alertmanager, &ep.name),
+            ep.interval,
+            worker::AmPoller::new(ep.clone()),
+            nudge,
+        )));
+    }
+    if !cfg.alertmanager.is_empty() {
+        backend.actions = Some(Arc::new(actions::SilenceHandler::new(worker::LiveAm {
+            endpoints: cfg.alertmanager.clone(),
+            nudges,
+        })));
+    }
+    backend
+}
+
+/// The simulated estate for `--demo`.
+pub fn demo() -> Backend {
+    demo::backend()
+}

@@ -1,0 +1,570 @@
+//! The alerts pane's state: snapshots per source, merged and grouped alerts,
+//! silences, the selection, and what each key does. Rendering is in `view.rs`.
+
+use super::matcher::{Filter, parse_list, split_words};
+use super::model::{
+    self, AlertState, BrokenRule, Group, MergedAlert, Silence, SilenceState, Snapshot,
+};
+use super::timeline::Timeline;
+use super::{Command, Update, jump};
+use crate::action::ActionSpec;
+use crate::config::Config;
+use crate::pane::{Form, FormField, Outcome, Pane, PaneCtx, PaneId, RenderCtx};
+use crate::report::{Problem, ReportSection};
+use crate::source::{SourceId, SourceKind};
+use crate::ui::table::TableState;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Expired silences stay listed this long after they ended.
+const RECENTLY_EXPIRED: i64 = 24 * 3600;
+const SILENCE_FORM: &str = "silence";
+const DEFAULT_SILENCE: &str = "2h";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Alerts,
+    Silences,
+}
+
+/// One line of the alerts table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    Group(usize),
+    /// An alert inside an expanded group: (group, merged alert index).
+    Alert(usize, usize),
+    Rule(usize),
+}
+
+/// The silence form remembers where the silence goes.
+#[derive(Debug, Clone, PartialEq)]
+struct SilenceDraft {
+    alertmanager: Option<String>,
+}
+
+pub struct AlertsPane {
+    pub(super) group_by: Vec<String>,
+    ack_duration: Duration,
+    runbook_dirs: Vec<PathBuf>,
+    snapshots: BTreeMap<SourceId, Snapshot>,
+    pub(super) merged: Vec<MergedAlert>,
+    pub(super) groups: Vec<Group>,
+    pub(super) silences: Vec<Silence>,
+    pub(super) broken: Vec<(SourceId, BrokenRule)>,
+    pub(super) filter: Filter,
+    pub(super) view: View,
+    expanded: HashSet<Vec<String>>,
+    pub(super) rows: Vec<Row>,
+    pub(super) table: TableState,
+    pub(super) silence_table: TableState,
+    pub(super) timeline: Timeline,
+    draft: Option<SilenceDraft>,
+}
+
+impl AlertsPane {
+    pub fn new(cfg: &Config) -> Self {
+        Self {
+            group_by: if cfg.alerts.group_by.is_empty() {
+                vec!["alertname".into()]
+            } else {
+                cfg.alerts.group_by.clone()
+            },
+            ack_duration: cfg.alerts.ack_duration,
+            runbook_dirs: cfg.runbooks.paths.clone(),
+            snapshots: BTreeMap::new(),
+            merged: Vec::new(),
+            groups: Vec::new(),
+            silences: Vec::new(),
+            broken: Vec::new(),
+            filter: Filter::default(),
+            view: View::Alerts,
+            expanded: HashSet::new(),
+            rows: Vec::new(),
+            table: TableState::default(),
+            silence_table: TableState::default(),
+            timeline: Timeline::default(),
+            draft: None,
+        }
+    }
+
+    pub fn has_data(&self) -> bool {
+        !self.snapshots.is_empty()
+    }
+
+    pub fn view(&self) -> View {
+        self.view
+    }
+
+    fn recompute(&mut self) {
+        let keep = self.selected_group_key();
+        self.merged = model::merge(self.snapshots.values());
+        self.groups = model::group(&self.merged, &self.group_by, &self.filter);
+        let newest = self.snapshots.values().map(|s| s.at).max();
+        let mut silences: Vec<Silence> = self
+            .snapshots
+            .values()
+            .flat_map(|s| s.silences.iter().cloned())
+            .filter(|s| {
+                s.state != SilenceState::Expired
+                    || match (s.ends_at, newest) {
+                        (Some(e), Some(n)) => n.as_second() - e.as_second() < RECENTLY_EXPIRED,
+                        _ => false,
+                    }
+            })
+            .filter(|s| {
+                self.filter.words.is_empty()
+                    || self.filter.words.iter().all(|w| {
+                        format!(
+                            "{} {} {} {}",
+                            s.matchers_text(),
+                            s.created_by,
+                            s.comment,
+                            s.id
+                        )
+                        .to_lowercase()
+                        .contains(w)
+                    })
+            })
+            .collect();
+        silences.sort_by(|a, b| {
+            a.state.cmp(&b.state).then_with(|| match a.state {
+                SilenceState::Expired => b.ends_at.cmp(&a.ends_at),
+                _ => a.ends_at.cmp(&b.ends_at),
+            })
+        });
+        self.silences = silences;
+        self.broken = self
+            .snapshots
+            .values()
+            .flat_map(|s| s.broken_rules.iter().map(|r| (s.source.clone(), r.clone())))
+            .collect();
+        self.rebuild_rows(keep);
+    }
+
+    fn rebuild_rows(&mut self, keep: Option<Vec<String>>) {
+        self.rows.clear();
+        for (gi, g) in self.groups.iter().enumerate() {
+            self.rows.push(Row::Group(gi));
+            if g.alerts.len() > 1 && self.expanded.contains(&g.key) {
+                self.rows
+                    .extend(g.alerts.iter().map(|&ai| Row::Alert(gi, ai)));
+            }
+        }
+        self.rows.extend((0..self.broken.len()).map(Row::Rule));
+        // At the top, stay at the top: new groups appear above the old selection.
+        if let Some(key) = keep.filter(|_| self.table.selected > 0)
+            && let Some(pos) = self
+                .rows
+                .iter()
+                .position(|r| matches!(r, Row::Group(gi) if self.groups[*gi].key == key))
+            && !matches!(self.rows.get(self.table.selected), Some(Row::Group(gi)) if self.groups[*gi].key == key)
+            && !matches!(self.rows.get(self.table.selected), Some(Row::Alert(gi, _)) if self.groups[*gi].key == key)
+        {
+            self.table.selected = pos;
+        }
+        self.table.clamp(self.rows.len());
+        self.silence_table.clamp(self.silences.len());
+    }
+
+    fn selected_group_key(&self) -> Option<Vec<String>> {
+        match self.rows.get(self.table.selected)? {
+            Row::Group(gi) | Row::Alert(gi, _) => self.groups.get(*gi).map(|g| g.key.clone()),
+            Row::Rule(_) => None,
+        }
+    }
+
+    /// The alerts the selection stands for: a whole group, or one alert.
+    pub(super) fn selected_alerts(&self) -> Vec<&MergedAlert> {
+        match self.rows.get(self.table.selected) {
+            Some(Row::Group(gi)) => self.groups[*gi]
+                .alerts
+                .iter()
+                .map(|&i| &self.merged[i])
+                .collect(),
+            Some(Row::Alert(_, ai)) => vec![&self.merged[*ai]],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The one alert the detail panel and the jumps use.
+    pub(super) fn focused_alert(&self) -> Option<&MergedAlert> {
+        self.selected_alerts().into_iter().next()
+    }
+
+    pub(super) fn selected_silence(&self) -> Option<&Silence> {
+        self.silences.get(self.silence_table.selected)
+    }
+
+    /// Current alerts a silence applies to (its "affects" list).
+    pub(super) fn affected_by(&self, s: &Silence) -> Vec<&MergedAlert> {
+        self.merged
+            .iter()
+            .filter(|m| s.matches(&m.alert.labels))
+            .collect()
+    }
+
+    /// Firing counts per group in this one snapshot, for the sparklines.
+    fn record_timeline(&mut self, snap: &Snapshot) {
+        let merged = model::merge([snap]);
+        let counts: HashMap<Vec<String>, u16> =
+            model::group(&merged, &self.group_by, &Filter::default())
+                .into_iter()
+                .map(|g| {
+                    (
+                        g.key,
+                        (g.firing + g.suppressed).min(u16::MAX as usize) as u16,
+                    )
+                })
+                .collect();
+        self.timeline
+            .record(&snap.source.to_string(), snap.at, &counts);
+    }
+
+    /// The Alertmanager that reported these alerts (the first, in source order).
+    fn reporting_am(alerts: &[&MergedAlert]) -> Option<String> {
+        alerts
+            .iter()
+            .flat_map(|m| m.sources.iter())
+            .find(|s| s.kind == SourceKind::Alertmanager)
+            .map(|s| s.name.clone())
+    }
+
+    fn silence_form(&mut self, read_only: bool) -> Outcome {
+        if read_only {
+            return Outcome::Notify("read-only mode: silences are disabled".into());
+        }
+        let alerts = self.selected_alerts();
+        if alerts.is_empty() {
+            return Outcome::Notify("select an alert or group to silence".into());
+        }
+        let labels: Vec<&model::Labels> = alerts.iter().map(|m| &m.alert.labels).collect();
+        let matchers = model::matchers_for(&labels, &self.group_by);
+        let am = Self::reporting_am(&alerts);
+        let title = format!(
+            "Silence {} alert(s){}",
+            alerts.len(),
+            am.as_deref()
+                .map(|a| format!(" on am:{a}"))
+                .unwrap_or_default()
+        );
+        self.draft = Some(SilenceDraft { alertmanager: am });
+        let text = matchers
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ");
+        Outcome::Form(silence_form(title, &text, DEFAULT_SILENCE, ""))
+    }
+
+    fn ack(&self, read_only: bool) -> Outcome {
+        if read_only {
+            return Outcome::Notify("read-only mode: ack is disabled".into());
+        }
+        let alerts = self.selected_alerts();
+        if alerts.is_empty() {
+            return Outcome::Notify("select an alert or group to ack".into());
+        }
+        let labels: Vec<&model::Labels> = alerts.iter().map(|m| &m.alert.labels).collect();
+        Outcome::Request(ActionSpec::Silence {
+            matchers: model::matchers_for(&labels, &self.group_by)
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            duration: self.ack_duration,
+            comment: format!("ack by {}", crate::identity::operator()),
+            alertmanager: Self::reporting_am(&alerts),
+        })
+    }
+
+    fn expire(&self, read_only: bool) -> Outcome {
+        if read_only {
+            return Outcome::Notify("read-only mode: expiring silences is disabled".into());
+        }
+        let silence = match self.view {
+            View::Silences => self.selected_silence(),
+            View::Alerts => self.focused_alert().and_then(|m| {
+                self.silences.iter().find(|s| {
+                    s.state == SilenceState::Active && m.alert.silenced_by.contains(&s.id)
+                })
+            }),
+        };
+        match silence {
+            Some(s) if s.state == SilenceState::Expired => {
+                Outcome::Notify(format!("silence {} has already expired", s.id))
+            }
+            Some(s) => Outcome::Request(ActionSpec::ExpireSilence {
+                id: s.id.clone(),
+                alertmanager: Some(s.alertmanager.clone()),
+            }),
+            None => Outcome::Notify("no silence selected (v shows silences)".into()),
+        }
+    }
+
+    fn with_focused(&self, f: impl FnOnce(&MergedAlert) -> Outcome) -> Outcome {
+        match self.focused_alert() {
+            Some(m) => f(m),
+            None => Outcome::Notify("select an alert first".into()),
+        }
+    }
+
+    fn open_runbook(&self) -> Outcome {
+        self.with_focused(|m| match m.alert.annotations.get("runbook_url") {
+            Some(url) if !url.trim().is_empty() => jump::open_runbook(url, &self.runbook_dirs),
+            _ => Outcome::Notify(format!(
+                "{} has no runbook_url annotation",
+                crate::text::sanitize(m.alert.name())
+            )),
+        })
+    }
+
+    fn jump_logs(&self) -> Outcome {
+        self.with_focused(|m| match jump::logql_selector(&m.alert.labels) {
+            Some(query) => Outcome::Jump(crate::pane::Jump::LogQuery { query }),
+            None => Outcome::Notify(
+                "no namespace/pod/container/job label to build a log query from".into(),
+            ),
+        })
+    }
+
+    fn jump_target(&self) -> Outcome {
+        self.with_focused(|m| match jump::target(&m.alert.labels) {
+            Some(j) => Outcome::Jump(j),
+            None => {
+                Outcome::Notify("no namespace+pod/deployment or container label to jump to".into())
+            }
+        })
+    }
+
+    fn toggle_expand(&mut self, open: Option<bool>) -> Outcome {
+        let gi = match self.rows.get(self.table.selected) {
+            Some(Row::Group(gi)) | Some(Row::Alert(gi, _)) => *gi,
+            _ => return Outcome::Handled,
+        };
+        let key = self.groups[gi].key.clone();
+        let is_open = self.expanded.contains(&key);
+        match open.unwrap_or(!is_open) {
+            true => self.expanded.insert(key.clone()),
+            false => self.expanded.remove(&key),
+        };
+        self.rebuild_rows(None);
+        if let Some(pos) = self.rows.iter().position(|r| *r == Row::Group(gi)) {
+            self.table.selected = pos;
+        }
+        Outcome::Handled
+    }
+}
+
+pub(super) fn silence_form(title: String, matchers: &str, duration: &str, comment: &str) -> Form {
+    Form {
+        id: SILENCE_FORM.into(),
+        title,
+        fields: vec![
+            FormField::new("Matchers", matchers),
+            FormField::new("Duration (e.g. 30m, 2h)", duration),
+            FormField::new("Comment (why; shown to everyone)", comment),
+        ],
+    }
+}
+
+impl Pane for AlertsPane {
+    fn id(&self) -> PaneId {
+        PaneId::Alerts
+    }
+
+    fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
+        super::view::render(self, area, buf, ctx);
+    }
+
+    fn apply(&mut self, update: crate::event::Update) -> bool {
+        let crate::event::Update::Alerts(Update::Snapshot(snap)) = update else {
+            return false;
+        };
+        self.record_timeline(&snap);
+        let same = self.snapshots.get(&snap.source).is_some_and(|old| {
+            old.alerts == snap.alerts
+                && old.silences == snap.silences
+                && old.broken_rules == snap.broken_rules
+        });
+        // Only a newer poll replaces what is shown (the demo replays history).
+        if self
+            .snapshots
+            .get(&snap.source)
+            .is_some_and(|old| old.at > snap.at)
+        {
+            return false;
+        }
+        self.snapshots.insert(snap.source.clone(), *snap);
+        if same {
+            // Ages and sparklines move on even when the alerts did not change.
+            return true;
+        }
+        self.recompute();
+        true
+    }
+
+    fn on_action(&mut self, action: &str, ctx: &PaneCtx) -> Outcome {
+        let len = match self.view {
+            View::Alerts => self.rows.len(),
+            View::Silences => self.silences.len(),
+        };
+        let state = match self.view {
+            View::Alerts => &mut self.table,
+            View::Silences => &mut self.silence_table,
+        };
+        if state.navigate(action, len) {
+            return Outcome::Handled;
+        }
+        match action {
+            "select" if self.view == View::Alerts => self.toggle_expand(None),
+            "right" if self.view == View::Alerts => self.toggle_expand(Some(true)),
+            "left" if self.view == View::Alerts => self.toggle_expand(Some(false)),
+            "back" if self.view == View::Silences => {
+                self.view = View::Alerts;
+                Outcome::Handled
+            }
+            "back" if self.view == View::Alerts => self.toggle_expand(Some(false)),
+            "toggle_silences" => {
+                self.view = match self.view {
+                    View::Alerts => View::Silences,
+                    View::Silences => View::Alerts,
+                };
+                Outcome::Handled
+            }
+            "silence" if self.view == View::Alerts => self.silence_form(ctx.read_only),
+            "ack" if self.view == View::Alerts => self.ack(ctx.read_only),
+            "expire_silence" => self.expire(ctx.read_only),
+            "open_runbook" => self.open_runbook(),
+            "jump_logs" => self.jump_logs(),
+            "jump_target" => self.jump_target(),
+            "refresh" => Outcome::Command(crate::event::Command::Alerts(Command::Refresh)),
+            "silence" | "ack" => Outcome::Notify("switch to the alerts view (v) to silence".into()),
+            _ => Outcome::Ignored,
+        }
+    }
+
+    fn set_filter(&mut self, filter: &str) {
+        self.filter = Filter::parse(filter);
+        self.recompute();
+    }
+
+    fn on_form(&mut self, form_id: &str, values: &[String], ctx: &PaneCtx) -> Outcome {
+        if form_id != SILENCE_FORM {
+            return Outcome::Ignored;
+        }
+        if ctx.read_only {
+            return Outcome::Notify("read-only mode: silences are disabled".into());
+        }
+        let get = |i: usize| {
+            values
+                .get(i)
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default()
+        };
+        let (matchers, duration, comment) = (get(0), get(1), get(2));
+        let words = split_words(&matchers);
+        let error = parse_list(&words)
+            .err()
+            .or_else(|| crate::text::parse_duration(&duration).err())
+            .or_else(|| {
+                (crate::text::parse_duration(&duration).ok() == Some(Duration::ZERO))
+                    .then(|| "duration must be longer than 0".to_string())
+            })
+            .or_else(|| {
+                comment
+                    .is_empty()
+                    .then(|| "a comment is required: say why".to_string())
+            });
+        let am = self.draft.as_ref().and_then(|d| d.alertmanager.clone());
+        if let Some(e) = error {
+            return Outcome::Many(vec![
+                Outcome::Form(silence_form(
+                    format!("Silence — {e}"),
+                    &matchers,
+                    &duration,
+                    &comment,
+                )),
+                Outcome::Notify(e),
+            ]);
+        }
+        self.draft = None;
+        Outcome::Request(ActionSpec::Silence {
+            matchers: words,
+            duration: crate::text::parse_duration(&duration).unwrap_or(Duration::from_secs(3600)),
+            comment,
+            alertmanager: am,
+        })
+    }
+
+    fn report(&self) -> Option<ReportSection> {
+        let mut problems = Vec::new();
+        let (mut firing, mut silenced, mut pending) = (0, 0, 0);
+        for m in &self.merged {
+            let a = &m.alert;
+            match a.state {
+                AlertState::Pending => {
+                    pending += 1;
+                    continue;
+                }
+                AlertState::Firing => firing += 1,
+                AlertState::Silenced | AlertState::Inhibited => silenced += 1,
+            }
+            let detail = a
+                .summary()
+                .map(|s| crate::text::sanitize(s).into_owned())
+                .unwrap_or_default();
+            let mut p = Problem::new(a.severity().to_report(), a.name(), a.state.as_str(), detail)
+                .field("state", a.state.as_str())
+                .field("severity_label", a.severity().as_str())
+                .field(
+                    "labels",
+                    serde_json::to_value(&a.labels).unwrap_or_default(),
+                )
+                .field("source", m.sources_text())
+                .field(
+                    "sources",
+                    m.sources.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                )
+                .field("silenced", a.state.is_suppressed());
+            if let Some(ns) = a.labels.get("namespace") {
+                p = p.namespace(ns.clone());
+            }
+            if let Some(since) = a.active_at {
+                p = p.field("since", since.to_string());
+            }
+            if let Some(rb) = a.annotations.get("runbook_url") {
+                p = p.field("runbook_url", rb.clone());
+            }
+            problems.push(p);
+        }
+        for (src, r) in &self.broken {
+            problems.push(
+                Problem::new(
+                    crate::report::Severity::Warning,
+                    &r.name,
+                    "rule broken",
+                    crate::text::sanitize(&r.last_error).into_owned(),
+                )
+                .field("state", "broken_rule")
+                .field("group", r.group.clone())
+                .field("source", src.to_string()),
+            );
+        }
+        let summary = format!(
+            "{firing} firing, {pending} pending, {silenced} silenced/inhibited, {} broken rule(s)",
+            self.broken.len()
+        );
+        Some(ReportSection::new(summary, problems))
+    }
+
+    fn context_label(&self) -> Option<String> {
+        let firing = self
+            .merged
+            .iter()
+            .filter(|m| m.alert.state == AlertState::Firing)
+            .count();
+        (self.has_data()).then(|| format!("{firing} firing"))
+    }
+}

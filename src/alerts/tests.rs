@@ -1,0 +1,677 @@
+//! Unit tests across the alerts modules: merging and grouping, the pane's
+//! keys and forms, the report, the silence handler against a fake
+//! Alertmanager, and rendered snapshots at 80x24.
+
+use super::actions::{AmApi, SilenceHandler};
+use super::api::PostableSilence;
+use super::model::*;
+use super::pane::AlertsPane;
+use crate::action::{ActionHandler, ActionSpec, PreviewLine, Progress};
+use crate::config::Config;
+use crate::pane::{Jump, Outcome, Pane, PaneCtx, RenderCtx};
+use crate::source::{SourceId, SourceKind};
+use jiff::Timestamp;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+const NOW: i64 = 1_790_000_000;
+
+fn ts(offset: i64) -> Timestamp {
+    Timestamp::from_second(NOW + offset).unwrap()
+}
+
+fn labels(pairs: &[(&str, &str)]) -> Labels {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn alert(pairs: &[(&str, &str)], state: AlertState, ago: i64) -> Alert {
+    let mut a = Alert::new(labels(pairs), state);
+    a.active_at = Some(ts(-ago));
+    a
+}
+
+fn am(name: &str) -> SourceId {
+    SourceId::new(SourceKind::Alertmanager, name)
+}
+
+fn prom(name: &str) -> SourceId {
+    SourceId::new(SourceKind::Prometheus, name)
+}
+
+fn snap(source: SourceId, at: i64, alerts: Vec<Alert>) -> Snapshot {
+    let mut s = Snapshot::new(source, ts(at));
+    s.alerts = alerts;
+    s
+}
+
+fn ctx() -> PaneCtx {
+    PaneCtx {
+        read_only: false,
+        now: ts(0),
+    }
+}
+
+/// The estate most tests look at: two ServiceDown, one HighLatency (pending
+/// in Prometheus), one silenced DiskSpaceLow, one broken rule.
+fn estate() -> (Snapshot, Snapshot) {
+    let mut down1 = alert(
+        &[
+            ("alertname", "ServiceDown"),
+            ("severity", "critical"),
+            ("job", "dispatch"),
+            ("instance", "dispatch:3002"),
+            ("namespace", "ridendine"),
+            ("deployment", "dispatch"),
+        ],
+        AlertState::Firing,
+        720,
+    );
+    down1.annotations = labels(&[
+        ("summary", "dispatch is down"),
+        ("runbook_url", "docs/runbooks/restart-service.md"),
+    ]);
+    let mut down2 = alert(
+        &[
+            ("alertname", "ServiceDown"),
+            ("severity", "critical"),
+            ("job", "routing"),
+            ("instance", "routing:3003"),
+            ("namespace", "ridendine"),
+            ("deployment", "routing"),
+        ],
+        AlertState::Firing,
+        540,
+    );
+    down2.annotations = labels(&[("summary", "routing is down")]);
+    let mut disk = alert(
+        &[
+            ("alertname", "DiskSpaceLow"),
+            ("severity", "warning"),
+            ("instance", "db-1:9100"),
+        ],
+        AlertState::Silenced,
+        3 * 3600,
+    );
+    disk.silenced_by = vec!["sil-1".into()];
+    let mut am_snap = snap(am("main"), 0, vec![down1.clone(), down2.clone(), disk]);
+    am_snap.silences = vec![Silence {
+        id: "sil-1".into(),
+        matchers: vec![super::matcher::Matcher::eq("alertname", "DiskSpaceLow")],
+        state: SilenceState::Active,
+        created_by: "bob@ops-bastion".into(),
+        comment: "disk expansion scheduled (OPS-412)".into(),
+        starts_at: Some(ts(-3600)),
+        ends_at: Some(ts(3 * 3600)),
+        alertmanager: "main".into(),
+    }];
+    let latency = alert(
+        &[
+            ("alertname", "HighLatency"),
+            ("severity", "warning"),
+            ("job", "api"),
+        ],
+        AlertState::Pending,
+        60,
+    );
+    let mut prom_snap = snap(prom("main"), 0, vec![down1, down2, latency]);
+    prom_snap.broken_rules = vec![BrokenRule {
+        group: "redis.rules".into(),
+        name: "redis:memory_used:ratio".into(),
+        health: "err".into(),
+        last_error: "vector contains metrics with the same labelset".into(),
+    }];
+    prom_snap.rules_total = 3;
+    (am_snap, prom_snap)
+}
+
+fn pane_with_estate() -> AlertsPane {
+    let mut p = AlertsPane::new(&Config::default());
+    let (a, b) = estate();
+    p.apply(crate::event::Update::Alerts(super::Update::Snapshot(
+        Box::new(b),
+    )));
+    p.apply(crate::event::Update::Alerts(super::Update::Snapshot(
+        Box::new(a),
+    )));
+    p
+}
+
+// ---- model -------------------------------------------------------------------
+
+#[test]
+fn merge_joins_sources_and_takes_silence_from_alertmanager() {
+    let base = [("alertname", "A"), ("severity", "critical")];
+    let mut silenced = alert(
+        &[
+            ("alertname", "A"),
+            ("severity", "critical"),
+            ("cluster", "prod"),
+        ],
+        AlertState::Silenced,
+        10,
+    );
+    silenced.silenced_by = vec!["s".into()];
+    let merged = merge(&[
+        snap(prom("p"), 0, vec![alert(&base, AlertState::Firing, 30)]),
+        snap(am("a"), 0, vec![silenced]),
+    ]);
+    assert_eq!(
+        merged.len(),
+        1,
+        "external labels added by Alertmanager still match"
+    );
+    assert_eq!(merged[0].alert.state, AlertState::Silenced);
+    assert_eq!(merged[0].sources, [am("a"), prom("p")]);
+    assert_eq!(
+        merged[0].alert.active_at,
+        Some(ts(-30)),
+        "the earliest start wins"
+    );
+}
+
+#[test]
+fn groups_are_severity_ordered_with_suppressed_last() {
+    let (a, b) = estate();
+    let merged = merge(&[a, b]);
+    let groups = group(
+        &merged,
+        &["alertname".into()],
+        &super::matcher::Filter::default(),
+    );
+    let titles: Vec<String> = groups.iter().map(Group::title).collect();
+    assert_eq!(titles, ["ServiceDown", "HighLatency", "DiskSpaceLow"]);
+    assert_eq!(groups[0].firing, 2);
+    assert_eq!(groups[0].severity, AlertSeverity::Critical);
+    assert!(groups[0].differing.contains(&"instance".to_string()));
+    assert!(!groups[0].differing.contains(&"namespace".to_string()));
+    assert_eq!(groups[2].state, AlertState::Silenced);
+    let f = super::matcher::Filter::parse(r#"job=~"rout.*""#);
+    let only = group(&merged, &["alertname".into()], &f);
+    assert_eq!(only.len(), 1);
+    assert_eq!(only[0].alerts.len(), 1);
+}
+
+#[test]
+fn grouping_by_several_labels_splits_groups() {
+    let merged = merge(&[snap(
+        am("a"),
+        0,
+        vec![
+            alert(
+                &[("alertname", "X"), ("namespace", "a")],
+                AlertState::Firing,
+                1,
+            ),
+            alert(
+                &[("alertname", "X"), ("namespace", "b")],
+                AlertState::Firing,
+                1,
+            ),
+        ],
+    )]);
+    let g = group(
+        &merged,
+        &["alertname".into(), "namespace".into()],
+        &Default::default(),
+    );
+    assert_eq!(g.len(), 2);
+    assert_eq!(g[0].title(), "X · a");
+}
+
+#[test]
+fn severity_spellings_and_order() {
+    assert!(AlertSeverity::Critical > AlertSeverity::Warning);
+    assert!(AlertSeverity::Warning > AlertSeverity::Info);
+    assert!(AlertSeverity::Info > AlertSeverity::None);
+    assert_eq!(
+        AlertSeverity::from_label(Some("page")),
+        AlertSeverity::Critical
+    );
+    assert_eq!(
+        AlertSeverity::from_label(Some("WARN")),
+        AlertSeverity::Warning
+    );
+    assert_eq!(AlertSeverity::from_label(None), AlertSeverity::None);
+}
+
+#[test]
+fn silence_matchers_pin_a_group_or_one_alert() {
+    let a = labels(&[
+        ("alertname", "ServiceDown"),
+        ("job", "dispatch"),
+        ("namespace", "ridendine"),
+    ]);
+    let b = labels(&[
+        ("alertname", "ServiceDown"),
+        ("job", "routing"),
+        ("namespace", "ridendine"),
+    ]);
+    let group_ms: Vec<String> = matchers_for(&[&a, &b], &["alertname".into()])
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        group_ms,
+        [r#"alertname="ServiceDown""#, r#"namespace="ridendine""#]
+    );
+    let one: Vec<String> = matchers_for(&[&a], &["alertname".into()])
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(one.len(), 3);
+    assert!(one.contains(&r#"job="dispatch""#.to_string()));
+}
+
+// ---- pane keys, forms, jumps, report ----------------------------------------------------
+
+#[test]
+fn silence_form_prefills_matchers_and_targets_the_reporting_alertmanager() {
+    let mut p = pane_with_estate();
+    let Outcome::Form(form) = p.on_action("silence", &ctx()) else {
+        panic!("expected a form")
+    };
+    assert!(
+        form.title.contains("2 alert(s) on am:main"),
+        "{}",
+        form.title
+    );
+    assert_eq!(
+        form.fields[0].value,
+        r#"alertname="ServiceDown" namespace="ridendine" severity="critical""#
+    );
+    let values = vec![
+        form.fields[0].value.clone(),
+        "30m".into(),
+        "restarting dispatch".into(),
+    ];
+    match p.on_form(&form.id, &values, &ctx()) {
+        Outcome::Request(ActionSpec::Silence {
+            matchers,
+            duration,
+            comment,
+            alertmanager,
+        }) => {
+            assert_eq!(matchers.len(), 3);
+            assert_eq!(duration, Duration::from_secs(1800));
+            assert_eq!(comment, "restarting dispatch");
+            assert_eq!(alertmanager.as_deref(), Some("main"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_silence_form_without_comment_or_with_bad_input_comes_back() {
+    let mut p = pane_with_estate();
+    let Outcome::Form(form) = p.on_action("silence", &ctx()) else {
+        panic!()
+    };
+    for (values, err) in [
+        (
+            vec![form.fields[0].value.clone(), "30m".into(), "".into()],
+            "comment",
+        ),
+        (
+            vec![form.fields[0].value.clone(), "soon".into(), "x".into()],
+            "soon",
+        ),
+        (
+            vec!["alertname=~\"(\"".into(), "30m".into(), "x".into()],
+            "regex",
+        ),
+    ] {
+        match p.on_form(&form.id, &values, &ctx()) {
+            Outcome::Many(v) => {
+                assert!(matches!(&v[0], Outcome::Form(f) if f.fields[1].value == values[1]));
+                assert!(
+                    matches!(&v[1], Outcome::Notify(t) if t.contains(err)),
+                    "{v:?}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn ack_is_one_key_for_a_short_silence_and_read_only_refuses() {
+    let mut cfg = Config::default();
+    cfg.alerts.ack_duration = Duration::from_secs(600);
+    let mut p = AlertsPane::new(&cfg);
+    let (a, _) = estate();
+    p.apply(crate::event::Update::Alerts(super::Update::Snapshot(
+        Box::new(a),
+    )));
+    match p.on_action("ack", &ctx()) {
+        Outcome::Request(ActionSpec::Silence {
+            duration, comment, ..
+        }) => {
+            assert_eq!(duration, Duration::from_secs(600));
+            assert!(comment.starts_with("ack by "));
+        }
+        other => panic!("{other:?}"),
+    }
+    let ro = PaneCtx {
+        read_only: true,
+        now: ts(0),
+    };
+    for action in ["ack", "silence", "expire_silence"] {
+        assert!(
+            matches!(p.on_action(action, &ro), Outcome::Notify(t) if t.contains("read-only")),
+            "{action}"
+        );
+    }
+}
+
+#[test]
+fn expire_from_the_silences_view_and_from_a_silenced_alert() {
+    let mut p = pane_with_estate();
+    p.on_action("toggle_silences", &ctx());
+    let want = Outcome::Request(ActionSpec::ExpireSilence {
+        id: "sil-1".into(),
+        alertmanager: Some("main".into()),
+    });
+    assert_eq!(p.on_action("expire_silence", &ctx()), want);
+    p.on_action("toggle_silences", &ctx());
+    p.on_action("bottom", &ctx());
+    p.on_action("up", &ctx());
+    assert_eq!(
+        p.on_action("expire_silence", &ctx()),
+        want,
+        "DiskSpaceLow is silenced by sil-1"
+    );
+}
+
+#[test]
+fn jumps_go_to_runbook_logs_and_workload() {
+    let mut p = pane_with_estate();
+    p.on_action("select", &ctx()); // expand ServiceDown
+    p.on_action("down", &ctx()); // its first alert (dispatch)
+    assert_eq!(
+        p.on_action("open_runbook", &ctx()),
+        Outcome::Jump(Jump::Runbook {
+            path: "docs/runbooks/restart-service.md".into()
+        })
+    );
+    assert_eq!(
+        p.on_action("jump_logs", &ctx()),
+        Outcome::Jump(Jump::LogQuery {
+            query: r#"{namespace="ridendine", job="dispatch"}"#.into()
+        })
+    );
+    assert_eq!(
+        p.on_action("jump_target", &ctx()),
+        Outcome::Jump(Jump::Workload {
+            namespace: Some("ridendine".into()),
+            name: "dispatch".into()
+        })
+    );
+    p.on_action("down", &ctx()); // routing: no runbook annotation
+    assert!(
+        matches!(p.on_action("open_runbook", &ctx()), Outcome::Notify(t) if t.contains("no runbook_url"))
+    );
+}
+
+#[test]
+fn report_lists_firing_and_silenced_alerts_and_broken_rules() {
+    let p = pane_with_estate();
+    let r = p.report().unwrap();
+    let v = serde_json::to_value(&r).unwrap();
+    let problems = v["problems"].as_array().unwrap();
+    let down = problems
+        .iter()
+        .find(|x| x["name"] == "ServiceDown")
+        .unwrap();
+    assert_eq!(down["severity"], "critical");
+    assert_eq!(down["state"], "firing");
+    assert_eq!(down["labels"]["job"].as_str().is_some(), true);
+    assert_eq!(down["source"], "am:main,prom:main");
+    let disk = problems
+        .iter()
+        .find(|x| x["name"] == "DiskSpaceLow")
+        .unwrap();
+    assert_eq!(disk["state"], "silenced");
+    assert_eq!(disk["silenced"], true);
+    let rule = problems
+        .iter()
+        .find(|x| x["state"] == "broken_rule")
+        .unwrap();
+    assert_eq!(rule["name"], "redis:memory_used:ratio");
+    assert!(
+        problems.iter().all(|x| x["name"] != "HighLatency"),
+        "pending is not firing"
+    );
+    assert!(r.summary.contains("2 firing"), "{}", r.summary);
+}
+
+// ---- the silence handler against a fake Alertmanager --------------------------------------
+
+struct FakeAm {
+    names: Vec<String>,
+    alerts: BTreeMap<String, Vec<Alert>>,
+    created: Mutex<Vec<(String, PostableSilence)>>,
+}
+
+#[async_trait::async_trait]
+impl AmApi for FakeAm {
+    fn names(&self) -> Vec<String> {
+        self.names.clone()
+    }
+    async fn alerts(&self, am: &str) -> Result<Vec<Alert>, String> {
+        Ok(self.alerts.get(am).cloned().unwrap_or_default())
+    }
+    async fn silences(&self, _am: &str) -> Result<Vec<Silence>, String> {
+        Ok(Vec::new())
+    }
+    async fn create(&self, am: &str, s: &PostableSilence) -> Result<String, String> {
+        self.created.lock().unwrap().push((
+            am.into(),
+            PostableSilence {
+                matchers: s.matchers.clone(),
+                starts_at: s.starts_at.clone(),
+                ends_at: s.ends_at.clone(),
+                created_by: s.created_by.clone(),
+                comment: s.comment.clone(),
+            },
+        ));
+        Ok("new-id".into())
+    }
+    async fn expire(&self, _am: &str, _id: &str) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+fn fake() -> FakeAm {
+    let (a, _) = estate();
+    let mut alerts = BTreeMap::new();
+    alerts.insert("east".to_string(), Vec::new());
+    alerts.insert("west".to_string(), a.alerts);
+    FakeAm {
+        names: vec!["east".into(), "west".into()],
+        alerts,
+        created: Mutex::new(Vec::new()),
+    }
+}
+
+fn silence(matchers: &[&str], am: Option<&str>) -> ActionSpec {
+    ActionSpec::Silence {
+        matchers: matchers.iter().map(|s| s.to_string()).collect(),
+        duration: Duration::from_secs(1800),
+        comment: "restarting dispatch".into(),
+        alertmanager: am.map(Into::into),
+    }
+}
+
+#[tokio::test]
+async fn preview_lists_exactly_the_alerts_the_matchers_silence() {
+    let h = SilenceHandler::new(fake());
+    let p = h
+        .preview(&silence(
+            &["alertname=ServiceDown", r#"job=~"disp.*""#],
+            None,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        p.location, "alertmanager west",
+        "the one reporting matching alerts"
+    );
+    let removed: Vec<&String> = p
+        .lines
+        .iter()
+        .filter_map(|l| match l {
+            PreviewLine::Removed(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(removed.len(), 1);
+    assert!(removed[0].contains("dispatch:3002"));
+    assert!(p.blocked.is_none());
+    let p = h
+        .preview(&silence(&["alertname=Nope"], Some("east")))
+        .await
+        .unwrap();
+    assert!(
+        p.lines.iter().any(
+            |l| matches!(l, PreviewLine::Warning(w) if w.contains("matches no current alert"))
+        )
+    );
+    let p = h
+        .preview(&silence(&[r#"job=~".*""#], Some("east")))
+        .await
+        .unwrap();
+    assert!(p.blocked.unwrap().contains("empty"));
+    let e = h
+        .preview(&silence(&["a=b"], Some("north")))
+        .await
+        .unwrap_err();
+    assert!(e.contains("north") && e.contains("east, west"), "{e}");
+}
+
+#[tokio::test]
+async fn execute_posts_matchers_author_and_end_to_the_chosen_alertmanager() {
+    let h = SilenceHandler::new(fake());
+    let out = h
+        .execute(
+            &silence(&["alertname=ServiceDown", "job!=routing"], Some("east")),
+            Progress::discard(),
+        )
+        .await
+        .unwrap();
+    assert!(out.summary.contains("new-id") && out.summary.contains("east"));
+    let created = h.api.created.lock().unwrap();
+    let (am, s) = &created[0];
+    assert_eq!(am, "east");
+    assert_eq!(s.created_by, crate::identity::operator());
+    assert_eq!(s.comment, "restarting dispatch");
+    assert_eq!(s.matchers[1].name, "job");
+    assert!(!s.matchers[1].is_equal && !s.matchers[1].is_regex);
+    let start: Timestamp = s.starts_at.parse().unwrap();
+    let end: Timestamp = s.ends_at.parse().unwrap();
+    assert_eq!(end.as_second() - start.as_second(), 1800);
+}
+
+// ---- rendering ------------------------------------------------------------------------
+
+fn render(p: &mut AlertsPane, w: u16, h: u16, read_only: bool) -> Buffer {
+    let theme = crate::theme::Theme::fallback(false);
+    let keymap = crate::keymap::Keymap::default_keymap();
+    let sources = BTreeMap::new();
+    let rctx = RenderCtx {
+        theme: &theme,
+        keymap: &keymap,
+        now: ts(0),
+        read_only,
+        demo: false,
+        sources: &sources,
+    };
+    let area = Rect::new(0, 0, w, h);
+    let mut buf = Buffer::empty(area);
+    p.render(area, &mut buf, &rctx);
+    buf
+}
+
+#[test]
+fn snapshot_grouped_alerts() {
+    let mut p = pane_with_estate();
+    p.on_action("select", &ctx());
+    let buf = render(&mut p, 80, 24, false);
+    insta::assert_snapshot!(crate::ui::buffer_text(&buf));
+}
+
+#[test]
+fn snapshot_silences_view() {
+    let mut p = pane_with_estate();
+    p.on_action("toggle_silences", &ctx());
+    let buf = render(&mut p, 80, 24, false);
+    insta::assert_snapshot!(crate::ui::buffer_text(&buf));
+}
+
+#[test]
+fn severity_carries_its_colour_and_symbol() {
+    let mut p = pane_with_estate();
+    p.on_action("bottom", &ctx()); // the selection restyles its row
+    let buf = render(&mut p, 80, 24, false);
+    let theme = crate::theme::Theme::fallback(false);
+    let text = crate::ui::buffer_text(&buf);
+    let row = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() as u16;
+    let crit = &buf[(1, row("ServiceDown"))];
+    assert_eq!(crit.symbol(), "✗");
+    assert_eq!(crit.fg, theme.critical.fg.unwrap());
+    let warn = &buf[(1, row("HighLatency"))];
+    assert_eq!(warn.symbol(), "!");
+    assert_eq!(warn.fg, theme.warning.fg.unwrap());
+    // A silenced group reads as handled: its state is muted.
+    let y = row("DiskSpaceLow");
+    let x = text
+        .lines()
+        .nth(y as usize)
+        .unwrap()
+        .find("silenced")
+        .unwrap() as u16;
+    assert_eq!(buf[(x, y)].fg, theme.muted.fg.unwrap_or_default());
+}
+
+#[test]
+fn read_only_hides_mutating_hints_and_tiny_areas_do_not_panic() {
+    let mut p = pane_with_estate();
+    let text = crate::ui::buffer_text(&render(&mut p, 80, 24, true));
+    assert!(
+        !text.contains("silence  ") && text.contains("runbook"),
+        "{text}"
+    );
+    render(&mut p, 20, 5, false);
+    render(&mut p, 3, 2, false);
+    p.on_action("toggle_silences", &ctx());
+    render(&mut p, 20, 5, false);
+    let mut empty = AlertsPane::new(&Config::default());
+    render(&mut empty, 20, 5, false);
+}
+
+#[test]
+fn hostile_annotations_are_sanitised() {
+    let mut p = AlertsPane::new(&Config::default());
+    let mut a = alert(
+        &[
+            ("alertname", "Evil\x1b]0;pwned\x07"),
+            ("severity", "critical"),
+        ],
+        AlertState::Firing,
+        5,
+    );
+    a.annotations = labels(&[("summary", "\x1b[2Jclear\rscreen")]);
+    p.apply(crate::event::Update::Alerts(super::Update::Snapshot(
+        Box::new(snap(am("a"), 0, vec![a])),
+    )));
+    let buf = render(&mut p, 80, 24, false);
+    for cell in buf.content() {
+        assert!(!cell.symbol().contains('\x1b') && !cell.symbol().contains('\r'));
+    }
+    assert!(crate::ui::buffer_text(&buf).contains("clear␍screen"));
+}

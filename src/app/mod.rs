@@ -1,0 +1,444 @@
+//! The console's state machine.
+//!
+//! `App` owns the panes, the overlays and what it knows about each source. It
+//! is driven by four inputs — keys, worker updates, action events and clock
+//! ticks — and answers with [`Effect`]s that the main loop (`run.rs`) carries
+//! out. It never does I/O itself, which is what lets the whole console be
+//! snapshot-tested with synthetic events.
+
+pub mod overlay;
+mod overlay_keys;
+pub mod run;
+pub mod wiring;
+
+use crate::action::{ActionOutcome, ActionSpec, Preview};
+use crate::event::{Command, Update};
+use crate::keymap::{Key, Keymap};
+use crate::pane::{Jump, Outcome, Pane, PaneCtx, PaneId, SourceState};
+use crate::source::{SourceId, SourceStatus};
+use crate::theme::Theme;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use overlay::{ConfirmDialog, ConfirmPhase, FormDialog, Overlay, Palette};
+use std::collections::BTreeMap;
+
+/// Something the main loop must do on the app's behalf.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send to the workers of the command's domain.
+    Command(Command),
+    /// Fetch a preview for the action; answer with `App::preview_ready`.
+    Preview {
+        id: u64,
+        spec: ActionSpec,
+    },
+    /// Run the confirmed action; answer with `App::action_progress`/`action_done`.
+    Execute {
+        id: u64,
+        spec: ActionSpec,
+        preview: Preview,
+    },
+    /// Record in the audit log that a previewed action was cancelled.
+    Cancelled {
+        spec: ActionSpec,
+        preview: Preview,
+    },
+    /// Write text to the clipboard via OSC 52.
+    Copy(String),
+    Quit,
+}
+
+/// A short message in the status bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+pub struct App {
+    panes: Vec<Box<dyn Pane>>,
+    pub active: PaneId,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub sources: BTreeMap<SourceId, SourceState>,
+    pub overlay: Option<Overlay>,
+    /// `/` filter per pane; `filter_editing` while the filter bar has focus.
+    pub filters: BTreeMap<PaneId, String>,
+    pub filter_input: Option<ratatui_textarea::TextArea<'static>>,
+    pub notice: Option<Notice>,
+    /// Config/keymap/theme problems, shown in a banner until help is opened.
+    pub warnings: Vec<String>,
+    pub warnings_seen: bool,
+    pub read_only: bool,
+    pub demo: bool,
+    pub spinner: usize,
+    next_action_id: u64,
+}
+
+pub struct AppOptions {
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub read_only: bool,
+    pub demo: bool,
+    pub warnings: Vec<String>,
+}
+
+impl App {
+    /// `panes` must hold one pane per [`PaneId`], in any order.
+    pub fn new(mut panes: Vec<Box<dyn Pane>>, opts: AppOptions) -> Self {
+        panes.sort_by_key(|p| p.id());
+        debug_assert_eq!(
+            panes.iter().map(|p| p.id()).collect::<Vec<_>>(),
+            PaneId::ALL
+        );
+        Self {
+            panes,
+            active: PaneId::Workloads,
+            keymap: opts.keymap,
+            theme: opts.theme,
+            sources: BTreeMap::new(),
+            overlay: None,
+            filters: BTreeMap::new(),
+            filter_input: None,
+            notice: None,
+            warnings_seen: opts.warnings.is_empty(),
+            warnings: opts.warnings,
+            read_only: opts.read_only,
+            demo: opts.demo,
+            spinner: 0,
+            next_action_id: 1,
+        }
+    }
+
+    pub fn pane(&self, id: PaneId) -> &dyn Pane {
+        self.panes[id.index()].as_ref()
+    }
+
+    pub fn pane_mut(&mut self, id: PaneId) -> &mut Box<dyn Pane> {
+        &mut self.panes[id.index()]
+    }
+
+    fn ctx(&self) -> PaneCtx {
+        PaneCtx {
+            read_only: self.read_only,
+            now: jiff::Timestamp::now(),
+        }
+    }
+
+    /// Apply a worker update. Returns whether anything visible changed.
+    pub fn apply(&mut self, update: Update) -> bool {
+        let now = jiff::Timestamp::now();
+        match update {
+            Update::Status { source, status } => {
+                let last_data = matches!(status, SourceStatus::Connected { .. }).then_some(now);
+                let Some(entry) = self.sources.get_mut(&source) else {
+                    self.sources.insert(
+                        source,
+                        SourceState {
+                            status,
+                            last_data,
+                            since: now,
+                        },
+                    );
+                    return true;
+                };
+                if last_data.is_some() {
+                    entry.last_data = last_data;
+                }
+                if entry.status == status {
+                    return false;
+                }
+                entry.status = status;
+                entry.since = now;
+                true
+            }
+            other => {
+                let Some(pane) = other.pane() else {
+                    return false;
+                };
+                self.panes[pane.index()].apply(other)
+            }
+        }
+    }
+
+    /// Is something animated or clock-driven on screen? The main loop only
+    /// ticks while this holds, so an idle console draws nothing.
+    pub fn wants_tick(&self) -> bool {
+        self.sources
+            .values()
+            .any(|s| matches!(s.status, SourceStatus::Loading | SourceStatus::Stale { .. }))
+            || matches!(&self.overlay, Some(Overlay::Confirm(c))
+                if matches!(c.phase, ConfirmPhase::Loading | ConfirmPhase::Running(_)))
+            || self.panes.iter().any(|p| p.wants_tick())
+    }
+
+    pub fn tick(&mut self) {
+        self.spinner = self.spinner.wrapping_add(1);
+    }
+
+    pub fn notify(&mut self, text: impl Into<String>, error: bool) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error,
+        });
+    }
+
+    // ---- keys ------------------------------------------------------------
+
+    pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.kind == crossterm::event::KeyEventKind::Release {
+            return Vec::new();
+        }
+        if self.overlay.is_some() {
+            return self.overlay_key(key);
+        }
+        if self.filter_input.is_some() {
+            return self.filter_key(key);
+        }
+        let ctx = self.ctx();
+        let pane = self.active;
+        if self.panes[pane.index()].captures_input() {
+            if key.code == KeyCode::Esc {
+                let outcome = self.panes[pane.index()].on_action("back", &ctx);
+                return self.outcome(pane, outcome);
+            }
+            let outcome = self.panes[pane.index()].on_key(key, &ctx);
+            return self.outcome(pane, outcome);
+        }
+        let k = Key::from_event(&key);
+        let Some((section, action)) = self.keymap.resolve(pane, &k) else {
+            return Vec::new();
+        };
+        let action = action.to_string();
+        if section == "global" {
+            return self.global(&action);
+        }
+        self.notice = None;
+        let outcome = self.panes[pane.index()].on_action(&action, &ctx);
+        self.outcome(pane, outcome)
+    }
+
+    fn global(&mut self, action: &str) -> Vec<Effect> {
+        let idx = self.active.index();
+        match action {
+            "quit" => return self.request_quit(),
+            "help" => {
+                self.overlay = Some(Overlay::Help { scroll: 0 });
+                self.warnings_seen = true;
+            }
+            "palette" => {
+                self.overlay = Some(Overlay::Palette(Box::new(Palette::new(
+                    self.palette_entries(),
+                ))))
+            }
+            "filter" => {
+                let current = self.filters.get(&self.active).cloned().unwrap_or_default();
+                self.filter_input = Some(overlay::single_line(&current));
+            }
+            "next_pane" => self.switch(PaneId::ALL[(idx + 1) % PaneId::ALL.len()]),
+            "prev_pane" => {
+                self.switch(PaneId::ALL[(idx + PaneId::ALL.len() - 1) % PaneId::ALL.len()])
+            }
+            other => {
+                if let Some(p) = PaneId::ALL
+                    .iter()
+                    .find(|p| other == format!("pane_{}", p.section()))
+                {
+                    self.switch(*p);
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    pub fn switch(&mut self, pane: PaneId) {
+        self.active = pane;
+        self.notice = None;
+    }
+
+    fn request_quit(&mut self) -> Vec<Effect> {
+        let busy: Vec<String> = self.panes.iter().filter_map(|p| p.busy()).collect();
+        let running = matches!(&self.overlay, Some(Overlay::Confirm(c)) if matches!(c.phase, ConfirmPhase::Running(_)));
+        if busy.is_empty() && !running {
+            return vec![Effect::Quit];
+        }
+        let mut text = busy.join("; ");
+        if running {
+            text = if text.is_empty() {
+                "an action is running".into()
+            } else {
+                format!("{text}; an action is running")
+            };
+        }
+        self.overlay = Some(Overlay::Quit { text });
+        Vec::new()
+    }
+
+    fn filter_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(input) = self.filter_input.as_mut() else {
+            return Vec::new();
+        };
+        match key.code {
+            KeyCode::Enter => {
+                self.filter_input = None;
+            }
+            KeyCode::Esc => {
+                self.filter_input = None;
+                self.filters.remove(&self.active);
+                self.panes[self.active.index()].set_filter("");
+            }
+            _ => {
+                if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('m') {
+                    return Vec::new();
+                }
+                input.input(key);
+                let text = input.lines().first().cloned().unwrap_or_default();
+                self.panes[self.active.index()].set_filter(&text);
+                if text.is_empty() {
+                    self.filters.remove(&self.active);
+                } else {
+                    self.filters.insert(self.active, text);
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// Turn a pane's answer into effects and app state changes.
+    fn outcome(&mut self, from: PaneId, outcome: Outcome) -> Vec<Effect> {
+        match outcome {
+            Outcome::Ignored | Outcome::Handled => Vec::new(),
+            Outcome::Request(spec) => self.request_action(spec),
+            Outcome::Command(cmd) => vec![Effect::Command(cmd)],
+            Outcome::Jump(jump) => self.jump(jump),
+            Outcome::Form(form) => {
+                self.overlay = Some(Overlay::Form(Box::new(FormDialog::new(from, form))));
+                Vec::new()
+            }
+            Outcome::Notify(text) => {
+                self.notify(text, false);
+                Vec::new()
+            }
+            Outcome::Copy(text) => {
+                self.notify("copied to the clipboard (OSC 52)", false);
+                vec![Effect::Copy(text)]
+            }
+            Outcome::Many(list) => list
+                .into_iter()
+                .flat_map(|o| self.outcome(from, o))
+                .collect(),
+        }
+    }
+
+    /// Start the preview → confirm → execute flow for an action.
+    pub fn request_action(&mut self, spec: ActionSpec) -> Vec<Effect> {
+        if self.read_only && spec.is_mutating() {
+            self.notify(format!("read-only mode: {} is disabled", spec.verb()), true);
+            return Vec::new();
+        }
+        let id = self.next_action_id;
+        self.next_action_id += 1;
+        self.overlay = Some(Overlay::Confirm(Box::new(ConfirmDialog::new(
+            id,
+            spec.clone(),
+        ))));
+        vec![Effect::Preview { id, spec }]
+    }
+
+    pub fn jump(&mut self, jump: Jump) -> Vec<Effect> {
+        let target = match &jump {
+            Jump::Workload { .. } => PaneId::Workloads,
+            Jump::Container { .. } => PaneId::Containers,
+            Jump::LogQuery { .. } | Jump::LogStream(_) => PaneId::Logs,
+            Jump::Runbook { .. } => PaneId::Runbook,
+        };
+        self.switch(target);
+        let ctx = self.ctx();
+        let outcome = self.panes[target.index()].on_jump(&jump, &ctx);
+        self.outcome(target, outcome)
+    }
+
+    // ---- action events ---------------------------------------------------
+
+    pub fn preview_ready(&mut self, id: u64, result: Result<Preview, String>) {
+        if let Some(Overlay::Confirm(c)) = &mut self.overlay
+            && c.id == id
+        {
+            c.phase = match result {
+                Ok(p) => ConfirmPhase::Ready(p),
+                Err(e) => ConfirmPhase::PreviewFailed(e),
+            };
+        }
+    }
+
+    pub fn action_progress(&mut self, id: u64, line: String) {
+        if let Some(Overlay::Confirm(c)) = &mut self.overlay
+            && c.id == id
+        {
+            c.push_output(line);
+        }
+    }
+
+    pub fn action_done(
+        &mut self,
+        id: u64,
+        spec: &ActionSpec,
+        result: Result<ActionOutcome, String>,
+    ) {
+        for pane in &mut self.panes {
+            pane.on_action_done(spec, &result);
+        }
+        let text = match &result {
+            Ok(o) => Ok(if o.summary.is_empty() {
+                format!("{} done", spec.verb())
+            } else {
+                o.summary.clone()
+            }),
+            Err(e) => Err(e.clone()),
+        };
+        match &text {
+            Ok(t) => self.notify(format!("✓ {t}"), false),
+            Err(e) => self.notify(format!("✗ {} failed: {e}", spec.verb()), true),
+        }
+        if let Some(Overlay::Confirm(c)) = &mut self.overlay
+            && c.id == id
+            && let ConfirmPhase::Running(p) = std::mem::replace(&mut c.phase, ConfirmPhase::Loading)
+        {
+            c.phase = ConfirmPhase::Done {
+                preview: p,
+                result: text,
+            };
+        }
+    }
+
+    /// The status-bar context label of the active pane.
+    pub fn context_label(&self) -> Option<String> {
+        self.panes[self.active.index()].context_label()
+    }
+
+    pub fn render_pane(
+        &mut self,
+        area: ratatui::layout::Rect,
+        buf: &mut ratatui::buffer::Buffer,
+        now: jiff::Timestamp,
+    ) {
+        let ctx = crate::pane::RenderCtx {
+            theme: &self.theme,
+            keymap: &self.keymap,
+            now,
+            read_only: self.read_only,
+            demo: self.demo,
+            sources: &self.sources,
+        };
+        self.panes[self.active.index()].render(area, buf, &ctx);
+    }
+
+    pub fn reports(&self) -> Vec<(PaneId, crate::report::ReportSection)> {
+        self.panes
+            .iter()
+            .filter_map(|p| p.report().map(|r| (p.id(), r)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

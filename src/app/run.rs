@@ -1,0 +1,168 @@
+//! The main loop: `tokio::select!` over terminal events, worker updates,
+//! action events, signals and — only while something animates — a clock tick.
+//! Each turn applies inputs to the [`App`], carries out its [`Effect`]s, and
+//! draws only if the rendered frame differs from the one on screen.
+
+use super::wiring::Hub;
+use super::{App, Effect};
+use crate::action::{ActionOutcome, ActionSpec, Actions, Disposition, Preview, Progress};
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use ratatui::buffer::Buffer;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Results of spawned action tasks.
+pub enum ActionEvent {
+    Preview {
+        id: u64,
+        result: Result<Preview, String>,
+    },
+    Progress {
+        id: u64,
+        line: String,
+    },
+    Done {
+        id: u64,
+        spec: ActionSpec,
+        result: Result<ActionOutcome, String>,
+    },
+}
+
+/// Carries out effects: worker commands and action tasks.
+pub struct EffectRunner {
+    pub actions: Arc<Actions>,
+    pub events: mpsc::UnboundedSender<ActionEvent>,
+    pub origin: String,
+}
+
+impl EffectRunner {
+    /// Returns false when the effect asks to quit.
+    pub fn run(&self, hub: &Hub, app: &mut App, effect: Effect) -> bool {
+        match effect {
+            Effect::Quit => return false,
+            Effect::Command(cmd) => hub.send(cmd),
+            Effect::Preview { id, spec } => {
+                let (actions, tx) = (self.actions.clone(), self.events.clone());
+                tokio::spawn(async move {
+                    let result = actions.preview(&spec).await;
+                    let _ = tx.send(ActionEvent::Preview { id, result });
+                });
+            }
+            Effect::Execute { id, spec, preview } => {
+                let (actions, tx, origin) = (
+                    self.actions.clone(),
+                    self.events.clone(),
+                    self.origin.clone(),
+                );
+                tokio::spawn(async move {
+                    let ptx = tx.clone();
+                    let progress = Progress::new(move |line| {
+                        let _ = ptx.send(ActionEvent::Progress { id, line });
+                    });
+                    let result = actions.execute(&spec, &preview, &origin, progress).await;
+                    let _ = tx.send(ActionEvent::Done { id, spec, result });
+                });
+            }
+            Effect::Cancelled { spec, preview } => {
+                if let Err(e) = self.actions.record_not_run(
+                    &spec,
+                    &preview,
+                    &self.origin,
+                    Disposition::Cancelled,
+                ) {
+                    app.notify(e, true);
+                }
+            }
+            Effect::Copy(text) => {
+                if let Err(e) = crate::tui::copy_osc52(&text) {
+                    app.notify(format!("copy failed: {e}"), true);
+                }
+            }
+        }
+        true
+    }
+}
+
+/// Run the console until the operator quits or a signal arrives.
+pub async fn run(mut app: App, mut hub: Hub, actions: Arc<Actions>) -> color_eyre::Result<()> {
+    let mut guard = crate::tui::TerminalGuard::enter()?;
+    let (action_tx, mut action_rx) = mpsc::unbounded_channel();
+    let runner = EffectRunner {
+        actions,
+        events: action_tx,
+        origin: "tui".into(),
+    };
+    let mut terminal_events = EventStream::new();
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    let mut last_frame: Option<Buffer> = None;
+    let mut dirty = true;
+    loop {
+        if dirty {
+            draw(&mut guard, &mut app, &mut last_frame)?;
+            dirty = false;
+        }
+        let tick = app.wants_tick();
+        let mut effects = Vec::new();
+        tokio::select! {
+            ev = terminal_events.next() => match ev {
+                Some(Ok(Event::Key(key))) => { effects = app.handle_key(key); dirty = true; }
+                Some(Ok(Event::Resize(..))) => { last_frame = None; dirty = true; }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => { tracing::error!("terminal event error: {e}"); break; }
+                None => break,
+            },
+            Some(update) = hub.updates.recv() => {
+                dirty |= app.apply(update);
+                // Drain what else is queued so a burst costs one frame.
+                while let Ok(update) = hub.updates.try_recv() {
+                    dirty |= app.apply(update);
+                }
+            }
+            Some(ev) = action_rx.recv() => {
+                match ev {
+                    ActionEvent::Preview { id, result } => app.preview_ready(id, result),
+                    ActionEvent::Progress { id, line } => app.action_progress(id, line),
+                    ActionEvent::Done { id, spec, result } => app.action_done(id, &spec, result),
+                }
+                dirty = true;
+            }
+            _ = tokio::time::sleep(Duration::from_millis(250)), if tick => { app.tick(); dirty = true; }
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+        }
+        for effect in effects {
+            if !runner.run(&hub, &mut app, effect) {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Render off-screen; touch the terminal only if the frame changed.
+fn draw(
+    guard: &mut crate::tui::TerminalGuard,
+    app: &mut App,
+    last: &mut Option<Buffer>,
+) -> std::io::Result<()> {
+    let size = guard.terminal.size()?;
+    let frame = crate::ui::render_to_buffer(app, size.width, size.height, jiff::Timestamp::now());
+    if last.as_ref() == Some(&frame) {
+        return Ok(());
+    }
+    guard.terminal.draw(|f| {
+        let area = f.area();
+        let buf = f.buffer_mut();
+        if buf.area == frame.area {
+            buf.content.clone_from(&frame.content);
+        } else {
+            buf.merge(&frame);
+            let _ = area;
+        }
+    })?;
+    *last = Some(frame);
+    Ok(())
+}

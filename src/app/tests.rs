@@ -1,0 +1,406 @@
+//! The shell's behaviour, driven by synthetic keys and updates: routing, the
+//! filter bar, the palette, the confirm flow, read-only mode, quit, redraw rules.
+
+use super::*;
+use crate::action::{Confirm, KubeTarget, PreviewLine};
+use crate::pane::{Form, FormField, RenderCtx};
+use crate::source::SourceKind;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use std::sync::{Arc, Mutex};
+
+/// Records what the shell hands it; answers `rollout_undo` with a request.
+struct Probe {
+    id: PaneId,
+    log: Arc<Mutex<Vec<String>>>,
+    busy: bool,
+}
+
+impl Pane for Probe {
+    fn id(&self) -> PaneId {
+        self.id
+    }
+    fn render(&mut self, area: Rect, buf: &mut Buffer, _ctx: &RenderCtx<'_>) {
+        buf.set_string(
+            area.x,
+            area.y,
+            format!("{} body", self.id.title()),
+            ratatui::style::Style::default(),
+        );
+    }
+    fn apply(&mut self, _update: Update) -> bool {
+        true
+    }
+    fn on_action(&mut self, action: &str, _ctx: &PaneCtx) -> Outcome {
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("{}:{action}", self.id.section()));
+        match action {
+            "rollout_undo" => Outcome::Request(ActionSpec::RolloutUndo {
+                target: target(),
+                to_revision: None,
+            }),
+            "scale" => Outcome::Form(Form {
+                id: "scale".into(),
+                title: "Scale".into(),
+                fields: vec![FormField::new("replicas", "3")],
+            }),
+            "logs" => Outcome::Jump(Jump::LogQuery {
+                query: "{app=\"web\"}".into(),
+            }),
+            _ => Outcome::Handled,
+        }
+    }
+    fn set_filter(&mut self, filter: &str) {
+        self.log.lock().unwrap().push(format!("filter:{filter}"));
+    }
+    fn on_form(&mut self, id: &str, values: &[String], _ctx: &PaneCtx) -> Outcome {
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("form:{id}:{}", values.join(",")));
+        Outcome::Handled
+    }
+    fn on_jump(&mut self, jump: &Jump, _ctx: &PaneCtx) -> Outcome {
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("jump:{}:{jump:?}", self.id.section()));
+        Outcome::Handled
+    }
+    fn busy(&self) -> Option<String> {
+        self.busy
+            .then(|| "step 3 of restore-database is running".to_string())
+    }
+}
+
+fn target() -> KubeTarget {
+    KubeTarget {
+        kind: "deployment".into(),
+        name: "web".into(),
+        namespace: Some("shop".into()),
+        context: None,
+    }
+}
+
+fn app_with(read_only: bool, busy: bool) -> (App, Arc<Mutex<Vec<String>>>) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let panes: Vec<Box<dyn Pane>> = PaneId::ALL
+        .iter()
+        .map(|id| {
+            Box::new(Probe {
+                id: *id,
+                log: log.clone(),
+                busy: busy && *id == PaneId::Runbook,
+            }) as Box<dyn Pane>
+        })
+        .collect();
+    let app = App::new(
+        panes,
+        AppOptions {
+            keymap: Keymap::default_keymap(),
+            theme: Theme::fallback(false),
+            read_only,
+            demo: false,
+            warnings: vec![],
+        },
+    );
+    (app, log)
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn code(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+fn preview(confirm: Confirm) -> Preview {
+    let mut p = Preview::new(
+        "Roll back deployment shop/web from revision 7 to 6",
+        "prod/shop",
+    );
+    p.lines
+        .push(PreviewLine::Removed("image: web:1.8.0".into()));
+    p.lines.push(PreviewLine::Added("image: web:1.7.3".into()));
+    p.confirm = confirm;
+    p
+}
+
+#[test]
+fn number_keys_and_tab_switch_panes() {
+    let (mut app, _) = app_with(false, false);
+    app.handle_key(key('3'));
+    assert_eq!(app.active, PaneId::Alerts);
+    app.handle_key(code(KeyCode::Tab));
+    assert_eq!(app.active, PaneId::Logs);
+    app.handle_key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT));
+    app.handle_key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT));
+    assert_eq!(app.active, PaneId::Containers);
+}
+
+#[test]
+fn keys_reach_the_active_pane_as_named_actions() {
+    let (mut app, log) = app_with(false, false);
+    app.handle_key(key('j'));
+    app.handle_key(code(KeyCode::Enter));
+    app.handle_key(key('2'));
+    app.handle_key(key('R'));
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["workloads:down", "workloads:select", "containers:restart"]
+    );
+}
+
+#[test]
+fn q_quits_at_once_unless_a_step_is_running() {
+    let (mut app, _) = app_with(false, false);
+    assert_eq!(app.handle_key(key('q')), vec![Effect::Quit]);
+    let (mut app, _) = app_with(false, true);
+    assert!(app.handle_key(key('q')).is_empty());
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Quit { text }) if text.contains("restore-database"))
+    );
+    assert!(app.handle_key(key('n')).is_empty());
+    assert!(app.overlay.is_none());
+    app.handle_key(key('q'));
+    assert_eq!(app.handle_key(key('y')), vec![Effect::Quit]);
+}
+
+#[test]
+fn filter_bar_updates_the_pane_live_and_esc_clears_it() {
+    let (mut app, log) = app_with(false, false);
+    app.handle_key(key('/'));
+    for c in "web".chars() {
+        app.handle_key(key(c));
+    }
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(
+        app.filters.get(&PaneId::Workloads).map(String::as_str),
+        Some("web")
+    );
+    assert!(log.lock().unwrap().ends_with(&[
+        "filter:w".into(),
+        "filter:we".into(),
+        "filter:web".into()
+    ]));
+    // Typing "q" inside the filter bar filters; it does not quit.
+    app.handle_key(key('/'));
+    assert!(app.handle_key(key('q')).is_empty());
+    app.handle_key(code(KeyCode::Esc));
+    assert!(!app.filters.contains_key(&PaneId::Workloads));
+    assert_eq!(log.lock().unwrap().last().unwrap(), "filter:");
+}
+
+#[test]
+fn action_flow_previews_then_needs_typed_confirmation_then_executes() {
+    let (mut app, _) = app_with(false, false);
+    let effects = app.handle_key(key('U'));
+    let Some(Effect::Preview { id, spec }) = effects.first().cloned() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(spec.verb(), "rollout-undo");
+    app.preview_ready(id, Ok(preview(Confirm::Typed("web".into()))));
+    // Enter before typing the word does nothing.
+    assert!(app.handle_key(code(KeyCode::Enter)).is_empty());
+    for c in "web".chars() {
+        app.handle_key(key(c));
+    }
+    let effects = app.handle_key(code(KeyCode::Enter));
+    assert!(
+        matches!(&effects[..], [Effect::Execute { id: i, .. }] if *i == id),
+        "{effects:?}"
+    );
+    app.action_progress(id, "deployment.apps/web rolled back".into());
+    app.action_done(
+        id,
+        &spec,
+        Ok(ActionOutcome {
+            summary: "rolled back to revision 6".into(),
+            ..Default::default()
+        }),
+    );
+    let text = crate::ui::buffer_text(&crate::ui::render_to_buffer(
+        &mut app,
+        100,
+        30,
+        jiff::Timestamp::now(),
+    ));
+    assert!(text.contains("✓ rolled back to revision 6"), "{text}");
+    assert!(text.contains("+ image: web:1.7.3"), "{text}");
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn cancelling_a_preview_is_recorded_and_nothing_runs() {
+    let (mut app, _) = app_with(false, false);
+    let effects = app.handle_key(key('U'));
+    let Some(Effect::Preview { id, .. }) = effects.first().cloned() else {
+        panic!()
+    };
+    app.preview_ready(id, Ok(preview(Confirm::Yes)));
+    let effects = app.handle_key(key('n'));
+    assert!(
+        matches!(&effects[..], [Effect::Cancelled { .. }]),
+        "{effects:?}"
+    );
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn blocked_preview_cannot_be_confirmed() {
+    let (mut app, _) = app_with(false, false);
+    let Some(Effect::Preview { id, .. }) = app.handle_key(key('U')).first().cloned() else {
+        panic!()
+    };
+    let mut p = preview(Confirm::Yes);
+    p.blocked = Some("RBAC: cannot patch deployments in shop".into());
+    app.preview_ready(id, Ok(p));
+    assert!(app.handle_key(key('y')).is_empty());
+    assert!(app.handle_key(code(KeyCode::Enter)).is_empty());
+}
+
+#[test]
+fn read_only_refuses_actions_before_any_preview() {
+    let (mut app, _) = app_with(true, false);
+    assert!(app.handle_key(key('U')).is_empty());
+    assert!(app.overlay.is_none());
+    assert!(
+        app.notice
+            .as_ref()
+            .is_some_and(|n| n.error && n.text.contains("read-only"))
+    );
+}
+
+#[test]
+fn forms_return_values_to_the_pane_that_asked() {
+    let (mut app, log) = app_with(false, false);
+    app.handle_key(key('S'));
+    assert!(matches!(app.overlay, Some(Overlay::Form(_))));
+    app.handle_key(code(KeyCode::Backspace));
+    app.handle_key(key('0'));
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(log.lock().unwrap().last().unwrap(), "form:scale:0");
+}
+
+#[test]
+fn jumps_switch_pane_and_hand_over_the_target() {
+    let (mut app, log) = app_with(false, false);
+    app.handle_key(key('l'));
+    assert_eq!(app.active, PaneId::Logs);
+    assert!(
+        log.lock()
+            .unwrap()
+            .last()
+            .unwrap()
+            .starts_with("jump:logs:LogQuery")
+    );
+}
+
+#[test]
+fn palette_fuzzy_finds_actions_across_panes_and_runs_them() {
+    let (mut app, log) = app_with(false, false);
+    app.handle_key(key(':'));
+    for c in "silnce".chars() {
+        app.handle_key(key(c));
+    }
+    let Some(Overlay::Palette(p)) = &app.overlay else {
+        panic!()
+    };
+    let top: Vec<_> = p
+        .matches
+        .iter()
+        .take(5)
+        .map(|i| p.entries[*i].label.clone())
+        .collect();
+    assert_eq!(p.chosen().unwrap().label, "alerts: silence", "{top:?}");
+    assert_eq!(p.chosen().unwrap().label, "alerts: silence");
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.active, PaneId::Alerts);
+    assert_eq!(log.lock().unwrap().last().unwrap(), "alerts:silence");
+}
+
+#[test]
+fn status_updates_only_count_as_changes_when_they_change() {
+    let (mut app, _) = app_with(false, false);
+    let id = SourceId::new(SourceKind::Docker, "local");
+    let connected = SourceStatus::Connected {
+        detail: "Docker 20.10".into(),
+    };
+    assert!(app.apply(Update::Status {
+        source: id.clone(),
+        status: connected.clone()
+    }));
+    assert!(!app.apply(Update::Status {
+        source: id.clone(),
+        status: connected
+    }));
+    assert!(!app.wants_tick(), "nothing animates once connected");
+    assert!(app.apply(Update::Status {
+        source: id,
+        status: SourceStatus::Loading
+    }));
+    assert!(app.wants_tick(), "the spinner animates while loading");
+}
+
+#[test]
+fn rendering_the_same_state_twice_gives_identical_frames() {
+    let (mut app, _) = app_with(false, false);
+    let now = jiff::Timestamp::now();
+    let a = crate::ui::render_to_buffer(&mut app, 80, 24, now);
+    let b = crate::ui::render_to_buffer(&mut app, 80, 24, now);
+    assert_eq!(
+        a, b,
+        "the main loop relies on this to skip writing unchanged frames"
+    );
+}
+
+#[test]
+fn tiny_terminals_render_without_panicking() {
+    let (mut app, _) = app_with(false, false);
+    let now = jiff::Timestamp::now();
+    for (w, h) in [(20, 5), (1, 1), (0, 0), (80, 2), (10, 24)] {
+        crate::ui::render_to_buffer(&mut app, w, h, now);
+        app.handle_key(key('?'));
+        crate::ui::render_to_buffer(&mut app, w, h, now);
+        app.handle_key(code(KeyCode::Esc));
+        app.handle_key(key(':'));
+        crate::ui::render_to_buffer(&mut app, w, h, now);
+        app.handle_key(code(KeyCode::Esc));
+    }
+}
+
+#[test]
+fn the_status_bar_says_why_a_source_is_down() {
+    let (mut app, _) = app_with(false, false);
+    let ok = SourceId::new(SourceKind::Prometheus, "main");
+    let down = SourceId::new(SourceKind::Alertmanager, "main");
+    app.apply(Update::Status {
+        source: ok,
+        status: SourceStatus::Connected {
+            detail: String::new(),
+        },
+    });
+    app.apply(Update::Status {
+        source: down,
+        status: SourceStatus::Unreachable {
+            reason: "connection refused".into(),
+            hint: "check [[alertmanager]] url".into(),
+        },
+    });
+    let text = crate::ui::buffer_text(&crate::ui::render_to_buffer(
+        &mut app,
+        100,
+        10,
+        jiff::Timestamp::now(),
+    ));
+    let status = text.lines().nth(9).unwrap();
+    assert!(
+        status.contains("prom ✓") && status.contains("am ✗"),
+        "{status}"
+    );
+    assert!(status.contains("am:main: connection refused"), "{status}");
+}

@@ -1,0 +1,126 @@
+//! The audit log: one append-only JSONL file in the data dir. Every incident
+//! action — from the TUI, a runbook, or `warroom action` — appends one entry:
+//! who, when, where, what, the preview summary, and the result.
+//!
+//! Each entry is written with a single `write` on an `O_APPEND` descriptor and
+//! fsynced, so concurrent warroom processes interleave whole lines and a crash
+//! never leaves a torn entry in the middle of the file. Entries are built from
+//! action specs and previews, which never hold secret values.
+
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AuditEntry {
+    /// RFC 3339 time the entry was written.
+    pub ts: jiff::Timestamp,
+    /// `user@host`.
+    pub who: String,
+    /// `tui`, `cli`, or `runbook:<run-id>`.
+    pub origin: String,
+    /// Action verb as in `warroom action VERB`.
+    pub action: String,
+    /// The object acted on, e.g. `deployment/web`.
+    pub target: String,
+    /// Where: Kubernetes context/namespace, Docker host, Alertmanager name, backup source.
+    #[serde(rename = "where")]
+    pub location: String,
+    /// One line from the preview: what was going to change.
+    pub preview: String,
+    /// `ok`, `error`, `refused`, `dry-run` or `cancelled`.
+    pub result: String,
+    /// Error text or outcome summary.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demo: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditLog {
+    path: PathBuf,
+}
+
+impl AuditLog {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// The log at the default location in the data dir.
+    pub fn default_location() -> Self {
+        Self::new(crate::paths::audit_log())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Append one entry durably. Errors name the file so the operator can fix it.
+    pub fn append(&self, entry: &AuditEntry) -> Result<(), String> {
+        let mut line = serde_json::to_vec(entry).map_err(|e| e.to_string())?;
+        line.push(b'\n');
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| format!("cannot open audit log {}: {e}", self.path.display()))?;
+        file.write_all(&line)
+            .and_then(|_| file.sync_data())
+            .map_err(|e| format!("cannot write audit log {}: {e}", self.path.display()))
+    }
+
+    /// Read every entry; lines that do not parse (e.g. a partial last line after a
+    /// power cut) are skipped, never fatal.
+    pub fn read_all(&self) -> Vec<AuditEntry> {
+        std::fs::read_to_string(&self.path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(action: &str) -> AuditEntry {
+        AuditEntry {
+            ts: jiff::Timestamp::now(),
+            who: "alice@bastion".into(),
+            origin: "cli".into(),
+            action: action.into(),
+            target: "deployment/web".into(),
+            location: "prod/shop".into(),
+            preview: "revision 7 -> 6".into(),
+            result: "ok".into(),
+            message: String::new(),
+            demo: None,
+        }
+    }
+
+    #[test]
+    fn appends_whole_lines_and_survives_a_torn_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::new(dir.path().join("sub/audit.jsonl"));
+        log.append(&entry("rollout-undo")).unwrap();
+        log.append(&entry("scale")).unwrap();
+        // Simulate a crash that left half a line behind.
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(log.path())
+            .unwrap();
+        f.write_all(b"{\"ts\":\"2026-").unwrap();
+        let all = log.read_all();
+        assert_eq!(
+            all.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+            ["rollout-undo", "scale"]
+        );
+        let text = std::fs::read_to_string(log.path()).unwrap();
+        assert!(text.contains("\"where\":\"prod/shop\""));
+    }
+}

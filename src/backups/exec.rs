@@ -1,0 +1,182 @@
+//! Command templates and running them.
+//!
+//! Templates (`restore`, `verify`, `pre_restore`) come from the operator's config
+//! and are trusted; every value substituted into them (file names, snapshot ids,
+//! targets) is not, so each one is shell-quoted before it reaches `bash -c`.
+
+use crate::action::Progress;
+use std::path::Path;
+use std::process::Stdio;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// Replace each `{name}` in `template` with the shell-quoted value of `name`.
+/// An unknown placeholder is an error (a typo must not run a half-filled command).
+pub fn render(template: &str, vars: &[(&str, &str)]) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return Ok(out);
+        };
+        let key = &after[..end];
+        let shell_var = out.ends_with('$');
+        let is_name = !shell_var
+            && !key.is_empty()
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !is_name {
+            // Shell syntax such as `${VAR}` or `{a,b}`: leave it alone.
+            out.push('{');
+            rest = after;
+            continue;
+        }
+        let value = vars
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| {
+                let known: Vec<String> = vars.iter().map(|(k, _)| format!("{{{k}}}")).collect();
+                format!(
+                    "unknown placeholder {{{key}}} in `{template}` (known: {})",
+                    known.join(" ")
+                )
+            })?;
+        out.push_str(&quote(value));
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Shell-quote one value. NUL cannot be quoted (and cannot be in a path); it
+/// becomes an empty string rather than an unquoted value.
+pub fn quote(value: &str) -> String {
+    shlex::try_quote(value)
+        .map(|c| c.into_owned())
+        .unwrap_or_else(|_| "''".into())
+}
+
+/// Run `bash -c command`, streaming stdout and stderr lines to `progress`.
+/// Errors carry the exit status and the last lines of stderr.
+pub async fn run_shell(
+    command: &str,
+    cwd: Option<&Path>,
+    env: &[(&str, String)],
+    progress: &Progress,
+) -> Result<(), String> {
+    let mut cmd = tokio::process::Command::new("bash");
+    cmd.arg("-c")
+        .arg(command)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    if let Some(d) = cwd {
+        cmd.current_dir(d);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().map_err(|e| format!("cannot start bash: {e}"))?;
+    let out = child.stdout.take().map(BufReader::new);
+    let err = child.stderr.take().map(BufReader::new);
+    let p1 = progress.clone();
+    let out_task = tokio::spawn(async move {
+        if let Some(r) = out {
+            let mut lines = r.lines();
+            while let Ok(Some(l)) = lines.next_line().await {
+                p1.line(l);
+            }
+        }
+    });
+    let p2 = progress.clone();
+    let err_task = tokio::spawn(async move {
+        let mut tail: Vec<String> = Vec::new();
+        if let Some(r) = err {
+            let mut lines = r.lines();
+            while let Ok(Some(l)) = lines.next_line().await {
+                p2.line(l.clone());
+                tail.push(l);
+                if tail.len() > 5 {
+                    tail.remove(0);
+                }
+            }
+        }
+        tail
+    });
+    let status = child
+        .wait()
+        .await
+        .map_err(|e| format!("waiting for command: {e}"))?;
+    let _ = out_task.await;
+    let tail = err_task.await.unwrap_or_default();
+    if status.success() {
+        Ok(())
+    } else {
+        let code = status
+            .code()
+            .map(|c| format!("exit code {c}"))
+            .unwrap_or_else(|| "killed by a signal".into());
+        let detail = tail.join(" / ");
+        Err(if detail.is_empty() {
+            code
+        } else {
+            format!("{code}: {}", crate::text::truncate(&detail, 400))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_quoted_and_templates_are_not() {
+        let cmd = render(
+            "gunzip -c {path} | psql -d shop && echo ${HOME} {a,b}",
+            &[("path", "/b/app 1;touch pwned$(id).sql.gz")],
+        )
+        .unwrap();
+        assert_eq!(
+            cmd,
+            "gunzip -c '/b/app 1;touch pwned$(id).sql.gz' | psql -d shop && echo ${HOME} {a,b}"
+        );
+        let words = shlex::split(&cmd).unwrap();
+        assert_eq!(words[2], "/b/app 1;touch pwned$(id).sql.gz");
+        assert!(
+            render("restore {pth}", &[("path", "x")])
+                .unwrap_err()
+                .contains("{pth}")
+        );
+        assert_eq!(render("plain", &[]).unwrap(), "plain");
+        assert_eq!(render("x {path", &[("path", "y")]).unwrap(), "x {path");
+    }
+
+    #[tokio::test]
+    async fn a_hostile_file_name_never_runs_as_a_command() {
+        let dir = tempfile::tempdir().unwrap();
+        let evil = "x;touch pwned";
+        std::fs::write(dir.path().join(evil), "data").unwrap();
+        for tpl in [
+            "cat {path}",
+            "cat \"$(echo {path})\"",
+            "test -f {path} && cat {path}",
+        ] {
+            let cmd = render(tpl, &[("path", evil)]).unwrap();
+            let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let l2 = lines.clone();
+            let progress = Progress::new(move |l| l2.lock().unwrap().push(l));
+            run_shell(&cmd, Some(dir.path()), &[], &progress)
+                .await
+                .unwrap_or_else(|e| panic!("{tpl}: {e}"));
+            assert!(!dir.path().join("pwned").exists(), "{tpl} ran touch");
+            assert_eq!(lines.lock().unwrap().as_slice(), ["data"], "{tpl}");
+        }
+        let err = run_shell("echo boom >&2; exit 3", None, &[], &Progress::discard())
+            .await
+            .unwrap_err();
+        assert_eq!(err, "exit code 3: boom");
+    }
+}

@@ -1,0 +1,442 @@
+//! `kind = "cronjob"` and `kind = "velero"`: backups run by Kubernetes.
+//! Parsing is pure (tested on realistic JSON); fetching is a thin layer on kube.
+
+use super::model::{Failure, RestorePoint, SourceData};
+use jiff::Timestamp;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use serde_json::Value;
+
+fn ts(t: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> Option<Timestamp> {
+    Some(t.0)
+}
+
+/// One Job run of a CronJob as a restore point (`None` while it is still running).
+fn job_point(job: &Job) -> Option<RestorePoint> {
+    let name = job.metadata.name.clone().unwrap_or_default();
+    let status = job.status.as_ref()?;
+    let conds = status.conditions.as_deref().unwrap_or_default();
+    let failed = conds
+        .iter()
+        .find(|c| c.type_ == "Failed" && c.status == "True");
+    let complete = conds
+        .iter()
+        .any(|c| c.type_ == "Complete" && c.status == "True")
+        || status.succeeded.unwrap_or(0) > 0 && failed.is_none();
+    let started = status
+        .start_time
+        .as_ref()
+        .and_then(ts)
+        .or_else(|| job.metadata.creation_timestamp.as_ref().and_then(ts));
+    if let Some(f) = failed {
+        let mut p = RestorePoint::ok(
+            name,
+            f.last_transition_time.as_ref().and_then(ts).or(started)?,
+        );
+        p.ok = false;
+        let reason = f.reason.clone().unwrap_or_else(|| "Failed".into());
+        p.message = Some(match &f.message {
+            Some(m) if !m.is_empty() => format!("{reason}: {m}"),
+            _ => reason,
+        });
+        return Some(p);
+    }
+    if complete {
+        // The dump reflects the data as of when the Job started.
+        let t = started.or_else(|| status.completion_time.as_ref().and_then(ts))?;
+        return Some(RestorePoint::ok(name, t));
+    }
+    None
+}
+
+/// Build a cronjob source from the CronJob and the Jobs in its namespace
+/// (only those it owns are used).
+pub fn cronjob_source(
+    name: &str,
+    rpo: std::time::Duration,
+    cj: &CronJob,
+    jobs: &[Job],
+    now: Timestamp,
+) -> SourceData {
+    let cj_name = cj.metadata.name.clone().unwrap_or_default();
+    let ns = cj.metadata.namespace.clone().unwrap_or_default();
+    let mut data = SourceData::new(name, "cronjob", rpo);
+    data.location = format!("cronjob {ns}/{cj_name}");
+    let owned = jobs.iter().filter(|j| {
+        j.metadata
+            .owner_references
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .any(|o| o.kind == "CronJob" && o.name == cj_name)
+    });
+    data.points = owned.filter_map(job_point).collect();
+    let status = cj.status.as_ref();
+    let last_success = status
+        .and_then(|s| s.last_successful_time.as_ref())
+        .and_then(ts);
+    let last_schedule = status
+        .and_then(|s| s.last_schedule_time.as_ref())
+        .and_then(ts);
+    // Jobs are garbage-collected (successfulJobsHistoryLimit); the status
+    // still remembers the last success.
+    if let Some(t) = last_success
+        && !data.points.iter().any(|p| p.ok && p.time >= t)
+        && data.points.iter().all(|p| !p.ok)
+    {
+        data.points
+            .push(RestorePoint::ok(format!("{cj_name}@lastSuccessfulTime"), t));
+    }
+    let active = status
+        .and_then(|s| s.active.as_ref())
+        .map_or(0, |a| a.len());
+    if let Some(sched) = last_schedule
+        && last_success.is_none_or(|s| s < sched)
+    {
+        let since = last_success
+            .map(|s| format!("not succeeded since {}", crate::text::age(s, now) + " ago"))
+            .unwrap_or_else(|| "never succeeded".into());
+        if active > 0 {
+            data.flags.push(format!(
+                "running: scheduled {} ago, {since}",
+                crate::text::age(sched, now)
+            ));
+        } else {
+            data.flags.push(format!(
+                "scheduled {} ago but not succeeded ({since})",
+                crate::text::age(sched, now)
+            ));
+        }
+    }
+    if cj.spec.suspend == Some(true) {
+        data.flags.push("suspended: no new backups will run".into());
+    }
+    data.normalise();
+    data
+}
+
+fn vts(v: &Value, ptr: &str) -> Option<Timestamp> {
+    v.pointer(ptr)?.as_str()?.parse().ok()
+}
+
+/// Velero `Backup` objects (as JSON) to restore points.
+pub fn velero_points(backups: &[Value]) -> Vec<RestorePoint> {
+    let mut out = Vec::new();
+    for b in backups {
+        let name = b
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string();
+        let phase = b
+            .pointer("/status/phase")
+            .and_then(Value::as_str)
+            .unwrap_or("New");
+        if matches!(
+            phase,
+            "New" | "InProgress" | "WaitingForPluginOperations" | "Finalizing" | "Deleting"
+        ) {
+            continue;
+        }
+        let Some(time) =
+            vts(b, "/status/startTimestamp").or_else(|| vts(b, "/metadata/creationTimestamp"))
+        else {
+            continue;
+        };
+        let errors = b
+            .pointer("/status/errors")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let warnings = b
+            .pointer("/status/warnings")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let mut p = RestorePoint::ok(name, time);
+        p.ok = phase == "Completed";
+        p.expires = vts(b, "/status/expiration");
+        let mut msg = vec![phase.to_string()];
+        if errors > 0 {
+            msg.push(format!("{errors} errors"));
+        }
+        if warnings > 0 {
+            msg.push(format!("{warnings} warnings"));
+        }
+        if let Some(f) = b.pointer("/status/failureReason").and_then(Value::as_str) {
+            msg.push(f.to_string());
+        }
+        if let Some(done) = vts(b, "/status/completionTimestamp") {
+            msg.push(format!("took {}", crate::text::age(time, done)));
+        }
+        p.message = Some(msg.join(", "));
+        out.push(p);
+    }
+    out
+}
+
+/// A velero source from its Backups (filtered to `schedule` when set) and Schedules.
+pub fn velero_source(
+    name: &str,
+    rpo: std::time::Duration,
+    namespace: &str,
+    schedule: Option<&str>,
+    backups: &[Value],
+    schedules: &[Value],
+    now: Timestamp,
+) -> SourceData {
+    let mut data = SourceData::new(name, "velero", rpo);
+    data.location = match schedule {
+        Some(s) => format!("velero {namespace} schedule {s}"),
+        None => format!("velero {namespace}"),
+    };
+    let mine: Vec<Value> = backups
+        .iter()
+        .filter(|b| {
+            schedule.is_none_or(|s| {
+                b.pointer("/metadata/labels/velero.io~1schedule-name")
+                    .and_then(Value::as_str)
+                    == Some(s)
+            })
+        })
+        .cloned()
+        .collect();
+    data.points = velero_points(&mine);
+    for s in schedules {
+        let sname = s
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("?");
+        if schedule.is_some_and(|want| want != sname) {
+            continue;
+        }
+        if s.pointer("/spec/paused").and_then(Value::as_bool) == Some(true) {
+            data.flags.push(format!("schedule {sname} is paused"));
+        }
+        match vts(s, "/status/lastBackup") {
+            Some(t) => data.flags.push(format!(
+                "schedule {sname}: last backup {} ago",
+                crate::text::age(t, now)
+            )),
+            None => data.flags.push(format!("schedule {sname}: no backup yet")),
+        }
+    }
+    data.normalise();
+    if let Some(p) = data.points.iter().find(|p| !p.ok) {
+        data.failure = Some(Failure {
+            at: p.time,
+            message: format!("{}: {}", p.id, p.message.clone().unwrap_or_default()),
+        });
+    }
+    data
+}
+
+/// A client for `context` (or the kubeconfig's current context / in-cluster).
+pub async fn client(context: Option<&str>) -> Result<kube::Client, String> {
+    let config = match context {
+        Some(c) => kube::Config::from_kubeconfig(&kube::config::KubeConfigOptions {
+            context: Some(c.to_string()),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| format!("kubeconfig context {c}: {e}"))?,
+        None => kube::Config::infer()
+            .await
+            .map_err(|e| format!("no Kubernetes config found: {e}"))?,
+    };
+    kube::Client::try_from(config).map_err(|e| format!("Kubernetes client: {e}"))
+}
+
+pub async fn fetch_cronjob(
+    client: kube::Client,
+    name: &str,
+    rpo: std::time::Duration,
+    namespace: &str,
+    cronjob: &str,
+) -> Result<SourceData, String> {
+    use kube::api::{Api, ListParams};
+    let cj = Api::<CronJob>::namespaced(client.clone(), namespace)
+        .get(cronjob)
+        .await
+        .map_err(|e| format!("cronjob {namespace}/{cronjob}: {e}"))?;
+    let jobs = Api::<Job>::namespaced(client, namespace)
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| format!("jobs in {namespace}: {e}"))?;
+    Ok(cronjob_source(
+        name,
+        rpo,
+        &cj,
+        &jobs.items,
+        Timestamp::now(),
+    ))
+}
+
+pub async fn fetch_velero(
+    client: kube::Client,
+    name: &str,
+    rpo: std::time::Duration,
+    namespace: &str,
+    schedule: Option<&str>,
+) -> Result<SourceData, String> {
+    use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
+    let list = |kind: &str, plural: &str| {
+        let ar = ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("velero.io", "v1", kind),
+            plural,
+        );
+        Api::<DynamicObject>::namespaced_with(client.clone(), namespace, &ar)
+    };
+    let backups = list("Backup", "backups")
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| format!("velero backups in {namespace}: {e} (is Velero installed?)"))?;
+    // Schedules are optional context; a missing CRD is not an error.
+    let schedules = list("Schedule", "schedules")
+        .list(&ListParams::default())
+        .await
+        .map(|l| l.items)
+        .unwrap_or_default();
+    let to_json = |o: &DynamicObject| serde_json::to_value(o).unwrap_or(Value::Null);
+    let b: Vec<Value> = backups.items.iter().map(to_json).collect();
+    let s: Vec<Value> = schedules.iter().map(to_json).collect();
+    Ok(velero_source(
+        name,
+        rpo,
+        namespace,
+        schedule,
+        &b,
+        &s,
+        Timestamp::now(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn now() -> Timestamp {
+        "2026-01-31T14:30:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn cronjob_jobs_become_points_and_unsucceeded_schedules_are_flagged() {
+        let cj: CronJob = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "pg-backup", "namespace": "shop"},
+            "spec": {"schedule": "0 * * * *", "jobTemplate": {"spec": {"template": {"spec": {"containers": []}}}}},
+            "status": {"lastScheduleTime": "2026-01-31T14:00:00Z", "lastSuccessfulTime": "2026-01-31T13:00:42Z"}
+        }))
+        .unwrap();
+        let owner = serde_json::json!([{"apiVersion": "batch/v1", "kind": "CronJob", "name": "pg-backup", "uid": "u1"}]);
+        let jobs: Vec<Job> = serde_json::from_value(serde_json::json!([
+            {"metadata": {"name": "pg-backup-29475840", "namespace": "shop", "ownerReferences": owner},
+             "status": {"startTime": "2026-01-31T13:00:00Z", "completionTime": "2026-01-31T13:00:42Z", "succeeded": 1,
+                        "conditions": [{"type": "Complete", "status": "True"}]}},
+            {"metadata": {"name": "pg-backup-29475900", "namespace": "shop", "ownerReferences": owner},
+             "status": {"startTime": "2026-01-31T14:00:00Z", "failed": 3,
+                        "conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
+                                        "message": "Job has reached the specified backoff limit",
+                                        "lastTransitionTime": "2026-01-31T14:03:10Z"}]}},
+            {"metadata": {"name": "other-1", "namespace": "shop"},
+             "status": {"startTime": "2026-01-31T14:20:00Z", "succeeded": 1}}
+        ]))
+        .unwrap();
+        let s = cronjob_source("orders-db", Duration::from_secs(3600), &cj, &jobs, now());
+        assert_eq!(s.points.len(), 2, "{:?}", s.points);
+        assert_eq!(s.newest_good().unwrap().id, "pg-backup-29475840");
+        assert_eq!(
+            s.newest_good().unwrap().time,
+            "2026-01-31T13:00:00Z".parse::<Timestamp>().unwrap()
+        );
+        let f = s.failure.as_ref().unwrap();
+        assert!(
+            f.message.contains("BackoffLimitExceeded: Job has reached"),
+            "{}",
+            f.message
+        );
+        assert!(
+            s.flags[0].contains("scheduled 30m ago but not succeeded"),
+            "{:?}",
+            s.flags
+        );
+        assert_eq!(s.location, "cronjob shop/pg-backup");
+    }
+
+    #[test]
+    fn cronjob_without_job_history_uses_last_successful_time() {
+        let cj: CronJob = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "pg-backup", "namespace": "shop"},
+            "spec": {"schedule": "0 * * * *", "suspend": true, "jobTemplate": {"spec": {"template": {"spec": {"containers": []}}}}},
+            "status": {"lastScheduleTime": "2026-01-31T14:00:00Z", "lastSuccessfulTime": "2026-01-31T14:01:00Z"}
+        }))
+        .unwrap();
+        let s = cronjob_source("db", Duration::from_secs(3600), &cj, &[], now());
+        assert_eq!(
+            s.newest_good().unwrap().time,
+            "2026-01-31T14:01:00Z".parse::<Timestamp>().unwrap()
+        );
+        assert_eq!(s.flags, ["suspended: no new backups will run"]);
+    }
+
+    #[test]
+    fn velero_backups_map_phase_times_counts_and_schedules() {
+        let backups: Vec<Value> = serde_json::from_value(serde_json::json!([
+            {"apiVersion": "velero.io/v1", "kind": "Backup",
+             "metadata": {"name": "daily-20260131020000", "namespace": "velero", "labels": {"velero.io/schedule-name": "daily"}},
+             "spec": {"ttl": "720h0m0s"},
+             "status": {"phase": "Completed", "startTimestamp": "2026-01-31T02:00:00Z", "completionTimestamp": "2026-01-31T02:04:10Z",
+                        "expiration": "2026-03-02T02:00:00Z", "warnings": 2, "version": 1}},
+            {"apiVersion": "velero.io/v1", "kind": "Backup",
+             "metadata": {"name": "daily-20260130020000", "namespace": "velero", "labels": {"velero.io/schedule-name": "daily"}},
+             "status": {"phase": "PartiallyFailed", "startTimestamp": "2026-01-30T02:00:00Z", "completionTimestamp": "2026-01-30T02:09:00Z",
+                        "errors": 3, "expiration": "2026-03-01T02:00:00Z"}},
+            {"metadata": {"name": "manual-1", "namespace": "velero"},
+             "status": {"phase": "InProgress", "startTimestamp": "2026-01-31T14:00:00Z"}},
+            {"metadata": {"name": "adhoc", "namespace": "velero"},
+             "status": {"phase": "Completed", "startTimestamp": "2026-01-31T10:00:00Z"}}
+        ]))
+        .unwrap();
+        let schedules: Vec<Value> = serde_json::from_value(serde_json::json!([
+            {"metadata": {"name": "daily"}, "spec": {"schedule": "0 2 * * *"}, "status": {"phase": "Enabled", "lastBackup": "2026-01-31T02:00:00Z"}}
+        ]))
+        .unwrap();
+        let s = velero_source(
+            "cluster",
+            Duration::from_secs(86400),
+            "velero",
+            Some("daily"),
+            &backups,
+            &schedules,
+            now(),
+        );
+        assert_eq!(s.points.len(), 2);
+        let newest = s.newest_good().unwrap();
+        assert_eq!(newest.id, "daily-20260131020000");
+        assert_eq!(
+            newest.expires,
+            Some("2026-03-02T02:00:00Z".parse().unwrap())
+        );
+        assert_eq!(
+            newest.message.as_deref(),
+            Some("Completed, 2 warnings, took 4m")
+        );
+        assert!(
+            s.failure
+                .as_ref()
+                .unwrap()
+                .message
+                .contains("PartiallyFailed, 3 errors")
+        );
+        assert_eq!(s.flags, ["schedule daily: last backup 12h30m ago"]);
+        let all = velero_source(
+            "c",
+            Duration::from_secs(86400),
+            "velero",
+            None,
+            &backups,
+            &[],
+            now(),
+        );
+        assert_eq!(all.newest_good().unwrap().id, "adhoc");
+        // Garbage never panics.
+        assert!(velero_points(&[Value::Null, serde_json::json!({"status": 5})]).is_empty());
+    }
+}

@@ -1,0 +1,198 @@
+//! Command-line interface (clap derive). `warroom --help` and each
+//! subcommand's `--help` explain what they do.
+
+use crate::action::ActionArgs;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "warroom",
+    version,
+    about = "A terminal console for incidents: workloads, containers, alerts, logs, backups and runbooks in one screen.",
+    long_about = "warroom shows what is broken — Kubernetes workloads, Docker containers, Prometheus/Alertmanager \
+alerts, Loki logs, backup freshness — and runs the fix from the same screen: restart, rollout undo, scale, \
+silence, restore, each previewed, confirmed and written to the audit log. It walks Markdown runbooks step by \
+step with a journal you can resume after a dropped SSH session.\n\n\
+Run without a subcommand for the console. Try it with no cluster around: `warroom --demo`.\n\n\
+Files: config at the platform config dir (`warroom config path`), or --config / WARROOM_CONFIG; \
+audit log, journals and logs in the data dir (WARROOM_DATA_DIR overrides).",
+    after_help = "Environment: KUBECONFIG, DOCKER_HOST, NO_COLOR, WARROOM_CONFIG, WARROOM_DATA_DIR, WARROOM_LOG (log filter)."
+)]
+pub struct Cli {
+    /// Run against the built-in simulated estate (no cluster needed); clearly labelled DEMO.
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Hide and refuse every action that changes something.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Config file (default: WARROOM_CONFIG, else config.toml in the config dir).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Kubernetes context (overrides [kubernetes] context).
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+    /// Kubernetes namespace(s) to watch, comma-separated, or `*` for all.
+    #[arg(long, short = 'n', global = true, value_delimiter = ',')]
+    pub namespace: Vec<String>,
+    /// Theme: `default`, `sixteen`, or a path to a theme TOML file.
+    #[arg(long, global = true)]
+    pub theme: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Print the estate's health review (unhealthy workloads, firing alerts, backup freshness) and exit.
+    ///
+    /// Exit status: 0 healthy, 1 problems found, 2 error. Each source gets [general] source_timeout.
+    Report {
+        #[arg(long, value_enum, default_value_t = Format::Md)]
+        format: Format,
+    },
+    /// Run an incident action without the console (preview, confirm, audit), e.g.
+    /// `warroom action rollout-undo deployment/web -n shop --dry-run`.
+    Action(ActionArgs),
+    /// Search or follow logs from Loki, a pod or a container, printed sanitised.
+    Logs(LogsArgs),
+    /// Lint, run, resume and export Markdown runbooks.
+    Runbook {
+        #[command(subcommand)]
+        command: RunbookCmd,
+    },
+    /// Check every configured source (reachable, version, auth) and print a table.
+    ///
+    /// Exit status is non-zero if any configured source fails.
+    Doctor,
+    /// Show or create the config file.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCmd,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Md,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LogsArgs {
+    /// LogQL query, e.g. `{app="api"} |= "error"` (not needed with --source).
+    pub query: Option<String>,
+    /// `pod:NAMESPACE/NAME[/CONTAINER]` or `container:NAME` instead of Loki.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// How far back, e.g. 15m, 1h, 24h.
+    #[arg(long, default_value = "1h")]
+    pub since: String,
+    /// Absolute start (RFC 3339), with --to.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Absolute end (RFC 3339).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Maximum lines.
+    #[arg(long, default_value_t = 1000)]
+    pub limit: usize,
+    /// Oldest first (default: newest first, as Loki returns them).
+    #[arg(long)]
+    pub forward: bool,
+    /// Keep following new lines (Loki tail, pod/container follow).
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    #[arg(long, value_enum, default_value_t = LogOutput::Default)]
+    pub output: LogOutput,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogOutput {
+    /// Timestamp, labels and line.
+    Default,
+    /// The line only.
+    Raw,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunbookCmd {
+    /// Check runbooks for errors (reported as FILE:LINE: message).
+    Lint {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Run a runbook headless, in order, stopping at the first failure.
+    Run {
+        file: PathBuf,
+        /// Parameter value, repeatable: --param namespace=shop
+        #[arg(long = "param", value_name = "K=V")]
+        params: Vec<String>,
+        /// Answer every confirmation (typed ones too). Without it and without a TTY, steps that need confirmation refuse to run.
+        #[arg(long)]
+        yes: bool,
+        /// Print each step's rendered commands and action previews; run nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Continue the latest unfinished run of this runbook.
+        #[arg(long)]
+        resume: bool,
+        /// Resume even though the runbook's steps changed since.
+        #[arg(long, requires = "resume")]
+        force: bool,
+    },
+    /// Export a run's timeline (default: the latest run of FILE).
+    Export {
+        file: PathBuf,
+        #[arg(long)]
+        run: Option<String>,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
+        format: ExportFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Md,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Print the config file path (and whether it exists).
+    Path,
+    /// Write a commented default config (refuses to overwrite without --force).
+    Init {
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the effective config after defaults and overrides.
+    Show,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_work_before_and_after_subcommands() {
+        let c = Cli::try_parse_from(["warroom", "report", "--demo", "--format", "json"]).unwrap();
+        assert!(c.demo);
+        assert!(matches!(
+            c.command,
+            Some(Cmd::Report {
+                format: Format::Json
+            })
+        ));
+        let c = Cli::try_parse_from(["warroom", "-n", "shop,payments", "--read-only"]).unwrap();
+        assert_eq!(c.namespace, ["shop", "payments"]);
+        assert!(c.read_only && c.command.is_none());
+    }
+}

@@ -1,0 +1,424 @@
+//! `config.toml`: which sources warroom watches and how it looks.
+//!
+//! Read from `--config FILE`, else `WARROOM_CONFIG`, else the platform config dir
+//! (`warroom config path` prints it). Every section is optional: Kubernetes and
+//! Docker are found the standard way (`KUBECONFIG`/`~/.kube/config`,
+//! `DOCKER_HOST`/the local socket) unless `enabled = false`; the HTTP sources and
+//! backups appear when configured. Secrets are never written in this file:
+//! `bearer_token_file`, `basic_auth.password_file` and `password_file` name files
+//! that hold them. `docs/config.md` documents every key; `warroom config init`
+//! writes [`DEFAULT_CONFIG`], which a test keeps parseable.
+
+use serde::{Deserialize, Deserializer};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The commented config `warroom config init` writes.
+pub const DEFAULT_CONFIG: &str = include_str!("../docs/config.default.toml");
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub general: General,
+    pub kubernetes: Kubernetes,
+    pub docker: Docker,
+    pub prometheus: Vec<HttpEndpoint>,
+    pub alertmanager: Vec<HttpEndpoint>,
+    pub alerts: Alerts,
+    pub loki: Option<Loki>,
+    pub logs: Logs,
+    pub backups: Vec<BackupSource>,
+    pub runbooks: Runbooks,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct General {
+    /// Embedded theme name (`default`, `sixteen`) or a file path.
+    pub theme: String,
+    /// Hide and refuse every action that changes something.
+    pub read_only: bool,
+    /// Per-source timeout for `warroom report` and `warroom doctor`.
+    #[serde(deserialize_with = "de_duration")]
+    pub source_timeout: Duration,
+}
+
+impl Default for General {
+    fn default() -> Self {
+        Self {
+            theme: "default".into(),
+            read_only: false,
+            source_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Kubernetes {
+    pub enabled: bool,
+    /// kubeconfig context; default: the kubeconfig's current context.
+    pub context: Option<String>,
+    /// Namespaces to watch: one, several, or `["*"]` for all. Empty: the
+    /// context's default namespace.
+    pub namespaces: Vec<String>,
+}
+
+impl Default for Kubernetes {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            context: None,
+            namespaces: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Docker {
+    pub enabled: bool,
+    /// `unix:///var/run/docker.sock`, `tcp://host:2375`, `ssh://user@host`.
+    /// Default: `DOCKER_HOST`, else the local socket.
+    pub host: Option<String>,
+}
+
+impl Default for Docker {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            host: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BasicAuth {
+    pub username: String,
+    pub password_file: PathBuf,
+}
+
+/// A Prometheus or Alertmanager endpoint.
+// No `deny_unknown_fields` where `flatten` is used: serde does not support the pair.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct HttpEndpoint {
+    pub name: String,
+    pub url: String,
+    #[serde(flatten)]
+    pub auth: HttpAuth,
+    /// Poll interval.
+    #[serde(default = "default_interval", deserialize_with = "de_duration")]
+    pub interval: Duration,
+}
+
+fn default_interval() -> Duration {
+    Duration::from_secs(15)
+}
+
+/// Credentials and TLS settings shared by every HTTP source.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct HttpAuth {
+    pub bearer_token_file: Option<PathBuf>,
+    pub basic_auth: Option<BasicAuth>,
+    /// Extra CA certificate (PEM) to trust.
+    pub ca_file: Option<PathBuf>,
+    /// TLS verification is on unless this is explicitly false.
+    #[serde(default = "yes")]
+    pub tls_verify: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Alerts {
+    /// Labels alerts are grouped by.
+    pub group_by: Vec<String>,
+    /// How long the one-key "ack" silence lasts.
+    #[serde(deserialize_with = "de_duration")]
+    pub ack_duration: Duration,
+}
+
+impl Default for Alerts {
+    fn default() -> Self {
+        Self {
+            group_by: vec!["alertname".into()],
+            ack_duration: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Loki {
+    pub url: String,
+    /// Sent as `X-Scope-OrgID` for multi-tenant Loki.
+    pub org_id: Option<String>,
+    #[serde(flatten)]
+    pub auth: HttpAuth,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Logs {
+    /// Lines kept per log view; older lines are evicted (and counted on screen).
+    pub ring_lines: usize,
+    /// Display cut for very long lines (the expand view shows all of it).
+    pub max_line_display: usize,
+}
+
+impl Default for Logs {
+    fn default() -> Self {
+        Self {
+            ring_lines: 50_000,
+            max_line_display: 2_000,
+        }
+    }
+}
+
+/// One `[[backups]]` entry.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct BackupSource {
+    pub name: String,
+    /// Recovery point objective: the newest good restore point must be younger.
+    #[serde(deserialize_with = "de_duration")]
+    pub rpo: Duration,
+    #[serde(flatten)]
+    pub kind: BackupKind,
+    /// Verification command template (`{path}` is the restore point, shell-quoted).
+    pub verify: Option<String>,
+    /// Restore command template, e.g. `gunzip -c {path} | psql -d shop`.
+    pub restore: Option<String>,
+    /// Safety backup of the target taken before a restore.
+    pub pre_restore: Option<String>,
+    /// What a restore overwrites, shown in the preview (e.g. `postgres db shop`).
+    pub target: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum BackupKind {
+    Directory {
+        path: PathBuf,
+        #[serde(default = "default_pattern")]
+        pattern: String,
+        /// strftime format for the time in the file name, when not one of the
+        /// recognised `YYYYMMDD_HHMMSS` / `YYYY-MM-DDTHH-MM-SS`.
+        time_format: Option<String>,
+    },
+    Restic {
+        repository: String,
+        password_file: PathBuf,
+        /// e.g. `5%` for `restic check --read-data-subset`.
+        read_data_subset: Option<String>,
+    },
+    Cronjob {
+        namespace: String,
+        cronjob: String,
+        context: Option<String>,
+    },
+    Velero {
+        #[serde(default = "default_velero_ns")]
+        namespace: String,
+        schedule: Option<String>,
+        context: Option<String>,
+    },
+}
+
+fn default_pattern() -> String {
+    "*".into()
+}
+
+fn default_velero_ns() -> String {
+    "velero".into()
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Runbooks {
+    /// Directories (or files) holding Markdown runbooks.
+    pub paths: Vec<PathBuf>,
+}
+
+/// Durations as humans write them: `30s`, `15m`, `1h30m`.
+pub fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let s = String::deserialize(d)?;
+    crate::text::parse_duration(&s).map_err(serde::de::Error::custom)
+}
+
+/// A config problem the UI shows as a warning banner (and headless commands as an error).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+impl Config {
+    /// Parse config text; errors carry line and column from the TOML parser.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| ConfigError {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        cfg.validate().map_err(|message| ConfigError {
+            path: path.to_path_buf(),
+            message,
+        })?;
+        Ok(cfg)
+    }
+
+    /// Load the config file. A missing file is not an error (all defaults);
+    /// a malformed one is returned as an error for the caller to show.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(&text, path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(ConfigError {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let mut seen = std::collections::HashSet::new();
+        for (section, name, url) in self
+            .prometheus
+            .iter()
+            .map(|e| ("prometheus", &e.name, &e.url))
+            .chain(
+                self.alertmanager
+                    .iter()
+                    .map(|e| ("alertmanager", &e.name, &e.url)),
+            )
+        {
+            if !seen.insert((section, name)) {
+                return Err(format!("[[{section}]] name {name:?} is used twice"));
+            }
+            url::Url::parse(url).map_err(|e| format!("[[{section}]] {name}: url {url:?}: {e}"))?;
+        }
+        let mut names = std::collections::HashSet::new();
+        for b in &self.backups {
+            if !names.insert(&b.name) {
+                return Err(format!("[[backups]] name {:?} is used twice", b.name));
+            }
+        }
+        if let Some(loki) = &self.loki {
+            url::Url::parse(&loki.url).map_err(|e| format!("[loki] url {:?}: {e}", loki.url))?;
+        }
+        Ok(())
+    }
+}
+
+/// Read a secret from the file a config key names, trimming the trailing newline.
+/// The error names the file, never its content.
+pub fn read_secret(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path)
+        .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
+        .map_err(|e| format!("cannot read secret file {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_config_written_by_init_parses() {
+        let cfg = Config::parse(DEFAULT_CONFIG, Path::new("default.toml")).unwrap();
+        assert!(cfg.kubernetes.enabled);
+        assert_eq!(cfg.general.source_timeout, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_full_config_parses_every_section() {
+        let text = r#"
+            [general]
+            theme = "sixteen"
+            read_only = true
+            [kubernetes]
+            context = "prod"
+            namespaces = ["shop", "payments"]
+            [docker]
+            host = "tcp://10.0.0.5:2375"
+            [[prometheus]]
+            name = "main"
+            url = "http://prometheus:9090"
+            interval = "30s"
+            [[alertmanager]]
+            name = "am1"
+            url = "https://am.example:9093"
+            bearer_token_file = "/run/secrets/am-token"
+            ca_file = "/etc/ssl/internal-ca.pem"
+            [loki]
+            url = "http://loki:3100"
+            org_id = "tenant-a"
+            basic_auth = { username = "ops", password_file = "/run/secrets/loki" }
+            [[backups]]
+            name = "postgres"
+            kind = "directory"
+            path = "/var/backups/postgres"
+            pattern = "app_*.sql.gz"
+            rpo = "15m"
+            restore = "gunzip -c {path} | psql -d shop"
+            [[backups]]
+            name = "files"
+            kind = "restic"
+            repository = "/srv/restic"
+            password_file = "/run/secrets/restic"
+            rpo = "4h"
+            [runbooks]
+            paths = ["/srv/runbooks"]
+        "#;
+        let cfg = Config::parse(text, Path::new("c.toml")).unwrap();
+        assert!(cfg.general.read_only);
+        assert_eq!(cfg.kubernetes.namespaces, ["shop", "payments"]);
+        assert_eq!(cfg.prometheus[0].interval, Duration::from_secs(30));
+        assert!(cfg.alertmanager[0].auth.tls_verify);
+        assert_eq!(cfg.loki.unwrap().auth.basic_auth.unwrap().username, "ops");
+        assert!(matches!(cfg.backups[0].kind, BackupKind::Directory { .. }));
+        assert_eq!(cfg.backups[1].rpo, Duration::from_secs(4 * 3600));
+    }
+
+    #[test]
+    fn malformed_config_reports_file_line_and_key() {
+        let err = Config::parse(
+            "[kubernetes]\nnamespaces = \"shop\"\n",
+            Path::new("/etc/w.toml"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("/etc/w.toml: "), "{err}");
+        assert!(err.message.contains("line 2"), "{}", err.message);
+        let err = Config::parse(
+            "[general]\nsource_timeout = \"soon\"\n",
+            Path::new("w.toml"),
+        )
+        .unwrap_err();
+        assert!(err.message.contains("soon"), "{}", err.message);
+        let err = Config::parse("[genral]\n", Path::new("w.toml")).unwrap_err();
+        assert!(err.message.contains("genral"), "{}", err.message);
+        let err = Config::parse(
+            "[[alertmanager]]\nname='a'\nurl='not a url'\n",
+            Path::new("w.toml"),
+        )
+        .unwrap_err();
+        assert!(err.message.contains("not a url"), "{}", err.message);
+    }
+
+    #[test]
+    fn secrets_are_read_from_files_and_errors_name_only_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("token");
+        std::fs::write(&p, "s3cr3t\n").unwrap();
+        assert_eq!(read_secret(&p).unwrap(), "s3cr3t");
+        let err = read_secret(&dir.path().join("missing")).unwrap_err();
+        assert!(err.contains("missing") && !err.contains("s3cr3t"));
+    }
+}

@@ -1,0 +1,187 @@
+//! Finding and connecting to the Docker engine.
+//!
+//! Where: `[docker] host`, else `DOCKER_HOST`, else the local socket. How:
+//! `unix://` and `tcp://`/`http://` (TLS with `DOCKER_TLS_VERIFY`/`https://`).
+//! `ssh://` needs bollard's `ssh` feature, which pulls an OpenSSH process
+//! wrapper into the build; warroom does not enable it, so an `ssh://` host
+//! gets an error that says how to tunnel instead. The API version is
+//! negotiated down to what the engine speaks (20.10 → 1.41).
+
+use bollard::Docker;
+use std::time::Duration;
+
+pub const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
+
+/// Engine requests wait at most this for response headers. Streams (events,
+/// logs, stats) are not cut by it; stop/restart add the container's stop timeout.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where the engine is and which setting said so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub host: String,
+    /// `[docker] host`, `DOCKER_HOST` or `default`.
+    pub from: &'static str,
+}
+
+impl Endpoint {
+    pub fn resolve(configured: Option<&str>) -> Self {
+        Self::resolve_with(configured, std::env::var("DOCKER_HOST").ok())
+    }
+
+    pub fn resolve_with(configured: Option<&str>, env: Option<String>) -> Self {
+        if let Some(h) = configured.map(str::trim).filter(|h| !h.is_empty()) {
+            return Self {
+                host: normalise(h),
+                from: "[docker] host",
+            };
+        }
+        if let Some(h) = env.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+            return Self {
+                host: normalise(h),
+                from: "DOCKER_HOST",
+            };
+        }
+        Self {
+            host: DEFAULT_SOCKET.into(),
+            from: "default",
+        }
+    }
+
+    /// The setting to change when this endpoint does not answer.
+    pub fn hint(&self) -> String {
+        match self.from {
+            "[docker] host" => format!(
+                "check [docker] host = {:?} in the config (is the engine running there? `docker -H {} info`)",
+                self.host, self.host
+            ),
+            "DOCKER_HOST" => format!(
+                "check DOCKER_HOST={} (or set [docker] host in the config); `docker info` should answer",
+                self.host
+            ),
+            _ => "is the Docker engine running (`docker info`)? Set [docker] host or DOCKER_HOST for a remote engine; `enabled = false` under [docker] hides this source".to_string(),
+        }
+    }
+}
+
+/// A bare socket path is a unix socket.
+fn normalise(host: &str) -> String {
+    if host.starts_with('/') {
+        format!("unix://{host}")
+    } else {
+        host.to_string()
+    }
+}
+
+/// A failed connection: what went wrong, and what to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectError {
+    pub reason: String,
+    pub hint: String,
+}
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.reason, self.hint)
+    }
+}
+
+/// A client for `ep` without touching the network (bad URLs fail here).
+pub fn client(ep: &Endpoint) -> Result<Docker, ConnectError> {
+    if ep.host.starts_with("ssh://") {
+        return Err(ConnectError {
+            reason: format!("{}: ssh:// hosts are not supported by this build", ep.host),
+            hint: "tunnel the socket instead: `ssh -NL 127.0.0.1:2375:/var/run/docker.sock USER@HOST`, then [docker] host = \"tcp://127.0.0.1:2375\"".into(),
+        });
+    }
+    Docker::connect_with_host(&ep.host)
+        .map(|d| d.with_timeout(REQUEST_TIMEOUT))
+        .map_err(|e| ConnectError {
+            reason: format!("{}: {}", ep.host, describe(&e)),
+            hint: "use unix:///path/to/docker.sock or tcp://HOST:PORT".into(),
+        })
+}
+
+/// Connect, negotiate the API version, and say what answered
+/// (`Docker 20.10.24, API 1.41`).
+pub async fn connect(ep: &Endpoint) -> Result<(Docker, String), ConnectError> {
+    let docker = client(ep)?;
+    let unreachable = |e: bollard::errors::Error| ConnectError {
+        reason: format!(
+            "cannot reach the Docker engine at {}: {}",
+            ep.host,
+            describe(&e)
+        ),
+        hint: ep.hint(),
+    };
+    let docker = tokio::time::timeout(Duration::from_secs(10), docker.negotiate_version())
+        .await
+        .map_err(|_| ConnectError {
+            reason: format!("the Docker engine at {} did not answer within 10s", ep.host),
+            hint: ep.hint(),
+        })?
+        .map_err(unreachable)?;
+    let version = docker.version().await.map_err(unreachable)?;
+    let v = docker.client_version();
+    let detail = format!(
+        "Docker {}, API {}.{}",
+        version.version.unwrap_or_else(|| "?".into()),
+        v.major_version,
+        v.minor_version
+    );
+    Ok((docker, detail))
+}
+
+/// Engine errors, as one readable line (bollard's Display of hyper errors
+/// hides the cause: "client error (Connect)").
+pub fn describe(e: &bollard::errors::Error) -> String {
+    use bollard::errors::Error as E;
+    match e {
+        E::DockerResponseServerError {
+            status_code,
+            message,
+        } => format!("engine answered {status_code}: {}", message.trim()),
+        other => {
+            let mut s = other.to_string();
+            let mut src = std::error::Error::source(other);
+            while let Some(cause) = src {
+                let c = cause.to_string();
+                if !s.contains(&c) {
+                    s.push_str(": ");
+                    s.push_str(&c);
+                }
+                src = cause.source();
+            }
+            s
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_wins_over_docker_host_which_wins_over_the_socket() {
+        let e = Endpoint::resolve_with(Some("tcp://10.0.0.5:2375"), Some("unix:///x".into()));
+        assert_eq!(
+            (e.host.as_str(), e.from),
+            ("tcp://10.0.0.5:2375", "[docker] host")
+        );
+        let e = Endpoint::resolve_with(None, Some("/run/user/1000/docker.sock".into()));
+        assert_eq!(e.host, "unix:///run/user/1000/docker.sock");
+        assert_eq!(e.from, "DOCKER_HOST");
+        let e = Endpoint::resolve_with(Some(" "), None);
+        assert_eq!(e.host, DEFAULT_SOCKET);
+        assert!(e.hint().contains("docker info"));
+    }
+
+    #[test]
+    fn ssh_and_unknown_schemes_fail_with_what_to_do() {
+        let e = client(&Endpoint::resolve_with(Some("ssh://ops@db1"), None)).unwrap_err();
+        assert!(e.reason.contains("ssh://"), "{e}");
+        assert!(e.hint.contains("ssh -NL"), "{e}");
+        let e = client(&Endpoint::resolve_with(Some("ftp://x"), None)).unwrap_err();
+        assert!(e.reason.contains("ftp://x"), "{e}");
+    }
+}

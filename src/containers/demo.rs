@@ -1,0 +1,733 @@
+//! The `--demo` estate: the ToolboxAI Compose stack from the seed reports
+//! (backend, dashboard, postgres, redis, celery, the backup coordinator) plus
+//! its monitoring project. The backend's health check starts timing out a
+//! little after start and turns it unhealthy; the backup coordinator gave up
+//! after three failed runs. Restart/stop/start change the simulation, so
+//! every action can be tried end to end (a restart makes the backend healthy
+//! again, for a while).
+
+use super::actions::{preview, target};
+use super::model::{Container, Health, HealthCheck, ProbeRun, RestartPolicy, RunState, Stats};
+use super::{Command, Update};
+use crate::action::{ActionHandler, ActionOutcome, ActionSpec, Preview, Progress};
+use crate::demo::DEMO_DETAIL;
+use crate::event::{Command as AppCommand, Update as AppUpdate};
+use crate::logs::{LogLine, LogTarget, Stream, Update as LogUpdate};
+use crate::source::{Backend, Probe, SourceId, SourceStatus, Worker, WorkerCtx};
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+
+const LOCATION: &str = "demo engine (simulated)";
+/// The backend starts failing this long after the demo starts (or a restart).
+const DEGRADE_AFTER: i64 = 40;
+const TIMEOUT_OUTPUT: &str =
+    "curl: (28) Operation timed out after 3001 milliseconds with 0 bytes received";
+
+pub struct Sim {
+    pub containers: Vec<Container>,
+    /// Ids changed by actions, for the worker to send.
+    changed: BTreeSet<String>,
+    /// When the backend's probes start timing out.
+    degrade_at: i64,
+    /// Containers in "starting" that pass their first probe at this second.
+    healthy_at: Vec<(String, i64)>,
+    /// The backend's next probe run (every 10 s).
+    next_probe: i64,
+    tick: u64,
+}
+
+fn hc(cmd: &str, interval: u64, retries: i64, start: u64) -> Option<HealthCheck> {
+    Some(HealthCheck {
+        test: vec!["CMD-SHELL".into(), cmd.into()],
+        interval: Some(Duration::from_secs(interval)),
+        timeout: Some(Duration::from_secs(3)),
+        retries: Some(retries),
+        start_period: Some(Duration::from_secs(start)),
+    })
+}
+
+fn ok_probe(at: jiff::Timestamp, output: &str) -> ProbeRun {
+    ProbeRun {
+        start: Some(at),
+        end: Some(at),
+        exit_code: 0,
+        output: output.into(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn svc(
+    project: &str,
+    service: &str,
+    image: &str,
+    ports: &[&str],
+    check: Option<HealthCheck>,
+    probe_out: &str,
+    up_secs: i64,
+    now: jiff::Timestamp,
+) -> Container {
+    let started = jiff::Timestamp::from_second(now.as_second() - up_secs).unwrap_or(now);
+    let name = format!("{project}-{service}-1");
+    let health = if check.is_some() {
+        Health::Healthy
+    } else {
+        Health::None
+    };
+    let probes = if check.is_some() {
+        (0..5)
+            .map(|i| {
+                ok_probe(
+                    jiff::Timestamp::from_second(now.as_second() - 30 * (5 - i)).unwrap_or(now),
+                    probe_out,
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Container {
+        id: format!("{:0<64}", hex::encode(name.as_bytes())),
+        name,
+        image: image.into(),
+        state: RunState::Running,
+        health,
+        failing_streak: 0,
+        probes,
+        restart_count: 0,
+        oom_killed: false,
+        exit_code: 0,
+        error: String::new(),
+        started_at: Some(started),
+        finished_at: None,
+        ports: ports.iter().map(|s| s.to_string()).collect(),
+        project: Some(project.into()),
+        service: Some(service.into()),
+        healthcheck: check,
+        restart_policy: RestartPolicy::UnlessStopped,
+        stop_timeout: 10,
+        memory_limit: 0,
+        stats: None,
+    }
+}
+
+impl Sim {
+    pub fn new(now: jiff::Timestamp) -> Self {
+        let day = 86_400;
+        let t = "toolboxai";
+        let m = "monitoring";
+        let mut containers = vec![
+            svc(
+                t,
+                "backend",
+                "toolboxai/backend:1.8.3",
+                &["0.0.0.0:8009->8009/tcp"],
+                hc(
+                    "curl -fsS --max-time 3 http://localhost:8009/health",
+                    10,
+                    3,
+                    30,
+                ),
+                "{\"status\":\"ok\",\"db\":\"ok\",\"redis\":\"ok\"}",
+                3 * day,
+                now,
+            ),
+            svc(
+                t,
+                "dashboard",
+                "toolboxai/dashboard:1.8.3",
+                &["0.0.0.0:5179->80/tcp"],
+                hc("wget -qO- http://localhost/health", 30, 3, 10),
+                "ok",
+                3 * day,
+                now,
+            ),
+            svc(
+                t,
+                "postgres",
+                "postgres:15-alpine",
+                &["127.0.0.1:5432->5432/tcp"],
+                hc("pg_isready -U toolboxai -d toolboxai", 10, 5, 30),
+                "/var/run/postgresql:5432 - accepting connections",
+                12 * day,
+                now,
+            ),
+            svc(
+                t,
+                "redis",
+                "redis:7-alpine",
+                &["127.0.0.1:6379->6379/tcp"],
+                hc("redis-cli ping", 10, 3, 5),
+                "PONG",
+                12 * day,
+                now,
+            ),
+            svc(
+                t,
+                "celery-worker",
+                "toolboxai/backend:1.8.3",
+                &[],
+                hc(
+                    "celery -A app.worker inspect ping -d celery@$HOSTNAME",
+                    30,
+                    3,
+                    60,
+                ),
+                "-> celery@worker: OK\n        pong",
+                3 * day,
+                now,
+            ),
+            svc(
+                t,
+                "celery-beat",
+                "toolboxai/backend:1.8.3",
+                &[],
+                None,
+                "",
+                3 * day,
+                now,
+            ),
+            svc(
+                t,
+                "flower",
+                "mher/flower:2.0",
+                &["0.0.0.0:5555->5555/tcp"],
+                hc("wget -qO- http://localhost:5555/healthcheck", 30, 3, 10),
+                "OK",
+                3 * day,
+                now,
+            ),
+            svc(
+                t,
+                "mcp-server",
+                "toolboxai/mcp:0.9.1",
+                &["0.0.0.0:9877->9877/tcp"],
+                hc("curl -fsS http://localhost:9877/health", 15, 3, 20),
+                "{\"status\":\"healthy\"}",
+                2 * day,
+                now,
+            ),
+            svc(
+                t,
+                "agent-coordinator",
+                "toolboxai/agents:0.9.1",
+                &["0.0.0.0:8888->8888/tcp"],
+                hc("curl -fsS http://localhost:8888/health", 15, 3, 20),
+                "{\"status\":\"healthy\",\"agents\":4}",
+                2 * day,
+                now,
+            ),
+            svc(
+                t,
+                "backup-coordinator",
+                "toolboxai/backup:1.2.0",
+                &[],
+                hc("test -f /var/run/backup/last_success", 60, 3, 120),
+                "",
+                day,
+                now,
+            ),
+            svc(
+                m,
+                "prometheus",
+                "prom/prometheus:v2.48.0",
+                &["0.0.0.0:9090->9090/tcp"],
+                hc("wget -qO- http://localhost:9090/-/healthy", 15, 3, 10),
+                "Prometheus Server is Healthy.",
+                20 * day,
+                now,
+            ),
+            svc(
+                m,
+                "grafana",
+                "grafana/grafana:10.2.2",
+                &["0.0.0.0:3000->3000/tcp"],
+                hc("wget -qO- http://localhost:3000/api/health", 15, 3, 30),
+                "{\"database\":\"ok\",\"version\":\"10.2.2\"}",
+                20 * day,
+                now,
+            ),
+            svc(
+                m,
+                "loki",
+                "grafana/loki:2.9.2",
+                &["0.0.0.0:3100->3100/tcp"],
+                hc("wget -qO- http://localhost:3100/ready", 15, 3, 30),
+                "ready",
+                20 * day,
+                now,
+            ),
+            svc(
+                m,
+                "node-exporter",
+                "prom/node-exporter:v1.7.0",
+                &["0.0.0.0:9100->9100/tcp"],
+                None,
+                "",
+                20 * day,
+                now,
+            ),
+        ];
+        // The backup coordinator's last three runs could not reach postgres;
+        // on-failure:3 has given up.
+        if let Some(b) = containers
+            .iter_mut()
+            .find(|c| c.service.as_deref() == Some("backup-coordinator"))
+        {
+            b.state = RunState::Exited;
+            b.exit_code = 1;
+            b.restart_count = 3;
+            b.restart_policy = RestartPolicy::OnFailure { max_retries: 3 };
+            b.health = Health::None;
+            b.finished_at =
+                Some(jiff::Timestamp::from_second(now.as_second() - 1800).unwrap_or(now));
+            b.probes.clear();
+        }
+        let mut cadvisor = svc(
+            "",
+            "cadvisor",
+            "gcr.io/cadvisor/cadvisor:v0.47.2",
+            &["0.0.0.0:8080->8080/tcp"],
+            None,
+            "",
+            20 * day,
+            now,
+        );
+        cadvisor.name = "cadvisor".into();
+        cadvisor.project = None;
+        cadvisor.service = None;
+        cadvisor.restart_policy = RestartPolicy::Always;
+        containers.push(cadvisor);
+        containers.sort_by(|a, b| a.name.cmp(&b.name));
+        Self {
+            containers,
+            changed: BTreeSet::new(),
+            degrade_at: now.as_second() + DEGRADE_AFTER,
+            healthy_at: Vec::new(),
+            next_probe: now.as_second() + DEGRADE_AFTER,
+            tick: 0,
+        }
+    }
+
+    fn find(&mut self, name: &str) -> Option<&mut Container> {
+        self.containers.iter_mut().find(|c| c.name == name)
+    }
+
+    /// Advance one second; returns the containers that changed.
+    pub fn step(&mut self, now: jiff::Timestamp) -> Vec<Container> {
+        self.tick += 1;
+        let secs = now.as_second();
+        let mut changed: BTreeSet<String> = std::mem::take(&mut self.changed);
+        let due: Vec<String> = self
+            .healthy_at
+            .iter()
+            .filter(|(_, at)| *at <= secs)
+            .map(|(n, _)| n.clone())
+            .collect();
+        self.healthy_at.retain(|(_, at)| *at > secs);
+        for name in due {
+            if let Some(c) = self.find(&name).filter(|c| c.state == RunState::Running) {
+                c.health = Health::Healthy;
+                c.failing_streak = 0;
+                let out = c
+                    .probes
+                    .iter()
+                    .rev()
+                    .find(|p| p.exit_code == 0)
+                    .map(|p| p.output.clone())
+                    .unwrap_or_else(|| "ok".into());
+                push_probe(c, ok_probe(now, &out));
+                changed.insert(name);
+            }
+        }
+        // The backend's probe runs every 10 s; once degraded, each one times out.
+        let probe_now = secs >= self.degrade_at && secs >= self.next_probe;
+        if probe_now {
+            self.next_probe = secs + 10;
+        }
+        if let Some(b) = self.find("toolboxai-backend-1")
+            && b.state == RunState::Running
+            && b.health != Health::Starting
+            && probe_now
+        {
+            b.failing_streak += 1;
+            push_probe(
+                b,
+                ProbeRun {
+                    start: Some(now),
+                    end: Some(now),
+                    exit_code: 1,
+                    output: format!("{TIMEOUT_OUTPUT}\n"),
+                },
+            );
+            if b.failing_streak >= 3 {
+                b.health = Health::Unhealthy;
+            }
+            changed.insert(b.name.clone());
+        }
+        self.containers
+            .iter()
+            .filter(|c| changed.contains(&c.name))
+            .cloned()
+            .collect()
+    }
+
+    /// Plausible CPU/memory for the running containers.
+    pub fn stats(&self) -> Vec<(String, Stats)> {
+        let t = self.tick as f64;
+        self.containers
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.is_running())
+            .map(|(i, c)| {
+                let base = 2.0 + (i as f64 * 3.7) % 17.0;
+                let busy = c.health == Health::Unhealthy || c.failing_streak > 0;
+                let cpu = if busy {
+                    96.0 + (t * 0.7).sin() * 3.0
+                } else {
+                    base + (t * 0.3 + i as f64).sin() * base * 0.3
+                };
+                let mem = ((60 + i * 37) as u64) << 20;
+                (
+                    c.id.clone(),
+                    Stats {
+                        cpu_percent: cpu.max(0.0),
+                        mem_used: mem,
+                        mem_limit: if i % 3 == 0 { 1 << 30 } else { 0 },
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// Do what the engine would do for `verb`.
+    fn act(&mut self, verb: &str, name: &str, now: jiff::Timestamp) -> Result<String, String> {
+        let secs = now.as_second();
+        let c = self
+            .find(name)
+            .ok_or_else(|| format!("no container named {name}"))?;
+        match verb {
+            "stop" => {
+                c.state = RunState::Exited;
+                c.exit_code = 143;
+                c.finished_at = Some(now);
+                c.health = Health::None;
+                c.stats = None;
+            }
+            _ => {
+                c.state = RunState::Running;
+                c.exit_code = 0;
+                c.oom_killed = false;
+                c.started_at = Some(now);
+                c.failing_streak = 0;
+                if c.healthcheck.is_some() {
+                    c.health = Health::Starting;
+                }
+            }
+        }
+        let summary = format!("{verb} {name}: now {}", c.state.label());
+        let has_check = c.healthcheck.is_some();
+        let name = c.name.clone();
+        if verb != "stop" && has_check {
+            self.healthy_at.push((name.clone(), secs + 3));
+        }
+        if name == "toolboxai-backend-1" && verb != "stop" {
+            // Healthy again for a couple of minutes, then the timeouts return.
+            self.degrade_at = secs + 120;
+            self.next_probe = self.degrade_at;
+        }
+        self.changed.insert(name);
+        Ok(summary)
+    }
+}
+
+fn push_probe(c: &mut Container, p: ProbeRun) {
+    c.probes.push(p);
+    if c.probes.len() > 5 {
+        c.probes.remove(0);
+    }
+}
+
+pub type Shared = Arc<Mutex<Sim>>;
+
+pub fn backend() -> Backend {
+    let sim: Shared = Arc::new(Mutex::new(Sim::new(jiff::Timestamp::now())));
+    Backend {
+        workers: vec![Box::new(DemoWorker { sim: sim.clone() })],
+        actions: Some(Arc::new(DemoActions { sim })),
+        idle: Vec::new(),
+    }
+}
+
+pub struct DemoWorker {
+    pub sim: Shared,
+}
+
+#[async_trait::async_trait]
+impl Worker for DemoWorker {
+    fn id(&self) -> SourceId {
+        super::worker::source_id()
+    }
+
+    async fn run(self: Box<Self>, mut ctx: WorkerCtx) {
+        let id = self.id();
+        let snapshot = self
+            .sim
+            .lock()
+            .map(|s| s.containers.clone())
+            .unwrap_or_default();
+        if ctx
+            .updates
+            .send(AppUpdate::Containers(Update::Snapshot(snapshot)))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        if !ctx
+            .status(
+                &id,
+                SourceStatus::Connected {
+                    detail: format!("Docker 24.0.7, API 1.43 {DEMO_DETAIL}"),
+                },
+            )
+            .await
+        {
+            return;
+        }
+        let mut logs: Option<tokio::task::JoinHandle<()>> = None;
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    let (changed, stats, n) = match self.sim.lock() {
+                        Ok(mut s) => {
+                            let changed = s.step(jiff::Timestamp::now());
+                            (changed, s.stats(), s.tick)
+                        }
+                        Err(_) => return,
+                    };
+                    for c in changed {
+                        if ctx.updates.send(AppUpdate::Containers(Update::Upsert(c))).await.is_err() {
+                            return;
+                        }
+                    }
+                    if n % 2 == 0 && ctx.updates.send(AppUpdate::Containers(Update::Stats(stats))).await.is_err() {
+                        return;
+                    }
+                }
+                cmd = ctx.commands.recv() => match cmd {
+                    Ok(AppCommand::Containers(Command::StreamLogs { name, follow, tail_lines, .. })) => {
+                        if let Some(t) = logs.take() { t.abort(); }
+                        logs = Some(tokio::spawn(demo_logs(self.sim.clone(), name, follow, tail_lines.unwrap_or(200), ctx.updates.clone())));
+                    }
+                    Ok(AppCommand::Containers(Command::StopLogs)) => {
+                        if let Some(t) = logs.take() { t.abort(); }
+                    }
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return,
+                },
+            }
+        }
+    }
+
+    async fn probe(&self) -> Probe {
+        let n = self.sim.lock().map(|s| s.containers.len()).unwrap_or(0);
+        Probe {
+            source: self.id().to_string(),
+            ok: true,
+            detail: format!("{n} containers {DEMO_DETAIL}"),
+            hint: String::new(),
+        }
+    }
+}
+
+/// A log line a service like this one would write.
+fn demo_line(c: &Container, i: u64) -> (Stream, String) {
+    let service = c.service.as_deref().unwrap_or(&c.name);
+    let degraded = c.failing_streak > 0 || c.health == Health::Unhealthy;
+    match service {
+        "backend" if degraded && i % 3 == 0 => (Stream::Stderr, format!("ERROR:sqlalchemy.pool.impl.QueuePool:QueuePool limit of size 20 overflow 10 reached, connection timed out, timeout 30.00 (request id {i:06x})")),
+        "backend" if degraded && i % 3 == 1 => (Stream::Stderr, "WARNING:uvicorn.error:request /health took 3004ms (timeout 3000ms)".into()),
+        "backend" => (Stream::Stdout, format!("INFO:     172.18.0.{}:{} - \"GET /api/v1/{} HTTP/1.1\" 200 OK", 5 + i % 4, 40000 + i % 999, ["lessons", "users/me", "health", "agents/status"][(i % 4) as usize])),
+        "postgres" => (Stream::Stderr, format!("{} UTC [{}] LOG:  checkpoint complete: wrote {} buffers ({:.1}%)", jiff::Timestamp::now().strftime("%Y-%m-%d %H:%M:%S%.3f"), 27 + i % 5, 40 + i % 300, (i % 30) as f64 / 10.0)),
+        "redis" => (Stream::Stdout, format!("1:M {} * {} changes in 60 seconds. Saving...", jiff::Timestamp::now().strftime("%d %b %Y %H:%M:%S%.3f"), 100 + i % 900)),
+        "backup-coordinator" => (Stream::Stderr, "pg_dump: error: connection to server at \"postgres\" (172.18.0.3), port 5432 failed: FATAL:  password authentication failed for user \"backup\"".into()),
+        _ => (Stream::Stdout, format!("level=info ts={} msg=\"request served\" path=/metrics duration={}ms", jiff::Timestamp::now(), 2 + i % 40)),
+    }
+}
+
+async fn demo_logs(
+    sim: Shared,
+    name: String,
+    follow: bool,
+    tail: usize,
+    updates: crate::source::UpdateTx,
+) {
+    let target = LogTarget::Container { name: name.clone() };
+    let labels = Arc::new(vec![("container".to_string(), name.clone())]);
+    let container = sim
+        .lock()
+        .ok()
+        .and_then(|s| s.containers.iter().find(|c| c.name == name).cloned());
+    let Some(c) = container else {
+        let _ = updates
+            .send(AppUpdate::Logs(LogUpdate::Ended {
+                target,
+                error: Some(format!("no container named {name}")),
+            }))
+            .await;
+        return;
+    };
+    let now_ns = jiff::Timestamp::now().as_nanosecond();
+    let history: Vec<LogLine> = (0..tail.min(2000) as u64)
+        .map(|i| {
+            let (stream, text) = demo_line(&c, i);
+            LogLine {
+                ts_ns: Some(now_ns - (tail as i128 - i as i128) * 1_500_000_000),
+                stream,
+                labels: labels.clone(),
+                text,
+            }
+        })
+        .collect();
+    if updates
+        .send(AppUpdate::Logs(LogUpdate::Lines {
+            target: target.clone(),
+            lines: history,
+        }))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let mut i = tail as u64;
+    while follow {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let c = sim
+            .lock()
+            .ok()
+            .and_then(|s| s.containers.iter().find(|c| c.name == name).cloned());
+        let Some(c) = c.filter(|c| c.is_running()) else {
+            break;
+        };
+        let (stream, text) = demo_line(&c, i);
+        i += 1;
+        let line = LogLine {
+            ts_ns: Some(jiff::Timestamp::now().as_nanosecond()),
+            stream,
+            labels: labels.clone(),
+            text,
+        };
+        if updates
+            .send(AppUpdate::Logs(LogUpdate::Lines {
+                target: target.clone(),
+                lines: vec![line],
+            }))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+    let _ = updates
+        .send(AppUpdate::Logs(LogUpdate::Ended {
+            target,
+            error: None,
+        }))
+        .await;
+}
+
+pub struct DemoActions {
+    pub sim: Shared,
+}
+
+#[async_trait::async_trait]
+impl ActionHandler for DemoActions {
+    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, String> {
+        let (verb, name) = target(spec)?;
+        let sim = self
+            .sim
+            .lock()
+            .map_err(|_| "demo state is poisoned".to_string())?;
+        let c = sim.containers.iter().find(|c| c.name == name);
+        Ok(preview(verb, name, c, LOCATION, jiff::Timestamp::now()))
+    }
+
+    async fn execute(
+        &self,
+        spec: &ActionSpec,
+        progress: Progress,
+    ) -> Result<ActionOutcome, String> {
+        let (verb, name) = target(spec)?;
+        progress.line(format!("{verb} {name} (simulated)…"));
+        let summary = self
+            .sim
+            .lock()
+            .map_err(|_| "demo state is poisoned".to_string())?
+            .act(verb, name, jiff::Timestamp::now())?;
+        Ok(ActionOutcome {
+            summary,
+            restore_point_time: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::containers::health::classify;
+
+    fn at(base: jiff::Timestamp, s: i64) -> jiff::Timestamp {
+        jiff::Timestamp::from_second(base.as_second() + s).unwrap()
+    }
+
+    #[test]
+    fn the_backend_turns_unhealthy_over_time_and_a_restart_heals_it() {
+        let t0: jiff::Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+        let mut sim = Sim::new(t0);
+        let backend = |s: &Sim| {
+            s.containers
+                .iter()
+                .find(|c| c.name == "toolboxai-backend-1")
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(backend(&sim).health, Health::Healthy);
+        for s in 1..=DEGRADE_AFTER + 40 {
+            sim.step(at(t0, s));
+        }
+        let b = backend(&sim);
+        assert_eq!(b.health, Health::Unhealthy);
+        let v = classify(&b, at(t0, 100));
+        assert_eq!(v.reason, "unhealthy");
+        assert!(
+            v.explanation.contains("Operation timed out"),
+            "{}",
+            v.explanation
+        );
+        sim.act("restart", "toolboxai-backend-1", at(t0, 100))
+            .unwrap();
+        assert_eq!(backend(&sim).health, Health::Starting);
+        for s in 101..=110 {
+            sim.step(at(t0, s));
+        }
+        let b = backend(&sim);
+        assert_eq!(b.health, Health::Healthy);
+        assert_eq!(b.failing_streak, 0);
+        sim.act("stop", "toolboxai-redis-1", at(t0, 111)).unwrap();
+        let r = sim
+            .containers
+            .iter()
+            .find(|c| c.name == "toolboxai-redis-1")
+            .unwrap();
+        assert_eq!(r.state, RunState::Exited);
+        let exited = sim
+            .containers
+            .iter()
+            .find(|c| c.name == "toolboxai-backup-coordinator-1")
+            .unwrap();
+        assert_eq!(classify(exited, t0).reason, "exited non-zero");
+    }
+}

@@ -1,0 +1,334 @@
+//! Health classification: what is wrong with a container, in one word and one
+//! sentence, the way the workloads pane explains a CrashLoopBackOff.
+//!
+//! Pure: a [`Container`] and the clock in, a [`Verdict`] out. The order of the
+//! checks is the order an on-call engineer cares about: a dead or OOM-killed
+//! container first, then restart loops, failing health checks, bad exits.
+
+use super::model::{Container, Health, RestartPolicy, RunState};
+use crate::report::Severity;
+
+/// A restart loop: this many restarts…
+const LOOP_RESTARTS: i64 = 3;
+/// …with the current run younger than this.
+const LOOP_WINDOW_SECS: i64 = 300;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// `None`: nothing to worry about.
+    pub severity: Option<Severity>,
+    /// One word or two: `unhealthy`, `OOMKilled`, `restarting loop`.
+    pub reason: String,
+    /// One sentence that says why, with the numbers.
+    pub explanation: String,
+}
+
+impl Verdict {
+    fn ok(reason: &str, explanation: impl Into<String>) -> Self {
+        Self {
+            severity: None,
+            reason: reason.into(),
+            explanation: explanation.into(),
+        }
+    }
+
+    fn problem(sev: Severity, reason: &str, explanation: impl Into<String>) -> Self {
+        Self {
+            severity: Some(sev),
+            reason: reason.into(),
+            explanation: explanation.into(),
+        }
+    }
+
+    /// Critical or warning: it belongs in the problems list and the report.
+    pub fn is_problem(&self) -> bool {
+        matches!(
+            self.severity,
+            Some(Severity::Critical) | Some(Severity::Warning)
+        )
+    }
+}
+
+/// `"probe: timeout"` → ` — last probe (exit 1): probe: timeout`.
+fn probe_suffix(c: &Container) -> String {
+    match c.probes.iter().rev().find(|p| p.exit_code != 0) {
+        Some(p) => {
+            let out = p.output.trim();
+            let out = if out.is_empty() { "(no output)" } else { out };
+            format!(" — last probe (exit {}): {}", p.exit_code, first_line(out))
+        }
+        None => String::new(),
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+/// What the restart policy will do after this container stops on its own.
+fn comes_back(c: &Container) -> &'static str {
+    match c.restart_policy {
+        RestartPolicy::No => "restart policy \"no\": it stays down",
+        RestartPolicy::OnFailure { max_retries } if max_retries > 0 => {
+            if c.restart_count >= max_retries {
+                "restart policy on-failure gave up (retries used up)"
+            } else {
+                "restart policy on-failure will retry"
+            }
+        }
+        RestartPolicy::OnFailure { .. } => "restart policy on-failure will retry",
+        RestartPolicy::Always | RestartPolicy::UnlessStopped => {
+            "restart policy would restart it unless it was stopped by hand"
+        }
+    }
+}
+
+pub fn classify(c: &Container, now: jiff::Timestamp) -> Verdict {
+    use Severity::{Critical, Info, Warning};
+    match c.state {
+        RunState::Dead => {
+            let why = if c.error.is_empty() {
+                "the engine could not stop or remove it cleanly".to_string()
+            } else {
+                first_line(&c.error).to_string()
+            };
+            return Verdict::problem(Critical, "dead", format!("container is dead: {why}"));
+        }
+        RunState::Exited | RunState::Restarting if c.oom_killed => {
+            let limit = if c.memory_limit > 0 {
+                format!(
+                    " (memory limit {})",
+                    crate::text::human_bytes(c.memory_limit as u64)
+                )
+            } else {
+                String::new()
+            };
+            return Verdict::problem(
+                Critical,
+                "OOMKilled",
+                format!(
+                    "killed by the kernel OOM killer{limit}, exit code {}; {}",
+                    c.exit_code,
+                    comes_back(c)
+                ),
+            );
+        }
+        RunState::Restarting => {
+            return Verdict::problem(
+                Critical,
+                "restarting loop",
+                format!(
+                    "restarting: {} restarts so far, last exit code {}{}",
+                    c.restart_count,
+                    c.exit_code,
+                    if c.error.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", first_line(&c.error))
+                    }
+                ),
+            );
+        }
+        _ => {}
+    }
+    if c.state == RunState::Running {
+        if c.health == Health::Unhealthy {
+            let retries = c
+                .healthcheck
+                .as_ref()
+                .map(|h| h.retries_or_default())
+                .unwrap_or(3);
+            return Verdict::problem(
+                Critical,
+                "unhealthy",
+                format!(
+                    "health check failed {} times in a row (unhealthy after {retries}){}",
+                    c.failing_streak,
+                    probe_suffix(c)
+                ),
+            );
+        }
+        let young = c
+            .started_at
+            .is_some_and(|s| now.as_second() - s.as_second() < LOOP_WINDOW_SECS);
+        if c.restart_count >= LOOP_RESTARTS && young {
+            return Verdict::problem(
+                Warning,
+                "restarting loop",
+                format!(
+                    "restarted {} times, up only {}; last exit code {}",
+                    c.restart_count,
+                    c.uptime(now)
+                        .map(crate::text::human_duration)
+                        .unwrap_or_default(),
+                    c.exit_code
+                ),
+            );
+        }
+        if c.failing_streak > 0 {
+            let retries = c
+                .healthcheck
+                .as_ref()
+                .map(|h| h.retries_or_default())
+                .unwrap_or(3);
+            return Verdict::problem(
+                Warning,
+                "health failing",
+                format!(
+                    "health check failed {} of {retries} times allowed (still {}){}",
+                    c.failing_streak,
+                    c.health.label(),
+                    probe_suffix(c)
+                ),
+            );
+        }
+        return match c.health {
+            Health::Starting => Verdict::ok(
+                "starting",
+                "health check has not passed yet (start period)".to_string(),
+            ),
+            Health::Healthy => Verdict::ok("healthy", "running, health check passing"),
+            _ => Verdict::ok("running", "running (no health check defined)"),
+        };
+    }
+    match c.state {
+        RunState::Exited if c.exit_code == 0 => {
+            Verdict::ok("exited (0)", "exited cleanly with code 0")
+        }
+        // 143 = SIGTERM, 130 = SIGINT: what `docker stop` and Ctrl-C leave behind.
+        RunState::Exited if c.exit_code == 143 || c.exit_code == 130 => Verdict::problem(
+            Info,
+            "stopped",
+            format!("stopped by a signal (exit code {})", c.exit_code),
+        ),
+        // 137 without OOMKilled: SIGKILL, usually the `docker stop` timeout.
+        RunState::Exited if c.exit_code == 137 => Verdict::problem(
+            Warning,
+            "killed",
+            format!(
+                "killed by SIGKILL (exit code 137): the docker stop timeout or docker kill; {}",
+                comes_back(c)
+            ),
+        ),
+        RunState::Exited => Verdict::problem(
+            Critical,
+            "exited non-zero",
+            format!("exited with code {}; {}", c.exit_code, comes_back(c)),
+        ),
+        RunState::Paused => Verdict::problem(
+            Warning,
+            "paused",
+            "paused: its processes are frozen (docker unpause)",
+        ),
+        RunState::Created => Verdict::problem(Info, "created", "created but never started"),
+        RunState::Removing => Verdict::problem(Info, "removing", "being removed"),
+        _ => Verdict::problem(Warning, "unknown", "the engine reports no known state"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::containers::testdata::container;
+
+    fn at(c: &Container, secs_after_start: i64) -> jiff::Timestamp {
+        let base = c
+            .started_at
+            .unwrap_or_else(|| "2026-11-23T09:00:00Z".parse().unwrap());
+        jiff::Timestamp::from_second(base.as_second() + secs_after_start).unwrap()
+    }
+
+    #[test]
+    fn unhealthy_explains_with_the_probe_output() {
+        let c = container("unhealthy");
+        let v = classify(&c, at(&c, 60));
+        assert_eq!(v.severity, Some(Severity::Critical));
+        assert_eq!(v.reason, "unhealthy");
+        assert!(
+            v.explanation.contains("failed 4 times"),
+            "{}",
+            v.explanation
+        );
+        assert!(
+            v.explanation.contains("unhealthy after 2"),
+            "{}",
+            v.explanation
+        );
+        assert!(
+            v.explanation
+                .contains("last probe (exit 1): probe: /tmp/h missing"),
+            "{}",
+            v.explanation
+        );
+    }
+
+    #[test]
+    fn healthy_is_not_a_problem_but_a_failing_streak_is_a_warning() {
+        let mut c = container("healthy");
+        let v = classify(&c, at(&c, 600));
+        assert_eq!(v.severity, None);
+        assert_eq!(v.reason, "healthy");
+        c.failing_streak = 1;
+        c.probes.push(super::super::model::ProbeRun {
+            start: None,
+            end: None,
+            exit_code: 1,
+            output: "curl: (7) Failed to connect to localhost port 8009: Connection refused\n"
+                .into(),
+        });
+        let v = classify(&c, at(&c, 600));
+        assert_eq!(v.severity, Some(Severity::Warning));
+        assert!(v.explanation.contains("1 of 2"), "{}", v.explanation);
+        assert!(v.explanation.contains("Connection refused"));
+    }
+
+    #[test]
+    fn restarting_is_a_loop_with_the_count_and_exit_code() {
+        let c = container("restarting");
+        let v = classify(&c, at(&c, 10));
+        assert_eq!(v.severity, Some(Severity::Critical));
+        assert_eq!(v.reason, "restarting loop");
+        assert!(v.explanation.contains("17 restarts"), "{}", v.explanation);
+        assert!(v.explanation.contains("exit code 1"), "{}", v.explanation);
+        // Running again, but just restarted for the 17th time: still a loop.
+        let mut c = c;
+        c.state = RunState::Running;
+        assert_eq!(classify(&c, at(&c, 20)).reason, "restarting loop");
+        // Up for an hour since: the loop is over.
+        assert_eq!(classify(&c, at(&c, 3600)).severity, None);
+    }
+
+    #[test]
+    fn oom_killed_names_the_limit_and_what_the_policy_does() {
+        let c = container("oomkilled");
+        let v = classify(&c, at(&c, 10));
+        assert_eq!(v.reason, "OOMKilled");
+        assert_eq!(v.severity, Some(Severity::Critical));
+        assert!(v.explanation.contains("256.0 MiB"), "{}", v.explanation);
+        assert!(v.explanation.contains("exit code 137"), "{}", v.explanation);
+        assert!(v.explanation.contains("stays down"), "{}", v.explanation);
+    }
+
+    #[test]
+    fn exited_non_zero_says_the_policy_gave_up() {
+        let c = container("exited");
+        let v = classify(&c, at(&c, 10));
+        assert_eq!(v.reason, "exited non-zero");
+        assert!(v.explanation.contains("code 2"), "{}", v.explanation);
+        assert!(v.explanation.contains("gave up"), "{}", v.explanation);
+        let mut clean = c.clone();
+        clean.exit_code = 0;
+        assert_eq!(classify(&clean, at(&c, 10)).severity, None);
+        let mut stopped = c;
+        stopped.exit_code = 143;
+        assert!(!classify(&stopped, at(&stopped, 10)).is_problem());
+    }
+
+    #[test]
+    fn dead_carries_the_engine_error() {
+        let c = container("dead");
+        let v = classify(&c, at(&c, 10));
+        assert_eq!(v.reason, "dead");
+        assert!(v.explanation.contains("port is already allocated"));
+    }
+}

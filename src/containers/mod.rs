@@ -1,0 +1,97 @@
+//! Containers: Docker health from the events stream, with restart, stop and start.
+//!
+//! - [`model`]: the container as the pane shows it, flattened from inspect.
+//! - [`health`]: the pure classifier (unhealthy, restart loop, OOMKilled…).
+//! - [`client`]: finding the engine (`[docker] host`, `DOCKER_HOST`, socket).
+//! - [`worker`]: list + inspect, then the events stream; [`stats`] and
+//!   [`logstream`] are the streams it runs for the pane and the log viewer.
+//! - [`actions`]: previews and the live restart/stop/start handler.
+//! - [`pane`] and [`view`]: state and drawing; [`demo`]: the simulated estate.
+
+pub mod actions;
+pub mod client;
+pub mod demo;
+pub mod health;
+pub mod logstream;
+pub mod model;
+pub mod pane;
+pub mod stats;
+#[cfg(test)]
+mod testdata;
+mod view;
+#[cfg(test)]
+mod view_tests;
+pub mod worker;
+
+use crate::config::Config;
+use crate::pane::{ActionDef, Pane, def};
+use crate::source::{Backend, SourceStatus};
+use std::sync::Arc;
+
+pub const ACTIONS: &[ActionDef] = &[
+    def("logs", "Follow the container's logs"),
+    def("restart", "Restart the container"),
+    def("stop", "Stop the container"),
+    def("start", "Start the container"),
+    def("toggle_all", "Problems only / all containers"),
+];
+
+/// Worker → pane messages.
+#[derive(Debug)]
+pub enum Update {
+    /// The full list (first load and after every reconnect): replaces all.
+    Snapshot(Vec<model::Container>),
+    /// One container changed (re-inspected after an event).
+    Upsert(model::Container),
+    /// A container was removed (`destroy`), by id.
+    Removed { id: String },
+    /// CPU/memory samples for the containers on screen, by id.
+    Stats(Vec<(String, model::Stats)>),
+}
+
+/// Pane → worker messages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Stream a container's log as `Update::Logs(logs::Update::Lines { target, .. })`
+    /// with `target = LogTarget::Container { name }`; stderr lines are marked.
+    /// A new StreamLogs replaces any earlier one.
+    StreamLogs {
+        name: String,
+        follow: bool,
+        since_seconds: Option<i64>,
+        tail_lines: Option<usize>,
+    },
+    StopLogs,
+    /// The containers whose rows are on screen (ids): stats stream only for these.
+    WatchStats {
+        ids: Vec<String>,
+    },
+}
+
+/// The pane, before any data has arrived.
+pub fn pane(_cfg: &Config) -> Box<dyn Pane> {
+    Box::new(pane::ContainersPane::new())
+}
+
+/// Workers and action handler for the configured sources.
+pub fn live(cfg: &Config) -> Backend {
+    if !cfg.docker.enabled {
+        return Backend {
+            idle: vec![(worker::source_id(), SourceStatus::Disabled)],
+            ..Backend::default()
+        };
+    }
+    let endpoint = client::Endpoint::resolve(cfg.docker.host.as_deref());
+    Backend {
+        workers: vec![Box::new(worker::LiveWorker {
+            endpoint: endpoint.clone(),
+        })],
+        actions: Some(Arc::new(actions::LiveActions { endpoint })),
+        idle: Vec::new(),
+    }
+}
+
+/// The simulated estate for `--demo`.
+pub fn demo() -> Backend {
+    demo::backend()
+}

@@ -1,0 +1,467 @@
+//! The containers pane: state, keys and the report section (drawing is in `view`).
+//!
+//! Rows are rebuilt only when data, the filter or the view mode change — never
+//! per frame: problems first (worst first), then every container grouped by
+//! Compose project. Which rows are on screen is told to the worker, which
+//! streams CPU/memory only for those.
+
+use super::health::{Verdict, classify};
+use super::model::{Container, Health};
+use super::{Command, Update};
+use crate::action::ActionSpec;
+use crate::event::{Command as AppCommand, Update as AppUpdate};
+use crate::logs::LogTarget;
+use crate::pane::{Jump, Outcome, Pane, PaneCtx, PaneId, RenderCtx};
+use crate::report::{Problem, ReportSection, Severity};
+use crate::ui::table::TableState;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Row {
+    /// A section title: `Problems`, a Compose project, `standalone`.
+    Header { title: String, count: usize },
+    /// `idx` into `containers`.
+    Item {
+        idx: usize,
+        verdict: Verdict,
+        problems: bool,
+    },
+}
+
+pub struct ContainersPane {
+    pub(super) containers: Vec<Container>,
+    pub(super) loaded: bool,
+    pub(super) filter: String,
+    pub(super) problems_only: bool,
+    pub(super) rows: Vec<Row>,
+    pub(super) dirty: bool,
+    pub(super) table: TableState,
+    /// The container shown in detail, by id, and its scroll offset.
+    pub(super) detail: Option<(String, u16)>,
+    /// Last visible set sent to the worker (stats stream for these only).
+    sent_watch: Vec<String>,
+    /// The selection to restore at the next rebuild, taken while rows still
+    /// matched the data.
+    keep: Option<(String, bool)>,
+}
+
+impl Default for ContainersPane {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ContainersPane {
+    pub fn new() -> Self {
+        Self {
+            containers: Vec::new(),
+            loaded: false,
+            filter: String::new(),
+            problems_only: false,
+            rows: Vec::new(),
+            dirty: true,
+            table: TableState::default(),
+            detail: None,
+            sent_watch: Vec::new(),
+            keep: None,
+        }
+    }
+
+    /// Rebuild rows if anything changed, keeping the selected container selected.
+    pub(super) fn refresh(&mut self, now: jiff::Timestamp) {
+        if !self.dirty {
+            return;
+        }
+        self.dirty = false;
+        let keep = self.keep.take();
+        self.rows = build_rows(&self.containers, &self.filter, self.problems_only, now);
+        if let Some((id, problems)) = keep
+            && let Some(pos) = self.rows.iter().position(|r| match r {
+                Row::Item {
+                    idx, problems: p, ..
+                } => self.containers[*idx].id == id && *p == problems,
+                _ => false,
+            })
+        {
+            self.table.selected = pos;
+        }
+        self.table.clamp(self.rows.len());
+        self.skip_header(true);
+    }
+
+    /// Rows are about to go stale: remember the selection first.
+    fn invalidate(&mut self) {
+        if !self.dirty {
+            self.keep = self.selected_key();
+            self.dirty = true;
+        }
+    }
+
+    fn selected_key(&self) -> Option<(String, bool)> {
+        match self.rows.get(self.table.selected)? {
+            Row::Item { idx, problems, .. } => {
+                Some((self.containers.get(*idx)?.id.clone(), *problems))
+            }
+            _ => None,
+        }
+    }
+
+    /// Headers are not selectable: step past one in the direction of travel.
+    fn skip_header(&mut self, down: bool) {
+        let is_header = |i: usize| matches!(self.rows.get(i), Some(Row::Header { .. }));
+        if !is_header(self.table.selected) {
+            return;
+        }
+        let next = self.table.selected + 1;
+        let prev = self.table.selected.checked_sub(1);
+        if down && next < self.rows.len() {
+            self.table.selected = next;
+        } else if let Some(p) = prev.filter(|p| !is_header(*p)) {
+            self.table.selected = p;
+        } else if next < self.rows.len() {
+            self.table.selected = next;
+        }
+    }
+
+    pub fn selected(&self) -> Option<&Container> {
+        if let Some((id, _)) = &self.detail {
+            return self.containers.iter().find(|c| &c.id == id);
+        }
+        match self.rows.get(self.table.selected)? {
+            Row::Item { idx, .. } => self.containers.get(*idx),
+            _ => None,
+        }
+    }
+
+    /// Ids of the container rows a render would show now.
+    fn visible_ids(&self) -> Vec<String> {
+        if let Some(c) = self.detail.as_ref().and_then(|_| self.selected()) {
+            return vec![c.id.clone()];
+        }
+        let len = self.rows.len();
+        let h = self.table.page.max(1);
+        let sel = self.table.selected;
+        let mut off = self.table.offset;
+        if sel < off {
+            off = sel;
+        } else if sel >= off + h {
+            off = sel + 1 - h;
+        }
+        off = off.min(len.saturating_sub(h));
+        let mut ids: Vec<String> = self.rows[off.min(len)..(off + h).min(len)]
+            .iter()
+            .filter_map(|r| match r {
+                Row::Item { idx, .. } => self.containers.get(*idx).map(|c| c.id.clone()),
+                _ => None,
+            })
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    /// Add a `WatchStats` command when the rows on screen changed.
+    fn with_watch(&mut self, outcome: Outcome) -> Outcome {
+        if self.table.page == 0 {
+            // Never rendered: the worker's default set applies.
+            return outcome;
+        }
+        let ids = self.visible_ids();
+        if ids == self.sent_watch {
+            return outcome;
+        }
+        self.sent_watch = ids.clone();
+        let cmd = Outcome::Command(AppCommand::Containers(Command::WatchStats { ids }));
+        match outcome {
+            Outcome::Ignored | Outcome::Handled => cmd,
+            other => Outcome::Many(vec![other, cmd]),
+        }
+    }
+
+    fn act(&self, verb: &str, ctx: &PaneCtx) -> Outcome {
+        let Some(c) = self.selected() else {
+            return Outcome::Notify("no container selected".into());
+        };
+        if ctx.read_only {
+            return Outcome::Notify(format!("read-only mode: {verb} is disabled"));
+        }
+        let name = c.name.clone();
+        Outcome::Request(match verb {
+            "restart" => ActionSpec::ContainerRestart { name },
+            "stop" => ActionSpec::ContainerStop { name },
+            _ => ActionSpec::ContainerStart { name },
+        })
+    }
+
+    fn index_of(&self, id: &str) -> Option<usize> {
+        self.containers.iter().position(|c| c.id == id)
+    }
+}
+
+/// Problems (worst first), then all containers by project and name.
+pub fn build_rows(
+    containers: &[Container],
+    filter: &str,
+    problems_only: bool,
+    now: jiff::Timestamp,
+) -> Vec<Row> {
+    let matching: Vec<(usize, Verdict)> = containers
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.matches(filter))
+        .map(|(i, c)| (i, classify(c, now)))
+        .collect();
+    let mut rows = Vec::new();
+    let mut problems: Vec<&(usize, Verdict)> =
+        matching.iter().filter(|(_, v)| v.is_problem()).collect();
+    problems.sort_by(|a, b| {
+        a.1.severity
+            .cmp(&b.1.severity)
+            .then_with(|| containers[a.0].name.cmp(&containers[b.0].name))
+    });
+    if !problems.is_empty() {
+        rows.push(Row::Header {
+            title: "Problems".into(),
+            count: problems.len(),
+        });
+        rows.extend(problems.iter().map(|(i, v)| Row::Item {
+            idx: *i,
+            verdict: v.clone(),
+            problems: true,
+        }));
+    }
+    if problems_only {
+        return rows;
+    }
+    let mut groups: BTreeMap<&str, Vec<&(usize, Verdict)>> = BTreeMap::new();
+    for m in &matching {
+        groups.entry(containers[m.0].group()).or_default().push(m);
+    }
+    // Compose projects first, alphabetically; standalone containers last.
+    let standalone = groups.remove("");
+    for (title, mut items) in groups
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .chain(standalone.map(|v| ("standalone".to_string(), v)))
+    {
+        items.sort_by(|a, b| {
+            let (ca, cb) = (&containers[a.0], &containers[b.0]);
+            (ca.service.as_deref(), &ca.name).cmp(&(cb.service.as_deref(), &cb.name))
+        });
+        rows.push(Row::Header {
+            title,
+            count: items.len(),
+        });
+        rows.extend(items.iter().map(|(i, v)| Row::Item {
+            idx: *i,
+            verdict: v.clone(),
+            problems: false,
+        }));
+    }
+    rows
+}
+
+impl Pane for ContainersPane {
+    fn id(&self) -> PaneId {
+        PaneId::Containers
+    }
+
+    fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
+        self.refresh(ctx.now);
+        super::view::render(self, area, buf, ctx);
+    }
+
+    fn apply(&mut self, update: AppUpdate) -> bool {
+        let AppUpdate::Containers(u) = update else {
+            return false;
+        };
+        if !matches!(u, Update::Stats(_)) {
+            self.invalidate();
+        }
+        match u {
+            Update::Snapshot(list) => {
+                // Keep stats across a reconnect: they are still the latest numbers.
+                let old: BTreeMap<String, _> = self
+                    .containers
+                    .iter()
+                    .filter_map(|c| c.stats.map(|s| (c.id.clone(), s)))
+                    .collect();
+                self.containers = list;
+                for c in &mut self.containers {
+                    c.stats = old.get(&c.id).copied();
+                }
+                self.loaded = true;
+            }
+            Update::Upsert(mut c) => match self.index_of(&c.id) {
+                Some(i) => {
+                    c.stats = if c.is_running() {
+                        self.containers[i].stats
+                    } else {
+                        None
+                    };
+                    self.containers[i] = c;
+                }
+                None => {
+                    self.containers.push(c);
+                    self.containers.sort_by(|a, b| a.name.cmp(&b.name));
+                }
+            },
+            Update::Removed { id } => {
+                self.containers.retain(|c| c.id != id);
+                if self.detail.as_ref().is_some_and(|(d, _)| *d == id) {
+                    self.detail = None;
+                }
+            }
+            Update::Stats(samples) => {
+                let mut changed = false;
+                for (id, s) in samples {
+                    if let Some(i) = self.index_of(&id) {
+                        changed |= self.containers[i].stats != Some(s);
+                        self.containers[i].stats = Some(s);
+                    }
+                }
+                // Stats do not change rows or verdicts.
+                return changed;
+            }
+        }
+        self.dirty = true;
+        true
+    }
+
+    fn on_action(&mut self, action: &str, ctx: &PaneCtx) -> Outcome {
+        self.refresh(ctx.now);
+        let outcome = match action {
+            "logs" => match self.selected() {
+                Some(c) => Outcome::Jump(Jump::LogStream(LogTarget::Container {
+                    name: c.name.clone(),
+                })),
+                None => Outcome::Notify("no container selected".into()),
+            },
+            "restart" | "stop" | "start" => self.act(action, ctx),
+            "toggle_all" => {
+                self.invalidate();
+                self.problems_only = !self.problems_only;
+                self.refresh(ctx.now);
+                Outcome::Notify(if self.problems_only {
+                    "showing problems only".into()
+                } else {
+                    "showing all containers".into()
+                })
+            }
+            "select" => {
+                if self.detail.is_none()
+                    && let Some(c) = self.selected()
+                {
+                    self.detail = Some((c.id.clone(), 0));
+                }
+                Outcome::Handled
+            }
+            "back" => {
+                if self.detail.take().is_some() {
+                    Outcome::Handled
+                } else {
+                    Outcome::Ignored
+                }
+            }
+            nav => {
+                if let Some((_, scroll)) = &mut self.detail {
+                    match nav {
+                        "up" => *scroll = scroll.saturating_sub(1),
+                        "down" => *scroll = scroll.saturating_add(1),
+                        "page_up" => *scroll = scroll.saturating_sub(10),
+                        "page_down" => *scroll = scroll.saturating_add(10),
+                        "top" => *scroll = 0,
+                        _ => return Outcome::Ignored,
+                    }
+                    Outcome::Handled
+                } else if self.table.navigate(nav, self.rows.len()) {
+                    self.skip_header(matches!(nav, "down" | "page_down" | "bottom" | "top"));
+                    Outcome::Handled
+                } else {
+                    Outcome::Ignored
+                }
+            }
+        };
+        if matches!(action, "logs" | "restart" | "stop" | "start") {
+            outcome
+        } else {
+            self.with_watch(outcome)
+        }
+    }
+
+    fn set_filter(&mut self, filter: &str) {
+        self.invalidate();
+        self.filter = filter.to_string();
+    }
+
+    fn on_jump(&mut self, jump: &Jump, ctx: &PaneCtx) -> Outcome {
+        let Jump::Container { name } = jump else {
+            return Outcome::Ignored;
+        };
+        let Some(c) = self.containers.iter().find(|c| &c.name == name) else {
+            return Outcome::Notify(format!("no container named {name}"));
+        };
+        self.detail = Some((c.id.clone(), 0));
+        self.refresh(ctx.now);
+        self.with_watch(Outcome::Handled)
+    }
+
+    fn report(&self) -> Option<ReportSection> {
+        if !self.loaded {
+            return None;
+        }
+        let now = jiff::Timestamp::now();
+        let mut problems = Vec::new();
+        for c in &self.containers {
+            let v = classify(c, now);
+            if !v.is_problem() {
+                continue;
+            }
+            let probe = c.last_failed_output().filter(|o| !o.is_empty());
+            let health_related = c.health == Health::Unhealthy || c.failing_streak > 0;
+            let detail = match (&probe, health_related) {
+                (Some(p), true) => p.clone(),
+                _ => v.explanation.clone(),
+            };
+            let mut p = Problem::new(
+                v.severity.unwrap_or(Severity::Warning),
+                c.name.clone(),
+                v.reason.clone(),
+                detail,
+            )
+            .field("health", c.health.label())
+            .field("state", c.state.label())
+            .field("explanation", v.explanation.clone())
+            .field("failing_streak", c.failing_streak)
+            .field("restart_count", c.restart_count)
+            .field("exit_code", c.exit_code)
+            .field("oom_killed", c.oom_killed)
+            .field("image", c.image.clone());
+            if let Some(probe) = probe {
+                p = p.field("last_probe_output", probe);
+            }
+            if let Some(proj) = &c.project {
+                p = p.field("project", proj.clone());
+            }
+            if let Some(svc) = &c.service {
+                p = p.field("service", svc.clone());
+            }
+            problems.push(p);
+        }
+        let summary = format!(
+            "{} containers, {} running, {} problems",
+            self.containers.len(),
+            self.containers.iter().filter(|c| c.is_running()).count(),
+            problems.len()
+        );
+        Some(ReportSection::new(summary, problems))
+    }
+
+    fn context_label(&self) -> Option<String> {
+        self.selected()
+            .and_then(|c| c.project.clone())
+            .map(|p| format!("compose:{p}"))
+    }
+}

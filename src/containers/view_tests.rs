@@ -1,0 +1,353 @@
+//! Pane tests: snapshots at 80x24 from real inspect fixtures, colours that
+//! carry meaning, keys, and the report section.
+
+use super::model::{Container, Stats};
+use super::pane::ContainersPane;
+use super::testdata::container;
+use super::{Command, Update};
+use crate::action::ActionSpec;
+use crate::event::{Command as AppCommand, Update as AppUpdate};
+use crate::keymap::Keymap;
+use crate::logs::LogTarget;
+use crate::pane::{Jump, Outcome, Pane, PaneCtx, RenderCtx, SourceState};
+use crate::source::{SourceId, SourceKind, SourceStatus};
+use crate::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use std::collections::BTreeMap;
+
+fn now() -> jiff::Timestamp {
+    "2026-11-23T09:31:27Z".parse().unwrap()
+}
+
+fn estate() -> Vec<Container> {
+    let mut list: Vec<Container> = [
+        "unhealthy",
+        "healthy",
+        "restarting",
+        "oomkilled",
+        "exited",
+        "dead",
+    ]
+    .iter()
+    .map(|n| {
+        let mut c = container(n);
+        c.id = format!("{n}-id");
+        c
+    })
+    .collect();
+    let mut standalone = container("healthy");
+    standalone.id = "standalone-id".into();
+    standalone.name = "registry-cache".into();
+    standalone.project = None;
+    standalone.service = None;
+    standalone.healthcheck = None;
+    standalone.health = super::model::Health::None;
+    standalone.probes.clear();
+    list.push(standalone);
+    list
+}
+
+fn loaded() -> ContainersPane {
+    let mut p = ContainersPane::new();
+    p.apply(AppUpdate::Containers(Update::Snapshot(estate())));
+    p.apply(AppUpdate::Containers(Update::Stats(vec![(
+        "healthy-id".into(),
+        Stats {
+            cpu_percent: 12.4,
+            mem_used: 181 << 20,
+            mem_limit: 512 << 20,
+        },
+    )])));
+    p
+}
+
+fn sources(status: SourceStatus) -> BTreeMap<SourceId, SourceState> {
+    BTreeMap::from([(
+        SourceId::new(SourceKind::Docker, ""),
+        SourceState {
+            status,
+            last_data: Some("2026-11-23T09:29:27Z".parse().unwrap()),
+            since: now(),
+        },
+    )])
+}
+
+fn render_with(p: &mut ContainersPane, w: u16, h: u16, status: SourceStatus, ro: bool) -> Buffer {
+    let theme = Theme::fallback(false);
+    let keymap = Keymap::default_keymap();
+    let sources = sources(status);
+    let ctx = RenderCtx {
+        theme: &theme,
+        keymap: &keymap,
+        now: now(),
+        read_only: ro,
+        demo: false,
+        sources: &sources,
+    };
+    let area = Rect::new(0, 0, w, h);
+    let mut buf = Buffer::empty(area);
+    p.render(area, &mut buf, &ctx);
+    buf
+}
+
+fn connected() -> SourceStatus {
+    SourceStatus::Connected {
+        detail: "Docker 20.10.24, API 1.41".into(),
+    }
+}
+
+fn render(p: &mut ContainersPane) -> Buffer {
+    render_with(p, 80, 24, connected(), false)
+}
+
+fn ctx() -> PaneCtx {
+    PaneCtx {
+        read_only: false,
+        now: now(),
+    }
+}
+
+/// The style of the first cell of `needle` on the row containing `row_text`.
+fn style_of(buf: &Buffer, row_text: &str, needle: &str) -> ratatui::style::Style {
+    let text = crate::ui::buffer_text(buf);
+    let (y, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains(row_text))
+        .unwrap_or_else(|| panic!("no row with {row_text:?} in\n{text}"));
+    let col = line.find(needle).expect("needle on row");
+    let x = line[..col].chars().count() as u16;
+    buf[(x, y as u16)].style()
+}
+
+#[test]
+fn list_shows_problems_first_then_projects() {
+    let mut p = loaded();
+    let buf = render(&mut p);
+    insta::assert_snapshot!(crate::ui::buffer_text(&buf));
+}
+
+#[test]
+fn health_is_coloured_by_meaning() {
+    let mut p = loaded();
+    let buf = render(&mut p);
+    let theme = Theme::fallback(false);
+    assert_eq!(
+        style_of(&buf, "web-1", "healthy").fg,
+        theme.ok.fg,
+        "healthy is ok-coloured"
+    );
+    assert_eq!(
+        style_of(&buf, "▾ shop", "shop").fg,
+        theme.header.fg,
+        "project headers"
+    );
+    // The unhealthy API under its project (not selected, so no selection style).
+    let text = crate::ui::buffer_text(&buf);
+    let api_row = text
+        .lines()
+        .filter(|l| l.contains("api-1") && l.contains("unhealthy"))
+        .nth(1)
+        .expect("api listed under its project too");
+    assert_eq!(style_of(&buf, api_row, "unhealthy").fg, theme.critical.fg);
+    assert_eq!(style_of(&buf, "Problems", "Problems").fg, theme.critical.fg);
+}
+
+#[test]
+fn detail_shows_health_log_check_config_and_restart_policy() {
+    let mut p = loaded();
+    assert_eq!(p.on_action("select", &ctx()), Outcome::Handled);
+    let buf = render(&mut p);
+    let text = crate::ui::buffer_text(&buf);
+    assert!(text.contains("exit 1   probe: /tmp/h missing"), "{text}");
+    assert!(text.contains("retries 2"), "{text}");
+    assert!(text.contains("unless-stopped"), "{text}");
+    insta::assert_snapshot!(text);
+    assert_eq!(p.on_action("back", &ctx()), Outcome::Handled);
+    assert_eq!(p.on_action("back", &ctx()), Outcome::Ignored);
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let mut p = loaded();
+    render_with(&mut p, 20, 5, connected(), false);
+    p.on_action("select", &ctx());
+    render_with(&mut p, 20, 5, connected(), false);
+    render_with(&mut p, 1, 1, connected(), false);
+    let mut empty = ContainersPane::new();
+    render_with(&mut empty, 20, 5, SourceStatus::Loading, false);
+}
+
+#[test]
+fn unreachable_before_any_data_says_why_and_what_to_fix() {
+    let mut p = ContainersPane::new();
+    let buf = render_with(
+        &mut p,
+        80,
+        24,
+        SourceStatus::Unreachable {
+            reason: "cannot reach the Docker engine at tcp://127.0.0.1:1: Connection refused"
+                .into(),
+            hint: "check [docker] host".into(),
+        },
+        false,
+    );
+    let text = crate::ui::buffer_text(&buf);
+    assert!(
+        text.contains("unreachable: cannot reach the Docker engine"),
+        "{text}"
+    );
+    assert!(text.contains("[docker] host"), "{text}");
+    assert!(
+        p.report().is_none(),
+        "no data: the report shows the source status"
+    );
+}
+
+#[test]
+fn stale_data_stays_with_the_reason_on_top() {
+    let mut p = loaded();
+    let buf = render_with(
+        &mut p,
+        80,
+        24,
+        SourceStatus::Stale {
+            reason: "event stream broke".into(),
+        },
+        false,
+    );
+    let text = crate::ui::buffer_text(&buf);
+    assert!(
+        text.contains("stale (data 2m old): event stream broke"),
+        "{text}"
+    );
+    assert!(text.contains("web-1"), "{text}");
+}
+
+#[test]
+fn keys_request_actions_jump_to_logs_and_respect_read_only() {
+    let mut p = loaded();
+    render(&mut p);
+    // First row is the Problems header: the first problem is selected.
+    let sel = p.selected().unwrap().name.clone();
+    assert_eq!(sel, "shop-api-1", "criticals sort by name");
+    match p.on_action("logs", &ctx()) {
+        Outcome::Jump(Jump::LogStream(LogTarget::Container { name })) => assert_eq!(name, sel),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        p.on_action("restart", &ctx()),
+        Outcome::Request(ActionSpec::ContainerRestart { name: sel.clone() })
+    );
+    let ro = PaneCtx {
+        read_only: true,
+        now: now(),
+    };
+    match p.on_action("stop", &ro) {
+        Outcome::Notify(m) => assert!(m.contains("read-only"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    let ro_text = crate::ui::buffer_text(&render_with(&mut p, 80, 24, connected(), true));
+    assert!(
+        !ro_text.contains("R restart"),
+        "read-only hides the action hints"
+    );
+    assert!(ro_text.contains("read-only"), "{ro_text}");
+}
+
+#[test]
+fn navigation_skips_headers_and_tells_the_worker_what_is_on_screen() {
+    let mut p = loaded();
+    render(&mut p);
+    let mut names = Vec::new();
+    let mut watched = None;
+    for _ in 0..12 {
+        if let Some(c) = p.selected() {
+            names.push(c.name.clone());
+        }
+        match p.on_action("down", &ctx()) {
+            Outcome::Command(AppCommand::Containers(Command::WatchStats { ids })) => {
+                watched = Some(ids)
+            }
+            Outcome::Handled => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(names.len(), 12, "every step lands on a container");
+    let ids = watched.expect("a WatchStats after the first move");
+    assert!(ids.contains(&"healthy-id".to_string()), "{ids:?}");
+    assert!(!ids.iter().any(|i| i.is_empty()));
+    // Problems only hides healthy containers.
+    p.on_action("toggle_all", &ctx());
+    let text = crate::ui::buffer_text(&render(&mut p));
+    assert!(!text.contains("web-1"), "{text}");
+    assert!(text.contains("problems only"), "{text}");
+}
+
+#[test]
+fn filter_events_and_removal_update_the_rows() {
+    let mut p = loaded();
+    p.set_filter("postgres");
+    let text = crate::ui::buffer_text(&render(&mut p));
+    assert!(
+        text.contains("postgres") && !text.contains("web-1"),
+        "{text}"
+    );
+    p.set_filter("");
+    let mut healed = container("unhealthy");
+    healed.id = "unhealthy-id".into();
+    healed.health = super::model::Health::Healthy;
+    healed.failing_streak = 0;
+    assert!(p.apply(AppUpdate::Containers(Update::Upsert(healed))));
+    p.apply(AppUpdate::Containers(Update::Removed {
+        id: "dead-id".into(),
+    }));
+    let text = crate::ui::buffer_text(&render(&mut p));
+    assert!(!text.contains("cache-1"), "{text}");
+    let report = p.report().unwrap();
+    assert!(report.problems.iter().all(|x| x.name != "shop-api-1"));
+}
+
+#[test]
+fn report_lists_problems_with_health_and_the_last_probe_output() {
+    let p = loaded();
+    let r = p.report().unwrap();
+    assert_eq!(r.status, "problems");
+    let json = serde_json::to_value(&r).unwrap();
+    let api = json["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "shop-api-1")
+        .expect("unhealthy api in the report");
+    assert_eq!(api["health"], "unhealthy");
+    assert_eq!(api["reason"], "unhealthy");
+    assert_eq!(api["detail"], "probe: /tmp/h missing");
+    assert_eq!(api["project"], "shop");
+    let names: Vec<&str> = r.problems.iter().map(|x| x.name.as_str()).collect();
+    for n in [
+        "shop-worker-1",
+        "shop-postgres-1",
+        "shop-migrate-1",
+        "shop-cache-1",
+    ] {
+        assert!(names.contains(&n), "{n} missing from {names:?}");
+    }
+    assert!(!names.contains(&"shop-web-1"));
+}
+
+#[test]
+fn hostile_probe_output_is_neutralised() {
+    let mut p = ContainersPane::new();
+    let mut c = container("unhealthy");
+    c.name = "evil\x1b]0;pwned\x07-1".into();
+    c.probes[4].output = "\x1b[2J\x1b]52;c;ZXZpbA==\x07boom\rhidden".into();
+    p.apply(AppUpdate::Containers(Update::Snapshot(vec![c])));
+    render(&mut p);
+    p.on_action("select", &ctx());
+    let buf = render(&mut p);
+    let text = crate::ui::buffer_text(&buf);
+    assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
+    assert!(text.contains("boom␍hidden"), "{text}");
+}

@@ -1,0 +1,352 @@
+//! The live Docker worker: list and inspect once, then follow the events stream.
+//!
+//! No polling: after the first full load, only the container an event names
+//! is re-inspected. Health-probe runs show up as `exec_die` events, so the
+//! failing streak and probe log stay current between health transitions too.
+//! When the stream breaks the data is kept and marked stale, the worker
+//! reconnects with backoff and re-lists (events missed meanwhile are covered
+//! by the fresh list).
+
+use super::client::{self, Endpoint, describe};
+use super::logstream::{self, LogRequest};
+use super::model::{self, Container};
+use super::stats::{self, StatsStreams};
+use super::{Command, Update};
+use crate::event::{Command as AppCommand, Update as AppUpdate};
+use crate::logs::{LogTarget, Update as LogUpdate};
+use crate::source::{Probe, SourceId, SourceKind, SourceStatus, Worker, WorkerCtx};
+use bollard::Docker;
+use bollard::query_parameters::{EventsOptionsBuilder, ListContainersOptionsBuilder};
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+/// Events that can change what the pane shows.
+const EVENTS: &[&str] = &[
+    "create",
+    "start",
+    "restart",
+    "stop",
+    "die",
+    "kill",
+    "oom",
+    "pause",
+    "unpause",
+    "rename",
+    "update",
+    "destroy",
+    "health_status",
+    "exec_die",
+];
+/// A probe's result is recorded just after its exec ends: inspect a moment later.
+const PROBE_SETTLE: Duration = Duration::from_millis(300);
+/// Bursts (kill, die, stop, start) become one inspect.
+const COALESCE: Duration = Duration::from_millis(50);
+const INSPECT_PARALLEL: usize = 8;
+
+pub fn source_id() -> SourceId {
+    SourceId::new(SourceKind::Docker, "")
+}
+
+pub struct LiveWorker {
+    pub endpoint: Endpoint,
+}
+
+/// Why a session ended.
+enum End {
+    /// The app went away: stop.
+    Gone,
+    /// The connection broke: reconnect.
+    Broken(String),
+}
+
+/// State that outlives one connection.
+#[derive(Default)]
+struct Shared {
+    have_data: bool,
+    logs: Option<JoinHandle<()>>,
+    /// The visible set the pane last sent, re-applied after a reconnect.
+    watch: Option<Vec<String>>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        if let Some(t) = self.logs.take() {
+            t.abort();
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Worker for LiveWorker {
+    fn id(&self) -> SourceId {
+        source_id()
+    }
+
+    async fn run(self: Box<Self>, mut ctx: WorkerCtx) {
+        let id = source_id();
+        let mut shared = Shared::default();
+        let mut backoff = Duration::from_secs(1);
+        if !ctx.status(&id, SourceStatus::Loading).await {
+            return;
+        }
+        loop {
+            let status = match client::connect(&self.endpoint).await {
+                Ok((docker, detail)) => {
+                    match session(&docker, &detail, &mut ctx, &mut shared).await {
+                        End::Gone => return,
+                        End::Broken(reason) => {
+                            backoff = Duration::from_secs(1);
+                            SourceStatus::Stale { reason }
+                        }
+                    }
+                }
+                Err(e) if shared.have_data => SourceStatus::Stale { reason: e.reason },
+                Err(e) => SourceStatus::Unreachable {
+                    reason: e.reason,
+                    hint: e.hint,
+                },
+            };
+            if !ctx.status(&id, status.clone()).await {
+                return;
+            }
+            // Wait out the backoff, still answering commands (a log request
+            // while the engine is down ends at once, with the reason).
+            let until = Instant::now() + backoff;
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(until) => break,
+                    cmd = ctx.commands.recv() => match cmd {
+                        Ok(AppCommand::Containers(c)) => {
+                            if let Command::StreamLogs { name, .. } = c {
+                                let reason = match &status {
+                                    SourceStatus::Stale { reason } | SourceStatus::Unreachable { reason, .. } => reason.clone(),
+                                    _ => "not connected".into(),
+                                };
+                                let _ = ctx.updates.send(AppUpdate::Logs(LogUpdate::Ended {
+                                    target: LogTarget::Container { name },
+                                    error: Some(format!("Docker engine unavailable: {reason}")),
+                                })).await;
+                            } else if let Command::WatchStats { ids } = c {
+                                shared.watch = Some(ids);
+                            }
+                        }
+                        Ok(_) | Err(RecvError::Lagged(_)) => {}
+                        Err(RecvError::Closed) => return,
+                    },
+                }
+            }
+            if ctx.updates.is_closed() {
+                return;
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(30));
+        }
+    }
+
+    async fn probe(&self) -> Probe {
+        let source = source_id().to_string();
+        match client::connect(&self.endpoint).await {
+            Ok((docker, detail)) => {
+                let opts = ListContainersOptionsBuilder::new().all(true).build();
+                match docker.list_containers(Some(opts)).await {
+                    Ok(list) => Probe {
+                        source,
+                        ok: true,
+                        detail: format!(
+                            "{detail} at {}, {} containers",
+                            self.endpoint.host,
+                            list.len()
+                        ),
+                        hint: String::new(),
+                    },
+                    Err(e) => Probe {
+                        source,
+                        ok: false,
+                        detail: format!("{detail}: listing containers failed: {}", describe(&e)),
+                        hint: self.endpoint.hint(),
+                    },
+                }
+            }
+            Err(e) => Probe {
+                source,
+                ok: false,
+                detail: e.reason,
+                hint: e.hint,
+            },
+        }
+    }
+}
+
+/// Inspect a container; `Ok(None)` when it is gone (404).
+async fn inspect(docker: &Docker, id: &str) -> Result<Option<Container>, String> {
+    match docker.inspect_container(id, None).await {
+        Ok(r) => Ok(Some(model::from_inspect(&r))),
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Ok(None),
+        Err(e) => Err(describe(&e)),
+    }
+}
+
+/// List every container and inspect each (list results on API < 1.52 carry
+/// no health, and never the probe log).
+pub async fn load_all(docker: &Docker) -> Result<Vec<Container>, String> {
+    let opts = ListContainersOptionsBuilder::new().all(true).build();
+    let list = docker
+        .list_containers(Some(opts))
+        .await
+        .map_err(|e| format!("listing containers failed: {}", describe(&e)))?;
+    let ids: Vec<String> = list.into_iter().filter_map(|c| c.id).collect();
+    let results: Vec<Result<Option<Container>, String>> = futures::stream::iter(ids)
+        .map(|id| async move { inspect(docker, &id).await })
+        .buffer_unordered(INSPECT_PARALLEL)
+        .collect()
+        .await;
+    let mut out = Vec::new();
+    for r in results {
+        if let Some(c) = r? {
+            out.push(c);
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+async fn session(docker: &Docker, detail: &str, ctx: &mut WorkerCtx, shared: &mut Shared) -> End {
+    let id = source_id();
+    let send = |u: Update| ctx.updates.send(AppUpdate::Containers(u));
+    // Subscribe from just before the list so nothing falls between the two.
+    let since = (jiff::Timestamp::now().as_second() - 1).to_string();
+    let containers = match load_all(docker).await {
+        Ok(c) => c,
+        Err(e) => return End::Broken(e),
+    };
+    let mut known: HashMap<String, Container> = containers
+        .iter()
+        .map(|c| (c.id.clone(), c.clone()))
+        .collect();
+    if send(Update::Snapshot(containers)).await.is_err() {
+        return End::Gone;
+    }
+    shared.have_data = true;
+    if !ctx
+        .status(
+            &id,
+            SourceStatus::Connected {
+                detail: detail.to_string(),
+            },
+        )
+        .await
+    {
+        return End::Gone;
+    }
+    let filters: HashMap<&str, Vec<&str>> =
+        HashMap::from([("type", vec!["container"]), ("event", EVENTS.to_vec())]);
+    let opts = EventsOptionsBuilder::new()
+        .since(&since)
+        .filters(&filters)
+        .build();
+    let mut events = docker.events(Some(opts));
+    let (stats_tx, mut stats_rx) = tokio::sync::mpsc::channel(256);
+    let mut stats = StatsStreams::new(docker.clone(), stats_tx);
+    if let Some(w) = shared.watch.clone() {
+        stats.set_watch(w);
+    }
+    stats.reconcile(known.values());
+    let mut samples: HashMap<String, model::Stats> = HashMap::new();
+    let mut flush = tokio::time::interval(stats::FLUSH_EVERY);
+    // id → when to inspect it.
+    let mut due: HashMap<String, Instant> = HashMap::new();
+    loop {
+        let next_due = due.values().min().copied();
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(m)) => {
+                    let action = m.action.unwrap_or_default();
+                    let Some(cid) = m.actor.and_then(|a| a.id) else { continue };
+                    if action == "destroy" {
+                        due.remove(&cid);
+                        if known.remove(&cid).is_some()
+                            && send(Update::Removed { id: cid }).await.is_err()
+                        {
+                            return End::Gone;
+                        }
+                        continue;
+                    }
+                    let delay = if action.starts_with("exec_") {
+                        // Only health probes matter, not every `docker exec`.
+                        if !known.get(&cid).is_some_and(|c| c.healthcheck.is_some()) {
+                            continue;
+                        }
+                        PROBE_SETTLE
+                    } else {
+                        COALESCE
+                    };
+                    let at = Instant::now() + delay;
+                    due.entry(cid).and_modify(|t| *t = (*t).min(at)).or_insert(at);
+                }
+                Some(Err(e)) => return End::Broken(format!("event stream broke: {}", describe(&e))),
+                None => return End::Broken("the engine closed the event stream".into()),
+            },
+            _ = tokio::time::sleep_until(next_due.unwrap_or_else(Instant::now)), if next_due.is_some() => {
+                let now = Instant::now();
+                let ready: Vec<String> = due.iter().filter(|(_, t)| **t <= now).map(|(k, _)| k.clone()).collect();
+                for cid in ready {
+                    due.remove(&cid);
+                    match inspect(docker, &cid).await {
+                        Ok(Some(c)) => {
+                            known.insert(cid, c.clone());
+                            if send(Update::Upsert(c)).await.is_err() {
+                                return End::Gone;
+                            }
+                        }
+                        Ok(None) => {
+                            if known.remove(&cid).is_some() && send(Update::Removed { id: cid }).await.is_err() {
+                                return End::Gone;
+                            }
+                        }
+                        Err(e) => return End::Broken(format!("inspect failed: {e}")),
+                    }
+                }
+                stats.reconcile(known.values());
+            }
+            cmd = ctx.commands.recv() => match cmd {
+                Ok(AppCommand::Containers(c)) => match c {
+                    Command::StreamLogs { name, follow, since_seconds, tail_lines } => {
+                        if let Some(t) = shared.logs.take() {
+                            t.abort();
+                        }
+                        let req = LogRequest { name, follow, since_seconds, tail_lines };
+                        shared.logs = Some(tokio::spawn(logstream::stream(docker.clone(), req, ctx.updates.clone())));
+                    }
+                    Command::StopLogs => {
+                        if let Some(t) = shared.logs.take() {
+                            t.abort();
+                        }
+                    }
+                    Command::WatchStats { ids } => {
+                        shared.watch = Some(ids.clone());
+                        stats.set_watch(ids);
+                        stats.reconcile(known.values());
+                    }
+                },
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return End::Gone,
+            },
+            Some((cid, s)) = stats_rx.recv() => {
+                samples.insert(cid, s);
+            }
+            _ = flush.tick() => {
+                if !samples.is_empty() {
+                    let batch: Vec<_> = samples.drain().collect();
+                    if send(Update::Stats(batch)).await.is_err() {
+                        return End::Gone;
+                    }
+                }
+            }
+        }
+    }
+}

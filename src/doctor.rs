@@ -1,0 +1,57 @@
+//! `warroom doctor`: check every configured source and say how to fix what fails.
+
+use crate::app::wiring::{Mode, probe_all, wire};
+use crate::config::{Config, ConfigError};
+use crate::source::SourceStatus;
+use std::process::ExitCode;
+
+pub async fn run(
+    cfg: &Config,
+    path: &std::path::Path,
+    config_error: Option<&ConfigError>,
+    mode: Mode,
+) -> color_eyre::Result<ExitCode> {
+    let mut failed = false;
+    println!("warroom doctor — config {}", path.display());
+    match config_error {
+        Some(e) => {
+            failed = true;
+            println!("✗ config        {}", e.message);
+            println!("                fix the file, or move it away to run on defaults");
+        }
+        None if path.exists() => println!("✓ config        parsed"),
+        None => println!(
+            "– config        not found (defaults in use; `warroom config init` writes one)"
+        ),
+    }
+    let wiring = wire(cfg, mode, crate::audit::AuditLog::default_location());
+    for (id, status) in &wiring.idle {
+        let text = match status {
+            SourceStatus::NotConfigured { hint } => format!("not configured: {hint}"),
+            SourceStatus::Disabled => "disabled".to_string(),
+            other => format!("{other:?}"),
+        };
+        println!("– {:<13} {text}", id.to_string());
+    }
+    for p in probe_all(&wiring.workers, cfg.general.source_timeout).await {
+        let glyph = if p.ok { "✓" } else { "✗" };
+        println!(
+            "{glyph} {:<13} {}",
+            p.source,
+            crate::text::sanitize(&p.detail)
+        );
+        if !p.ok {
+            failed = true;
+            if !p.hint.is_empty() {
+                println!("                {}", p.hint);
+            }
+        }
+    }
+    let audit = crate::paths::audit_log();
+    println!("· audit log     {}", audit.display());
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

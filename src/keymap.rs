@@ -1,0 +1,435 @@
+//! Keys bound to named actions, loaded from TOML.
+//!
+//! `keymaps/default.toml` is embedded in the binary; `keymap.toml` in the config
+//! dir is merged over it per action (`keys` replaces an action's keys, `add`
+//! adds to them, `desc` rewrites the help text). Sections: `global` (handled by
+//! the shell), `navigation` (forwarded to the active pane) and one per pane.
+//! A binding the keymap cannot understand (unknown action or section, bad key)
+//! becomes a warning shown in the console, never a crash. The help overlay and
+//! the palette are generated from the live keymap.
+
+use crate::pane::{ActionDef, NAVIGATION, PaneId, def};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+pub const DEFAULT_KEYMAP: &str = include_str!("../keymaps/default.toml");
+
+/// Actions the shell itself handles.
+pub const GLOBAL: &[ActionDef] = &[
+    def(
+        "quit",
+        "Quit warroom (asks first while a runbook step runs)",
+    ),
+    def("help", "Show this help: every key in the live keymap"),
+    def(
+        "palette",
+        "Command palette: fuzzy-find any action or command",
+    ),
+    def("filter", "Filter the current list"),
+    def("next_pane", "Next pane"),
+    def("prev_pane", "Previous pane"),
+    def("pane_workloads", "Go to the Workloads pane"),
+    def("pane_containers", "Go to the Containers pane"),
+    def("pane_alerts", "Go to the Alerts pane"),
+    def("pane_logs", "Go to the Logs pane"),
+    def("pane_backups", "Go to the Backups pane"),
+    def("pane_runbook", "Go to the Runbook pane"),
+];
+
+/// A key with modifiers, normalised so `R` and `shift-r` are the same key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    pub fn from_event(ev: &KeyEvent) -> Self {
+        Self::normalised(ev.code, ev.modifiers)
+    }
+
+    fn normalised(code: KeyCode, mods: KeyModifiers) -> Self {
+        let mut mods = mods & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let code = match code {
+            // The character already carries shift; terminals disagree on the flag.
+            KeyCode::Char(c) => {
+                mods.remove(KeyModifiers::SHIFT);
+                if mods.contains(KeyModifiers::CONTROL) {
+                    KeyCode::Char(c.to_ascii_lowercase())
+                } else {
+                    KeyCode::Char(c)
+                }
+            }
+            KeyCode::BackTab => {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            c => c,
+        };
+        Self { code, mods }
+    }
+
+    /// Parse `q`, `R`, `?`, `ctrl-c`, `alt-x`, `shift-tab`, `enter`, `esc`, `space`, `pgdn`, `f5`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let bad = || format!("bad key {s:?} (examples: q, R, ctrl-c, shift-tab, enter, f5)");
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = s;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            let (m, len) = if lower.starts_with("ctrl-") {
+                (KeyModifiers::CONTROL, 5)
+            } else if lower.starts_with("alt-") {
+                (KeyModifiers::ALT, 4)
+            } else if lower.starts_with("shift-") {
+                (KeyModifiers::SHIFT, 6)
+            } else {
+                break;
+            };
+            if rest.len() == len {
+                break; // "ctrl-" alone: let the key parse fail below
+            }
+            mods |= m;
+            rest = &rest[len..];
+        }
+        let code = match rest.to_ascii_lowercase().as_str() {
+            "enter" | "return" => KeyCode::Enter,
+            "esc" | "escape" => KeyCode::Esc,
+            "tab" if mods.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "space" => KeyCode::Char(' '),
+            "backspace" => KeyCode::Backspace,
+            "delete" | "del" => KeyCode::Delete,
+            "insert" => KeyCode::Insert,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pgup" | "pageup" => KeyCode::PageUp,
+            "pgdn" | "pgdown" | "pagedown" => KeyCode::PageDown,
+            f if f.len() > 1
+                && f.starts_with('f')
+                && f[1..].parse::<u8>().is_ok_and(|n| (1..=24).contains(&n)) =>
+            {
+                KeyCode::F(f[1..].parse().map_err(|_| bad())?)
+            }
+            _ => {
+                let mut chars = rest.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => {
+                        if mods.contains(KeyModifiers::SHIFT) && c.is_ascii_alphabetic() {
+                            KeyCode::Char(c.to_ascii_uppercase())
+                        } else {
+                            KeyCode::Char(c)
+                        }
+                    }
+                    _ => return Err(bad()),
+                }
+            }
+        };
+        Ok(Self::normalised(code, mods))
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("alt-")?;
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            f.write_str("shift-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("shift-tab"),
+            KeyCode::Backspace => f.write_str("backspace"),
+            KeyCode::Delete => f.write_str("del"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::PageUp => f.write_str("pgup"),
+            KeyCode::PageDown => f.write_str("pgdn"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// One action's binding in the live keymap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Binding {
+    pub action: String,
+    pub keys: Vec<Key>,
+    pub desc: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    /// section → bindings, in the order of the registry (stable help output).
+    sections: BTreeMap<String, Vec<Binding>>,
+    lookup: HashMap<(String, Key), String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBinding {
+    keys: Option<Vec<String>>,
+    add: Option<Vec<String>>,
+    desc: Option<String>,
+}
+
+type RawKeymap = BTreeMap<String, BTreeMap<String, RawBinding>>;
+
+/// Every section and the actions it may bind.
+pub fn registry() -> Vec<(&'static str, &'static [ActionDef])> {
+    let mut r: Vec<(&'static str, &'static [ActionDef])> =
+        vec![("global", GLOBAL), ("navigation", NAVIGATION)];
+    r.extend(PaneId::ALL.iter().map(|p| (p.section(), p.actions())));
+    r
+}
+
+impl Keymap {
+    /// The embedded default keymap merged with the user's file (if any).
+    /// Returns the keymap and warnings for anything that was skipped.
+    pub fn load(user: Option<(&str, &std::path::Path)>) -> (Self, Vec<String>) {
+        let mut warnings = Vec::new();
+        let mut map = Self::empty();
+        match toml::from_str::<RawKeymap>(DEFAULT_KEYMAP) {
+            Ok(raw) => map.merge(raw, "embedded keymap", &mut warnings),
+            Err(e) => warnings.push(format!("embedded keymap: {e}")),
+        }
+        if let Some((text, path)) = user {
+            match toml::from_str::<RawKeymap>(text) {
+                Ok(raw) => map.merge(raw, &path.display().to_string(), &mut warnings),
+                Err(e) => warnings.push(format!(
+                    "{}: {} (using the default keymap)",
+                    path.display(),
+                    e.to_string().trim()
+                )),
+            }
+        }
+        map.rebuild_lookup(&mut warnings);
+        (map, warnings)
+    }
+
+    /// The embedded keymap alone.
+    pub fn default_keymap() -> Self {
+        Self::load(None).0
+    }
+
+    fn empty() -> Self {
+        let sections = registry()
+            .into_iter()
+            .map(|(section, defs)| {
+                let b = defs
+                    .iter()
+                    .map(|d| Binding {
+                        action: d.name.to_string(),
+                        keys: Vec::new(),
+                        desc: d.desc.to_string(),
+                    })
+                    .collect();
+                (section.to_string(), b)
+            })
+            .collect();
+        Self {
+            sections,
+            lookup: HashMap::new(),
+        }
+    }
+
+    fn merge(&mut self, raw: RawKeymap, origin: &str, warnings: &mut Vec<String>) {
+        for (section, actions) in raw {
+            let Some(bindings) = self.sections.get_mut(&section) else {
+                warnings.push(format!("{origin}: unknown section [{section}]"));
+                continue;
+            };
+            for (action, rb) in actions {
+                let Some(b) = bindings.iter_mut().find(|b| b.action == action) else {
+                    warnings.push(format!("{origin}: [{section}] has no action {action:?}"));
+                    continue;
+                };
+                let parse = |keys: Vec<String>, warnings: &mut Vec<String>| -> Vec<Key> {
+                    keys.iter()
+                        .filter_map(|k| {
+                            Key::parse(k)
+                                .map_err(|e| {
+                                    warnings.push(format!("{origin}: [{section}] {action}: {e}"))
+                                })
+                                .ok()
+                        })
+                        .collect()
+                };
+                if let Some(keys) = rb.keys {
+                    b.keys = parse(keys, warnings);
+                }
+                if let Some(add) = rb.add {
+                    for k in parse(add, warnings) {
+                        if !b.keys.contains(&k) {
+                            b.keys.push(k);
+                        }
+                    }
+                }
+                if let Some(desc) = rb.desc {
+                    b.desc = desc;
+                }
+            }
+        }
+    }
+
+    fn rebuild_lookup(&mut self, warnings: &mut Vec<String>) {
+        self.lookup.clear();
+        for (section, bindings) in &self.sections {
+            for b in bindings {
+                for k in &b.keys {
+                    if let Some(prev) = self.lookup.insert((section.clone(), *k), b.action.clone())
+                        && prev != b.action
+                    {
+                        warnings.push(format!(
+                            "[{section}] key {k} is bound to both {prev} and {}",
+                            b.action
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The action a key means in `section` (no fallback).
+    pub fn action_in(&self, section: &str, key: &Key) -> Option<&str> {
+        self.lookup
+            .get(&(section.to_string(), *key))
+            .map(String::as_str)
+    }
+
+    /// Resolve a key for the active pane: its own section first, then
+    /// navigation, then global. Returns (section, action).
+    pub fn resolve(&self, pane: PaneId, key: &Key) -> Option<(&'static str, &str)> {
+        for section in [pane.section(), "navigation", "global"] {
+            if let Some(a) = self.action_in(section, key) {
+                return Some((section, a));
+            }
+        }
+        None
+    }
+
+    pub fn bindings(&self, section: &str) -> &[Binding] {
+        self.sections.get(section).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// `q / ctrl-c` for help and hints; empty when unbound.
+    pub fn keys_for(&self, section: &str, action: &str) -> String {
+        self.bindings(section)
+            .iter()
+            .find(|b| b.action == action)
+            .map(|b| {
+                b.keys
+                    .iter()
+                    .map(Key::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            })
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_keymap_parses_without_warnings() {
+        let (_, warnings) = Keymap::load(None);
+        assert!(warnings.is_empty(), "{warnings:#?}");
+    }
+
+    #[test]
+    fn every_registered_action_has_a_binding() {
+        let km = Keymap::default_keymap();
+        for (section, defs) in registry() {
+            for d in defs {
+                assert!(
+                    !km.keys_for(section, d.name).is_empty(),
+                    "[{section}] {} has no key",
+                    d.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn user_file_replaces_and_adds_per_action() {
+        let user = "[global]\nquit = { keys = [\"ctrl-q\"] }\nhelp = { add = [\"f1\"], desc = \"Halp\" }\n";
+        let (km, warnings) = Keymap::load(Some((user, std::path::Path::new("k.toml"))));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let q = Key::parse("q").unwrap();
+        assert_eq!(km.action_in("global", &q), None);
+        assert_eq!(
+            km.action_in("global", &Key::parse("ctrl-q").unwrap()),
+            Some("quit")
+        );
+        assert_eq!(
+            km.action_in("global", &Key::parse("f1").unwrap()),
+            Some("help")
+        );
+        assert_eq!(
+            km.action_in("global", &Key::parse("?").unwrap()),
+            Some("help")
+        );
+        assert!(km.bindings("global").iter().any(|b| b.desc == "Halp"));
+    }
+
+    #[test]
+    fn bad_user_bindings_warn_and_keep_the_rest() {
+        let user = "[global]\nquit = { keys = [\"ctrl-\", \"Q\"] }\nfly = { keys = [\"f\"] }\n[nowhere]\nx = { keys = [\"x\"] }\n";
+        let (km, warnings) = Keymap::load(Some((user, std::path::Path::new("k.toml"))));
+        assert_eq!(warnings.len(), 3, "{warnings:#?}");
+        assert!(warnings.iter().any(|w| w.contains("bad key \"ctrl-\"")));
+        assert!(warnings.iter().any(|w| w.contains("\"fly\"")));
+        assert!(warnings.iter().any(|w| w.contains("[nowhere]")));
+        assert_eq!(
+            km.action_in("global", &Key::parse("Q").unwrap()),
+            Some("quit")
+        );
+        let (_, w) = Keymap::load(Some(("not toml [", std::path::Path::new("k.toml"))));
+        assert!(w[0].contains("using the default keymap"));
+    }
+
+    #[test]
+    fn keys_parse_and_normalise_like_terminals_send_them() {
+        let ev = KeyEvent::new(KeyCode::Char('R'), KeyModifiers::SHIFT);
+        assert_eq!(Key::from_event(&ev), Key::parse("R").unwrap());
+        assert_eq!(Key::parse("shift-r").unwrap(), Key::parse("R").unwrap());
+        let ev = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
+        assert_eq!(Key::from_event(&ev), Key::parse("shift-tab").unwrap());
+        assert_eq!(Key::parse("ctrl-c").unwrap().to_string(), "ctrl-c");
+        assert!(Key::parse("ctrl-alt-delete").is_ok());
+        assert!(Key::parse("banana").is_err());
+    }
+
+    #[test]
+    fn pane_section_shadows_navigation_and_global() {
+        let km = Keymap::default_keymap();
+        let enter = Key::parse("enter").unwrap();
+        assert_eq!(
+            km.resolve(PaneId::Workloads, &enter).map(|(s, _)| s),
+            Some("navigation")
+        );
+        let q = Key::parse("q").unwrap();
+        assert_eq!(km.resolve(PaneId::Logs, &q), Some(("global", "quit")));
+    }
+}

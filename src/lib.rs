@@ -1,0 +1,38 @@
+//! warroom: a keyboard-driven terminal console for incidents.
+//!
+//! Data flows one way: **workers** (one per source, in `<domain>/`) do all I/O and
+//! send typed [`event::Update`]s; the [`app::App`] state machine applies them to the
+//! **panes** (pure state + rendering, see [`pane::Pane`]); panes answer keys with
+//! [`pane::Outcome`]s that the main loop turns into worker commands or incident
+//! **actions** (preview → confirm → execute → audit, see [`action`]).
+//! `docs/architecture.md` draws the whole picture.
+
+pub mod action;
+pub mod app;
+pub mod audit;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod doctor;
+pub mod event;
+pub mod http;
+pub mod identity;
+pub mod keymap;
+pub mod logging;
+pub mod pane;
+pub mod paths;
+pub mod report;
+pub mod source;
+pub mod startup;
+pub mod text;
+pub mod theme;
+pub mod tui;
+pub mod ui;
+
+// Domains: each owns its worker(s), model, pane and action handler.
+pub mod alerts;
+pub mod backups;
+pub mod containers;
+pub mod logs;
+pub mod runbook;
+pub mod workloads;

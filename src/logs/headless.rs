@@ -1,0 +1,324 @@
+//! `warroom logs`: Loki queries (paged like logcli), Loki tails, and pod or
+//! container streams through the same workers the console uses. Every line is
+//! printed sanitised; `--output jsonl` keeps the raw text, JSON-escaped so no
+//! control byte reaches the terminal.
+
+use super::loki::client::LokiClient;
+use super::loki::paging::{Boundary, fetch_page};
+use super::loki::{Direction, LokiApi, LokiError, RangeQuery, TailEvent, TailState};
+use super::{LogLine, LogTarget, Update, format_ts};
+use crate::app::wiring::{Hub, Mode, wire};
+use crate::cli::{LogOutput, LogsArgs};
+use crate::config::Config;
+use crate::event::{Command as AnyCommand, Update as AnyUpdate};
+use crate::source::{SourceKind, SourceStatus};
+use color_eyre::eyre::{Result, eyre};
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Lines per Loki request when paging (logcli's default batch).
+pub const BATCH: usize = 1000;
+
+pub async fn run(cfg: &Config, mode: Mode, args: LogsArgs) -> Result<ExitCode> {
+    let mut out = std::io::stdout();
+    if let Some(src) = &args.source {
+        let target = parse_source(src, cfg)?;
+        let wiring = wire(cfg, mode, crate::audit::AuditLog::default_location());
+        let hub = Hub::start(wiring.workers, wiring.idle);
+        return stream_from_hub(hub, target, &args, cfg.general.source_timeout, &mut out).await;
+    }
+    let query = args.query.clone().ok_or_else(|| {
+        eyre!("give a LogQL query, e.g. warroom logs '{{app=\"api\"}} |= \"error\"', or --source pod:NS/NAME / container:NAME")
+    })?;
+    let api: Arc<dyn LokiApi> = if mode.demo {
+        Arc::new(super::demo::DemoLoki::new())
+    } else {
+        match &cfg.loki {
+            None => {
+                return Err(eyre!(
+                    "Loki is not configured: {}",
+                    super::worker::NOT_CONFIGURED_HINT
+                ));
+            }
+            Some(l) => Arc::new(LokiClient::new(l).map_err(|e| eyre!("{e}"))?),
+        }
+    };
+    run_loki(api.as_ref(), &query, &args, super::now_ns(), &mut out)
+        .await
+        .map_err(|e| eyre!("{e}"))
+}
+
+/// `pod:NS/NAME[/CONTAINER]` or `container:NAME`.
+pub fn parse_source(src: &str, cfg: &Config) -> Result<LogTarget> {
+    if let Some(rest) = src.strip_prefix("pod:") {
+        let parts: Vec<&str> = rest.split('/').collect();
+        return match parts.as_slice() {
+            [ns, name] | [ns, name, ""] if !ns.is_empty() && !name.is_empty() => {
+                Ok(LogTarget::Pod {
+                    context: cfg.kubernetes.context.clone(),
+                    namespace: ns.to_string(),
+                    name: name.to_string(),
+                    container: None,
+                    previous: false,
+                })
+            }
+            [ns, name, c] if !ns.is_empty() && !name.is_empty() => Ok(LogTarget::Pod {
+                context: cfg.kubernetes.context.clone(),
+                namespace: ns.to_string(),
+                name: name.to_string(),
+                container: Some(c.to_string()),
+                previous: false,
+            }),
+            _ => Err(eyre!(
+                "bad --source {src:?}: use pod:NAMESPACE/NAME[/CONTAINER]"
+            )),
+        };
+    }
+    if let Some(name) = src.strip_prefix("container:").filter(|n| !n.is_empty()) {
+        return Ok(LogTarget::Container {
+            name: name.to_string(),
+        });
+    }
+    Err(eyre!(
+        "bad --source {src:?}: use pod:NAMESPACE/NAME[/CONTAINER] or container:NAME"
+    ))
+}
+
+/// (start, end) from --from/--to or --since.
+pub fn range(args: &LogsArgs, now_ns: i128) -> Result<(i128, i128), String> {
+    let tr = super::timerange::parse_time;
+    match (&args.from, &args.to) {
+        (Some(f), to) => {
+            let from = tr(f, now_ns)?;
+            let to = match to {
+                Some(t) => tr(t, now_ns)?,
+                None => now_ns,
+            };
+            if from >= to {
+                return Err(format!("--from {f} is not before --to"));
+            }
+            Ok((from, to))
+        }
+        (None, Some(_)) => Err("--to needs --from".into()),
+        (None, None) => {
+            let d = crate::text::parse_duration(&args.since)?;
+            Ok((now_ns - d.as_nanos() as i128, now_ns))
+        }
+    }
+}
+
+/// One printed line (without the trailing newline), terminal-safe in every format.
+pub fn format_line(l: &LogLine, output: LogOutput) -> String {
+    match output {
+        LogOutput::Raw => crate::text::sanitize(&l.text).into_owned(),
+        LogOutput::Default => {
+            let mut s = String::new();
+            if let Some(ts) = l.ts_ns {
+                s.push_str(&format_ts(ts));
+                s.push(' ');
+            }
+            if !l.labels.is_empty() {
+                s.push_str(&crate::text::sanitize(&l.labels_text()));
+                s.push(' ');
+            }
+            s.push_str(&crate::text::sanitize(&l.text));
+            s
+        }
+        LogOutput::Jsonl => {
+            let labels: serde_json::Map<String, serde_json::Value> = l
+                .labels
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect();
+            let v = serde_json::json!({
+                "ts": l.ts_ns.map(format_ts),
+                "ts_ns": l.ts_ns.map(|t| t.to_string()),
+                "labels": labels,
+                "line": l.text,
+                "stream": match l.stream { super::Stream::Stdout => "stdout", super::Stream::Stderr => "stderr" },
+            });
+            escape_c1(&v.to_string())
+        }
+    }
+}
+
+/// serde_json escapes C0 controls but writes C1 (U+0080–U+009F) raw; some
+/// terminals act on those, so escape them too. The JSON stays equivalent.
+fn escape_c1(s: &str) -> String {
+    if !s.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if ('\u{80}'..='\u{9f}').contains(&c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn print(out: &mut impl Write, l: &LogLine, output: LogOutput) -> std::io::Result<()> {
+    writeln!(out, "{}", format_line(l, output))
+}
+
+/// A Loki query (paged in batches without duplicates) or, with --follow, a tail.
+pub async fn run_loki(
+    api: &dyn LokiApi,
+    query: &str,
+    args: &LogsArgs,
+    now_ns: i128,
+    out: &mut impl Write,
+) -> Result<ExitCode, LokiError> {
+    let (start_ns, end_ns) = range(args, now_ns).map_err(|e| LokiError::new(None, e, ""))?;
+    let io = |e: std::io::Error| LokiError::new(None, format!("cannot write: {e}"), "");
+    if args.follow {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+        let tail = api.tail(query, start_ns, args.limit, tx);
+        tokio::pin!(tail);
+        loop {
+            tokio::select! {
+                _ = &mut tail => return Ok(ExitCode::SUCCESS),
+                ev = rx.recv() => match ev {
+                    Some(TailEvent::Lines(lines)) => {
+                        for l in &lines {
+                            print(out, l, args.output).map_err(io)?;
+                        }
+                        out.flush().map_err(io)?;
+                    }
+                    Some(TailEvent::Dropped(n)) => eprintln!("warroom: Loki dropped {n} entries (the tail could not keep up)"),
+                    Some(TailEvent::State(TailState::Reconnecting { attempt, error })) => {
+                        eprintln!("warroom: tail reconnecting (attempt {attempt}): {error}");
+                    }
+                    Some(TailEvent::State(_)) => {}
+                    None => return Ok(ExitCode::SUCCESS),
+                },
+                _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
+            }
+        }
+    }
+    let direction = if args.forward {
+        Direction::Forward
+    } else {
+        Direction::Backward
+    };
+    let mut remaining = args.limit;
+    let mut boundary: Option<Boundary> = None;
+    while remaining > 0 {
+        let q = RangeQuery {
+            query: query.to_string(),
+            start_ns,
+            end_ns,
+            limit: remaining.min(BATCH),
+            direction,
+        };
+        let page = fetch_page(api, &q, boundary.as_ref()).await?;
+        for l in page.lines.iter().take(remaining) {
+            print(out, l, args.output).map_err(io)?;
+        }
+        remaining = remaining.saturating_sub(page.lines.len());
+        if !page.more {
+            break;
+        }
+        boundary = page.boundary;
+    }
+    out.flush().map_err(io)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Pod or container logs through the workers: send StreamLogs, print the
+/// lines for `target`, stop at `Ended` (unless --follow).
+pub async fn stream_from_hub(
+    mut hub: Hub,
+    target: LogTarget,
+    args: &LogsArgs,
+    timeout: Duration,
+    out: &mut impl Write,
+) -> Result<ExitCode> {
+    let since = if args.from.is_some() {
+        let (from, _) = range(args, super::now_ns()).map_err(|e| eyre!(e))?;
+        Some(((super::now_ns() - from) / 1_000_000_000).max(1) as i64)
+    } else {
+        crate::text::parse_duration(&args.since)
+            .ok()
+            .map(|d| d.as_secs() as i64)
+    };
+    let (kind, cmd) = match &target {
+        LogTarget::Pod { .. } => (
+            SourceKind::Kubernetes,
+            AnyCommand::Workloads(crate::workloads::Command::StreamLogs {
+                target: target.clone(),
+                follow: args.follow,
+                since_seconds: since,
+                tail_lines: Some(args.limit as i64),
+            }),
+        ),
+        LogTarget::Container { name } => (
+            SourceKind::Docker,
+            AnyCommand::Containers(crate::containers::Command::StreamLogs {
+                name: name.clone(),
+                follow: args.follow,
+                since_seconds: since,
+                tail_lines: Some(args.limit),
+            }),
+        ),
+        LogTarget::Loki { .. } => return Err(eyre!("a Loki target needs a query, not --source")),
+    };
+    hub.send(cmd);
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut got_any = false;
+    loop {
+        tokio::select! {
+            u = hub.updates.recv() => match u {
+                None => {
+                    return Err(eyre!(
+                        "no log lines for {target}: no {} worker is running (is the source configured?)",
+                        kind.label()
+                    ));
+                }
+                Some(AnyUpdate::Logs(Update::Lines { target: t, lines })) if t == target => {
+                    got_any = true;
+                    for l in &lines {
+                        print(out, l, args.output)?;
+                    }
+                    out.flush()?;
+                }
+                Some(AnyUpdate::Logs(Update::Ended { target: t, error })) if t == target => {
+                    got_any = true;
+                    if let Some(e) = &error {
+                        eprintln!("warroom: {target}: {}", crate::text::sanitize(e));
+                    }
+                    if !args.follow {
+                        return Ok(if error.is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS });
+                    }
+                }
+                Some(AnyUpdate::Status { source, status }) if source.kind == kind && !got_any => {
+                    match status {
+                        SourceStatus::Unreachable { reason, hint } => {
+                            return Err(eyre!("{source} unreachable: {reason} — {hint}"));
+                        }
+                        SourceStatus::NotConfigured { hint } => {
+                            return Err(eyre!("{source} not configured: {hint}"));
+                        }
+                        SourceStatus::Disabled => {
+                            return Err(eyre!("{source} is disabled (enabled = false)"));
+                        }
+                        _ => {}
+                    }
+                }
+                Some(_) => {}
+            },
+            _ = tokio::time::sleep_until(deadline), if !got_any => {
+                return Err(eyre!(
+                    "no log lines for {target} within {} (is the {} source running and does it stream logs?)",
+                    humantime::format_duration(timeout),
+                    kind.label()
+                ));
+            }
+            _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
+        }
+    }
+}

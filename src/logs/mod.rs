@@ -1,0 +1,310 @@
+//! Logs: Loki search and live tail, and the one log viewer used for pods and containers too.
+//!
+//! - [`viewer`] is the bounded, filterable, searchable view every log stream ends up in
+//!   (Loki results and tails, pod logs, container logs).
+//! - [`loki`] talks to Loki (query_range, labels, volume, the tail websocket).
+//! - [`worker`] runs Loki requests, the tail, query history and "save view" on its
+//!   own task; [`pane`] is the Logs pane (query editor, label browser, time range,
+//!   histogram, viewer) and does no I/O.
+//! - [`headless`] is `warroom logs`.
+
+pub mod demo;
+pub mod detail;
+pub mod headless;
+pub mod histogram;
+pub mod history;
+pub mod labels;
+pub mod level;
+pub mod loki;
+pub mod matcher;
+pub mod pane;
+mod pane_apply;
+mod pane_input;
+mod pane_render;
+#[cfg(test)]
+mod pane_tests;
+pub mod ring;
+pub mod timerange;
+pub mod viewer;
+mod viewer_render;
+pub mod worker;
+
+use crate::config::Config;
+use crate::pane::{ActionDef, Pane, def};
+use crate::source::Backend;
+pub use level::Level;
+pub use loki::paging::Boundary;
+pub use loki::{Direction, LokiError, TailState, VolumeSeries};
+
+pub const ACTIONS: &[ActionDef] = &[
+    def(
+        "edit_query",
+        "Edit the LogQL query (Enter runs, ↑/↓ history)",
+    ),
+    def("labels", "Label browser: insert a matcher"),
+    def("time_range", "Time range, limit and direction"),
+    def("follow", "Live tail on/off"),
+    def("pause", "Pause / resume the tail"),
+    def("older", "Load older lines (newer with --forward)"),
+    def("search", "Search (highlight matches)"),
+    def("next_match", "Next match"),
+    def("prev_match", "Previous match"),
+    def("include", "Only lines containing…"),
+    def("exclude", "Hide lines containing…"),
+    def("clear_filters", "Clear include/exclude filters and search"),
+    def("context", "Context lines around the selected line"),
+    def("wrap", "Wrap long lines"),
+    def("json", "Pretty-print the selected JSON line"),
+    def("copy", "Copy the line (OSC 52)"),
+    def("save", "Save the view to a file"),
+];
+
+/// Worker → pane messages. Pod and container log streams (from the workloads
+/// and containers workers) arrive as `Lines`/`Ended` too, tagged with their target.
+#[derive(Debug)]
+pub enum Update {
+    /// A batch of lines for one target, oldest first.
+    Lines {
+        target: LogTarget,
+        lines: Vec<LogLine>,
+    },
+    /// The stream ended (container exited, pod deleted) or failed.
+    Ended {
+        target: LogTarget,
+        error: Option<String>,
+    },
+    /// One page of a Loki query, oldest first. `older`: prepend (paging) instead
+    /// of replacing the view. `boundary` is handed back for the next page.
+    Page {
+        id: u64,
+        query: String,
+        lines: Vec<LogLine>,
+        older: bool,
+        boundary: Option<Boundary>,
+        /// The page was full: there may be more beyond it.
+        more: bool,
+    },
+    /// A Loki request failed; `what` says which (`query`, `labels`, `volume`…).
+    Failed {
+        id: u64,
+        what: String,
+        error: LokiError,
+    },
+    Labels {
+        names: Vec<String>,
+    },
+    LabelValues {
+        name: String,
+        values: Vec<String>,
+    },
+    /// The volume histogram for query `id`.
+    Volume {
+        id: u64,
+        start_ns: i128,
+        end_ns: i128,
+        step_secs: u64,
+        series: Vec<VolumeSeries>,
+    },
+    /// Live tail state; `dropped` is the total of Loki's `dropped_entries`.
+    Tail {
+        query: String,
+        state: TailState,
+        dropped: u64,
+    },
+    /// Query history from the data dir, oldest first.
+    History(Vec<String>),
+    /// "Save view" finished: lines written, or the error.
+    Saved {
+        path: std::path::PathBuf,
+        result: Result<usize, String>,
+    },
+}
+
+/// Pane → worker messages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// query_range. `boundary`: continue paging past it (older lines for a
+    /// backward query, newer for a forward one), dropping overlapping duplicates.
+    Query {
+        id: u64,
+        query: String,
+        start_ns: i128,
+        end_ns: i128,
+        limit: usize,
+        direction: Direction,
+        boundary: Option<Boundary>,
+    },
+    /// `sum by (level) (count_over_time(QUERY [step]))` for the histogram.
+    Volume {
+        id: u64,
+        query: String,
+        start_ns: i128,
+        end_ns: i128,
+        step_secs: u64,
+    },
+    Labels {
+        start_ns: i128,
+        end_ns: i128,
+    },
+    LabelValues {
+        name: String,
+        start_ns: i128,
+        end_ns: i128,
+    },
+    /// Start (or restart) the live tail of `query` from `start_ns`.
+    Tail {
+        query: String,
+        start_ns: i128,
+        limit: usize,
+    },
+    StopTail,
+    /// Write `text` to `path` (the pane formats the view; the worker does the I/O).
+    Save {
+        path: std::path::PathBuf,
+        text: String,
+        lines: usize,
+    },
+    /// Persist the query history (oldest first).
+    SaveHistory(Vec<String>),
+}
+
+/// The pane: the viewer plus the Loki controls.
+pub fn pane(cfg: &Config) -> Box<dyn Pane> {
+    Box::new(pane::LogsPane::new(cfg))
+}
+
+/// Workers for the configured sources. The logs worker always runs (it saves
+/// views and keeps the query history for pod and container logs too); without
+/// `[loki]` it reports Loki as not configured.
+pub fn live(cfg: &Config) -> Backend {
+    Backend {
+        workers: vec![Box::new(worker::LogsWorker::live(cfg))],
+        actions: None,
+        idle: Vec::new(),
+    }
+}
+
+/// The simulated estate for `--demo`: a streaming log and a simulated Loki.
+pub fn demo() -> Backend {
+    Backend {
+        workers: vec![Box::new(worker::LogsWorker::demo())],
+        actions: None,
+        idle: Vec::new(),
+    }
+}
+
+/// Whose log stream a viewer shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogTarget {
+    /// A LogQL query against `[loki]`.
+    Loki {
+        query: String,
+    },
+    Pod {
+        context: Option<String>,
+        namespace: String,
+        name: String,
+        container: Option<String>,
+        /// The previous (terminated) container instance.
+        previous: bool,
+    },
+    Container {
+        name: String,
+    },
+}
+
+impl std::fmt::Display for LogTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Loki { query } => write!(f, "{query}"),
+            Self::Pod {
+                namespace,
+                name,
+                container,
+                previous,
+                ..
+            } => {
+                write!(f, "pod {namespace}/{name}")?;
+                if let Some(c) = container {
+                    write!(f, "/{c}")?;
+                }
+                if *previous {
+                    write!(f, " (previous)")?;
+                }
+                Ok(())
+            }
+            Self::Container { name } => write!(f, "container {name}"),
+        }
+    }
+}
+
+/// Which output stream a line came from (containers and pods mark stderr).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stream {
+    #[default]
+    Stdout,
+    Stderr,
+}
+
+/// One log line as every source delivers it. `text` is raw (unsanitised): the
+/// viewer sanitises at display time, so search and copy see the original.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLine {
+    /// Nanoseconds since the epoch, when the source gives one.
+    pub ts_ns: Option<i128>,
+    pub stream: Stream,
+    /// Stream labels (Loki) or `pod`/`container` labels, shared between lines.
+    pub labels: std::sync::Arc<Vec<(String, String)>>,
+    pub text: String,
+}
+
+impl LogLine {
+    /// A line without labels (tests, demo, simple sources).
+    pub fn new(ts_ns: Option<i128>, text: impl Into<String>) -> Self {
+        Self {
+            ts_ns,
+            stream: Stream::Stdout,
+            labels: Default::default(),
+            text: text.into(),
+        }
+    }
+
+    /// `{app="api", level="error"}`.
+    pub fn labels_text(&self) -> String {
+        labels_text(&self.labels)
+    }
+}
+
+/// `{k="v", …}` as LogQL writes a stream selector.
+pub fn labels_text(labels: &[(String, String)]) -> String {
+    let inner: Vec<String> = labels
+        .iter()
+        .map(|(k, v)| format!("{k}={}", quote(v)))
+        .collect();
+    format!("{{{}}}", inner.join(", "))
+}
+
+/// A LogQL/Go string literal.
+pub fn quote(v: &str) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| format!("\"{v}\""))
+}
+
+/// RFC 3339 with milliseconds, UTC.
+pub fn format_ts(ts_ns: i128) -> String {
+    jiff::Timestamp::from_nanosecond(ts_ns)
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_else(|_| ts_ns.to_string())
+}
+
+pub fn now_ns() -> i128 {
+    jiff::Timestamp::now().as_nanosecond()
+}
+
+/// `warroom logs`: print sanitised lines from Loki, a pod or a container.
+pub async fn headless(
+    cfg: &Config,
+    mode: crate::app::wiring::Mode,
+    args: crate::cli::LogsArgs,
+) -> color_eyre::Result<std::process::ExitCode> {
+    headless::run(cfg, mode, args).await
+}

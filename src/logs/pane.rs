@@ -1,0 +1,545 @@
+//! The Logs pane: the viewer for the current target (a Loki query or tail, a
+//! pod's or a container's stream) plus the Loki controls — LogQL editor with
+//! history, label browser, time range/limit/direction menu, older-lines paging,
+//! live tail with pause, and the volume histogram. Pure state: every request
+//! leaves as a worker [`Command`].
+
+use super::detail::DetailKind;
+use super::histogram::Histogram;
+use super::labels::{LabelBrowser, Stage};
+use super::timerange::{PRESETS, TimeRange};
+use super::viewer::LogViewer;
+use super::{Boundary, Command, Direction, LogTarget, LokiError, TailState};
+use crate::config::Config;
+use crate::event::{Command as AnyCommand, Update as AnyUpdate};
+use crate::pane::{Jump, Outcome, Pane, PaneCtx, PaneId, RenderCtx};
+use crate::report::ReportSection;
+use crossterm::event::KeyEvent;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui_textarea::TextArea;
+
+/// Copies above this size are refused: terminals cap OSC 52 payloads.
+pub(super) const MAX_COPY: usize = 1 << 20;
+/// Lines the tail sends from before "now" when it starts.
+const TAIL_LIMIT: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Search,
+    Include,
+    Exclude,
+}
+
+pub(super) enum Mode {
+    Normal,
+    Editing(Box<TextArea<'static>>),
+    Prompt(PromptKind, Box<TextArea<'static>>),
+    Labels(LabelBrowser),
+    Menu(usize),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct TailInfo {
+    pub state: TailState,
+    pub dropped: u64,
+}
+
+pub struct LogsPane {
+    pub(super) viewer: LogViewer,
+    pub(super) target: Option<LogTarget>,
+    pub(super) query: String,
+    pub(super) range: TimeRange,
+    pub(super) limit: usize,
+    pub(super) direction: Direction,
+    pub(super) next_id: u64,
+    pub(super) query_id: u64,
+    pub(super) volume_id: u64,
+    pub(super) loading: bool,
+    pub(super) boundary: Option<Boundary>,
+    pub(super) more: bool,
+    pub(super) error: Option<LokiError>,
+    pub(super) histogram: Option<Histogram>,
+    /// Some while a Loki tail runs for the target.
+    pub(super) tail: Option<TailInfo>,
+    /// A pod/container stream is open (None: ended, with its error).
+    pub(super) stream: Option<Result<(), Option<String>>>,
+    pub(super) history: Vec<String>,
+    pub(super) history_pos: Option<usize>,
+    pub(super) mode: Mode,
+    pub(super) notice: Option<String>,
+}
+
+pub(super) fn cmd(c: Command) -> Outcome {
+    Outcome::Command(AnyCommand::Logs(c))
+}
+
+pub(super) fn editor(text: &str) -> Box<TextArea<'static>> {
+    let mut t = TextArea::new(vec![text.to_string()]);
+    t.set_cursor_line_style(ratatui::style::Style::default());
+    t.move_cursor(ratatui_textarea::CursorMove::End);
+    Box::new(t)
+}
+
+pub(super) fn menu_items(pane: &LogsPane) -> Vec<String> {
+    let mut items: Vec<String> = PRESETS.iter().map(|(l, _)| format!("last {l}")).collect();
+    items.push("absolute range…".into());
+    items.push(format!("limit: {} lines…", pane.limit));
+    items.push(format!(
+        "direction: {} (Enter toggles)",
+        match pane.direction {
+            Direction::Backward => "newest first",
+            Direction::Forward => "oldest first",
+        }
+    ));
+    items
+}
+
+impl LogsPane {
+    pub fn new(cfg: &Config) -> Self {
+        Self {
+            viewer: LogViewer::new(cfg.logs.ring_lines, cfg.logs.max_line_display),
+            target: None,
+            query: String::new(),
+            range: TimeRange::default(),
+            limit: 1000,
+            direction: Direction::Backward,
+            next_id: 1,
+            query_id: 0,
+            volume_id: 0,
+            loading: false,
+            boundary: None,
+            more: false,
+            error: None,
+            histogram: None,
+            tail: None,
+            stream: None,
+            history: Vec::new(),
+            history_pos: None,
+            mode: Mode::Normal,
+            notice: None,
+        }
+    }
+
+    pub fn viewer(&self) -> &LogViewer {
+        &self.viewer
+    }
+
+    pub(super) fn id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Stop whatever feeds the current target (before switching).
+    pub(super) fn stop_current(&mut self) -> Vec<Outcome> {
+        let mut out = Vec::new();
+        if self.tail.take().is_some() {
+            out.push(cmd(Command::StopTail));
+        }
+        match &self.target {
+            Some(LogTarget::Pod { .. }) if self.stream == Some(Ok(())) => {
+                out.push(Outcome::Command(AnyCommand::Workloads(
+                    crate::workloads::Command::StopLogs,
+                )));
+            }
+            Some(LogTarget::Container { .. }) if self.stream == Some(Ok(())) => {
+                out.push(Outcome::Command(AnyCommand::Containers(
+                    crate::containers::Command::StopLogs,
+                )));
+            }
+            _ => {}
+        }
+        self.stream = None;
+        out
+    }
+
+    /// Run `self.query` over the range: first page plus the histogram (and
+    /// restart the tail if it was on).
+    pub(super) fn run_query(&mut self, ctx: &PaneCtx) -> Outcome {
+        let query = self.query.trim().to_string();
+        if query.is_empty() {
+            return Outcome::Notify("write a LogQL query first (e), e.g. {app=\"api\"}".into());
+        }
+        let was_tailing = self.tail.is_some();
+        let mut out = self.stop_current();
+        self.target = Some(LogTarget::Loki {
+            query: query.clone(),
+        });
+        self.viewer.clear();
+        self.error = None;
+        self.histogram = None;
+        self.boundary = None;
+        self.more = false;
+        self.loading = true;
+        super::history::push(&mut self.history, &query);
+        out.push(cmd(Command::SaveHistory(self.history.clone())));
+        let now = ctx.now.as_nanosecond();
+        let (start_ns, end_ns) = self.range.bounds(now);
+        self.query_id = self.id();
+        out.push(cmd(Command::Query {
+            id: self.query_id,
+            query: query.clone(),
+            start_ns,
+            end_ns,
+            limit: self.limit,
+            direction: self.direction,
+            boundary: None,
+        }));
+        if super::loki::volume_query(&query, 60).is_some() {
+            self.volume_id = self.id();
+            out.push(cmd(Command::Volume {
+                id: self.volume_id,
+                query: query.clone(),
+                start_ns,
+                end_ns,
+                step_secs: super::loki::volume_step(start_ns, end_ns, 60),
+            }));
+        }
+        if was_tailing {
+            out.push(self.start_tail(now));
+        }
+        Outcome::Many(out)
+    }
+
+    pub(super) fn start_tail(&mut self, now_ns: i128) -> Outcome {
+        let Some(LogTarget::Loki { query }) = &self.target else {
+            return Outcome::Ignored;
+        };
+        let start_ns = self.viewer.newest_ts().map(|t| t + 1).unwrap_or(now_ns);
+        self.tail = Some(TailInfo {
+            state: TailState::Connecting,
+            dropped: 0,
+        });
+        cmd(Command::Tail {
+            query: query.clone(),
+            start_ns: start_ns.min(now_ns),
+            limit: TAIL_LIMIT,
+        })
+    }
+
+    /// Open a pod's or container's own stream in the viewer.
+    pub(super) fn open_stream(&mut self, target: LogTarget, ctx: &PaneCtx) -> Outcome {
+        if let LogTarget::Loki { query } = &target {
+            self.query = query.clone();
+            return self.run_query(ctx);
+        }
+        let mut out = self.stop_current();
+        self.viewer.clear();
+        self.error = None;
+        self.histogram = None;
+        self.loading = false;
+        self.target = Some(target.clone());
+        self.stream = Some(Ok(()));
+        out.push(stream_command(&target, None));
+        Outcome::Many(out)
+    }
+
+    pub(super) fn older(&mut self, ctx: &PaneCtx) -> Outcome {
+        let Some(LogTarget::Loki { query }) = self.target.clone() else {
+            return Outcome::Notify("older lines: only for Loki queries".into());
+        };
+        if self.loading {
+            return Outcome::Notify("a query is still running".into());
+        }
+        if !self.more || self.boundary.is_none() {
+            return Outcome::Notify("no more lines in this time range (widen it with t)".into());
+        }
+        let (start_ns, end_ns) = self.range.bounds(ctx.now.as_nanosecond());
+        self.loading = true;
+        self.query_id = self.id();
+        cmd(Command::Query {
+            id: self.query_id,
+            query,
+            start_ns,
+            end_ns,
+            limit: self.limit,
+            direction: self.direction,
+            boundary: self.boundary.clone(),
+        })
+    }
+
+    pub(super) fn follow(&mut self, ctx: &PaneCtx) -> Outcome {
+        match self.target.clone() {
+            None => Outcome::Notify("nothing to follow: run a query (e) first".into()),
+            Some(LogTarget::Loki { .. }) => {
+                if self.tail.take().is_some() {
+                    cmd(Command::StopTail)
+                } else {
+                    self.start_tail(ctx.now.as_nanosecond())
+                }
+            }
+            Some(t) => {
+                if self.stream == Some(Ok(())) {
+                    let mut out = self.stop_current();
+                    self.stream = Some(Err(Some("stopped".into())));
+                    out.push(Outcome::Notify("stream stopped (f resumes)".into()));
+                    Outcome::Many(out)
+                } else {
+                    // Resume from the newest line kept; the overlap (second
+                    // precision) is dropped on arrival.
+                    let since = self.viewer.newest_ts().map(|ts| {
+                        ((ctx.now.as_nanosecond() - ts) / 1_000_000_000 + 1).max(1) as i64
+                    });
+                    self.stream = Some(Ok(()));
+                    stream_command(&t, since)
+                }
+            }
+        }
+    }
+}
+
+/// The StreamLogs command for a pod or container target.
+fn stream_command(target: &LogTarget, since_seconds: Option<i64>) -> Outcome {
+    let tail_lines = if since_seconds.is_some() {
+        None
+    } else {
+        Some(1000)
+    };
+    match target {
+        LogTarget::Pod { previous, .. } => Outcome::Command(AnyCommand::Workloads(
+            crate::workloads::Command::StreamLogs {
+                target: target.clone(),
+                // A terminated instance's log is complete: nothing to follow.
+                follow: !previous,
+                since_seconds,
+                tail_lines: tail_lines.map(|n| n as i64),
+            },
+        )),
+        LogTarget::Container { name } => Outcome::Command(AnyCommand::Containers(
+            crate::containers::Command::StreamLogs {
+                name: name.clone(),
+                follow: true,
+                since_seconds,
+                tail_lines,
+            },
+        )),
+        LogTarget::Loki { .. } => Outcome::Ignored,
+    }
+}
+
+impl Pane for LogsPane {
+    fn id(&self) -> PaneId {
+        PaneId::Logs
+    }
+
+    fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
+        super::pane_render::render(self, area, buf, ctx);
+    }
+
+    fn apply(&mut self, update: AnyUpdate) -> bool {
+        let AnyUpdate::Logs(u) = update else {
+            return false;
+        };
+        self.apply_logs(u)
+    }
+
+    fn on_action(&mut self, action: &str, ctx: &PaneCtx) -> Outcome {
+        let menu_len = menu_items(self).len();
+        match &mut self.mode {
+            Mode::Editing(_) | Mode::Prompt(..) => {
+                if action == "back" {
+                    if matches!(self.mode, Mode::Prompt(PromptKind::Search, _)) {
+                        self.viewer.set_search("");
+                    }
+                    self.mode = Mode::Normal;
+                    return Outcome::Handled;
+                }
+                return Outcome::Ignored;
+            }
+            Mode::Labels(b) => {
+                let len = b.shown().len();
+                if b.state.navigate(action, len) {
+                    return Outcome::Handled;
+                }
+                return match action {
+                    "select" => self.label_select(ctx),
+                    "back" => {
+                        if matches!(b.stage, Stage::Values { .. }) {
+                            self.mode = Mode::Normal;
+                            return self.on_action("labels", ctx);
+                        }
+                        self.mode = Mode::Normal;
+                        Outcome::Handled
+                    }
+                    _ => Outcome::Ignored,
+                };
+            }
+            Mode::Menu(sel) => {
+                let n = menu_len;
+                match action {
+                    "up" => *sel = sel.saturating_sub(1),
+                    "down" => *sel = (*sel + 1).min(n - 1),
+                    "select" => {
+                        let i = *sel;
+                        return self.menu_select(i, ctx);
+                    }
+                    "back" | "time_range" => self.mode = Mode::Normal,
+                    _ => return Outcome::Ignored,
+                }
+                return Outcome::Handled;
+            }
+            Mode::Normal => {}
+        }
+        if self.viewer.detail.is_some() && (action == "back" || action == "select") {
+            self.viewer.close_detail();
+            return Outcome::Handled;
+        }
+        if self.viewer.navigate(action) {
+            return Outcome::Handled;
+        }
+        let detail = |p: &mut Self, k: DetailKind| match p.viewer.open_detail(k) {
+            Ok(()) => Outcome::Handled,
+            Err(e) => Outcome::Notify(e),
+        };
+        match action {
+            "select" => detail(self, DetailKind::Line),
+            "json" => detail(self, DetailKind::Json),
+            "context" => detail(self, DetailKind::Context),
+            "back" => {
+                if self.error.take().is_some() {
+                    Outcome::Handled
+                } else {
+                    Outcome::Ignored
+                }
+            }
+            "edit_query" => {
+                let text = if self.query.is_empty() {
+                    self.history.last().cloned().unwrap_or_default()
+                } else {
+                    self.query.clone()
+                };
+                self.history_pos = None;
+                self.mode = Mode::Editing(editor(&text));
+                Outcome::Handled
+            }
+            "labels" => {
+                self.mode = Mode::Labels(LabelBrowser::new());
+                let (start_ns, end_ns) = self.range.bounds(ctx.now.as_nanosecond());
+                cmd(Command::Labels { start_ns, end_ns })
+            }
+            "time_range" => {
+                self.mode = Mode::Menu(0);
+                Outcome::Handled
+            }
+            "follow" => self.follow(ctx),
+            "pause" => {
+                self.viewer.set_paused(!self.viewer.paused());
+                Outcome::Handled
+            }
+            "older" => self.older(ctx),
+            "search" => self.start_prompt(PromptKind::Search),
+            "include" => self.start_prompt(PromptKind::Include),
+            "exclude" => self.start_prompt(PromptKind::Exclude),
+            "next_match" | "prev_match" => {
+                if self.viewer.search().is_none() {
+                    return Outcome::Notify("no search: press s first".into());
+                }
+                self.viewer.next_match(action == "next_match");
+                Outcome::Handled
+            }
+            "clear_filters" => {
+                self.viewer.clear_filters();
+                Outcome::Handled
+            }
+            "wrap" => {
+                self.viewer.toggle_wrap();
+                Outcome::Handled
+            }
+            "copy" => self.copy(),
+            "save" => self.save_form(ctx),
+            _ => Outcome::Ignored,
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent, ctx: &PaneCtx) -> Outcome {
+        match self.mode {
+            Mode::Editing(_) => self.editing_key(key, ctx),
+            Mode::Prompt(..) => self.prompt_key(key),
+            _ => Outcome::Ignored,
+        }
+    }
+
+    fn captures_input(&self) -> bool {
+        matches!(self.mode, Mode::Editing(_) | Mode::Prompt(..))
+    }
+
+    fn set_filter(&mut self, filter: &str) {
+        if let Mode::Labels(b) = &mut self.mode {
+            b.filter = filter.to_string();
+            b.state = Default::default();
+        } else {
+            self.viewer.set_quick_filter(filter);
+        }
+    }
+
+    fn on_jump(&mut self, jump: &Jump, ctx: &PaneCtx) -> Outcome {
+        self.mode = Mode::Normal;
+        match jump {
+            Jump::LogQuery { query } => {
+                self.query = query.clone();
+                self.run_query(ctx)
+            }
+            Jump::LogStream(target) => self.open_stream(target.clone(), ctx),
+            _ => Outcome::Ignored,
+        }
+    }
+
+    fn on_form(&mut self, form_id: &str, values: &[String], ctx: &PaneCtx) -> Outcome {
+        let first = values.first().map(|s| s.trim()).unwrap_or("");
+        match form_id {
+            "save" => {
+                if first.is_empty() {
+                    return Outcome::Notify("no file name given".into());
+                }
+                let (text, lines) = self.viewer.view_text();
+                cmd(Command::Save {
+                    path: first.into(),
+                    text,
+                    lines,
+                })
+            }
+            "limit" => match first.parse::<usize>() {
+                Ok(n) if n > 0 => {
+                    self.limit = n;
+                    self.rerun(ctx)
+                }
+                _ => Outcome::Notify(format!("bad limit {first:?}: give a positive number")),
+            },
+            "range" => {
+                let to = values.get(1).map(String::as_str).unwrap_or("now");
+                match TimeRange::absolute(first, to, ctx.now.as_nanosecond()) {
+                    Ok(r) => {
+                        self.range = r;
+                        self.rerun(ctx)
+                    }
+                    Err(e) => Outcome::Notify(e),
+                }
+            }
+            _ => Outcome::Ignored,
+        }
+    }
+
+    fn report(&self) -> Option<ReportSection> {
+        let summary = match &self.target {
+            None => "no log view open".to_string(),
+            Some(t) => format!(
+                "{} lines of {} in view, {} at error level or worse{}",
+                self.viewer.ring().len(),
+                crate::text::sanitize(&t.to_string()),
+                self.viewer.ring().errors(),
+                match self.viewer.evicted() {
+                    0 => String::new(),
+                    n => format!(", {n} older lines evicted"),
+                }
+            ),
+        };
+        Some(ReportSection::new(summary, Vec::new()))
+    }
+
+    fn context_label(&self) -> Option<String> {
+        self.target
+            .as_ref()
+            .map(|t| crate::text::truncate(&crate::text::sanitize(&t.to_string()), 30).into_owned())
+    }
+}

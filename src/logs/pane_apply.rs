@@ -1,0 +1,152 @@
+//! How the Logs pane applies worker updates: lines for its target, Loki
+//! pages (fresh or older), failures, labels, the histogram, tail state,
+//! history and save results. Anything for another target is ignored.
+
+use super::histogram::Histogram;
+use super::labels::Stage;
+use super::pane::{LogsPane, Mode, TailInfo};
+use super::{LogTarget, TailState, Update};
+
+impl LogsPane {
+    pub(super) fn apply_logs(&mut self, u: Update) -> bool {
+        match u {
+            Update::Lines { target, mut lines } => {
+                if self.target.is_none()
+                    && let LogTarget::Loki { query } = &target
+                {
+                    // A tail the worker started by itself (the demo): show it.
+                    self.query = query.clone();
+                    self.target = Some(target.clone());
+                    self.tail.get_or_insert(TailInfo {
+                        state: TailState::Live,
+                        dropped: 0,
+                    });
+                }
+                if self.target.as_ref() != Some(&target) {
+                    return false;
+                }
+                if !matches!(target, LogTarget::Loki { .. })
+                    && let Some(newest) = self.viewer.newest_ts()
+                {
+                    // A resumed pod/container stream overlaps by up to a second.
+                    lines.retain(|l| l.ts_ns.is_none_or(|t| t > newest));
+                }
+                self.viewer.push(lines);
+                true
+            }
+            Update::Ended { target, error } => {
+                if self.target.as_ref() != Some(&target) {
+                    return false;
+                }
+                self.stream = Some(Err(error));
+                true
+            }
+            Update::Page {
+                id,
+                lines,
+                older,
+                boundary,
+                more,
+                ..
+            } => {
+                if id != self.query_id {
+                    return false;
+                }
+                self.loading = false;
+                if older {
+                    let refused = self.viewer.prepend(lines);
+                    if refused > 0 {
+                        self.notice = Some(format!(
+                            "the view is full ({} lines): {refused} older lines not loaded",
+                            self.viewer.ring().capacity()
+                        ));
+                    }
+                } else {
+                    self.viewer.push(lines);
+                }
+                self.boundary = boundary;
+                self.more = more;
+                true
+            }
+            Update::Failed { id, what, error } => {
+                match what.as_str() {
+                    "labels" => {
+                        if let Mode::Labels(b) = &mut self.mode {
+                            b.loading = false;
+                            b.error = Some(error.to_string());
+                        }
+                    }
+                    "tail" => self.notice = Some(format!("tail: {error}")),
+                    "volume" => {
+                        if id == self.volume_id {
+                            self.notice = Some(format!("histogram: {error}"));
+                        }
+                    }
+                    _ => {
+                        if id != self.query_id {
+                            return false;
+                        }
+                        self.loading = false;
+                        self.error = Some(error);
+                    }
+                }
+                true
+            }
+            Update::Labels { names } => match &mut self.mode {
+                Mode::Labels(b) if b.stage == Stage::Names => {
+                    b.set_items(names);
+                    true
+                }
+                _ => false,
+            },
+            Update::LabelValues { name, values } => match &mut self.mode {
+                Mode::Labels(b) if b.stage == (Stage::Values { name }) => {
+                    b.set_items(values);
+                    true
+                }
+                _ => false,
+            },
+            Update::Volume {
+                id,
+                start_ns,
+                end_ns,
+                step_secs,
+                series,
+            } => {
+                if id != self.volume_id {
+                    return false;
+                }
+                self.histogram = Some(Histogram::from_series(start_ns, end_ns, step_secs, &series));
+                true
+            }
+            Update::Tail {
+                query,
+                state,
+                dropped,
+            } => {
+                if self.target != Some(LogTarget::Loki { query }) {
+                    return false;
+                }
+                match &mut self.tail {
+                    Some(t) => {
+                        t.state = state;
+                        t.dropped = dropped;
+                    }
+                    None => return false,
+                }
+                true
+            }
+            Update::History(h) => {
+                self.history = h;
+                false
+            }
+            Update::Saved { path, result } => {
+                self.notice = Some(match result {
+                    Ok(n) => format!("saved {n} lines to {}", path.display()),
+                    Err(e) => format!("save failed: {e}"),
+                });
+                true
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The Logs pane's time range: a preset relative to now, or absolute.
+
+use std::time::Duration;
+
+pub const PRESETS: [(&str, u64); 5] = [
+    ("5m", 300),
+    ("15m", 900),
+    ("1h", 3600),
+    ("6h", 6 * 3600),
+    ("24h", 24 * 3600),
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TimeRange {
+    Last(Duration),
+    Absolute { from_ns: i128, to_ns: i128 },
+}
+
+impl Default for TimeRange {
+    fn default() -> Self {
+        Self::Last(Duration::from_secs(3600))
+    }
+}
+
+impl TimeRange {
+    /// (start, end) in nanoseconds, relative ranges ending at `now_ns`.
+    pub fn bounds(&self, now_ns: i128) -> (i128, i128) {
+        match self {
+            Self::Last(d) => (now_ns - d.as_nanos() as i128, now_ns),
+            Self::Absolute { from_ns, to_ns } => (*from_ns, *to_ns),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            Self::Last(d) => format!("last {}", crate::text::human_duration(*d)),
+            Self::Absolute { from_ns, to_ns } => format!(
+                "{} → {}",
+                super::format_ts(*from_ns),
+                super::format_ts(*to_ns)
+            ),
+        }
+    }
+
+    /// Parse an absolute range from two RFC 3339 times (or `now`).
+    pub fn absolute(from: &str, to: &str, now_ns: i128) -> Result<Self, String> {
+        let from_ns = parse_time(from, now_ns)?;
+        let to_ns = parse_time(to, now_ns)?;
+        if from_ns >= to_ns {
+            return Err(format!("{from} is not before {to}"));
+        }
+        Ok(Self::Absolute { from_ns, to_ns })
+    }
+}
+
+/// RFC 3339 (`2026-01-31T14:30:00Z`), a bare date-time taken as UTC, a
+/// duration ago (`2h`), or `now`.
+pub fn parse_time(s: &str, now_ns: i128) -> Result<i128, String> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("now") || s.is_empty() {
+        return Ok(now_ns);
+    }
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(t.as_nanosecond());
+    }
+    if let Ok(dt) = s.parse::<jiff::civil::DateTime>()
+        && let Ok(z) = dt.to_zoned(jiff::tz::TimeZone::UTC)
+    {
+        return Ok(z.timestamp().as_nanosecond());
+    }
+    if let Ok(d) = crate::text::parse_duration(s) {
+        return Ok(now_ns - d.as_nanos() as i128);
+    }
+    Err(format!(
+        "bad time {s:?} (use RFC 3339 like 2026-01-31T14:30:00Z, a duration ago like 2h, or now)"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_parse_in_the_forms_operators_type() {
+        let now = 1_800_000_000_000_000_000;
+        assert_eq!(
+            parse_time("2026-01-31T14:30:00Z", now).unwrap(),
+            1_769_869_800_000_000_000
+        );
+        assert_eq!(
+            parse_time("2026-01-31 14:30:00", now).unwrap(),
+            1_769_869_800_000_000_000
+        );
+        assert_eq!(parse_time("1h", now).unwrap(), now - 3_600_000_000_000);
+        assert!(parse_time("yesterday-ish", now).is_err());
+        assert!(TimeRange::absolute("2h", "3h", now).is_err());
+        assert_eq!(TimeRange::default().bounds(now).1, now);
+    }
+}

@@ -1,0 +1,141 @@
+use clap::Parser;
+use color_eyre::eyre::{Result, eyre};
+use std::process::ExitCode;
+use warroom::app::wiring::{Hub, Mode, wire};
+use warroom::app::{App, AppOptions};
+use warroom::audit::AuditLog;
+use warroom::cli::{Cli, Cmd, ConfigCmd};
+use warroom::startup::Startup;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = color_eyre::install() {
+        eprintln!("warning: {e}");
+    }
+    // kube brings rustls' ring provider; make it the one process-wide provider
+    // before any TLS client is built (reqwest and bollard would otherwise race).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _log = warroom::logging::init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("warroom: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("warroom: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let mut start = Startup::load(&cli);
+    let mode = Mode {
+        demo: cli.demo,
+        read_only: start.config.general.read_only,
+    };
+    let headless_config_ok = || match &start.config_error {
+        Some(e) if !cli.demo => Err(eyre!("config {e}")),
+        _ => Ok(()),
+    };
+    match cli.command {
+        None => {
+            let theme = start.theme();
+            let keymap = start.keymap();
+            let wiring = wire(&start.config, mode, AuditLog::default_location());
+            let app = App::new(
+                wiring.panes,
+                AppOptions {
+                    keymap,
+                    theme,
+                    read_only: mode.read_only,
+                    demo: mode.demo,
+                    warnings: start.warnings,
+                },
+            );
+            let hub = Hub::start(wiring.workers, wiring.idle);
+            warroom::app::run::run(app, hub, wiring.actions).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Report { format }) => {
+            headless_config_ok()?;
+            let report = warroom::report::collect(&start.config, mode).await;
+            print!(
+                "{}",
+                match format {
+                    warroom::cli::Format::Json => report.to_json() + "\n",
+                    warroom::cli::Format::Md => report.to_markdown(),
+                }
+            );
+            Ok(if report.has_problems() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Some(Cmd::Action(args)) => {
+            headless_config_ok()?;
+            warroom::action::headless::run(&start.config, mode, args).await
+        }
+        Some(Cmd::Logs(args)) => {
+            headless_config_ok()?;
+            warroom::logs::headless(&start.config, mode, args).await
+        }
+        Some(Cmd::Runbook { command }) => {
+            headless_config_ok()?;
+            warroom::runbook::headless(&start.config, mode, command).await
+        }
+        Some(Cmd::Doctor) => {
+            warroom::doctor::run(
+                &start.config,
+                &start.config_path,
+                start.config_error.as_ref(),
+                mode,
+            )
+            .await
+        }
+        Some(Cmd::Config { command }) => config_cmd(command, &start),
+    }
+}
+
+fn config_cmd(cmd: ConfigCmd, start: &Startup) -> Result<ExitCode> {
+    let path = &start.config_path;
+    match cmd {
+        ConfigCmd::Path => {
+            let state = if path.exists() {
+                "exists"
+            } else {
+                "does not exist; `warroom config init` creates it"
+            };
+            println!("{} ({state})", path.display());
+            println!("data dir: {}", warroom::paths::data_dir().display());
+        }
+        ConfigCmd::Init { force } => {
+            if path.exists() && !force {
+                return Err(eyre!(
+                    "{} already exists (use --force to overwrite)",
+                    path.display()
+                ));
+            }
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(path, warroom::config::DEFAULT_CONFIG)?;
+            println!("wrote {}", path.display());
+        }
+        ConfigCmd::Show => {
+            if let Some(e) = &start.config_error {
+                return Err(eyre!("config {e}"));
+            }
+            println!("# {}\n{:#?}", path.display(), start.config);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,545 @@
+//! Running steps: shell blocks through the runbook's shell (`bash -c`), with a
+//! timeout and streamed output; `check` and `wait` logic; `warroom` blocks
+//! through the action door, exactly as the console runs them.
+
+use super::journal::{CheckResult, Entry};
+use super::model::{Block, BlockKind, ConfirmLevel, OnError, Runbook};
+use super::shell::{ShellRun, run_shell};
+use super::subst;
+use crate::action::{ActionOutcome, ActionSpec, Actions, Confirm, Preview, Progress};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Most output kept per step in memory and in its output file.
+pub(super) const MAX_OUTPUT: usize = 8 * 1024 * 1024;
+
+/// A line sink for live output.
+pub type Sink = Arc<dyn Fn(String) + Send + Sync>;
+
+/// What a step will do, rendered with the run's params: shown before confirming.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub step: usize,
+    pub blocks: Vec<PlannedBlock>,
+    pub confirm: Confirm,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlannedBlock {
+    pub index: usize,
+    pub kind: BlockKind,
+    /// Rendered with real values: what runs. Never shown or stored.
+    script: String,
+    /// Rendered with secrets masked: what is shown and journaled.
+    pub display: String,
+    /// For `warroom` blocks: each action with its preview (or why none).
+    pub actions: Vec<(ActionSpec, Result<Preview, String>)>,
+    /// A rendering/parsing error: the step cannot run as written.
+    pub error: Option<String>,
+}
+
+impl Plan {
+    /// The commands as journaled and shown (secrets masked).
+    pub fn commands(&self) -> Vec<String> {
+        self.blocks
+            .iter()
+            .map(|b| format!("{}: {}", b.kind.label(), b.display.trim_end()))
+            .collect()
+    }
+
+    /// Plain text for the CLI and the pane: commands and action previews.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for b in &self.blocks {
+            out.push_str(&format!("  [{}]\n", b.kind.label()));
+            for l in b.display.trim_end().lines() {
+                out.push_str(&format!("    {l}\n"));
+            }
+            for (spec, preview) in &b.actions {
+                match preview {
+                    Ok(p) => {
+                        for l in p.to_text().lines() {
+                            out.push_str(&format!("    │ {l}\n"));
+                        }
+                    }
+                    Err(e) => out.push_str(&format!("    │ {spec}: preview failed: {e}\n")),
+                }
+            }
+            if let Some(e) = &b.error {
+                out.push_str(&format!("    ✗ {e}\n"));
+            }
+        }
+        out
+    }
+
+    pub fn error(&self) -> Option<String> {
+        self.blocks.iter().find_map(|b| b.error.clone())
+    }
+}
+
+/// The result of running a step.
+#[derive(Debug, Clone, Default)]
+pub struct StepResult {
+    pub passed: bool,
+    /// A check or wait passed (recovery time is measured to the last one).
+    pub checked: bool,
+    pub exit: Option<i32>,
+    pub output: String,
+    pub checks: Vec<CheckResult>,
+    pub actions: Vec<ActionRun>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ActionRun {
+    pub ts: jiff::Timestamp,
+    pub command: String,
+    pub result: Result<ActionOutcome, String>,
+}
+
+/// Rendering context for a run.
+#[derive(Debug, Clone)]
+pub struct Params {
+    pub values: BTreeMap<String, String>,
+    pub secret: BTreeSet<String>,
+}
+
+impl Params {
+    pub fn new(rb: &Runbook, values: BTreeMap<String, String>) -> Self {
+        Self {
+            values,
+            secret: rb
+                .params
+                .iter()
+                .filter(|p| p.secret)
+                .map(|p| p.name.clone())
+                .collect(),
+        }
+    }
+
+    /// Non-secret values, for the journal.
+    pub fn public(&self) -> BTreeMap<String, String> {
+        self.values
+            .iter()
+            .filter(|(k, _)| !self.secret.contains(*k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Replace secret values in output text (a command may echo them).
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for name in &self.secret {
+            if let Some(v) = self.values.get(name)
+                && v.len() >= 3
+            {
+                out = out.replace(v.as_str(), subst::MASK);
+            }
+        }
+        out
+    }
+}
+
+/// The word a `confirm=typed` command block asks for.
+pub fn typed_word(rb: &Runbook, block: &Block) -> String {
+    block
+        .attrs
+        .name
+        .clone()
+        .or_else(|| rb.meta.service.clone())
+        .unwrap_or_else(|| "yes".into())
+}
+
+/// Render step `i` and preview its actions. Changes nothing.
+pub async fn plan(rb: &Runbook, i: usize, params: &Params, actions: &Actions) -> Plan {
+    let step = &rb.steps[i];
+    let mut blocks = Vec::new();
+    let mut confirm = Confirm::None;
+    let mut strongest = |c: Confirm| {
+        confirm = match (&confirm, c) {
+            (Confirm::Typed(_), _) => return,
+            (_, t @ Confirm::Typed(_)) => t,
+            (Confirm::Yes, _) | (_, Confirm::Yes) => Confirm::Yes,
+            _ => Confirm::None,
+        }
+    };
+    for (bi, block) in step.blocks.iter().enumerate() {
+        if !block.kind.is_runnable() {
+            continue;
+        }
+        let script = subst::render(&block.body, &block.kind, &params.values, &BTreeSet::new());
+        let display = subst::render(&block.body, &block.kind, &params.values, &params.secret)
+            .unwrap_or_else(|_| block.body.clone());
+        let mut pb = PlannedBlock {
+            index: bi,
+            kind: block.kind.clone(),
+            script: script.clone().unwrap_or_default(),
+            display,
+            actions: Vec::new(),
+            error: script.err(),
+        };
+        match block.attrs.confirm {
+            ConfirmLevel::None => {}
+            ConfirmLevel::Yes => strongest(Confirm::Yes),
+            ConfirmLevel::Typed => strongest(Confirm::Typed(typed_word(rb, block))),
+        }
+        if block.kind == BlockKind::Warroom && pb.error.is_none() {
+            for line in pb.script.lines() {
+                let t = line.trim();
+                if t.is_empty() || t.starts_with('#') {
+                    continue;
+                }
+                match crate::action::ActionLine::parse_str(t) {
+                    Ok(spec) => {
+                        let preview = actions.preview(&spec).await;
+                        match &preview {
+                            Ok(p) => {
+                                if let Confirm::Typed(w) = &p.confirm {
+                                    strongest(Confirm::Typed(w.clone()));
+                                }
+                                if let Some(b) = &p.blocked {
+                                    pb.error.get_or_insert(format!(
+                                        "`{}` is blocked: {b}",
+                                        spec.verb()
+                                    ));
+                                }
+                            }
+                            Err(e) => {
+                                pb.error.get_or_insert(format!("{}: {e}", spec.verb()));
+                            }
+                        }
+                        pb.actions.push((spec, preview));
+                    }
+                    Err(e) => {
+                        pb.error
+                            .get_or_insert(format!("`{}`: {e}", params.redact(t)));
+                    }
+                }
+            }
+        }
+        blocks.push(pb);
+    }
+    Plan {
+        step: i,
+        blocks,
+        confirm,
+    }
+}
+
+/// Collected output of one step, streamed to `sink` line by line as it comes.
+pub(super) struct Output {
+    text: Mutex<String>,
+    sink: Sink,
+    params: Params,
+}
+
+impl Output {
+    pub(super) fn line(&self, line: &str) {
+        let line = self.params.redact(line);
+        (self.sink)(line.clone());
+        let mut t = self.text.lock().unwrap_or_else(|e| e.into_inner());
+        if t.len() < MAX_OUTPUT {
+            t.push_str(&line);
+            t.push('\n');
+        }
+    }
+}
+
+/// Run a planned step. The caller has confirmed it and journals around it.
+pub async fn execute(
+    rb: &Runbook,
+    plan: &Plan,
+    params: &Params,
+    actions: &Actions,
+    origin: &str,
+    sink: Sink,
+) -> StepResult {
+    let out = Output {
+        text: Mutex::new(String::new()),
+        sink,
+        params: params.clone(),
+    };
+    let mut res = StepResult {
+        passed: true,
+        ..Default::default()
+    };
+    if let Some(e) = plan.error() {
+        res.passed = false;
+        res.error = Some(e);
+        return res;
+    }
+    let step = &rb.steps[plan.step];
+    for pb in &plan.blocks {
+        let block = &step.blocks[pb.index];
+        let attempts = block.attrs.retry + 1;
+        let mut ok = false;
+        for attempt in 1..=attempts {
+            if attempt > 1 {
+                out.line(&format!(
+                    "── retry {}/{} ──",
+                    attempt - 1,
+                    block.attrs.retry
+                ));
+            }
+            ok = match &pb.kind {
+                BlockKind::Warroom => run_actions(pb, block, actions, origin, &out, &mut res).await,
+                BlockKind::Wait => run_wait(rb, pb, block, &out, &mut res).await,
+                _ => run_command(rb, pb, block, &out, &mut res).await,
+            };
+            if ok {
+                break;
+            }
+        }
+        if !ok && block.attrs.on_error == OnError::Stop {
+            res.passed = false;
+            res.error.get_or_insert_with(|| {
+                format!("{} block at line {} failed", pb.kind.label(), block.line)
+            });
+            break;
+        }
+        if !ok {
+            out.line(&format!(
+                "(on-error=continue: {} block at line {} failed, going on)",
+                pb.kind.label(),
+                block.line
+            ));
+        }
+    }
+    res.output = out.text.into_inner().unwrap_or_else(|e| e.into_inner());
+    res
+}
+
+/// A command block (sh or check): passes on its expected exit status and output.
+async fn run_command(
+    rb: &Runbook,
+    pb: &PlannedBlock,
+    block: &Block,
+    out: &Output,
+    res: &mut StepResult,
+) -> bool {
+    for l in pb.display.trim_end().lines() {
+        out.line(&format!("$ {l}"));
+    }
+    let r = run_shell(&rb.meta.shell, &pb.script, block.attrs.timeout, out).await;
+    let (passed, detail) = judge(block, &r);
+    res.exit = r.exit;
+    if pb.kind == BlockKind::Check {
+        res.checks.push(CheckResult {
+            command: pb.display.trim_end().to_string(),
+            passed,
+            exit: r.exit,
+            detail: detail.clone(),
+        });
+        res.checked |= passed;
+    }
+    if !passed {
+        out.line(&format!("✗ {detail}"));
+        res.error = Some(detail);
+    }
+    passed
+}
+
+async fn run_wait(
+    rb: &Runbook,
+    pb: &PlannedBlock,
+    block: &Block,
+    out: &Output,
+    res: &mut StepResult,
+) -> bool {
+    let timeout = block
+        .attrs
+        .timeout
+        .unwrap_or(super::model::DEFAULT_WAIT_TIMEOUT);
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut tries = 0u32;
+    loop {
+        tries += 1;
+        out.line(&format!(
+            "$ {}   (wait, try {tries})",
+            pb.display.trim_end()
+        ));
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let r = run_shell(
+            &rb.meta.shell,
+            &pb.script,
+            Some(left.max(Duration::from_secs(1))),
+            out,
+        )
+        .await;
+        let (passed, detail) = judge(block, &r);
+        res.exit = r.exit;
+        if passed {
+            res.checks.push(CheckResult {
+                command: pb.display.trim_end().to_string(),
+                passed: true,
+                exit: r.exit,
+                detail: format!("passed after {tries} tries"),
+            });
+            res.checked = true;
+            return true;
+        }
+        if tokio::time::Instant::now() + block.attrs.interval >= deadline {
+            let detail = format!(
+                "still failing after {} ({tries} tries): {detail}",
+                crate::text::human_duration(timeout)
+            );
+            out.line(&format!("✗ {detail}"));
+            res.checks.push(CheckResult {
+                command: pb.display.trim_end().to_string(),
+                passed: false,
+                exit: r.exit,
+                detail: detail.clone(),
+            });
+            res.error = Some(detail);
+            return false;
+        }
+        tokio::time::sleep(block.attrs.interval).await;
+    }
+}
+
+async fn run_actions(
+    pb: &PlannedBlock,
+    block: &Block,
+    actions: &Actions,
+    origin: &str,
+    out: &Output,
+    res: &mut StepResult,
+) -> bool {
+    for (spec, preview) in &pb.actions {
+        // Journaled and shown: never with a secret value in it.
+        let command = out.params.redact(&spec.to_string());
+        out.line(&format!("▶ warroom action {command}"));
+        // A preview taken at plan time may be stale after a retry; take a fresh one.
+        let preview = match actions.preview(spec).await {
+            Ok(p) => p,
+            Err(e) => match preview {
+                Ok(p) => {
+                    out.line(&format!(
+                        "  (fresh preview failed: {e}; using the confirmed one)"
+                    ));
+                    p.clone()
+                }
+                Err(_) => {
+                    let msg = format!("{}: {e}", spec.verb());
+                    out.line(&format!("✗ {msg}"));
+                    res.actions.push(ActionRun {
+                        ts: jiff::Timestamp::now(),
+                        command,
+                        result: Err(e),
+                    });
+                    res.error = Some(msg);
+                    return false;
+                }
+            },
+        };
+        let sink = out.sink.clone();
+        let params = out.params.clone();
+        let progress = Progress::new(move |l| sink(format!("  | {}", params.redact(&l))));
+        let fut = actions.execute(spec, &preview, origin, progress);
+        let result = match block.attrs.timeout {
+            Some(t) => match tokio::time::timeout(t, fut).await {
+                Ok(r) => r,
+                Err(_) => Err(format!(
+                    "no result within {} (it may still complete; check before retrying)",
+                    crate::text::human_duration(t)
+                )),
+            },
+            None => fut.await,
+        };
+        match &result {
+            Ok(o) => out.line(&format!(
+                "✓ {}",
+                if o.summary.is_empty() {
+                    format!("{} done", spec.verb())
+                } else {
+                    o.summary.clone()
+                }
+            )),
+            Err(e) => out.line(&format!("✗ {} failed: {e}", spec.verb())),
+        }
+        let failed = result.as_ref().err().cloned();
+        res.actions.push(ActionRun {
+            ts: jiff::Timestamp::now(),
+            command,
+            result,
+        });
+        if let Some(e) = failed {
+            res.error = Some(format!("{} failed: {e}", spec.verb()));
+            return false;
+        }
+    }
+    true
+}
+
+/// Exit status and output expectations of a command block.
+fn judge(block: &Block, r: &ShellRun) -> (bool, String) {
+    if let Some(e) = &r.error {
+        return (false, e.clone());
+    }
+    let want = block.attrs.expect_exit;
+    if r.exit != Some(want) {
+        let got = r
+            .exit
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "a signal".into());
+        return (false, format!("exit status {got}, expected {want}"));
+    }
+    if let Some(re) = &block.attrs.expect_output {
+        let ok = regex::Regex::new(&format!("(?m){re}"))
+            .map(|r2| r2.is_match(&r.output))
+            .unwrap_or(false);
+        if !ok {
+            return (false, format!("output does not match /{re}/"));
+        }
+    }
+    (true, format!("exit status {want}"))
+}
+
+/// Journal entries for a finished step (its actions first, then the result).
+pub fn finished_entries(
+    journal: &super::journal::Journal,
+    step: usize,
+    res: &StepResult,
+    operator: &str,
+) -> Result<Vec<Entry>, String> {
+    let mut entries = Vec::new();
+    for a in &res.actions {
+        let (ok, message, rpt) = match &a.result {
+            Ok(o) => (true, o.summary.clone(), o.restore_point_time),
+            Err(e) => (false, e.clone(), None),
+        };
+        entries.push(Entry::Action {
+            ts: a.ts,
+            operator: operator.to_string(),
+            origin: format!("runbook:{}", journal.run),
+            step: Some(step),
+            command: a.command.clone(),
+            ok,
+            message,
+            restore_point_time: rpt,
+        });
+    }
+    let (file, sha) = if res.output.is_empty() {
+        (None, None)
+    } else {
+        let (f, s) = journal.write_output(step, res.output.as_bytes())?;
+        (Some(f), Some(s))
+    };
+    entries.push(Entry::StepFinished {
+        ts: jiff::Timestamp::now(),
+        operator: operator.to_string(),
+        step,
+        status: if res.passed {
+            super::walker::StepStatus::Passed
+        } else {
+            super::walker::StepStatus::Failed
+        },
+        exit: res.exit,
+        output_file: file,
+        output_sha256: sha,
+        checks: res.checks.clone(),
+        error: res.error.clone(),
+    });
+    Ok(entries)
+}

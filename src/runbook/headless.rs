@@ -1,0 +1,347 @@
+//! `warroom runbook lint|run|export`: the walker without the console.
+//!
+//! `run` goes in order and stops at the first failure (exit 1); `--yes`
+//! answers every confirmation, typed ones included; without it, warroom asks
+//! on a TTY and refuses steps that need confirmation otherwise. `--resume`
+//! continues the latest unfinished run; `--dry-run` prints what each step
+//! would run (and the action previews) and changes nothing.
+
+use super::exec::{Params, Sink};
+use super::parse;
+use super::session::Session;
+use super::subst;
+use crate::action::Confirm;
+use crate::app::wiring::{Mode, wire};
+use crate::cli::RunbookCmd;
+use crate::config::Config;
+use color_eyre::eyre::{Result, eyre};
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub async fn run(cfg: &Config, mode: Mode, cmd: RunbookCmd) -> Result<ExitCode> {
+    match cmd {
+        RunbookCmd::Lint { files } => Ok(lint(&files)),
+        RunbookCmd::Run {
+            file,
+            params,
+            yes,
+            dry_run,
+            resume,
+            force,
+        } => {
+            if resume && dry_run {
+                return Err(eyre!(
+                    "--dry-run cannot be combined with --resume (a dry run starts from the top and records nothing)"
+                ));
+            }
+            if mode.read_only && !dry_run {
+                return Err(eyre!(
+                    "read-only mode: runbook steps are not run (use --dry-run to see what they would do)"
+                ));
+            }
+            let rb = parse::load(&file).map_err(|e| eyre!("{e}"))?;
+            let given: Vec<(String, String)> = params
+                .iter()
+                .map(|p| subst::parse_kv(p))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| eyre!(e))?;
+            let actions = wire(cfg, mode, crate::audit::AuditLog::default_location()).actions;
+            let dir = crate::paths::journal_dir();
+            let session = if resume {
+                let secrets = ask_secrets(&rb, &given)?;
+                let s = Session::resume(rb, &dir, &secrets, force).map_err(|e| eyre!("{e}"))?;
+                println!(
+                    "resuming run {} of {} at step {}",
+                    s.run_id(),
+                    s.runbook.meta.title,
+                    s.walker.current().map(|i| i + 1).unwrap_or(s.walker.len())
+                );
+                s
+            } else {
+                let values = resolve_params(&rb, &given)?;
+                if dry_run {
+                    return dry(&rb, values, &actions).await;
+                }
+                let s = Session::start(rb, values, &dir).map_err(|e| eyre!(e))?;
+                println!(
+                    "run {} of {} ({})",
+                    s.run_id(),
+                    s.runbook.meta.title,
+                    s.journal.path.display()
+                );
+                s
+            };
+            walk(session, &actions, yes).await
+        }
+        RunbookCmd::Export {
+            file,
+            run,
+            format: _,
+        } => {
+            let dir = crate::paths::journal_dir();
+            let loaded = match run {
+                Some(id) => super::journal::by_id(&dir, &id).map_err(|e| eyre!(e))?,
+                None => super::journal::latest(&dir, &file, false)
+                    .ok_or_else(|| eyre!("no run of {} in {}", file.display(), dir.display()))?,
+            };
+            print!("{}", super::export::markdown(&loaded));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Lint every file; print `FILE:LINE: message` for each problem.
+pub fn lint(files: &[std::path::PathBuf]) -> ExitCode {
+    let mut bad = false;
+    for f in files {
+        match parse::load(f) {
+            Ok(rb) => println!(
+                "{}: ok ({} steps, {} params)",
+                f.display(),
+                rb.steps.len(),
+                rb.params.len()
+            ),
+            Err(e) => {
+                bad = true;
+                eprintln!("{e}");
+            }
+        }
+    }
+    if bad {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn tty() -> bool {
+    std::io::stdin().is_terminal()
+}
+
+fn prompt(q: &str) -> Result<String> {
+    print!("{q}");
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// Params from `--param`, defaults, and (on a TTY) answers for missing ones.
+fn resolve_params(
+    rb: &super::model::Runbook,
+    given: &[(String, String)],
+) -> Result<BTreeMap<String, String>> {
+    let mut given = given.to_vec();
+    loop {
+        match subst::resolve(&rb.params, &given) {
+            Ok(v) => return Ok(v),
+            Err(e) if e.invalid.is_empty() && tty() => {
+                for name in &e.missing {
+                    let p = rb.params.iter().find(|p| &p.name == name);
+                    let desc = p.map(|p| p.description.as_str()).unwrap_or("");
+                    let v = prompt(&format!("{name} ({desc}): "))?;
+                    given.push((name.clone(), v));
+                }
+            }
+            Err(e) => return Err(eyre!("{}: {e}", rb.path.display())),
+        }
+    }
+}
+
+/// On resume, secret params must be given again (or typed on a TTY).
+fn ask_secrets(
+    rb: &super::model::Runbook,
+    given: &[(String, String)],
+) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for p in rb.params.iter().filter(|p| p.secret) {
+        let v = match given.iter().rev().find(|(k, _)| k == &p.name) {
+            Some((_, v)) => v.clone(),
+            None if tty() => prompt(&format!("{} (secret, not kept in the journal): ", p.name))?,
+            None => continue,
+        };
+        subst::check_value(p, &v).map_err(|e| eyre!(e))?;
+        out.insert(p.name.clone(), v);
+    }
+    Ok(out)
+}
+
+async fn dry(
+    rb: &super::model::Runbook,
+    values: BTreeMap<String, String>,
+    actions: &crate::action::Actions,
+) -> Result<ExitCode> {
+    let params = Params::new(rb, values);
+    println!(
+        "dry run of {}: nothing will be run or journaled",
+        rb.meta.title
+    );
+    for step in &rb.steps {
+        println!("\n## {}. {}", step.index + 1, step.title);
+        if step.is_manual() {
+            println!("  (manual step: the operator does it and marks it done)");
+            continue;
+        }
+        let plan = super::exec::plan(rb, step.index, &params, actions).await;
+        print!("{}", plan.to_text());
+        // Action previews are recorded as dry runs, like `warroom action --dry-run`.
+        for b in &plan.blocks {
+            for (spec, preview) in &b.actions {
+                if let Ok(p) = preview {
+                    let _ = actions.record_not_run(
+                        spec,
+                        p,
+                        "runbook:dry-run",
+                        crate::action::Disposition::DryRun,
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ask for (or refuse without) the confirmation a step needs.
+fn confirm(c: &Confirm, yes: bool, what: &str) -> Result<bool, String> {
+    if yes || *c == Confirm::None {
+        return Ok(true);
+    }
+    if !tty() {
+        return Err(format!(
+            "{what} needs confirmation and there is no TTY to ask on: pass --yes (or --dry-run to look)"
+        ));
+    }
+    let answer = match c {
+        Confirm::Typed(word) => prompt(&format!("Type {word} to run {what}: ")).map(|a| a == *word),
+        _ => {
+            prompt(&format!("Run {what}? [y/N] ")).map(|a| matches!(a.as_str(), "y" | "Y" | "yes"))
+        }
+    };
+    answer.map_err(|e| e.to_string())
+}
+
+/// `confirm` without blocking Ctrl-C: once a step has run, warroom watches
+/// SIGINT itself (to stop the step's process group), so a prompt must too.
+async fn confirm_async(c: Confirm, yes: bool, what: String) -> Result<bool, String> {
+    if yes || c == Confirm::None || !tty() {
+        return confirm(&c, yes, &what);
+    }
+    let task = tokio::task::spawn_blocking(move || confirm(&c, false, &what));
+    tokio::select! {
+        r = task => r.unwrap_or_else(|e| Err(e.to_string())),
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("\ninterrupted: nothing was run; the run stays open (--resume continues it)");
+            // The prompt's thread is blocked reading stdin; do not wait for it.
+            std::process::exit(130)
+        }
+    }
+}
+
+/// Walk an open session to the end (or the first failure / refusal), printing
+/// as it goes. `yes` answers every confirmation.
+pub async fn walk(mut s: Session, actions: &crate::action::Actions, yes: bool) -> Result<ExitCode> {
+    let sink: Sink = Arc::new(|line: String| {
+        println!("  | {}", crate::text::sanitize(&line));
+    });
+    while let Some(i) = s.walker.current() {
+        let step = s.runbook.steps[i].clone();
+        println!(
+            "\n== step {}/{}: {}   [{}]",
+            i + 1,
+            s.walker.len(),
+            step.title,
+            s.walker.clock(jiff::Timestamp::now())
+        );
+        if !step.prose.is_empty() {
+            for l in step.prose.lines() {
+                println!("   {}", crate::text::sanitize(l));
+            }
+        }
+        if step.is_manual() {
+            match confirm_async(
+                Confirm::Yes,
+                yes,
+                format!("manual step {} (mark it done)", i + 1),
+            )
+            .await
+            {
+                Ok(true) => {
+                    s.mark_done(i).map_err(|e| eyre!(e))?;
+                    println!(
+                        "✓ step {} marked done{}",
+                        i + 1,
+                        if yes { " (--yes)" } else { "" }
+                    );
+                    continue;
+                }
+                Ok(false) => return stopped(&s, i, "not marked done"),
+                Err(e) => return refused(&s, i, &e),
+            }
+        }
+        if s.walker.status(i) == super::walker::StepStatus::Failed {
+            s.retry(i).map_err(|e| eyre!(e))?;
+        }
+        let plan = s.plan(i, actions).await;
+        print!("{}", plan.to_text());
+        if let Some(e) = plan.error() {
+            s.fail_unrunnable(&plan, &e).map_err(|e| eyre!(e))?;
+            return stopped(&s, i, &e);
+        }
+        match confirm_async(plan.confirm.clone(), yes, format!("step {}", i + 1)).await {
+            Ok(true) => {}
+            Ok(false) => return stopped(&s, i, "not confirmed"),
+            Err(e) => return refused(&s, i, &e),
+        }
+        let res = s
+            .run_step(&plan, actions, sink.clone())
+            .await
+            .map_err(|e| eyre!(e))?;
+        if res.passed {
+            println!("✓ step {} passed", i + 1);
+        } else {
+            return stopped(&s, i, res.error.as_deref().unwrap_or("failed"));
+        }
+    }
+    s.finish("completed").map_err(|e| eyre!(e))?;
+    let now = jiff::Timestamp::now();
+    println!(
+        "\n✓ {} completed in {}",
+        s.runbook.meta.title,
+        s.walker.clock(now)
+    );
+    if let Some(r) = s.walker.recovered {
+        let got = s
+            .walker
+            .started
+            .map(|st| r.as_second() - st.as_second())
+            .unwrap_or(0);
+        println!(
+            "  recovered (last check passed) after {}",
+            crate::text::human_duration(std::time::Duration::from_secs(got.max(0) as u64))
+        );
+    }
+    println!("  journal: {}", s.journal.path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn stopped(s: &Session, i: usize, why: &str) -> Result<ExitCode> {
+    eprintln!(
+        "✗ step {} ({}) failed: {why}\n  stopped. Fix the cause, then: warroom runbook run {} --resume",
+        i + 1,
+        s.runbook.steps[i].title,
+        s.runbook.path.display()
+    );
+    Ok(ExitCode::from(1))
+}
+
+fn refused(s: &Session, i: usize, why: &str) -> Result<ExitCode> {
+    eprintln!(
+        "✗ refusing step {} ({}): {why}\n  the run stays open: warroom runbook run {} --resume --yes",
+        i + 1,
+        s.runbook.steps[i].title,
+        s.runbook.path.display()
+    );
+    Ok(ExitCode::from(1))
+}

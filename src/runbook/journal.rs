@@ -1,0 +1,515 @@
+//! The run journal: one append-only JSONL file per run in the data dir
+//! (`journals/<run-id>.jsonl`), step outputs in files beside it
+//! (`journals/<run-id>/step-N-A.log`) with their sha256 in the journal.
+//!
+//! Each entry is one `write` of a whole line on an `O_APPEND` descriptor,
+//! followed by fsync, before the caller moves on — so a crash or `kill -9`
+//! loses at most the entry being written, and [`load`] skips a torn last line.
+
+use super::walker::StepStatus;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepRef {
+    pub title: String,
+    pub hash: String,
+    #[serde(default)]
+    pub manual: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// The command as shown (secrets masked).
+    pub command: String,
+    pub passed: bool,
+    pub exit: Option<i32>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Entry {
+    /// First line of every journal. `runbook` is empty for a free-standing incident.
+    RunStarted {
+        run: String,
+        ts: jiff::Timestamp,
+        operator: String,
+        runbook: String,
+        runbook_hash: String,
+        title: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rto_secs: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rpo_secs: Option<u64>,
+        /// Values of non-secret params.
+        params: BTreeMap<String, String>,
+        /// Names of secret params (values never written).
+        #[serde(default)]
+        secret_params: Vec<String>,
+        steps: Vec<StepRef>,
+    },
+    Resumed {
+        ts: jiff::Timestamp,
+        operator: String,
+        runbook_hash: String,
+        forced: bool,
+    },
+    StepStarted {
+        ts: jiff::Timestamp,
+        operator: String,
+        step: usize,
+        title: String,
+        hash: String,
+        /// Rendered commands / action lines, secrets masked.
+        commands: Vec<String>,
+    },
+    StepFinished {
+        ts: jiff::Timestamp,
+        operator: String,
+        step: usize,
+        status: StepStatus,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit: Option<i32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output_file: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output_sha256: Option<String>,
+        #[serde(default)]
+        checks: Vec<CheckResult>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    StepSkipped {
+        ts: jiff::Timestamp,
+        operator: String,
+        step: usize,
+        reason: String,
+    },
+    StepDone {
+        ts: jiff::Timestamp,
+        operator: String,
+        step: usize,
+    },
+    Note {
+        ts: jiff::Timestamp,
+        operator: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<usize>,
+        text: String,
+    },
+    /// A console action: from a runbook step or taken anywhere in warroom
+    /// while the run is open.
+    Action {
+        ts: jiff::Timestamp,
+        operator: String,
+        origin: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<usize>,
+        command: String,
+        ok: bool,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        restore_point_time: Option<jiff::Timestamp>,
+    },
+    RunFinished {
+        ts: jiff::Timestamp,
+        operator: String,
+        /// `completed` or `aborted`.
+        status: String,
+    },
+}
+
+impl Entry {
+    pub fn ts(&self) -> jiff::Timestamp {
+        match self {
+            Self::RunStarted { ts, .. }
+            | Self::Resumed { ts, .. }
+            | Self::StepStarted { ts, .. }
+            | Self::StepFinished { ts, .. }
+            | Self::StepSkipped { ts, .. }
+            | Self::StepDone { ts, .. }
+            | Self::Note { ts, .. }
+            | Self::Action { ts, .. }
+            | Self::RunFinished { ts, .. } => *ts,
+        }
+    }
+}
+
+/// An open journal, appended to.
+#[derive(Debug, Clone)]
+pub struct Journal {
+    pub path: PathBuf,
+    pub run: String,
+}
+
+/// A fresh run id: sortable time plus a little randomness.
+pub fn new_run_id(now: jiff::Timestamp) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(now.as_nanosecond() as u128);
+    h.write_u32(std::process::id());
+    format!(
+        "{}-{:04x}",
+        now.strftime("%Y%m%dT%H%M%SZ"),
+        h.finish() & 0xffff
+    )
+}
+
+impl Journal {
+    /// Create `dir/<run>.jsonl` and write its first entry.
+    pub fn create(dir: &Path, run: &str, first: &Entry) -> Result<Self, String> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create journal dir {}: {e}", dir.display()))?;
+        let j = Self {
+            path: dir.join(format!("{run}.jsonl")),
+            run: run.to_string(),
+        };
+        j.append(first)?;
+        sync_dir(dir);
+        Ok(j)
+    }
+
+    /// Reopen a loaded journal to continue it, cutting off a torn last line
+    /// first so the next entry starts on a line of its own.
+    pub fn reopen(loaded: &Loaded) -> Result<Self, String> {
+        if loaded.torn {
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&loaded.path)
+                .map_err(|e| format!("cannot open journal {}: {e}", loaded.path.display()))?;
+            f.set_len(loaded.good_len)
+                .and_then(|_| f.sync_all())
+                .map_err(|e| format!("cannot repair journal {}: {e}", loaded.path.display()))?;
+        }
+        Self::open(&loaded.path)
+    }
+
+    pub fn open(path: &Path) -> Result<Self, String> {
+        let run = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .ok_or_else(|| format!("{}: not a journal file", path.display()))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            run,
+        })
+    }
+
+    /// One line, one write, fsync: durable before the caller continues.
+    pub fn append(&self, entry: &Entry) -> Result<(), String> {
+        let mut line = serde_json::to_vec(entry).map_err(|e| e.to_string())?;
+        line.push(b'\n');
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| format!("cannot open journal {}: {e}", self.path.display()))?;
+        f.write_all(&line)
+            .and_then(|_| f.sync_data())
+            .map_err(|e| format!("cannot write journal {}: {e}", self.path.display()))
+    }
+
+    /// Directory for this run's output files.
+    pub fn output_dir(&self) -> PathBuf {
+        self.path.with_extension("")
+    }
+
+    /// Store a step's output beside the journal; returns its name relative to
+    /// the journal dir and its sha256.
+    pub fn write_output(&self, step: usize, output: &[u8]) -> Result<(String, String), String> {
+        let dir = self.output_dir();
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let mut attempt = 1;
+        let name = loop {
+            let n = format!("step-{}-{attempt}.log", step + 1);
+            if !dir.join(&n).exists() {
+                break n;
+            }
+            attempt += 1;
+        };
+        let path = dir.join(&name);
+        let mut f = std::fs::File::create(&path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        f.write_all(output)
+            .and_then(|_| f.sync_all())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        sync_dir(&dir);
+        Ok((
+            format!("{}/{name}", self.run),
+            super::parse::sha256_hex(output),
+        ))
+    }
+}
+
+/// An exclusive lock on a journal, held while a process has its run open, so
+/// a second warroom (a new SSH session while the old one still runs) cannot
+/// resume the same run and execute its steps twice. The OS drops it when the
+/// process ends, even by `kill -9`.
+#[derive(Debug)]
+pub struct RunLock(#[allow(dead_code)] std::fs::File);
+
+impl Journal {
+    pub fn lock(&self) -> Result<RunLock, String> {
+        use std::os::fd::AsRawFd;
+        let f = std::fs::File::open(&self.path)
+            .map_err(|e| format!("cannot open journal {}: {e}", self.path.display()))?;
+        // SAFETY: flock on a descriptor we own.
+        let r = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if r != 0 {
+            return Err(format!(
+                "run {} is open in another warroom process (still running a step?); \
+                 wait for it or stop it before resuming",
+                self.run
+            ));
+        }
+        Ok(RunLock(f))
+    }
+}
+
+fn sync_dir(dir: &Path) {
+    // Makes the new file's directory entry durable too; best effort.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// A loaded journal.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub path: PathBuf,
+    pub entries: Vec<Entry>,
+    /// A torn last line (crash mid-write) was skipped.
+    pub torn: bool,
+    /// Bytes up to the end of the last good line.
+    good_len: u64,
+}
+
+impl Loaded {
+    pub fn run_id(&self) -> &str {
+        match self.entries.first() {
+            Some(Entry::RunStarted { run, .. }) => run,
+            _ => "",
+        }
+    }
+
+    pub fn runbook(&self) -> &str {
+        match self.entries.first() {
+            Some(Entry::RunStarted { runbook, .. }) => runbook,
+            _ => "",
+        }
+    }
+
+    pub fn started(&self) -> Option<jiff::Timestamp> {
+        self.entries.first().map(Entry::ts)
+    }
+
+    /// `completed`/`aborted`, or None while the run is open (resumable).
+    pub fn finished(&self) -> Option<&str> {
+        self.entries.iter().rev().find_map(|e| match e {
+            Entry::RunFinished { status, .. } => Some(status.as_str()),
+            _ => None,
+        })
+    }
+
+    pub fn step_refs(&self) -> &[StepRef] {
+        match self.entries.first() {
+            Some(Entry::RunStarted { steps, .. }) => steps,
+            _ => &[],
+        }
+    }
+
+    /// Each step's last recorded status (and skip reason).
+    pub fn statuses(&self) -> BTreeMap<usize, (StepStatus, Option<String>)> {
+        let mut out = BTreeMap::new();
+        for e in &self.entries {
+            match e {
+                Entry::StepStarted { step, .. } => {
+                    out.insert(*step, (StepStatus::Running, None));
+                }
+                Entry::StepFinished { step, status, .. } => {
+                    out.insert(*step, (*status, None));
+                }
+                Entry::StepSkipped { step, reason, .. } => {
+                    out.insert(*step, (StepStatus::Skipped, Some(reason.clone())));
+                }
+                Entry::StepDone { step, .. } => {
+                    out.insert(*step, (StepStatus::ManualDone, None));
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// Read a journal. A last line that does not parse (torn by a crash) is
+/// skipped; a bad line in the middle is an error naming it.
+pub fn load(path: &Path) -> Result<Loaded, String> {
+    let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = String::from_utf8_lossy(&text);
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut entries = Vec::new();
+    let mut torn = false;
+    let mut good_len = 0u64;
+    let mut offset = 0u64;
+    let last_nonempty = lines.iter().rposition(|l| !l.trim().is_empty());
+    for (i, line) in lines.iter().enumerate() {
+        let start = offset;
+        offset += line.len() as u64 + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Entry>(line) {
+            Ok(e) => {
+                entries.push(e);
+                good_len = (start + line.len() as u64 + 1).min(text.len() as u64);
+            }
+            Err(_) if Some(i) == last_nonempty => torn = true,
+            Err(e) => {
+                return Err(format!(
+                    "{}:{}: bad journal entry: {e}",
+                    path.display(),
+                    i + 1
+                ));
+            }
+        }
+    }
+    if !matches!(entries.first(), Some(Entry::RunStarted { .. })) {
+        return Err(format!(
+            "{}: not a runbook journal (no run_started entry)",
+            path.display()
+        ));
+    }
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        entries,
+        torn,
+        good_len,
+    })
+}
+
+/// Every journal in `dir`, oldest first. Unreadable ones are skipped.
+pub fn all(dir: &Path) -> Vec<Loaded> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Loaded> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .filter_map(|p| load(&p).ok())
+        .collect();
+    out.sort_by(|a, b| a.started().cmp(&b.started()).then(a.path.cmp(&b.path)));
+    out
+}
+
+/// How a runbook is named in journals: its absolute path.
+pub fn runbook_key(path: &Path) -> String {
+    std::fs::canonicalize(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The latest run of `runbook` (optionally only unfinished ones).
+pub fn latest(dir: &Path, runbook: &Path, unfinished: bool) -> Option<Loaded> {
+    let key = runbook_key(runbook);
+    all(dir)
+        .into_iter()
+        .rev()
+        .find(|l| l.runbook() == key && (!unfinished || l.finished().is_none()))
+}
+
+/// A run by id.
+pub fn by_id(dir: &Path, run: &str) -> Result<Loaded, String> {
+    let path = dir.join(format!("{run}.jsonl"));
+    if !path.exists() {
+        return Err(format!("no run {run:?} in {}", dir.display()));
+    }
+    load(&path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn started(run: &str) -> Entry {
+        Entry::RunStarted {
+            run: run.into(),
+            ts: jiff::Timestamp::from_second(1_800_000_000).unwrap(),
+            operator: "alice@bastion".into(),
+            runbook: "/rb.md".into(),
+            runbook_hash: "h".into(),
+            title: "T".into(),
+            rto_secs: None,
+            rpo_secs: None,
+            params: BTreeMap::new(),
+            secret_params: vec![],
+            steps: vec![StepRef {
+                title: "one".into(),
+                hash: "a".into(),
+                manual: false,
+            }],
+        }
+    }
+
+    #[test]
+    fn a_torn_last_line_is_skipped_and_a_torn_middle_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::create(dir.path(), "r1", &started("r1")).unwrap();
+        j.append(&Entry::StepStarted {
+            ts: jiff::Timestamp::now(),
+            operator: "a".into(),
+            step: 0,
+            title: "one".into(),
+            hash: "a".into(),
+            commands: vec!["echo hi".into()],
+        })
+        .unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&j.path)
+            .unwrap()
+            .write_all(b"{\"type\":\"step_fini")
+            .unwrap();
+        let l = load(&j.path).unwrap();
+        assert!(l.torn);
+        assert_eq!(l.entries.len(), 2);
+        assert_eq!(l.statuses()[&0].0, StepStatus::Running);
+        assert!(l.finished().is_none());
+        // Reopening cuts the torn tail, so appending keeps the file loadable.
+        let j = Journal::reopen(&l).unwrap();
+        j.append(&Entry::RunFinished {
+            ts: jiff::Timestamp::now(),
+            operator: "a".into(),
+            status: "aborted".into(),
+        })
+        .unwrap();
+        let l = load(&j.path).unwrap();
+        assert!(!l.torn && l.entries.len() == 3);
+        assert_eq!(l.finished(), Some("aborted"));
+        // Garbage in the middle is not silently dropped.
+        let mut text = std::fs::read_to_string(&j.path).unwrap();
+        text.insert_str(text.find('\n').unwrap() + 1, "garbage\n");
+        std::fs::write(&j.path, text).unwrap();
+        let e = load(&j.path).unwrap_err();
+        assert!(e.contains(":2: bad journal entry"), "{e}");
+    }
+
+    #[test]
+    fn outputs_are_stored_beside_the_journal_with_their_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::create(dir.path(), "r2", &started("r2")).unwrap();
+        let (name, sha) = j.write_output(0, b"hello\n").unwrap();
+        assert_eq!(name, "r2/step-1-1.log");
+        assert_eq!(std::fs::read(dir.path().join(&name)).unwrap(), b"hello\n");
+        assert_eq!(sha, super::super::parse::sha256_hex(b"hello\n"));
+        let (name2, _) = j.write_output(0, b"again").unwrap();
+        assert_eq!(name2, "r2/step-1-2.log");
+        assert!(new_run_id(jiff::Timestamp::now()).contains('T'));
+    }
+}

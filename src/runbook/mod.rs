@@ -1,0 +1,172 @@
+//! Runbook walker: Markdown runbooks walked step by step, journaled, resumable.
+//! `docs/runbook-format.md` describes the format and the commands.
+//!
+//! - [`parse`] (+ [`model`]): Markdown + YAML front matter → a runbook; lint errors as `FILE:LINE: message`;
+//! - [`subst`]: `{{param}}` values, always exactly one shell word;
+//! - [`walker`]: the pure step state machine and the clock against the RTO;
+//! - [`exec`] (+ `shell`): rendering a step's plan, running shell/check/wait blocks and `warroom` actions;
+//! - [`journal`]: the append-only, fsynced JSONL journal; [`session`] keeps it and the walker in step;
+//! - [`export`]: the incident timeline as Markdown, with achieved RTO/RPO;
+//! - [`mod@headless`]: `warroom runbook lint|run|export`;
+//! - [`worker`] (+ `worker_runs`), [`view`]: the console's worker and what it tells the pane;
+//! - `pane`, `pane_forms`, `pane_view`: the Runbook pane.
+
+pub mod exec;
+pub mod export;
+pub mod headless;
+pub mod journal;
+pub mod model;
+mod pane;
+mod pane_forms;
+#[cfg(test)]
+mod pane_tests;
+mod pane_view;
+pub mod parse;
+#[cfg(test)]
+mod parse_tests;
+pub mod session;
+mod shell;
+pub mod subst;
+pub mod view;
+pub mod walker;
+pub mod worker;
+mod worker_runs;
+#[cfg(test)]
+mod worker_tests;
+
+use crate::config::Config;
+use crate::pane::{ActionDef, Pane, def};
+use crate::source::Backend;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub const ACTIONS: &[ActionDef] = &[
+    def("run_step", "Run the current step (preview, then confirm)"),
+    def("skip", "Skip the current step (asks why)"),
+    def("retry", "Retry the failed step"),
+    def("mark_done", "Mark a manual step done"),
+    def("note", "Add a note to the timeline"),
+    def("abort", "Abort the run"),
+    def("export", "Export the timeline as Markdown"),
+];
+
+/// Worker → pane messages.
+#[derive(Debug)]
+pub enum Update {
+    /// The pane's handle for recording console actions in the timeline.
+    Attach(view::TimelineTx),
+    /// The runbooks under `[runbooks] paths`.
+    Catalog(Vec<view::CatalogEntry>),
+    /// Something to ask before a run can open.
+    Prompt(view::Prompt),
+    /// The open run changed.
+    Run(Box<view::RunView>),
+    /// A step's rendered commands and previews, awaiting confirmation.
+    Plan(Box<view::PlanView>),
+    StepRunning {
+        step: usize,
+    },
+    /// Live output of the running step.
+    Output(Vec<String>),
+    /// No run or incident is open any more.
+    Closed {
+        message: String,
+    },
+    Notice {
+        text: String,
+        error: bool,
+    },
+}
+
+/// Pane → worker messages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Refresh,
+    /// Resume the runbook's unfinished run, or ask for params to start one.
+    Open {
+        path: PathBuf,
+    },
+    /// Close the runbook's unfinished run as abandoned, then open it afresh.
+    Abandon {
+        path: PathBuf,
+    },
+    Start {
+        path: PathBuf,
+        params: Vec<(String, String)>,
+    },
+    Resume {
+        path: PathBuf,
+        secrets: Vec<(String, String)>,
+        force: bool,
+    },
+    /// Render and preview a step (nothing runs).
+    Plan {
+        step: usize,
+    },
+    /// Run the step whose plan the operator just confirmed.
+    Run {
+        step: usize,
+    },
+    Skip {
+        step: usize,
+        reason: String,
+    },
+    MarkDone {
+        step: usize,
+    },
+    Retry {
+        step: usize,
+    },
+    Note {
+        step: Option<usize>,
+        text: String,
+    },
+    Abort,
+    Export,
+    IncidentStart {
+        title: String,
+    },
+    IncidentEnd,
+}
+
+/// The runbook pane.
+pub fn pane(_cfg: &Config) -> Box<dyn Pane> {
+    Box::new(pane::RunbookPane::new())
+}
+
+/// The runbook worker: lists runbooks, runs steps (shell blocks itself,
+/// `warroom` blocks through `actions`), and keeps the journal.
+pub fn live(cfg: &Config, actions: Arc<crate::action::Actions>) -> Backend {
+    Backend {
+        workers: vec![Box::new(worker::RunbookWorker {
+            paths: cfg.runbooks.paths.clone(),
+            actions,
+            journal_dir: crate::paths::journal_dir(),
+            demo: false,
+        })],
+        ..Default::default()
+    }
+}
+
+/// The shipped runbooks (written to the data dir), acting on the demo estate
+/// through `actions`; the demo journal lives in the normal data dir.
+pub fn demo(actions: Arc<crate::action::Actions>) -> Backend {
+    Backend {
+        workers: vec![Box::new(worker::RunbookWorker {
+            paths: vec![crate::paths::data_dir().join("demo-runbooks")],
+            actions,
+            journal_dir: crate::paths::journal_dir(),
+            demo: true,
+        })],
+        ..Default::default()
+    }
+}
+
+/// `warroom runbook lint|run|export`.
+pub async fn headless(
+    cfg: &Config,
+    mode: crate::app::wiring::Mode,
+    cmd: crate::cli::RunbookCmd,
+) -> color_eyre::Result<std::process::ExitCode> {
+    headless::run(cfg, mode, cmd).await
+}

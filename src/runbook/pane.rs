@@ -1,0 +1,479 @@
+//! The Runbook pane: the runbook list, then the walker for the open run —
+//! step list with statuses, the current step's prose, the exact rendered
+//! commands and action previews before confirming, live output, the check
+//! result, and the elapsed clock against the RTO. Pure state: everything that
+//! touches disk or runs goes to the worker as a [`Command`].
+
+use super::view::{CatalogEntry, PlanView, Prompt, RunView, TimelineTx};
+use super::walker::StepStatus;
+use super::{Command, Update};
+use crate::action::{ActionOutcome, ActionSpec, Confirm};
+use crate::event::{Command as AnyCommand, Update as AnyUpdate};
+use crate::pane::{
+    Form, FormField, Jump, Outcome, PaletteCommand, Pane, PaneCtx, PaneId, RenderCtx,
+};
+use crate::ui::table::TableState;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use std::collections::VecDeque;
+use std::path::PathBuf;
+
+/// Output lines kept on screen for the running/last step.
+use super::pane_forms::{FORM_ABORT, FORM_NOTE, FORM_SKIP, FORM_TYPED};
+
+const OUTPUT_KEEP: usize = 2000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum View {
+    List,
+    Run,
+}
+
+pub struct RunbookPane {
+    pub(super) catalog: Vec<CatalogEntry>,
+    pub(super) list: TableState,
+    pub(super) filter: String,
+    pub(super) run: Option<RunView>,
+    pub(super) view: View,
+    pub(super) steps: TableState,
+    pub(super) plan: Option<PlanView>,
+    pub(super) output: VecDeque<String>,
+    /// The step `output` belongs to.
+    pub(super) output_step: Option<usize>,
+    pub(super) running: Option<usize>,
+    pub(super) notice: Option<(String, bool)>,
+    pub(super) prompt: Option<Prompt>,
+    timeline: Option<TimelineTx>,
+    /// Scroll of the detail panel (prose + output), lines from the top.
+    pub(super) scroll: u16,
+}
+
+impl Default for RunbookPane {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub(super) fn cmd(c: Command) -> Outcome {
+    Outcome::Command(AnyCommand::Runbook(c))
+}
+
+impl RunbookPane {
+    pub fn new() -> Self {
+        Self {
+            catalog: Vec::new(),
+            list: TableState::default(),
+            filter: String::new(),
+            run: None,
+            view: View::List,
+            steps: TableState::default(),
+            plan: None,
+            output: VecDeque::new(),
+            output_step: None,
+            running: None,
+            notice: None,
+            prompt: None,
+            timeline: None,
+            scroll: 0,
+        }
+    }
+
+    /// Catalog rows matching the `/` filter.
+    pub(super) fn visible(&self) -> Vec<usize> {
+        let f = self.filter.to_lowercase();
+        (0..self.catalog.len())
+            .filter(|&i| {
+                f.is_empty()
+                    || self.catalog[i].title().to_lowercase().contains(&f)
+                    || self.catalog[i]
+                        .path
+                        .to_string_lossy()
+                        .to_lowercase()
+                        .contains(&f)
+            })
+            .collect()
+    }
+
+    fn selected_entry(&self) -> Option<&CatalogEntry> {
+        self.visible()
+            .get(self.list.selected)
+            .and_then(|&i| self.catalog.get(i))
+    }
+
+    fn step_count(&self) -> usize {
+        self.run
+            .as_ref()
+            .and_then(|r| r.runbook.as_ref())
+            .map(|rb| rb.steps.len())
+            .unwrap_or(0)
+    }
+
+    pub(super) fn selected_step(&self) -> Option<usize> {
+        (self.step_count() > 0).then(|| self.steps.selected.min(self.step_count() - 1))
+    }
+
+    fn status(&self, i: usize) -> StepStatus {
+        self.run
+            .as_ref()
+            .map(|r| r.walker.status(i))
+            .unwrap_or(StepStatus::Pending)
+    }
+
+    fn is_manual(&self, i: usize) -> bool {
+        self.run
+            .as_ref()
+            .and_then(|r| r.runbook.as_ref())
+            .and_then(|rb| rb.steps.get(i))
+            .is_some_and(|s| s.is_manual())
+    }
+
+    fn open(&mut self, path: PathBuf) -> Outcome {
+        self.notice = None;
+        cmd(Command::Open { path })
+    }
+
+    fn step_action(&mut self, action: &str, ctx: &PaneCtx) -> Outcome {
+        let Some(run) = &self.run else {
+            return Outcome::Notify("no run is open: pick a runbook and press enter".into());
+        };
+        if action == "note" {
+            return Outcome::Form(Form {
+                id: FORM_NOTE.into(),
+                title: format!("Note for the timeline of {}", run.title),
+                fields: vec![FormField {
+                    multiline: true,
+                    ..FormField::new("note (ctrl-enter saves)", "")
+                }],
+            });
+        }
+        if action == "export" {
+            return cmd(Command::Export);
+        }
+        let Some(step) = self.selected_step() else {
+            return Outcome::Notify(
+                "this timeline has no steps (an incident): n adds a note, E exports".into(),
+            );
+        };
+        if let Some(r) = self.running {
+            return Outcome::Notify(format!("step {} is running", r + 1));
+        }
+        if ctx.read_only && matches!(action, "run_step" | "retry") {
+            return Outcome::Notify("read-only mode: steps are not run".into());
+        }
+        let status = self.status(step);
+        match action {
+            "run_step" => {
+                if let Some(p) = &self.plan
+                    && p.step == step
+                {
+                    return self.confirm_plan();
+                }
+                if self.is_manual(step) {
+                    return Outcome::Notify(format!(
+                        "step {} is manual: do what it says, then d marks it done",
+                        step + 1
+                    ));
+                }
+                if status == StepStatus::Failed {
+                    return cmd(Command::Retry { step });
+                }
+                if status != StepStatus::Pending {
+                    return Outcome::Notify(format!("step {} is {}", step + 1, status.label()));
+                }
+                cmd(Command::Plan { step })
+            }
+            "retry" => cmd(Command::Retry { step }),
+            "mark_done" => cmd(Command::MarkDone { step }),
+            "skip" => Outcome::Form(Form {
+                id: FORM_SKIP.into(),
+                title: format!("Skip step {}: why?", step + 1),
+                fields: vec![FormField::new("reason", "")],
+            }),
+            "abort" => Outcome::Form(Form {
+                id: FORM_ABORT.into(),
+                title: format!("Abort run {}? Type abort to confirm", run.run_id),
+                fields: vec![FormField::new("type abort", "")],
+            }),
+            _ => Outcome::Ignored,
+        }
+    }
+
+    /// The operator said go to the shown plan.
+    fn confirm_plan(&mut self) -> Outcome {
+        let Some(p) = &self.plan else {
+            return Outcome::Ignored;
+        };
+        if let Some(e) = &p.error {
+            return Outcome::Notify(format!("step {} cannot run: {e}", p.step + 1));
+        }
+        match &p.confirm {
+            Confirm::Typed(word) => Outcome::Form(Form {
+                id: FORM_TYPED.into(),
+                title: format!("Step {}: type {word} to run it", p.step + 1),
+                fields: vec![FormField::new(format!("type {word}"), "")],
+            }),
+            _ => {
+                let step = p.step;
+                self.plan = None;
+                cmd(Command::Run { step })
+            }
+        }
+    }
+}
+
+impl Pane for RunbookPane {
+    fn id(&self) -> PaneId {
+        PaneId::Runbook
+    }
+
+    fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
+        super::pane_view::render(self, area, buf, ctx);
+    }
+
+    fn apply(&mut self, update: AnyUpdate) -> bool {
+        let AnyUpdate::Runbook(u) = update else {
+            return false;
+        };
+        match u {
+            Update::Attach(tx) => {
+                self.timeline = Some(tx);
+                return false;
+            }
+            Update::Catalog(c) => {
+                self.catalog = c;
+                self.list.clamp(self.visible().len());
+            }
+            Update::Prompt(p) => {
+                // Shown on the next key: a pane cannot open a form by itself.
+                self.prompt = Some(p);
+                self.notice = Some(("press enter to continue opening the runbook".into(), false));
+            }
+            Update::Run(view) => {
+                let first = self.run.as_ref().map(|r| &r.run_id) != Some(&view.run_id);
+                if first {
+                    self.output.clear();
+                    self.output_step = None;
+                    self.plan = None;
+                    self.prompt = None;
+                    self.notice = None;
+                    self.steps.selected = view.walker.current().unwrap_or(0);
+                    self.view = View::Run;
+                }
+                if self.running.is_some() && view.walker.running().is_none() {
+                    self.running = None;
+                }
+                // Move on once the selected step settles (passed, done, skipped).
+                let sel = self.steps.selected;
+                let was = self.run.as_ref().map(|r| r.walker.status(sel));
+                if !first
+                    && was.is_some_and(|s| !s.is_settled())
+                    && view.walker.status(sel).is_settled()
+                    && let Some(c) = view.walker.current()
+                {
+                    self.steps.selected = c;
+                }
+                self.run = Some(*view);
+            }
+            Update::Plan(p) => {
+                self.steps.selected = p.step;
+                self.plan = Some(*p);
+                self.scroll = 0;
+            }
+            Update::StepRunning { step } => {
+                self.running = Some(step);
+                self.output.clear();
+                self.output_step = Some(step);
+                self.scroll = 0;
+            }
+            Update::Output(lines) => {
+                for l in lines {
+                    if self.output.len() >= OUTPUT_KEEP {
+                        self.output.pop_front();
+                    }
+                    self.output.push_back(l);
+                }
+            }
+            Update::Closed { message } => {
+                self.run = None;
+                self.plan = None;
+                self.running = None;
+                self.view = View::List;
+                if !message.is_empty() {
+                    self.notice = Some((message, false));
+                }
+            }
+            Update::Notice { text, error } => self.notice = Some((text, error)),
+        }
+        true
+    }
+
+    fn on_action(&mut self, action: &str, ctx: &PaneCtx) -> Outcome {
+        if let Some(p) = self.prompt.take()
+            && action == "select"
+        {
+            return self.prompt_form(p);
+        }
+        match self.view {
+            View::List => {
+                let n = self.visible().len();
+                if self.list.navigate(action, n) {
+                    return Outcome::Handled;
+                }
+                match action {
+                    "select" => match self.selected_entry().cloned() {
+                        Some(e) => self.enter(e),
+                        None => Outcome::Ignored,
+                    },
+                    "right" if self.run.is_some() => {
+                        self.view = View::Run;
+                        Outcome::Handled
+                    }
+                    "note" | "export" if self.run.is_some() => self.step_action(action, ctx),
+                    a if super::ACTIONS.iter().any(|d| d.name == a) => {
+                        Outcome::Notify("open a runbook first (enter)".into())
+                    }
+                    _ => Outcome::Ignored,
+                }
+            }
+            View::Run => {
+                match action {
+                    "up" | "down" | "top" | "bottom" | "page_up" | "page_down" => {
+                        let n = self.step_count();
+                        if self.plan.is_some() {
+                            self.plan = None;
+                        }
+                        self.scroll = 0;
+                        self.steps.navigate(action, n);
+                        return Outcome::Handled;
+                    }
+                    "right" => {
+                        self.scroll = self.scroll.saturating_add(5);
+                        return Outcome::Handled;
+                    }
+                    "left" => {
+                        self.scroll = self.scroll.saturating_sub(5);
+                        return Outcome::Handled;
+                    }
+                    "select" => {
+                        if self.plan.is_some() {
+                            return self.confirm_plan();
+                        }
+                        return self.step_action("run_step", ctx);
+                    }
+                    "back" => {
+                        if self.plan.take().is_some() {
+                            return Outcome::Notify("cancelled: nothing was run".into());
+                        }
+                        self.view = View::List;
+                        return Outcome::Handled;
+                    }
+                    _ => {}
+                }
+                if super::ACTIONS.iter().any(|d| d.name == action) {
+                    return self.step_action(action, ctx);
+                }
+                Outcome::Ignored
+            }
+        }
+    }
+
+    fn set_filter(&mut self, filter: &str) {
+        self.filter = filter.to_string();
+        self.list.clamp(self.visible().len());
+    }
+
+    fn on_jump(&mut self, jump: &Jump, _ctx: &PaneCtx) -> Outcome {
+        let Jump::Runbook { path } = jump else {
+            return Outcome::Ignored;
+        };
+        if let Some(pos) = self
+            .visible()
+            .iter()
+            .position(|&i| self.catalog[i].path == *path)
+        {
+            self.list.selected = pos;
+        }
+        self.view = View::List;
+        self.open(path.clone())
+    }
+
+    fn on_form(&mut self, form_id: &str, values: &[String], _ctx: &PaneCtx) -> Outcome {
+        self.form_submitted(form_id, values)
+    }
+
+    fn palette_commands(&self) -> Vec<PaletteCommand> {
+        vec![
+            PaletteCommand {
+                name: "incident start".into(),
+                desc: "Open an incident timeline: console actions and notes are recorded".into(),
+                takes_arg: true,
+            },
+            PaletteCommand {
+                name: "incident end".into(),
+                desc: "Close the incident timeline and export it".into(),
+                takes_arg: false,
+            },
+            PaletteCommand {
+                name: "runbooks reload".into(),
+                desc: "Re-read the runbooks under [runbooks] paths".into(),
+                takes_arg: false,
+            },
+        ]
+    }
+
+    fn on_command(&mut self, name: &str, arg: &str, _ctx: &PaneCtx) -> Outcome {
+        match name {
+            "incident start" => {
+                let title = arg.trim();
+                if title.is_empty() {
+                    return Outcome::Notify(
+                        "incident start needs a title: `incident start db outage`".into(),
+                    );
+                }
+                cmd(Command::IncidentStart {
+                    title: title.to_string(),
+                })
+            }
+            "incident end" => cmd(Command::IncidentEnd),
+            "runbooks reload" => cmd(Command::Refresh),
+            _ => Outcome::Ignored,
+        }
+    }
+
+    fn on_action_done(
+        &mut self,
+        spec: &ActionSpec,
+        result: &Result<ActionOutcome, String>,
+    ) -> bool {
+        // The worker records it in the open run's and incident's journals
+        // (and drops it when neither is open), then sends the new view.
+        if let Some(tx) = &self.timeline {
+            let _ = tx.0.send(super::view::ActionRecord {
+                spec: spec.clone(),
+                result: result.clone(),
+            });
+        }
+        false
+    }
+
+    fn wants_tick(&self) -> bool {
+        self.running.is_some()
+    }
+
+    fn busy(&self) -> Option<String> {
+        self.running.map(|s| {
+            let title = self
+                .run
+                .as_ref()
+                .and_then(|r| r.runbook.as_ref())
+                .and_then(|rb| rb.steps.get(s))
+                .map(|st| st.title.clone())
+                .unwrap_or_default();
+            format!("runbook step {} ({title}) is running", s + 1)
+        })
+    }
+
+    fn context_label(&self) -> Option<String> {
+        self.run.as_ref().map(|r| format!("run {}", r.run_id))
+    }
+}

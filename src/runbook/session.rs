@@ -1,0 +1,394 @@
+//! An open run: the runbook, the walker, the params and the journal, kept in
+//! step. Every state change is journaled (and fsynced) first, then applied to
+//! the walker, so what is on screen is never ahead of what is on disk.
+
+use super::exec::{self, Params, Plan, Sink, StepResult};
+use super::journal::{self, Entry, Journal, StepRef};
+use super::model::Runbook;
+use super::walker::{StepStatus, Walker};
+use crate::action::Actions;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub struct Session {
+    pub runbook: Runbook,
+    pub walker: Walker,
+    pub params: Params,
+    pub journal: Journal,
+    pub operator: String,
+    _lock: journal::RunLock,
+}
+
+/// Why a resume was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResumeError {
+    NothingToResume(String),
+    Changed(String),
+    Other(String),
+}
+
+impl std::fmt::Display for ResumeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NothingToResume(s) | Self::Changed(s) | Self::Other(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+impl Session {
+    /// Start a new run: write its first journal entry.
+    pub fn start(
+        runbook: Runbook,
+        values: BTreeMap<String, String>,
+        dir: &Path,
+    ) -> Result<Self, String> {
+        let now = jiff::Timestamp::now();
+        let run = journal::new_run_id(now);
+        let params = Params::new(&runbook, values);
+        let operator = crate::identity::operator();
+        let first = Entry::RunStarted {
+            run: run.clone(),
+            ts: now,
+            operator: operator.clone(),
+            runbook: journal::runbook_key(&runbook.path),
+            runbook_hash: runbook.hash.clone(),
+            title: runbook.meta.title.clone(),
+            rto_secs: runbook.meta.rto.map(|d| d.as_secs()),
+            rpo_secs: runbook.meta.rpo.map(|d| d.as_secs()),
+            params: params.public(),
+            secret_params: params.secret.iter().cloned().collect(),
+            steps: runbook
+                .steps
+                .iter()
+                .map(|s| StepRef {
+                    title: s.title.clone(),
+                    hash: s.hash.clone(),
+                    manual: s.is_manual(),
+                })
+                .collect(),
+        };
+        let journal = Journal::create(dir, &run, &first)?;
+        let _lock = journal.lock()?;
+        let mut walker = Walker::for_runbook(&runbook);
+        walker.started = Some(now);
+        Ok(Self {
+            _lock,
+            runbook,
+            walker,
+            params,
+            journal,
+            operator,
+        })
+    }
+
+    /// Continue the latest unfinished run of `runbook`. `secrets` supplies the
+    /// secret params (never journaled); `force` accepts changed steps.
+    pub fn resume(
+        runbook: Runbook,
+        dir: &Path,
+        secrets: &BTreeMap<String, String>,
+        force: bool,
+    ) -> Result<Self, ResumeError> {
+        let loaded = journal::latest(dir, &runbook.path, true).ok_or_else(|| {
+            ResumeError::NothingToResume(format!(
+                "no unfinished run of {} to resume (in {})",
+                runbook.path.display(),
+                dir.display()
+            ))
+        })?;
+        let Some(Entry::RunStarted {
+            run, params, ts, ..
+        }) = loaded.entries.first().cloned()
+        else {
+            return Err(ResumeError::Other("journal has no start entry".into()));
+        };
+        let changed = changed_steps(loaded.step_refs(), &runbook);
+        if !changed.is_empty() && !force {
+            return Err(ResumeError::Changed(format!(
+                "refusing to resume run {run}: the runbook changed since it started ({}). \
+                 Steps already done may no longer match what the runbook says. \
+                 Start a new run, or pass --force to resume anyway.",
+                changed.join("; ")
+            )));
+        }
+        let mut values = params;
+        for p in runbook.params.iter().filter(|p| p.secret) {
+            match secrets.get(&p.name) {
+                Some(v) => {
+                    values.insert(p.name.clone(), v.clone());
+                }
+                None => {
+                    return Err(ResumeError::Other(format!(
+                        "secret parameter `{}` is not kept in the journal: give it again (--param {}=...)",
+                        p.name, p.name
+                    )));
+                }
+            }
+        }
+        let journal = Journal::open(&loaded.path).map_err(ResumeError::Other)?;
+        let _lock = journal.lock().map_err(ResumeError::Other)?;
+        // Repair a torn tail only once the run is ours.
+        let journal = Journal::reopen(&loaded).map_err(ResumeError::Other)?;
+        let operator = crate::identity::operator();
+        journal
+            .append(&Entry::Resumed {
+                ts: jiff::Timestamp::now(),
+                operator: operator.clone(),
+                runbook_hash: runbook.hash.clone(),
+                forced: !changed.is_empty(),
+            })
+            .map_err(ResumeError::Other)?;
+        let mut walker = Walker::for_runbook(&runbook);
+        walker.started = Some(ts);
+        for (i, (status, reason)) in loaded.statuses() {
+            walker.restore(i, status, reason);
+        }
+        for e in &loaded.entries {
+            match e {
+                Entry::Note { step, text, .. } => {
+                    let _ = walker.note(*step, text);
+                }
+                Entry::StepFinished {
+                    ts, checks, status, ..
+                } if *status == StepStatus::Passed && checks.iter().any(|c| c.passed) => {
+                    walker.recovered = Some(*ts);
+                }
+                _ => {}
+            }
+        }
+        let params = Params::new(&runbook, values);
+        Ok(Self {
+            _lock,
+            runbook,
+            walker,
+            params,
+            journal,
+            operator,
+        })
+    }
+
+    /// A timeline without a runbook (`:incident start TITLE`): console
+    /// actions and notes are recorded in it until it ends.
+    pub fn incident(title: &str, dir: &Path) -> Result<Self, String> {
+        let runbook = Runbook {
+            path: std::path::PathBuf::new(),
+            hash: String::new(),
+            meta: super::model::Meta {
+                title: title.to_string(),
+                service: None,
+                severity: None,
+                rto: None,
+                rpo: None,
+                shell: "bash".into(),
+            },
+            params: Vec::new(),
+            intro: String::new(),
+            steps: Vec::new(),
+        };
+        let now = jiff::Timestamp::now();
+        let run = journal::new_run_id(now);
+        let operator = crate::identity::operator();
+        let journal = Journal::create(
+            dir,
+            &run,
+            &Entry::RunStarted {
+                run: run.clone(),
+                ts: now,
+                operator: operator.clone(),
+                runbook: String::new(),
+                runbook_hash: String::new(),
+                title: title.to_string(),
+                rto_secs: None,
+                rpo_secs: None,
+                params: BTreeMap::new(),
+                secret_params: Vec::new(),
+                steps: Vec::new(),
+            },
+        )?;
+        let _lock = journal.lock()?;
+        let mut walker = Walker::for_runbook(&runbook);
+        walker.started = Some(now);
+        Ok(Self {
+            _lock,
+            params: Params::new(&runbook, BTreeMap::new()),
+            runbook,
+            walker,
+            journal,
+            operator,
+        })
+    }
+
+    pub fn is_incident(&self) -> bool {
+        self.runbook.steps.is_empty() && self.runbook.path.as_os_str().is_empty()
+    }
+
+    /// A console action taken while this run is open.
+    pub fn record_action(
+        &self,
+        origin: &str,
+        command: &str,
+        result: &Result<crate::action::ActionOutcome, String>,
+    ) -> Result<(), String> {
+        let (ok, message, rpt) = match result {
+            Ok(o) => (true, o.summary.clone(), o.restore_point_time),
+            Err(e) => (false, e.clone(), None),
+        };
+        self.journal.append(&Entry::Action {
+            ts: jiff::Timestamp::now(),
+            operator: self.operator.clone(),
+            origin: origin.to_string(),
+            step: None,
+            command: command.to_string(),
+            ok,
+            message,
+            restore_point_time: rpt,
+        })
+    }
+
+    pub fn run_id(&self) -> &str {
+        &self.journal.run
+    }
+
+    pub fn origin(&self) -> String {
+        format!("runbook:{}", self.journal.run)
+    }
+
+    pub async fn plan(&self, i: usize, actions: &Actions) -> Plan {
+        exec::plan(&self.runbook, i, &self.params, actions).await
+    }
+
+    /// Journal the start, run, journal the result, update the walker.
+    pub async fn run_step(
+        &mut self,
+        plan: &Plan,
+        actions: &Actions,
+        sink: Sink,
+    ) -> Result<StepResult, String> {
+        self.begin_step(plan)?;
+        let origin = self.origin();
+        let res = exec::execute(&self.runbook, plan, &self.params, actions, &origin, sink).await;
+        self.end_step(plan.step, &res)?;
+        Ok(res)
+    }
+
+    /// Mark step `plan.step` running and journal its start (with the
+    /// rendered, secret-masked commands) before anything runs.
+    pub fn begin_step(&mut self, plan: &Plan) -> Result<(), String> {
+        let i = plan.step;
+        self.walker
+            .start(i, jiff::Timestamp::now())
+            .map_err(|e| e.to_string())?;
+        let step = &self.runbook.steps[i];
+        if let Err(e) = self.journal.append(&Entry::StepStarted {
+            ts: jiff::Timestamp::now(),
+            operator: self.operator.clone(),
+            step: i,
+            title: step.title.clone(),
+            hash: step.hash.clone(),
+            commands: plan.commands(),
+        }) {
+            let _ = self.walker.finish(i, false, false, jiff::Timestamp::now());
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// A step whose plan cannot run (an action preview failed, a value is
+    /// unusable): journal it as started and failed, with the reason.
+    pub fn fail_unrunnable(&mut self, plan: &Plan, error: &str) -> Result<(), String> {
+        self.begin_step(plan)?;
+        let res = StepResult {
+            error: Some(error.to_string()),
+            ..Default::default()
+        };
+        self.end_step(plan.step, &res)
+    }
+
+    /// Journal a step's actions, output and result; then update the walker.
+    pub fn end_step(&mut self, i: usize, res: &StepResult) -> Result<(), String> {
+        let entries = exec::finished_entries(&self.journal, i, res, &self.operator);
+        let written = entries.and_then(|es| es.iter().try_for_each(|e| self.journal.append(e)));
+        let now = jiff::Timestamp::now();
+        let _ = self
+            .walker
+            .finish(i, res.passed && written.is_ok(), res.checked, now);
+        written
+    }
+
+    pub fn skip(&mut self, i: usize, reason: &str) -> Result<(), String> {
+        let now = jiff::Timestamp::now();
+        let mut probe = self.walker.clone();
+        probe.skip(i, reason, now).map_err(|e| e.to_string())?;
+        self.journal.append(&Entry::StepSkipped {
+            ts: now,
+            operator: self.operator.clone(),
+            step: i,
+            reason: reason.trim().to_string(),
+        })?;
+        self.walker = probe;
+        Ok(())
+    }
+
+    pub fn mark_done(&mut self, i: usize) -> Result<(), String> {
+        let now = jiff::Timestamp::now();
+        let mut probe = self.walker.clone();
+        probe.mark_done(i, now).map_err(|e| e.to_string())?;
+        self.journal.append(&Entry::StepDone {
+            ts: now,
+            operator: self.operator.clone(),
+            step: i,
+        })?;
+        self.walker = probe;
+        Ok(())
+    }
+
+    pub fn note(&mut self, step: Option<usize>, text: &str) -> Result<(), String> {
+        let mut probe = self.walker.clone();
+        probe.note(step, text).map_err(|e| e.to_string())?;
+        self.journal.append(&Entry::Note {
+            ts: jiff::Timestamp::now(),
+            operator: self.operator.clone(),
+            step,
+            text: self.params.redact(text),
+        })?;
+        self.walker = probe;
+        Ok(())
+    }
+
+    pub fn retry(&mut self, i: usize) -> Result<(), String> {
+        self.walker.retry(i).map_err(|e| e.to_string())
+    }
+
+    pub fn abort(&mut self) -> Result<(), String> {
+        let mut probe = self.walker.clone();
+        probe.abort().map_err(|e| e.to_string())?;
+        self.finish("aborted")?;
+        self.walker = probe;
+        Ok(())
+    }
+
+    /// Write the closing entry (`completed` / `aborted`).
+    pub fn finish(&self, status: &str) -> Result<(), String> {
+        self.journal.append(&Entry::RunFinished {
+            ts: jiff::Timestamp::now(),
+            operator: self.operator.clone(),
+            status: status.to_string(),
+        })
+    }
+}
+
+/// Steps whose hash differs from the journal's (or that were added/removed).
+pub fn changed_steps(recorded: &[StepRef], rb: &Runbook) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, r) in recorded.iter().enumerate() {
+        match rb.steps.get(i) {
+            Some(s) if s.hash == r.hash => {}
+            Some(s) => out.push(format!("step {} {:?} changed", i + 1, s.title)),
+            None => out.push(format!("step {} {:?} was removed", i + 1, r.title)),
+        }
+    }
+    for s in rb.steps.iter().skip(recorded.len()) {
+        out.push(format!("step {} {:?} was added", s.index + 1, s.title));
+    }
+    out
+}

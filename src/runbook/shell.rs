@@ -1,0 +1,174 @@
+//! Running one shell script: `SHELL -c SCRIPT` in its own process group,
+//! stdout and stderr streamed line by line (long lines cut), the whole group
+//! killed on timeout.
+
+use super::exec::{MAX_OUTPUT, Output};
+use std::time::Duration;
+use tokio::io::AsyncReadExt;
+
+/// Longest single line streamed to the screen.
+const MAX_LINE: usize = 4096;
+
+pub(super) struct ShellRun {
+    pub exit: Option<i32>,
+    pub output: String,
+    pub error: Option<String>,
+}
+
+/// `shell -c script` in its own process group; stdout and stderr streamed
+/// line by line; the whole group killed on timeout.
+pub(super) async fn run_shell(
+    shell: &str,
+    script: &str,
+    timeout: Option<Duration>,
+    out: &Output,
+) -> ShellRun {
+    let mut cmd = tokio::process::Command::new(shell);
+    cmd.arg("-c")
+        .arg(script)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            let msg = format!("cannot start `{shell}`: {e} (set `shell:` in the front matter)");
+            out.line(&format!("✗ {msg}"));
+            return ShellRun {
+                exit: None,
+                output: String::new(),
+                error: Some(msg),
+            };
+        }
+    };
+    let pid = child.id();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(64);
+    let mut readers = Vec::new();
+    if let Some(s) = child.stdout.take() {
+        readers.push(tokio::spawn(pump(s, tx.clone())));
+    }
+    if let Some(s) = child.stderr.take() {
+        readers.push(tokio::spawn(pump(s, tx.clone())));
+    }
+    drop(tx);
+    let mut captured = String::new();
+    let mut pending: Vec<u8> = Vec::new();
+    let collect = async {
+        while let Some(chunk) = rx.recv().await {
+            pending.extend_from_slice(&chunk);
+            while let Some(nl) = pending.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=nl).collect();
+                emit(&line[..line.len() - 1], out, &mut captured);
+            }
+            if pending.len() > MAX_LINE {
+                let line: Vec<u8> = std::mem::take(&mut pending);
+                emit(&line, out, &mut captured);
+            }
+        }
+        if !pending.is_empty() {
+            emit(&pending, out, &mut captured);
+        }
+        child.wait().await
+    };
+    let limit = async {
+        match timeout {
+            Some(t) => {
+                tokio::time::sleep(t).await;
+                format!("timed out after {}", crate::text::human_duration(t))
+            }
+            None => std::future::pending().await,
+        }
+    };
+    // The command runs in its own process group (so a timeout can kill all of
+    // it), which also means the terminal's Ctrl-C and an SSH hang-up do not
+    // reach it: pass them on, or it would outlive warroom and run twice on resume.
+    let status = tokio::select! {
+        s = collect => s,
+        msg = limit => return stopped(pid, readers, out, msg),
+        sig = interrupted() => return stopped(pid, readers, out, format!("interrupted by {sig}: the command was killed")),
+    };
+    match status {
+        Ok(s) => ShellRun {
+            exit: s.code(),
+            output: captured,
+            error: None,
+        },
+        Err(e) => ShellRun {
+            exit: None,
+            output: captured,
+            error: Some(format!("waiting for `{shell}` failed: {e}")),
+        },
+    }
+}
+
+fn stopped(
+    pid: Option<u32>,
+    readers: Vec<tokio::task::JoinHandle<()>>,
+    out: &Output,
+    msg: String,
+) -> ShellRun {
+    kill_group(pid);
+    out.line(&format!("✗ {msg}"));
+    for r in readers {
+        r.abort();
+    }
+    ShellRun {
+        exit: None,
+        output: String::new(),
+        error: Some(msg),
+    }
+}
+
+/// Resolves when SIGINT, SIGTERM or SIGHUP arrives (never, if they cannot be watched).
+async fn interrupted() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
+        _ = hup.recv() => "SIGHUP",
+    }
+}
+
+fn emit(bytes: &[u8], out: &Output, captured: &mut String) {
+    let line = String::from_utf8_lossy(bytes);
+    let line = line.trim_end_matches('\r');
+    if captured.len() < MAX_OUTPUT {
+        captured.push_str(line);
+        captured.push('\n');
+    }
+    out.line(line);
+}
+
+async fn pump(mut r: impl tokio::io::AsyncRead + Unpin, tx: tokio::sync::mpsc::Sender<Vec<u8>>) {
+    let mut buf = vec![0u8; 8192];
+    loop {
+        match r.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if tx.send(buf[..n].to_vec()).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn kill_group(pid: Option<u32>) {
+    if let Some(pid) = pid
+        && let Ok(pid) = i32::try_from(pid)
+    {
+        // SAFETY: kill(2) on our own child's process group.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+}

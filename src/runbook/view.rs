@@ -1,0 +1,103 @@
+//! What the worker tells the pane: the runbook catalog, a snapshot of the open
+//! run, a step's plan awaiting confirmation, and the channel the pane uses to
+//! hand console actions to the timeline.
+
+use super::model::{Param, Runbook};
+use super::walker::Walker;
+use crate::action::{ActionOutcome, ActionSpec, Confirm};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// One file found under `[runbooks] paths`.
+#[derive(Debug, Clone)]
+pub struct CatalogEntry {
+    pub path: PathBuf,
+    /// The parsed runbook, or its lint errors (`FILE:LINE: message` lines).
+    pub runbook: Result<Arc<Runbook>, String>,
+    /// Its latest unfinished run, if any (Enter resumes it).
+    pub unfinished: Option<Unfinished>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unfinished {
+    pub run_id: String,
+    /// Steps changed since that run started (resuming needs force).
+    pub changes: Vec<String>,
+}
+
+impl CatalogEntry {
+    pub fn title(&self) -> String {
+        match &self.runbook {
+            Ok(rb) => rb.meta.title.clone(),
+            Err(_) => self
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The open run, as the pane shows it.
+#[derive(Debug, Clone)]
+pub struct RunView {
+    pub run_id: String,
+    pub title: String,
+    /// None for a free-standing incident timeline.
+    pub runbook: Option<Arc<Runbook>>,
+    pub walker: Walker,
+    /// Last result line per step (check result, error, skip reason).
+    pub results: BTreeMap<usize, String>,
+    /// Console actions recorded in this run's timeline (newest last).
+    pub actions: Vec<String>,
+    pub journal: PathBuf,
+    pub resumed: bool,
+}
+
+/// A step rendered and previewed, waiting for the operator's go.
+#[derive(Debug, Clone)]
+pub struct PlanView {
+    pub step: usize,
+    pub text: String,
+    pub confirm: Confirm,
+    /// The step cannot run as planned (bad param value, unknown action…).
+    pub error: Option<String>,
+}
+
+/// What the worker needs before it can open a run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Prompt {
+    /// A new run: ask for these params.
+    Params {
+        path: PathBuf,
+        title: String,
+        params: Vec<Param>,
+    },
+    /// An unfinished run exists; its secret params must be given again.
+    Secrets {
+        path: PathBuf,
+        run_id: String,
+        names: Vec<String>,
+    },
+    /// An unfinished run exists but the runbook changed since.
+    Changed {
+        path: PathBuf,
+        run_id: String,
+        changes: String,
+        /// Secret params to give again if it is force-resumed.
+        names: Vec<String>,
+    },
+}
+
+/// A console action that finished anywhere in warroom.
+#[derive(Debug, Clone)]
+pub struct ActionRecord {
+    pub spec: ActionSpec,
+    pub result: Result<ActionOutcome, String>,
+}
+
+/// The pane's handle for recording console actions in the open timeline.
+#[derive(Debug, Clone)]
+pub struct TimelineTx(pub mpsc::UnboundedSender<ActionRecord>);

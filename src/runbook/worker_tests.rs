@@ -1,0 +1,336 @@
+//! The worker end to end: catalog and status, open → params → start, plan →
+//! run with live output, `warroom` blocks through the door, console actions
+//! into the timeline, incidents, export.
+
+use super::journal::{self, Entry};
+use super::view::{ActionRecord, Prompt};
+use super::walker::StepStatus;
+use super::worker::RunbookWorker;
+use super::{Command, Update};
+use crate::action::{ActionHandler, ActionOutcome, ActionSpec, Actions, Domain, Preview, Progress};
+use crate::event::{Command as AnyCommand, Update as AnyUpdate};
+use crate::source::{SourceStatus, Worker, WorkerCtx};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+
+#[derive(Default)]
+struct Docker(Mutex<Vec<String>>);
+
+#[async_trait::async_trait]
+impl ActionHandler for Docker {
+    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, String> {
+        Ok(Preview::new(
+            format!("restart {}", spec.target()),
+            "test docker",
+        ))
+    }
+    async fn execute(
+        &self,
+        spec: &ActionSpec,
+        progress: Progress,
+    ) -> Result<ActionOutcome, String> {
+        progress.line("container restarted");
+        self.0.lock().unwrap().push(spec.to_string());
+        Ok(ActionOutcome {
+            summary: "restarted".into(),
+            restore_point_time: None,
+        })
+    }
+}
+
+const RB: &str = "---\ntitle: Restart web\nparams:\n  - name: who\n    required: true\n---\n## Greet\n\n```sh\necho hello {{who}}\n```\n\n## Restart\n\n```warroom\nrestart container/web\n```\n\n## Check\n\n```check\ntrue\n```\n";
+
+struct Harness {
+    rx: mpsc::Receiver<AnyUpdate>,
+    cmds: broadcast::Sender<AnyCommand>,
+    _dir: tempfile::TempDir,
+    journals: std::path::PathBuf,
+    rb: std::path::PathBuf,
+    docker: Arc<Docker>,
+}
+
+impl Harness {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let books = dir.path().join("runbooks");
+        std::fs::create_dir(&books).unwrap();
+        let rb = books.join("restart-web.md");
+        std::fs::write(&rb, RB).unwrap();
+        std::fs::write(books.join("broken.md"), "## A\n\n```sh {x=1}\ntrue\n```\n").unwrap();
+        let docker = Arc::new(Docker::default());
+        let mut actions = Actions::new(
+            crate::audit::AuditLog::new(dir.path().join("audit.jsonl")),
+            false,
+            false,
+        );
+        actions.register(Domain::Docker, docker.clone());
+        let journals = dir.path().join("journals");
+        let w = Box::new(RunbookWorker {
+            paths: vec![books],
+            actions: Arc::new(actions),
+            journal_dir: journals.clone(),
+            demo: false,
+        });
+        let (tx, rx) = mpsc::channel(1024);
+        let (cmds, _) = broadcast::channel(64);
+        let ctx = WorkerCtx {
+            updates: tx,
+            commands: cmds.subscribe(),
+        };
+        tokio::spawn(w.run(ctx));
+        Self {
+            rx,
+            cmds,
+            _dir: dir,
+            journals,
+            rb,
+            docker,
+        }
+    }
+
+    fn send(&self, c: Command) {
+        self.cmds.send(AnyCommand::Runbook(c)).unwrap();
+    }
+
+    /// The next update matching `f` (others are skipped).
+    async fn until<T>(&mut self, what: &str, mut f: impl FnMut(AnyUpdate) -> Option<T>) -> T {
+        let fut = async {
+            loop {
+                match self.rx.recv().await {
+                    Some(u) => {
+                        if let Some(t) = f(u) {
+                            return t;
+                        }
+                    }
+                    None => panic!("worker stopped while waiting for {what}"),
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(20), fut)
+            .await
+            .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+    }
+
+    async fn run_view(
+        &mut self,
+        what: &str,
+        f: impl Fn(&super::view::RunView) -> bool,
+    ) -> super::view::RunView {
+        self.until(what, |u| match u {
+            AnyUpdate::Runbook(Update::Run(v)) if f(&v) => Some(*v),
+            _ => None,
+        })
+        .await
+    }
+}
+
+#[tokio::test]
+async fn a_run_through_the_worker_with_actions_and_a_timeline() {
+    let mut h = Harness::start();
+    let tl = h
+        .until("attach", |u| match u {
+            AnyUpdate::Runbook(Update::Attach(tx)) => Some(tx),
+            _ => None,
+        })
+        .await;
+    let cat = h
+        .until("catalog", |u| match u {
+            AnyUpdate::Runbook(Update::Catalog(c)) => Some(c),
+            _ => None,
+        })
+        .await;
+    assert_eq!(cat.len(), 2);
+    assert!(
+        cat[0]
+            .runbook
+            .as_ref()
+            .unwrap_err()
+            .contains("broken.md:3: unknown attribute `x`")
+    );
+    let status = h
+        .until("status", |u| match u {
+            AnyUpdate::Status { status, .. } => Some(status),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        status,
+        SourceStatus::Connected {
+            detail: "2 runbooks".into()
+        }
+    );
+
+    h.send(Command::Open { path: h.rb.clone() });
+    let prompt = h
+        .until("params prompt", |u| match u {
+            AnyUpdate::Runbook(Update::Prompt(p)) => Some(p),
+            _ => None,
+        })
+        .await;
+    assert!(matches!(prompt, Prompt::Params { ref params, .. } if params[0].name == "who"));
+    h.send(Command::Start {
+        path: h.rb.clone(),
+        params: vec![("who".into(), "world; touch pwned".into())],
+    });
+    let v = h.run_view("run opened", |_| true).await;
+    assert_eq!(v.walker.current(), Some(0));
+
+    h.send(Command::Plan { step: 0 });
+    let plan = h
+        .until("plan", |u| match u {
+            AnyUpdate::Runbook(Update::Plan(p)) => Some(p),
+            _ => None,
+        })
+        .await;
+    assert!(
+        plan.text.contains("echo hello 'world; touch pwned'"),
+        "{}",
+        plan.text
+    );
+    h.send(Command::Run { step: 0 });
+    let out = h
+        .until("output", |u| match u {
+            AnyUpdate::Runbook(Update::Output(l))
+                if l.iter().any(|x| x.contains("hello world")) =>
+            {
+                Some(l)
+            }
+            _ => None,
+        })
+        .await;
+    assert!(
+        out.iter().any(|l| l == "hello world; touch pwned"),
+        "{out:?}"
+    );
+    h.run_view("step 1 passed", |v| {
+        v.walker.status(0) == StepStatus::Passed
+    })
+    .await;
+
+    // Running without a fresh plan is refused: the operator confirms what they saw.
+    h.send(Command::Run { step: 1 });
+    h.until("refusal", |u| match u {
+        AnyUpdate::Runbook(Update::Notice { text, error: true })
+            if text.contains("preview the step first") =>
+        {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+    h.send(Command::Plan { step: 1 });
+    h.until("plan 2", |u| {
+        matches!(u, AnyUpdate::Runbook(Update::Plan(_))).then_some(())
+    })
+    .await;
+    h.send(Command::Run { step: 1 });
+    let v = h
+        .run_view("step 2 passed", |v| {
+            v.walker.status(1) == StepStatus::Passed
+        })
+        .await;
+    assert_eq!(
+        h.docker.0.lock().unwrap().as_slice(),
+        ["restart container/web"]
+    );
+    assert!(
+        v.actions
+            .iter()
+            .any(|a| a.contains("restart container/web"))
+    );
+
+    // A console action taken elsewhere lands in the run's timeline.
+    tl.0.send(ActionRecord {
+        spec: ActionSpec::ContainerStop {
+            name: "cache".into(),
+        },
+        result: Err("permission denied".into()),
+    })
+    .unwrap();
+    h.run_view("action recorded", |v| {
+        v.actions.iter().any(|a| a.contains("stop container/cache"))
+    })
+    .await;
+
+    h.send(Command::Note {
+        step: Some(2),
+        text: "checked by hand too".into(),
+    });
+    h.send(Command::Plan { step: 2 });
+    h.until("plan 3", |u| {
+        matches!(u, AnyUpdate::Runbook(Update::Plan(_))).then_some(())
+    })
+    .await;
+    h.send(Command::Run { step: 2 });
+    let v = h.run_view("completed", |v| v.walker.is_complete()).await;
+    assert!(v.walker.recovered.is_some());
+
+    let l = journal::load(&v.journal).unwrap();
+    assert_eq!(l.finished(), Some("completed"));
+    assert!(l.entries.iter().any(|e| matches!(e, Entry::Action { origin, ok: false, command, .. } if origin == "tui" && command == "stop container/cache")));
+    assert!(l.entries.iter().any(|e| matches!(
+        e,
+        Entry::Action {
+            step: Some(1),
+            ok: true,
+            ..
+        }
+    )));
+    assert!(
+        l.entries
+            .iter()
+            .any(|e| matches!(e, Entry::Note { text, .. } if text == "checked by hand too"))
+    );
+
+    // Incidents: a timeline without a runbook.
+    h.send(Command::IncidentStart {
+        title: "cache outage".into(),
+    });
+    h.until("incident opened", |u| match u {
+        AnyUpdate::Runbook(Update::Notice { text, .. })
+            if text.contains("incident \"cache outage\" opened") =>
+        {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+    tl.0.send(ActionRecord {
+        spec: ActionSpec::ContainerRestart {
+            name: "cache".into(),
+        },
+        result: Ok(ActionOutcome {
+            summary: "restarted".into(),
+            restore_point_time: None,
+        }),
+    })
+    .unwrap();
+    h.run_view("incident action", |v| {
+        v.actions
+            .iter()
+            .any(|a| a.contains("restart container/cache"))
+    })
+    .await;
+    h.send(Command::IncidentEnd);
+    let path = h
+        .until("export", |u| match u {
+            AnyUpdate::Runbook(Update::Notice { text, .. }) => text
+                .strip_prefix("timeline exported to ")
+                .map(std::path::PathBuf::from),
+            _ => None,
+        })
+        .await;
+    let md = std::fs::read_to_string(&path).unwrap();
+    assert!(md.starts_with("# Incident timeline: cache outage"), "{md}");
+    assert!(
+        md.contains("action `restart container/cache` ok (console (tui)"),
+        "{md}"
+    );
+    let incidents: Vec<_> = journal::all(&h.journals)
+        .into_iter()
+        .filter(|l| l.runbook().is_empty())
+        .collect();
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0].finished(), Some("completed"));
+}

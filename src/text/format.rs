@@ -1,0 +1,112 @@
+//! Formatting helpers: ages and durations the way an on-call engineer reads them
+//! ("3m", "2h5m", "4d"), byte sizes, and display-width-aware truncation.
+
+use std::time::Duration;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Compact human duration: `45s`, `3m`, `2h5m`, `4d3h`.
+pub fn human_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86400 => {
+            let (h, m) = (s / 3600, (s % 3600) / 60);
+            if m == 0 {
+                format!("{h}h")
+            } else {
+                format!("{h}h{m}m")
+            }
+        }
+        _ => {
+            let (d, h) = (s / 86400, (s % 86400) / 3600);
+            if h == 0 {
+                format!("{d}d")
+            } else {
+                format!("{d}d{h}h")
+            }
+        }
+    }
+}
+
+/// Age of `then` relative to `now`, as [`human_duration`]; future times read `0s`.
+pub fn age(then: jiff::Timestamp, now: jiff::Timestamp) -> String {
+    let secs = now.as_second().saturating_sub(then.as_second()).max(0) as u64;
+    human_duration(Duration::from_secs(secs))
+}
+
+/// Parse `30s`, `15m`, `2h`, `1h30m`, `7d` (humantime syntax).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim())
+        .map_err(|e| format!("bad duration {s:?}: {e} (use e.g. 30s, 15m, 2h, 1h30m)"))
+}
+
+/// `1.5 GiB`, `320 KiB`, `12 B`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+/// Cut `s` to at most `width` display columns, ending with `…` when cut.
+pub fn truncate(s: &str, width: usize) -> std::borrow::Cow<'_, str> {
+    if s.width() <= width {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    if width == 0 {
+        return std::borrow::Cow::Borrowed("");
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_an_operator_would_say_them() {
+        assert_eq!(human_duration(Duration::from_secs(45)), "45s");
+        assert_eq!(human_duration(Duration::from_secs(180)), "3m");
+        assert_eq!(human_duration(Duration::from_secs(7500)), "2h5m");
+        assert_eq!(human_duration(Duration::from_secs(7200)), "2h");
+        assert_eq!(
+            human_duration(Duration::from_secs(4 * 86400 + 3 * 3600)),
+            "4d3h"
+        );
+    }
+
+    #[test]
+    fn parse_duration_accepts_compound_and_rejects_garbage() {
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse_duration(" 15m ").unwrap(), Duration::from_secs(900));
+        assert!(parse_duration("soon").unwrap_err().contains("soon"));
+    }
+
+    #[test]
+    fn truncate_respects_display_width() {
+        assert_eq!(truncate("hello", 10), "hello");
+        assert_eq!(truncate("hello world", 6), "hello…");
+        assert_eq!(truncate("日本語テキスト", 5), "日本…");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+    }
+}

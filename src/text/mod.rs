@@ -1,0 +1,8 @@
+//! Text helpers shared by every pane: terminal-safety sanitising, width-aware
+//! truncation, and human durations/ages.
+
+mod format;
+mod sanitize;
+
+pub use format::{age, human_bytes, human_duration, parse_duration, truncate};
+pub use sanitize::{sanitize, sanitize_multiline};

@@ -1,0 +1,67 @@
+//! Terminal setup and, above all, teardown.
+//!
+//! [`TerminalGuard`] enters raw mode and the alternate screen and restores the
+//! terminal when dropped — on `q`, on `?`-propagated errors, and during panic
+//! unwinding. The panic hook restores too (and first), so the panic message is
+//! printed on a sane terminal instead of being lost in the alternate screen.
+
+use crossterm::{cursor, execute, terminal};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{Stdout, Write, stdout};
+
+pub type Term = Terminal<CrosstermBackend<Stdout>>;
+
+pub struct TerminalGuard {
+    pub terminal: Term,
+}
+
+impl TerminalGuard {
+    pub fn enter() -> std::io::Result<Self> {
+        install_panic_hook();
+        terminal::enable_raw_mode()?;
+        let mut out = stdout();
+        if let Err(e) = execute!(out, terminal::EnterAlternateScreen, cursor::Hide) {
+            restore();
+            return Err(e);
+        }
+        let terminal = Terminal::new(CrosstermBackend::new(stdout())).inspect_err(|_| restore())?;
+        Ok(Self { terminal })
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Leave the alternate screen, show the cursor, leave raw mode. Safe to call twice.
+pub fn restore() {
+    let mut out = stdout();
+    let _ = execute!(out, terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = terminal::disable_raw_mode();
+    let _ = out.flush();
+}
+
+fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            tracing::error!("panic: {info}");
+            previous(info);
+        }));
+    });
+}
+
+/// Write `text` to the system clipboard with OSC 52 (works over SSH; inside
+/// tmux it needs `set -g set-clipboard on`).
+pub fn copy_osc52(text: &str) -> std::io::Result<()> {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    let mut out = stdout();
+    write!(out, "\x1b]52;c;{encoded}\x07")?;
+    out.flush()
+}

@@ -1,0 +1,189 @@
+//! Workloads: Kubernetes pods and controllers from watch streams, health
+//! explained, and the rollout actions.
+//!
+//! - [`model`]: projected summaries (what the views need, not whole objects);
+//! - [`health`]: the pure classifier (reason, explanation, next step);
+//! - [`store`]: the pane's object store, problems list and workload tree;
+//! - [`client`]: kubeconfig contexts and clients; [`worker`]: the live watchers
+//!   and pod log streams; [`actions`]/[`undo`]/[`rbac`]: the live action handler;
+//! - [`demo`]: the simulated estate; [`pane`]/[`view`]: the pane.
+
+pub mod actions;
+pub mod client;
+mod controllers;
+pub mod demo;
+pub mod health;
+pub mod model;
+pub mod pane;
+mod pane_actions;
+mod pod_logs;
+pub mod rbac;
+pub mod store;
+pub mod undo;
+mod view;
+pub mod worker;
+
+use crate::config::Config;
+use crate::pane::{ActionDef, Pane, def};
+use crate::source::{Backend, SourceId, SourceKind, SourceStatus};
+use model::{Key, Kind, Object};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub const ACTIONS: &[ActionDef] = &[
+    def("logs", "Follow the selected pod's logs"),
+    def("previous_logs", "Logs of the previous (crashed) container"),
+    def("delete_pod", "Delete the pod (its controller restarts it)"),
+    def("rollout_restart", "Rollout restart the workload"),
+    def(
+        "rollout_undo",
+        "Roll back to the previous or a chosen revision",
+    ),
+    def("scale", "Scale the workload"),
+    def("switch_context", "Switch Kubernetes context"),
+    def("switch_namespace", "Switch namespaces"),
+    def("toggle_view", "Problems list / workload tree"),
+];
+
+/// Which context and namespaces a worker watches (sent at start and after a switch).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ContextInfo {
+    pub context: String,
+    /// Watched namespaces; empty = all namespaces.
+    pub namespaces: Vec<String>,
+    /// Every context in the kubeconfig (for the switch form).
+    pub contexts: Vec<String>,
+}
+
+/// A permission the pane needs before offering an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Perm {
+    DeletePods,
+    PatchDeployments,
+    PatchStatefulSets,
+    PatchDaemonSets,
+}
+
+impl Perm {
+    pub const ALL: [Perm; 4] = [
+        Self::DeletePods,
+        Self::PatchDeployments,
+        Self::PatchStatefulSets,
+        Self::PatchDaemonSets,
+    ];
+
+    /// `(verb, group, resource)` for a SelfSubjectAccessReview.
+    pub fn attrs(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Self::DeletePods => ("delete", "", "pods"),
+            Self::PatchDeployments => ("patch", "apps", "deployments"),
+            Self::PatchStatefulSets => ("patch", "apps", "statefulsets"),
+            Self::PatchDaemonSets => ("patch", "apps", "daemonsets"),
+        }
+    }
+
+    /// The patch permission for a controller kind.
+    pub fn patch(kind: Kind) -> Option<Self> {
+        match kind {
+            Kind::Deployment => Some(Self::PatchDeployments),
+            Kind::StatefulSet => Some(Self::PatchStatefulSets),
+            Kind::DaemonSet => Some(Self::PatchDaemonSets),
+            _ => None,
+        }
+    }
+}
+
+/// Worker → pane messages.
+#[derive(Debug)]
+pub enum Update {
+    /// A watcher (re)listed `kind` in `namespace` (`None`: all namespaces):
+    /// replace what the pane holds for it.
+    Reset {
+        kind: Kind,
+        namespace: Option<String>,
+        objects: Vec<Object>,
+    },
+    /// Added or modified.
+    Apply(Object),
+    Delete {
+        kind: Kind,
+        key: Key,
+    },
+    /// The worker now watches this context/namespaces; earlier data is dropped.
+    Context(ContextInfo),
+    /// SelfSubjectAccessReview verdicts for a namespace: `Some(reason)` = denied.
+    Access {
+        namespace: String,
+        verdicts: Vec<(Perm, Option<String>)>,
+    },
+}
+
+/// Pane → worker messages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Stream a pod's log as `Update::Logs(logs::Update::Lines { target, .. })`.
+    /// `target` is always `LogTarget::Pod`. A new StreamLogs replaces any earlier one.
+    StreamLogs {
+        target: crate::logs::LogTarget,
+        follow: bool,
+        since_seconds: Option<i64>,
+        tail_lines: Option<i64>,
+    },
+    StopLogs,
+    /// Watch another kubeconfig context (restarts the watchers).
+    SwitchContext(String),
+    /// Watch these namespaces (`["*"]` or empty: all) in the current context.
+    SwitchNamespaces(Vec<String>),
+}
+
+/// The pane, before any data has arrived.
+pub fn pane(cfg: &Config) -> Box<dyn Pane> {
+    Box::new(pane::WorkloadsPane::new(cfg))
+}
+
+/// Workers and action handler for the configured sources.
+pub fn live(cfg: &Config) -> Backend {
+    live_with(cfg, None)
+}
+
+/// [`live`] with an explicit kubeconfig file instead of `KUBECONFIG` /
+/// `~/.kube/config` (tests point it at an emulator).
+pub fn live_with(cfg: &Config, kubeconfig: Option<PathBuf>) -> Backend {
+    let k = &cfg.kubernetes;
+    if !k.enabled {
+        return Backend {
+            idle: vec![(
+                SourceId::new(SourceKind::Kubernetes, ""),
+                SourceStatus::Disabled,
+            )],
+            ..Default::default()
+        };
+    }
+    let source = client::KubeSource::new(kubeconfig, k.context.clone());
+    let Some(context) = source.initial_context() else {
+        return Backend {
+            idle: vec![(
+                SourceId::new(SourceKind::Kubernetes, ""),
+                SourceStatus::NotConfigured {
+                    hint: "no kubeconfig found: set KUBECONFIG or create ~/.kube/config (or [kubernetes] enabled = false)".into(),
+                },
+            )],
+            ..Default::default()
+        };
+    };
+    let id = SourceId::new(SourceKind::Kubernetes, context);
+    Backend {
+        workers: vec![Box::new(worker::KubeWorker::new(
+            id,
+            source.clone(),
+            k.namespaces.clone(),
+        ))],
+        actions: Some(Arc::new(actions::LiveActions::new(source))),
+        idle: Vec::new(),
+    }
+}
+
+/// The simulated estate for `--demo`.
+pub fn demo() -> Backend {
+    demo::backend()
+}

@@ -1,0 +1,451 @@
+//! The workloads pane: problems first (or the workload tree), a detail view,
+//! and the keys that turn into actions, log jumps and worker commands. Pure
+//! state: all I/O goes out as [`Outcome`]s.
+
+use super::model::{Key, Kind};
+use super::store::{Filter, Row, Store};
+use super::{Command, ContextInfo, Perm, Update};
+use crate::action::{ActionSpec, KubeTarget};
+use crate::config::Config;
+use crate::event::{Command as AnyCommand, Update as AnyUpdate};
+use crate::pane::{
+    Form, FormField, Jump, Outcome, PaletteCommand, Pane, PaneCtx, PaneId, RenderCtx,
+};
+use crate::report::{Problem, ReportSection};
+use crate::ui::table::TableState;
+use jiff::Timestamp;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Problems,
+    Tree,
+}
+
+/// Rows are recomputed when data changed, or this long after the last time
+/// (time-driven states such as "terminating past its grace period").
+const ROWS_MAX_AGE_SECS: i64 = 5;
+
+/// A status-line message; names and reasons come from the cluster, so sanitised.
+pub(super) fn notify(msg: impl AsRef<str>) -> Outcome {
+    Outcome::Notify(crate::text::sanitize(msg.as_ref()).into_owned())
+}
+
+pub struct WorkloadsPane {
+    pub(super) store: Store,
+    pub(super) view: View,
+    pub(super) detail: Option<(Kind, Key)>,
+    pub(super) detail_scroll: u16,
+    pub(super) table: TableState,
+    pub(super) filter: Filter,
+    pub(super) filter_text: String,
+    pub(super) rows: Vec<Row>,
+    rows_dirty: bool,
+    rows_at: Option<Timestamp>,
+    pub(super) context: ContextInfo,
+    /// namespace (or `*`) → permission → denied reason.
+    pub(super) access: HashMap<String, HashMap<Perm, Option<String>>>,
+    /// The controller a scale/undo form is about.
+    pub(super) pending: Option<(Kind, Key)>,
+}
+
+impl WorkloadsPane {
+    pub fn new(cfg: &Config) -> Self {
+        Self {
+            store: Store::default(),
+            view: View::Problems,
+            detail: None,
+            detail_scroll: 0,
+            table: TableState::default(),
+            filter: Filter::All,
+            filter_text: String::new(),
+            rows: Vec::new(),
+            rows_dirty: true,
+            rows_at: None,
+            context: ContextInfo {
+                context: cfg.kubernetes.context.clone().unwrap_or_default(),
+                namespaces: cfg.kubernetes.namespaces.clone(),
+                contexts: Vec::new(),
+            },
+            access: HashMap::new(),
+            pending: None,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Recompute the visible rows if needed, keeping the selected object selected.
+    pub(super) fn refresh_rows(&mut self, now: Timestamp) {
+        let stale = self
+            .rows_at
+            .is_none_or(|t| now.duration_since(t).as_secs() >= ROWS_MAX_AGE_SECS || t > now);
+        if !self.rows_dirty && !stale {
+            return;
+        }
+        let selected = self
+            .rows
+            .get(self.table.selected)
+            .map(|r| (r.kind, r.key.clone()));
+        self.rows = match self.view {
+            View::Problems => self.store.problems(now, &self.filter),
+            View::Tree => self.store.tree(now, &self.filter),
+        };
+        if let Some((k, key)) = selected
+            && let Some(i) = self.rows.iter().position(|r| r.kind == k && r.key == key)
+        {
+            self.table.selected = i;
+        }
+        self.table.clamp(self.rows.len());
+        self.rows_dirty = false;
+        self.rows_at = Some(now);
+    }
+
+    pub(super) fn selected(&mut self, now: Timestamp) -> Option<(Kind, Key)> {
+        if let Some(d) = &self.detail {
+            return Some(d.clone());
+        }
+        self.refresh_rows(now);
+        self.rows
+            .get(self.table.selected)
+            .map(|r| (r.kind, r.key.clone()))
+    }
+
+    pub(super) fn denied(&self, namespace: &str, perm: Perm) -> Option<String> {
+        self.access
+            .get(namespace)
+            .or_else(|| self.access.get("*"))
+            .and_then(|m| m.get(&perm).cloned().flatten())
+    }
+
+    pub(super) fn target(&self, kind: Kind, key: &Key) -> KubeTarget {
+        KubeTarget {
+            kind: kind.arg().into(),
+            name: key.name.clone(),
+            namespace: Some(key.namespace.clone()),
+            context: (!self.context.context.is_empty()).then(|| self.context.context.clone()),
+        }
+    }
+}
+
+impl Pane for WorkloadsPane {
+    fn id(&self) -> PaneId {
+        PaneId::Workloads
+    }
+
+    fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
+        self.refresh_rows(ctx.now);
+        super::view::render(self, area, buf, ctx);
+    }
+
+    fn apply(&mut self, update: AnyUpdate) -> bool {
+        let AnyUpdate::Workloads(u) = update else {
+            return false;
+        };
+        match u {
+            Update::Context(info) => {
+                self.context = info;
+                self.access.clear();
+                self.detail = None;
+                self.table = TableState::default();
+                self.store.clear();
+            }
+            Update::Access {
+                namespace,
+                verdicts,
+            } => {
+                self.access
+                    .insert(namespace, verdicts.into_iter().collect());
+                return true;
+            }
+            other => {
+                if !self.store.apply(other) {
+                    return false;
+                }
+            }
+        }
+        self.rows_dirty = true;
+        true
+    }
+
+    fn on_action(&mut self, action: &str, ctx: &PaneCtx) -> Outcome {
+        if self.detail.is_some() {
+            match action {
+                "back" => {
+                    self.detail = None;
+                    return Outcome::Handled;
+                }
+                "up" => {
+                    self.detail_scroll = self.detail_scroll.saturating_sub(1);
+                    return Outcome::Handled;
+                }
+                "down" => {
+                    self.detail_scroll = self.detail_scroll.saturating_add(1);
+                    return Outcome::Handled;
+                }
+                "page_up" => {
+                    self.detail_scroll = self.detail_scroll.saturating_sub(10);
+                    return Outcome::Handled;
+                }
+                "page_down" => {
+                    self.detail_scroll = self.detail_scroll.saturating_add(10);
+                    return Outcome::Handled;
+                }
+                "top" => {
+                    self.detail_scroll = 0;
+                    return Outcome::Handled;
+                }
+                _ => {}
+            }
+        }
+        match action {
+            "select" => {
+                self.refresh_rows(ctx.now);
+                if let Some(r) = self.rows.get(self.table.selected) {
+                    self.detail = Some((r.kind, r.key.clone()));
+                    self.detail_scroll = 0;
+                }
+                Outcome::Handled
+            }
+            "back" => Outcome::Ignored,
+            "toggle_view" => {
+                self.view = match self.view {
+                    View::Problems => View::Tree,
+                    View::Tree => View::Problems,
+                };
+                self.detail = None;
+                self.table = TableState::default();
+                self.rows_dirty = true;
+                Outcome::Handled
+            }
+            "logs" => self.logs(false, ctx.now),
+            "previous_logs" => self.logs(true, ctx.now),
+            "delete_pod" | "rollout_restart" | "rollout_undo" | "scale" => self.act(action, ctx),
+            "switch_context" => {
+                let others: Vec<&str> = self
+                    .context
+                    .contexts
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|c| *c != self.context.context)
+                    .collect();
+                Outcome::Form(Form {
+                    id: "context".into(),
+                    title: if others.is_empty() {
+                        "Switch Kubernetes context".into()
+                    } else {
+                        format!("Switch context — available: {}", others.join(", "))
+                    },
+                    fields: vec![FormField::new("context", self.context.context.clone())],
+                })
+            }
+            "switch_namespace" => Outcome::Form(Form {
+                id: "namespaces".into(),
+                title: "Namespaces to watch (comma-separated; * for all)".into(),
+                fields: vec![FormField::new(
+                    "namespaces",
+                    self.context.namespaces.join(","),
+                )],
+            }),
+            nav => {
+                self.refresh_rows(ctx.now);
+                if self.table.navigate(nav, self.rows.len()) {
+                    Outcome::Handled
+                } else {
+                    Outcome::Ignored
+                }
+            }
+        }
+    }
+
+    fn set_filter(&mut self, filter: &str) {
+        self.filter_text = crate::text::sanitize(filter).into_owned();
+        self.filter = Filter::parse(filter);
+        self.table.selected = 0;
+        self.rows_dirty = true;
+    }
+
+    fn on_jump(&mut self, jump: &Jump, ctx: &PaneCtx) -> Outcome {
+        let Jump::Workload { namespace, name } = jump else {
+            return Outcome::Ignored;
+        };
+        let matches =
+            |k: &Key| &k.name == name && namespace.as_ref().is_none_or(|n| *n == k.namespace);
+        let found = self
+            .store
+            .pods
+            .keys()
+            .find(|k| matches(k))
+            .map(|k| (Kind::Pod, k.clone()))
+            .or_else(|| {
+                self.store
+                    .workloads
+                    .keys()
+                    .find(|(kind, k)| *kind != Kind::ReplicaSet && matches(k))
+                    .cloned()
+            });
+        match found {
+            Some(d) => {
+                self.detail = Some(d);
+                self.detail_scroll = 0;
+                Outcome::Handled
+            }
+            None => {
+                // Not loaded (yet): filter for it so it shows when it arrives.
+                self.set_filter(name);
+                self.refresh_rows(ctx.now);
+                notify(format!(
+                    "workload {name} not found in the watched namespaces"
+                ))
+            }
+        }
+    }
+
+    fn on_form(&mut self, form_id: &str, values: &[String], ctx: &PaneCtx) -> Outcome {
+        let value = values.first().map(|v| v.trim()).unwrap_or("");
+        match form_id {
+            "context" if !value.is_empty() => Outcome::Command(AnyCommand::Workloads(
+                Command::SwitchContext(value.to_string()),
+            )),
+            "namespaces" => Outcome::Command(AnyCommand::Workloads(Command::SwitchNamespaces(
+                Self::namespaces_arg(value),
+            ))),
+            "scale" | "undo" if ctx.read_only => notify("read-only mode: actions are disabled"),
+            "scale" => {
+                let Some((kind, key)) = self.pending.take() else {
+                    return Outcome::Ignored;
+                };
+                match value.parse::<i32>() {
+                    Ok(n) if n >= 0 => Outcome::Request(ActionSpec::Scale {
+                        target: self.target(kind, &key),
+                        replicas: n,
+                    }),
+                    _ => notify(format!(
+                        "scale: {value:?} is not a replica count (0 or more)"
+                    )),
+                }
+            }
+            "undo" => {
+                let Some((kind, key)) = self.pending.take() else {
+                    return Outcome::Ignored;
+                };
+                let to_revision = if value.is_empty() {
+                    None
+                } else {
+                    match value.parse::<i64>() {
+                        Ok(r) => Some(r),
+                        Err(_) => {
+                            return notify(format!(
+                                "rollout undo: {value:?} is not a revision number"
+                            ));
+                        }
+                    }
+                };
+                Outcome::Request(ActionSpec::RolloutUndo {
+                    target: self.target(kind, &key),
+                    to_revision,
+                })
+            }
+            _ => Outcome::Ignored,
+        }
+    }
+
+    fn palette_commands(&self) -> Vec<PaletteCommand> {
+        let mut v = vec![
+            PaletteCommand {
+                name: "context".into(),
+                desc: "Switch Kubernetes context: context NAME".into(),
+                takes_arg: true,
+            },
+            PaletteCommand {
+                name: "namespace".into(),
+                desc: "Watch namespaces: namespace NS[,NS…] or *".into(),
+                takes_arg: true,
+            },
+        ];
+        for c in &self.context.contexts {
+            v.push(PaletteCommand {
+                name: format!("context {c}"),
+                desc: format!("Switch to context {c}"),
+                takes_arg: false,
+            });
+        }
+        v
+    }
+
+    fn on_command(&mut self, name: &str, arg: &str, _ctx: &PaneCtx) -> Outcome {
+        let (name, arg) = match name.split_once(' ') {
+            Some((n, a)) if arg.trim().is_empty() => (n, a),
+            _ => (name, arg),
+        };
+        match name {
+            "context" if !arg.trim().is_empty() => Outcome::Command(AnyCommand::Workloads(
+                Command::SwitchContext(arg.trim().to_string()),
+            )),
+            "namespace" => Outcome::Command(AnyCommand::Workloads(Command::SwitchNamespaces(
+                Self::namespaces_arg(arg),
+            ))),
+            _ => Outcome::Ignored,
+        }
+    }
+
+    fn report(&self) -> Option<ReportSection> {
+        let now = Timestamp::now();
+        let problems: Vec<Problem> = self
+            .store
+            .problems(now, &Filter::All)
+            .into_iter()
+            .map(|r| {
+                let sev = r
+                    .health
+                    .severity
+                    .unwrap_or(crate::report::Severity::Warning);
+                let mut p = Problem::new(
+                    sev,
+                    r.key.name.clone(),
+                    r.health.reason.clone(),
+                    r.health.detail.clone(),
+                )
+                .field("kind", r.kind.label())
+                .field("explanation", r.health.explanation.clone())
+                .field("next_step", r.health.next_step.clone());
+                if !r.key.namespace.is_empty() {
+                    p = p.namespace(r.key.namespace.clone());
+                }
+                if r.kind == Kind::Pod {
+                    p = p.field("restarts", r.restarts);
+                }
+                p
+            })
+            .collect();
+        let (pods, controllers) = self.store.counts();
+        let counts = format!(
+            "{pods} pods, {controllers} workloads, {} problems",
+            problems.len()
+        );
+        let summary = match self.context_label() {
+            Some(label) => format!("{label} — {counts}"),
+            None => counts,
+        };
+        Some(ReportSection::new(summary, problems))
+    }
+
+    fn context_label(&self) -> Option<String> {
+        if self.context.context.is_empty() {
+            return None;
+        }
+        let ns = if self.context.namespaces.is_empty() {
+            "default".to_string()
+        } else {
+            self.context.namespaces.join(",")
+        };
+        Some(format!("{}/{}", self.context.context, ns))
+    }
+}
+
+#[cfg(test)]
+#[path = "pane_tests.rs"]
+mod tests;

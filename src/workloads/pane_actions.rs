@@ -1,0 +1,194 @@
+//! The workloads pane's keys that leave the pane: log jumps and incident
+//! actions (resolved to the owning controller, refused when RBAC says no).
+
+use super::Perm;
+use super::model::{Key, Kind, PodSummary};
+use super::pane::{WorkloadsPane, notify};
+use crate::action::ActionSpec;
+use crate::logs::LogTarget;
+use crate::pane::{Form, FormField, Jump, Outcome, PaneCtx};
+use jiff::Timestamp;
+
+impl WorkloadsPane {
+    /// The pod a log jump is for: the selection, or the most troubled pod of a controller.
+    pub(super) fn log_pod(&self, kind: Kind, key: &Key, now: Timestamp) -> Option<Key> {
+        if kind == Kind::Pod {
+            return Some(key.clone());
+        }
+        let mut pods: Vec<&PodSummary> = self
+            .store
+            .pods
+            .values()
+            .filter(|p| {
+                p.key.namespace == key.namespace
+                    && self
+                        .store
+                        .owner_chain(Kind::Pod, &p.key)
+                        .iter()
+                        .any(|(k, kk)| *k == kind && kk == key)
+            })
+            .collect();
+        // Critical first; healthy (no severity) last.
+        pods.sort_by_key(|p| {
+            self.store
+                .pod_health(p, now)
+                .severity
+                .map_or(3, |s| s as u8)
+        });
+        pods.first().map(|p| p.key.clone())
+    }
+
+    pub(super) fn logs(&mut self, previous: bool, now: Timestamp) -> Outcome {
+        let Some((kind, key)) = self.selected(now) else {
+            return notify("nothing selected");
+        };
+        let Some(pod) = self.log_pod(kind, &key, now) else {
+            return notify(format!("{} {} has no pods", kind.arg(), key.name));
+        };
+        // The container to show: the one in trouble (last termination, not ready), else the first.
+        let container = self.store.pods.get(&pod).and_then(|p| {
+            p.containers
+                .iter()
+                .find(|c| (previous && c.last.is_some()) || !c.ready)
+                .or(p.containers.first())
+                .map(|c| c.name.clone())
+        });
+        if previous
+            && let Some(p) = self.store.pods.get(&pod)
+            && !p
+                .containers
+                .iter()
+                .any(|c| c.last.is_some() || c.restarts > 0)
+        {
+            return notify(format!(
+                "pod {} has no previous container (no restarts)",
+                pod.name
+            ));
+        }
+        Outcome::Jump(Jump::LogStream(LogTarget::Pod {
+            context: (!self.context.context.is_empty()).then(|| self.context.context.clone()),
+            namespace: pod.namespace,
+            name: pod.name,
+            container,
+            previous,
+        }))
+    }
+
+    /// The controller an action on `kind/key` applies to.
+    pub(super) fn controller(
+        &self,
+        kind: Kind,
+        key: &Key,
+        allowed: &[Kind],
+    ) -> Option<(Kind, Key)> {
+        if allowed.contains(&kind) {
+            return Some((kind, key.clone()));
+        }
+        self.store
+            .owner_chain(kind, key)
+            .into_iter()
+            .rev()
+            .find(|(k, _)| allowed.contains(k))
+    }
+
+    pub(super) fn act(&mut self, action: &str, ctx: &PaneCtx) -> Outcome {
+        if ctx.read_only {
+            return notify("read-only mode: actions are disabled");
+        }
+        let Some((kind, key)) = self.selected(ctx.now) else {
+            return notify("nothing selected");
+        };
+        let controllers = [Kind::Deployment, Kind::StatefulSet, Kind::DaemonSet];
+        let (perm, target) = match action {
+            "delete_pod" => {
+                if kind != Kind::Pod {
+                    return notify("delete pod: select a pod");
+                }
+                (Perm::DeletePods, (kind, key))
+            }
+            "rollout_undo" => match self.controller(kind, &key, &[Kind::Deployment]) {
+                Some(t) => (Perm::PatchDeployments, t),
+                None => {
+                    return notify("rollout undo: no deployment owns the selection");
+                }
+            },
+            _ => match self.controller(kind, &key, &controllers) {
+                Some((k, t)) => (Perm::patch(k).unwrap_or(Perm::PatchDeployments), (k, t)),
+                None => {
+                    return notify(format!(
+                        "{}: no deployment, statefulset or daemonset owns the selection",
+                        action.replace('_', " ")
+                    ));
+                }
+            },
+        };
+        if let Some(reason) = self.denied(&target.1.namespace, perm) {
+            return notify(format!(
+                "{} unavailable: {reason}",
+                action.replace('_', " ")
+            ));
+        }
+        let t = self.target(target.0, &target.1);
+        match action {
+            "delete_pod" => Outcome::Request(ActionSpec::DeletePod(t)),
+            "rollout_restart" => Outcome::Request(ActionSpec::RolloutRestart(t)),
+            "scale" => {
+                let current = self
+                    .store
+                    .workloads
+                    .get(&target)
+                    .map(|w| w.desired)
+                    .unwrap_or(1);
+                self.pending = Some(target.clone());
+                Outcome::Form(Form {
+                    id: "scale".into(),
+                    title: format!(
+                        "Scale {} {}/{} (now {current} replicas)",
+                        target.0.arg(),
+                        target.1.namespace,
+                        target.1.name
+                    ),
+                    fields: vec![FormField::new("replicas", current.to_string())],
+                })
+            }
+            _ => {
+                // `8 (2.15.0)`: the revision and its image tags, newest first.
+                let revs: Vec<String> = self
+                    .store
+                    .revisions(&target.1)
+                    .iter()
+                    .map(|w| {
+                        let tags: Vec<&str> = w
+                            .images
+                            .iter()
+                            .map(|i| i.rsplit(':').next().unwrap_or(i))
+                            .collect();
+                        format!("{} ({})", w.revision.unwrap_or(0), tags.join(","))
+                    })
+                    .collect();
+                self.pending = Some(target.clone());
+                Outcome::Form(Form {
+                    id: "undo".into(),
+                    title: format!(
+                        "Roll back {} — history: {}",
+                        target.1.name,
+                        if revs.is_empty() {
+                            "?".into()
+                        } else {
+                            revs.join(", ")
+                        }
+                    ),
+                    fields: vec![FormField::new("to revision (empty: previous)", "")],
+                })
+            }
+        }
+    }
+
+    pub(super) fn namespaces_arg(arg: &str) -> Vec<String> {
+        arg.split([',', ' '])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+}

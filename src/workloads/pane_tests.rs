@@ -1,0 +1,414 @@
+//! The pane on the demo estate: snapshots at 80x24, colours, keys → outcomes.
+
+use super::*;
+use crate::keymap::Keymap;
+use crate::logs::LogTarget;
+use crate::pane::{PaneCtx, RenderCtx, SourceState};
+use crate::source::{SourceId, SourceKind, SourceStatus};
+use crate::theme::Theme;
+use std::collections::BTreeMap;
+
+fn now() -> Timestamp {
+    "2026-03-14T03:12:00Z".parse().unwrap()
+}
+
+fn loaded() -> WorkloadsPane {
+    let mut p = WorkloadsPane::new(&Config::default());
+    p.apply(AnyUpdate::Workloads(Update::Context(ContextInfo {
+        context: "prod".into(),
+        namespaces: vec!["toolboxai".into(), "toolboxai-staging".into()],
+        contexts: vec!["prod".into(), "staging".into()],
+    })));
+    for kind in [
+        Kind::Pod,
+        Kind::Deployment,
+        Kind::ReplicaSet,
+        Kind::StatefulSet,
+        Kind::Job,
+        Kind::CronJob,
+        Kind::Event,
+        Kind::Node,
+    ] {
+        let objects = crate::workloads::demo::objects(now())
+            .into_iter()
+            .filter(|o| o.kind() == kind)
+            .collect();
+        p.apply(AnyUpdate::Workloads(Update::Reset {
+            kind,
+            namespace: None,
+            objects,
+        }));
+    }
+    p.apply(AnyUpdate::Workloads(Update::Access {
+        namespace: "toolboxai-staging".into(),
+        verdicts: vec![(Perm::DeletePods, Some("RBAC: role oncall-readonly".into()))],
+    }));
+    p
+}
+
+fn pctx() -> PaneCtx {
+    PaneCtx {
+        read_only: false,
+        now: now(),
+    }
+}
+
+fn render(p: &mut WorkloadsPane, w: u16, h: u16, read_only: bool) -> Buffer {
+    let theme = Theme::fallback(false);
+    let keymap = Keymap::default_keymap();
+    let mut sources = BTreeMap::new();
+    sources.insert(
+        SourceId::new(SourceKind::Kubernetes, "prod"),
+        SourceState {
+            status: SourceStatus::Connected {
+                detail: "prod v1.30.4".into(),
+            },
+            last_data: Some(now()),
+            since: now(),
+        },
+    );
+    let ctx = RenderCtx {
+        theme: &theme,
+        keymap: &keymap,
+        now: now(),
+        read_only,
+        demo: true,
+        sources: &sources,
+    };
+    let area = Rect::new(0, 0, w, h);
+    let mut buf = Buffer::empty(area);
+    p.render(area, &mut buf, &ctx);
+    buf
+}
+
+fn find(buf: &Buffer, text: &str) -> Option<(u16, u16)> {
+    let t = crate::ui::buffer_text(buf);
+    t.lines().enumerate().find_map(|(y, l)| {
+        l.find(text)
+            .map(|bx| (l[..bx].chars().count() as u16, y as u16))
+    })
+}
+
+#[test]
+fn problems_list_puts_critical_first_with_last_termination() {
+    let mut p = loaded();
+    let buf = render(&mut p, 80, 24, false);
+    insta::assert_snapshot!("problems_80x24", crate::ui::buffer_text(&buf));
+    let rows = &p.rows;
+    assert_eq!(
+        rows[0].health.severity,
+        Some(crate::report::Severity::Critical)
+    );
+    assert!(rows.iter().any(|r| r.last == "OOMKilled (137)"));
+    // Severity carries colour: the crash-looping pod's reason is drawn critical.
+    let theme = Theme::fallback(false);
+    // (The first row is selected and drawn in the selection style.)
+    let (x, y) = find(&buf, "ImagePullBackOff").expect("image pull listed");
+    assert_eq!(buf[(x, y)].fg, theme.critical.fg.unwrap_or_default());
+    let (x, y) = find(&buf, "NotReady").expect("not-ready pod listed");
+    assert_eq!(buf[(x, y)].fg, theme.warning.fg.unwrap_or_default());
+}
+
+#[test]
+fn tree_shows_deployment_replicasets_and_pods() {
+    let mut p = loaded();
+    assert_eq!(p.on_action("toggle_view", &pctx()), Outcome::Handled);
+    let buf = render(&mut p, 80, 24, false);
+    insta::assert_snapshot!("tree_80x24", crate::ui::buffer_text(&buf));
+    let depths: Vec<(u8, Kind)> = p.rows.iter().take(4).map(|r| (r.depth, r.kind)).collect();
+    assert_eq!(depths[0], (0, Kind::Deployment));
+    assert_eq!(depths[1], (1, Kind::ReplicaSet));
+    assert_eq!(depths[2], (2, Kind::Pod));
+}
+
+#[test]
+fn detail_shows_containers_last_state_probes_events_and_owner_chain() {
+    let mut p = loaded();
+    p.set_filter("backend-6f4d");
+    render(&mut p, 80, 24, false);
+    assert_eq!(p.on_action("select", &pctx()), Outcome::Handled);
+    let buf = render(&mut p, 80, 40, false);
+    let text = crate::ui::buffer_text(&buf);
+    insta::assert_snapshot!("detail_crashloop_80x40", text);
+    assert!(text.contains("Terminated: OOMKilled (137)"));
+    assert!(text.contains("Pod backend-6f4d9c8b7-"));
+    assert!(
+        text.contains("← ReplicaSet backend-6f4d9c8b7 ← Deployment"),
+        "{text}"
+    );
+    assert!(text.contains("BackOff"));
+    let buf = render(&mut p, 80, 24, false);
+    insta::assert_snapshot!("detail_crashloop_80x24", crate::ui::buffer_text(&buf));
+    assert_eq!(p.on_action("back", &pctx()), Outcome::Handled);
+    assert!(p.detail.is_none());
+}
+
+#[test]
+fn tiny_and_empty_renders_do_not_panic_and_empty_says_why() {
+    let mut p = loaded();
+    render(&mut p, 20, 5, false);
+    p.on_action("toggle_view", &pctx());
+    render(&mut p, 20, 5, false);
+    let mut empty = WorkloadsPane::new(&Config::default());
+    let text = crate::ui::buffer_text(&render(&mut empty, 80, 10, false));
+    assert!(text.contains("No Kubernetes objects yet"), "{text}");
+    assert!(text.contains("k8s:prod"), "{text}");
+}
+
+#[test]
+fn filter_by_label_name_or_reason() {
+    let mut p = loaded();
+    p.set_filter("app=celery-worker");
+    render(&mut p, 80, 24, false);
+    assert!(!p.rows.is_empty());
+    assert!(
+        p.rows
+            .iter()
+            .all(|r| r.key.name.starts_with("celery-worker"))
+    );
+    p.set_filter("imagepull");
+    render(&mut p, 80, 24, false);
+    assert!(
+        p.rows.iter().all(|r| r.health.reason == "ImagePullBackOff"),
+        "{:?}",
+        p.rows
+    );
+    p.set_filter("nothing-like-this");
+    let text = crate::ui::buffer_text(&render(&mut p, 80, 24, false));
+    assert!(text.contains("Nothing matches"));
+}
+
+fn select(p: &mut WorkloadsPane, name_prefix: &str) {
+    p.set_filter(name_prefix);
+    render(p, 80, 24, false);
+    assert!(!p.rows.is_empty(), "{name_prefix} not listed");
+}
+
+#[test]
+fn actions_become_requests_for_the_owning_controller() {
+    let mut p = loaded();
+    select(&mut p, "backend-6f4d");
+    match p.on_action("delete_pod", &pctx()) {
+        Outcome::Request(ActionSpec::DeletePod(t)) => {
+            assert!(t.name.starts_with("backend-6f4d9c8b7-"));
+            assert_eq!(t.namespace.as_deref(), Some("toolboxai"));
+            assert_eq!(t.context.as_deref(), Some("prod"));
+        }
+        o => panic!("{o:?}"),
+    }
+    match p.on_action("rollout_restart", &pctx()) {
+        Outcome::Request(ActionSpec::RolloutRestart(t)) => {
+            assert_eq!(
+                (t.kind.as_str(), t.name.as_str()),
+                ("deployment", "backend")
+            );
+        }
+        o => panic!("{o:?}"),
+    }
+    let Outcome::Form(f) = p.on_action("rollout_undo", &pctx()) else {
+        panic!()
+    };
+    assert!(
+        f.title
+            .contains("history: 8 (2.15.0), 7 (2.14.3), 6 (2.14.1)"),
+        "{}",
+        f.title
+    );
+    match p.on_form("undo", &["7".into()], &pctx()) {
+        Outcome::Request(ActionSpec::RolloutUndo {
+            target,
+            to_revision,
+        }) => {
+            assert_eq!(target.name, "backend");
+            assert_eq!(to_revision, Some(7));
+        }
+        o => panic!("{o:?}"),
+    }
+    let Outcome::Form(f) = p.on_action("scale", &pctx()) else {
+        panic!()
+    };
+    assert_eq!(f.fields[0].value, "3");
+    assert!(matches!(
+        p.on_form("scale", &["0".into()], &pctx()),
+        Outcome::Request(ActionSpec::Scale { replicas: 0, .. })
+    ));
+    p.on_action("scale", &pctx());
+    assert!(matches!(
+        p.on_form("scale", &["-2".into()], &pctx()),
+        Outcome::Notify(_)
+    ));
+}
+
+#[test]
+fn disallowed_and_read_only_actions_are_refused_with_the_reason() {
+    let mut p = loaded();
+    p.set_filter("toolboxai-staging");
+    render(&mut p, 80, 24, false);
+    p.on_action("toggle_view", &pctx());
+    render(&mut p, 80, 24, false);
+    let i = p
+        .rows
+        .iter()
+        .position(|r| r.kind == Kind::Pod)
+        .expect("a staging pod");
+    p.table.selected = i;
+    match p.on_action("delete_pod", &pctx()) {
+        Outcome::Notify(m) => assert!(
+            m.contains("unavailable") && m.contains("oncall-readonly"),
+            "{m}"
+        ),
+        o => panic!("{o:?}"),
+    }
+    p.on_action("select", &pctx());
+    let text = crate::ui::buffer_text(&render(&mut p, 120, 40, false));
+    assert!(
+        text.contains("delete unavailable: RBAC: role oncall-readonly"),
+        "{text}"
+    );
+    let ro = PaneCtx {
+        read_only: true,
+        now: now(),
+    };
+    assert!(
+        matches!(p.on_action("rollout_restart", &ro), Outcome::Notify(m) if m.contains("read-only"))
+    );
+    let text = crate::ui::buffer_text(&render(&mut p, 120, 40, true));
+    assert!(text.contains("read-only: no actions"));
+}
+
+#[test]
+fn logs_jump_to_the_pod_stream_previous_for_the_crashed_container() {
+    let mut p = loaded();
+    select(&mut p, "backend-6f4d");
+    match p.on_action("previous_logs", &pctx()) {
+        Outcome::Jump(Jump::LogStream(LogTarget::Pod {
+            namespace,
+            name,
+            container,
+            previous,
+            context,
+        })) => {
+            assert_eq!(namespace, "toolboxai");
+            assert!(name.starts_with("backend-6f4d9c8b7-"));
+            assert_eq!(container.as_deref(), Some("backend"));
+            assert!(previous);
+            assert_eq!(context.as_deref(), Some("prod"));
+        }
+        o => panic!("{o:?}"),
+    }
+    // On a deployment, logs go to its most troubled pod.
+    p.set_filter("");
+    p.on_action("toggle_view", &pctx());
+    render(&mut p, 80, 24, false);
+    p.table.selected = p
+        .rows
+        .iter()
+        .position(|r| r.kind == Kind::Deployment && r.key.name == "backend")
+        .unwrap();
+    match p.on_action("logs", &pctx()) {
+        Outcome::Jump(Jump::LogStream(LogTarget::Pod { name, previous, .. })) => {
+            assert!(name.starts_with("backend-6f4d9c8b7-"), "{name}");
+            assert!(!previous);
+        }
+        o => panic!("{o:?}"),
+    }
+}
+
+#[test]
+fn context_and_namespace_switches_go_to_the_worker() {
+    let mut p = loaded();
+    assert_eq!(
+        p.context_label().as_deref(),
+        Some("prod/toolboxai,toolboxai-staging")
+    );
+    let Outcome::Form(f) = p.on_action("switch_context", &pctx()) else {
+        panic!()
+    };
+    assert!(f.title.contains("staging"));
+    assert_eq!(
+        p.on_form("context", &["staging".into()], &pctx()),
+        Outcome::Command(AnyCommand::Workloads(Command::SwitchContext(
+            "staging".into()
+        )))
+    );
+    assert_eq!(
+        p.on_command("namespace", "shop, payments", &pctx()),
+        Outcome::Command(AnyCommand::Workloads(Command::SwitchNamespaces(vec![
+            "shop".into(),
+            "payments".into()
+        ])))
+    );
+    assert_eq!(
+        p.on_command("context staging", "", &pctx()),
+        Outcome::Command(AnyCommand::Workloads(Command::SwitchContext(
+            "staging".into()
+        )))
+    );
+    assert!(
+        p.palette_commands()
+            .iter()
+            .any(|c| c.name == "context staging")
+    );
+    // A switch drops the old context's objects.
+    p.apply(AnyUpdate::Workloads(Update::Context(ContextInfo {
+        context: "staging".into(),
+        ..Default::default()
+    })));
+    assert!(p.store.is_empty());
+}
+
+#[test]
+fn report_lists_problems_with_namespace_name_reason_detail() {
+    let p = loaded();
+    let section = p.report().unwrap();
+    let v = serde_json::to_value(&section).unwrap();
+    let problems = v["problems"].as_array().unwrap();
+    let crash = problems
+        .iter()
+        .find(|x| x["reason"] == "CrashLoopBackOff")
+        .expect("crash loop in report");
+    assert_eq!(crash["namespace"], "toolboxai");
+    assert!(
+        crash["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("backend-6f4d9c8b7-")
+    );
+    assert!(
+        crash["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("last exit OOMKilled (137)")
+    );
+    assert!(problems.iter().any(|x| x["reason"] == "ImagePullBackOff"));
+    assert!(problems.iter().all(|x| x["reason"] != "Completed"));
+    assert_eq!(section.status, "problems");
+}
+
+#[test]
+fn escape_sequences_from_the_cluster_never_reach_the_screen() {
+    let mut p = loaded();
+    let pod: k8s_openapi::api::core::v1::Pod = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "evil-pod", "namespace": "toolboxai", "labels": {"app": "evil"}},
+        "spec": {"containers": [{"name": "x\u{1b}[2J", "image": "evil:1"}]},
+        "status": {"phase": "Pending", "containerStatuses": [{"name": "x\u{1b}[2J", "image": "evil:1",
+            "imageID": "", "ready": false, "restartCount": 0,
+            "state": {"waiting": {"reason": "CreateContainerConfigError",
+                "message": "secret \"a\u{1b}]52;c;SGVsbG8=\u{7}\" not found\r\nfake line"}}}]}
+    }))
+    .unwrap();
+    p.apply(AnyUpdate::Workloads(Update::Apply(
+        crate::workloads::model::Object::Pod(Box::new((&pod).into())),
+    )));
+    p.set_filter("evil");
+    let list = crate::ui::buffer_text(&render(&mut p, 80, 24, false));
+    assert!(list.contains("CreateContainer"), "{list}");
+    p.on_action("select", &pctx());
+    let detail = crate::ui::buffer_text(&render(&mut p, 80, 24, false));
+    for text in [list, detail] {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\r'),
+            "{text:?}"
+        );
+    }
+}

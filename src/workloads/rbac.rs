@@ -1,0 +1,85 @@
+//! Permission checks with SelfSubjectAccessReview, cached per
+//! verb/resource/namespace, so actions the operator may not take are shown
+//! as unavailable (with the reason) before anyone presses a key.
+
+use super::Perm;
+use k8s_openapi::api::authorization::v1::{
+    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+};
+use kube::api::{Api, PostParams};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Ask the API server whether the current user may do `perm` in `namespace`
+/// (`""`: cluster-wide). `Ok(None)`: allowed; `Ok(Some(reason))`: denied.
+pub async fn check(
+    client: &kube::Client,
+    perm: Perm,
+    namespace: &str,
+) -> Result<Option<String>, String> {
+    let (verb, group, resource) = perm.attrs();
+    let review = SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(ResourceAttributes {
+                verb: Some(verb.into()),
+                group: Some(group.into()),
+                resource: Some(resource.into()),
+                namespace: (!namespace.is_empty()).then(|| namespace.to_string()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let api: Api<SelfSubjectAccessReview> = Api::all(client.clone());
+    let answer = api
+        .create(&PostParams::default(), &review)
+        .await
+        .map_err(|e| format!("access review: {}", super::client::error_text(&e)))?;
+    let Some(status) = answer.status else {
+        return Err("access review: the API server answered without a status".into());
+    };
+    if status.allowed {
+        Ok(None)
+    } else {
+        let why = status
+            .reason
+            .filter(|r| !r.is_empty())
+            .or(status.evaluation_error)
+            .unwrap_or_else(|| "RBAC does not allow it".into());
+        let scope = if namespace.is_empty() {
+            "cluster-wide".to_string()
+        } else {
+            format!("in namespace {namespace}")
+        };
+        Ok(Some(format!(
+            "not allowed to {verb} {resource} {scope}: {why}"
+        )))
+    }
+}
+
+/// Verdicts cached per (context, perm, namespace). Errors are not cached.
+#[derive(Default)]
+pub struct AccessCache {
+    cache: Mutex<HashMap<(String, Perm, String), Option<String>>>,
+}
+
+impl AccessCache {
+    pub async fn check(
+        &self,
+        context: &str,
+        client: &kube::Client,
+        perm: Perm,
+        namespace: &str,
+    ) -> Result<Option<String>, String> {
+        let key = (context.to_string(), perm, namespace.to_string());
+        if let Some(v) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(v);
+        }
+        let v = check(client, perm, namespace).await?;
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(key, v.clone());
+        }
+        Ok(v)
+    }
+}

@@ -1,0 +1,308 @@
+//! Rollout undo, as kubectl does it: the revision history comes from the
+//! deployment's ReplicaSets (`deployment.kubernetes.io/revision`), the target
+//! template is the ReplicaSet's pod template without its `pod-template-hash`
+//! label, and the preview shows the pod-template diff. Pure functions over
+//! JSON so they are testable without a cluster.
+
+use crate::action::PreviewLine;
+use serde_json::{Map, Value};
+
+pub const REVISION: &str = "deployment.kubernetes.io/revision";
+pub const HASH_LABEL: &str = "pod-template-hash";
+
+/// One entry of a deployment's rollout history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision {
+    pub revision: i64,
+    pub replicaset: String,
+    /// The pod template, cleaned (no `pod-template-hash`).
+    pub template: Value,
+}
+
+impl Revision {
+    /// `checkout=shop/checkout:2.14.3` per container.
+    pub fn images(&self) -> Vec<String> {
+        self.template["spec"]["containers"]
+            .as_array()
+            .map(|cs| {
+                cs.iter()
+                    .map(|c| {
+                        format!(
+                            "{}={}",
+                            c["name"].as_str().unwrap_or("?"),
+                            c["image"].as_str().unwrap_or("?")
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A pod template as the deployment would hold it: without the label the
+/// ReplicaSet controller adds.
+pub fn clean_template(t: &Value) -> Value {
+    let mut t = t.clone();
+    if let Some(labels) = t
+        .pointer_mut("/metadata/labels")
+        .and_then(Value::as_object_mut)
+    {
+        labels.remove(HASH_LABEL);
+    }
+    t
+}
+
+/// The revision to roll back to: `to` if given, else the newest one older
+/// than `current`. Errors say why there is nothing to roll back to.
+pub fn pick_target(
+    current: i64,
+    history: &[Revision],
+    to: Option<i64>,
+) -> Result<&Revision, String> {
+    match to {
+        Some(r) if r == current => Err(format!("revision {r} is already the current one")),
+        Some(r) => history.iter().find(|h| h.revision == r).ok_or_else(|| {
+            let mut known: Vec<i64> = history.iter().map(|h| h.revision).collect();
+            known.sort();
+            format!("revision {r} not found (history: {known:?})")
+        }),
+        None => history
+            .iter()
+            .filter(|h| h.revision < current)
+            .max_by_key(|h| h.revision)
+            .ok_or_else(|| {
+                format!("no revision before {current} in the history: nothing to roll back to")
+            }),
+    }
+}
+
+/// An RFC 7386 JSON merge patch turning `from` into `to` (removed keys become
+/// `null`), so the result is exact on any API server — and on emulators that
+/// treat every patch as a merge.
+pub fn merge_patch(from: &Value, to: &Value) -> Value {
+    match (from, to) {
+        (Value::Object(a), Value::Object(b)) => {
+            let mut out = Map::new();
+            for (k, v) in b {
+                match a.get(k) {
+                    Some(old) if old == v => {}
+                    Some(old) => {
+                        out.insert(k.clone(), merge_patch(old, v));
+                    }
+                    None => {
+                        out.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            for k in a.keys() {
+                if !b.contains_key(k) {
+                    out.insert(k.clone(), Value::Null);
+                }
+            }
+            Value::Object(out)
+        }
+        _ => to.clone(),
+    }
+}
+
+/// The deployment patch for an undo: its template becomes the target's.
+pub fn undo_patch(current_template: &Value, target: &Revision) -> Value {
+    serde_json::json!({"spec": {"template": merge_patch(current_template, &target.template)}})
+}
+
+/// A line diff of the two templates as YAML: removed lines, added lines, and
+/// up to two unchanged lines of context around each change.
+pub fn template_diff(current: &Value, target: &Value) -> Vec<PreviewLine> {
+    let a = to_yaml_lines(current);
+    let b = to_yaml_lines(target);
+    let ops = lcs_diff(&a, &b);
+    let changed: Vec<bool> = ops.iter().map(|o| !matches!(o, Op::Same(_))).collect();
+    let near = |i: usize| {
+        let lo = i.saturating_sub(2);
+        let hi = (i + 3).min(ops.len());
+        changed[lo..hi].iter().any(|c| *c)
+    };
+    let mut out = Vec::new();
+    let mut skipped = false;
+    for (i, op) in ops.iter().enumerate() {
+        match op {
+            Op::Same(l) if near(i) => {
+                out.push(PreviewLine::Text(l.clone()));
+                skipped = false;
+            }
+            Op::Same(_) => {
+                if !skipped {
+                    out.push(PreviewLine::Text("…".into()));
+                    skipped = true;
+                }
+            }
+            Op::Del(l) => {
+                out.push(PreviewLine::Removed(l.clone()));
+                skipped = false;
+            }
+            Op::Add(l) => {
+                out.push(PreviewLine::Added(l.clone()));
+                skipped = false;
+            }
+        }
+    }
+    out
+}
+
+fn to_yaml_lines(v: &Value) -> Vec<String> {
+    serde_norway::to_string(v)
+        .unwrap_or_else(|_| v.to_string())
+        .lines()
+        .map(|l| crate::text::sanitize(l).into_owned())
+        .collect()
+}
+
+enum Op {
+    Same(String),
+    Del(String),
+    Add(String),
+}
+
+fn lcs_diff(a: &[String], b: &[String]) -> Vec<Op> {
+    // Templates are tens of lines: the quadratic table is tiny.
+    let (n, m) = (a.len(), b.len());
+    let mut t = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            t[i][j] = if a[i] == b[j] {
+                t[i + 1][j + 1] + 1
+            } else {
+                t[i + 1][j].max(t[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < n && j < m {
+        if a[i] == b[j] {
+            out.push(Op::Same(a[i].clone()));
+            i += 1;
+            j += 1;
+        } else if t[i + 1][j] >= t[i][j + 1] {
+            out.push(Op::Del(a[i].clone()));
+            i += 1;
+        } else {
+            out.push(Op::Add(b[j].clone()));
+            j += 1;
+        }
+    }
+    out.extend(a[i..].iter().cloned().map(Op::Del));
+    out.extend(b[j..].iter().cloned().map(Op::Add));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn tpl(image: &str, env: Option<&str>, hash: &str) -> Value {
+        let mut c = json!({"name": "checkout", "image": image, "resources": {"limits": {"memory": "256Mi"}}});
+        if let Some(e) = env {
+            c["env"] = json!([{"name": "FEATURE_PRICING_V2", "value": e}]);
+        }
+        json!({"metadata": {"labels": {"app": "checkout", "pod-template-hash": hash},
+                            "annotations": {"kubectl.kubernetes.io/restartedAt": "2026-03-13T22:00:00Z"}},
+               "spec": {"containers": [c]}})
+    }
+
+    fn history() -> Vec<Revision> {
+        [
+            (6, "2.13.9", None, "5b6c"),
+            (7, "2.14.3", None, "7d9f"),
+            (8, "2.15.0", Some("true"), "6f4d"),
+        ]
+        .into_iter()
+        .map(|(r, img, env, h)| Revision {
+            revision: r,
+            replicaset: format!("checkout-{h}"),
+            template: clean_template(&tpl(&format!("shop/checkout:{img}"), env, h)),
+        })
+        .collect()
+    }
+
+    #[test]
+    fn the_previous_revision_is_the_newest_older_one_and_errors_explain() {
+        let h = history();
+        assert_eq!(pick_target(8, &h, None).unwrap().revision, 7);
+        assert_eq!(pick_target(8, &h, Some(6)).unwrap().revision, 6);
+        assert!(
+            pick_target(8, &h, Some(3))
+                .unwrap_err()
+                .contains("[6, 7, 8]")
+        );
+        assert!(
+            pick_target(6, &h, None)
+                .unwrap_err()
+                .contains("nothing to roll back")
+        );
+        assert!(pick_target(8, &h, Some(8)).unwrap_err().contains("already"));
+    }
+
+    #[test]
+    fn the_target_template_loses_its_hash_label_and_the_patch_is_exact() {
+        let h = history();
+        let current = tpl("shop/checkout:2.15.0", Some("true"), "6f4d");
+        let current = clean_template(&current);
+        assert!(
+            current
+                .pointer("/metadata/labels/pod-template-hash")
+                .is_none()
+        );
+        let target = pick_target(8, &h, None).unwrap();
+        let patch = undo_patch(&current, target);
+        // The env the bad revision added is removed: containers (a list) are replaced whole.
+        let mut applied = json!({"spec": {"template": current.clone(), "replicas": 3}});
+        json_merge(&mut applied, &patch);
+        assert_eq!(applied["spec"]["template"], target.template);
+        assert_eq!(applied["spec"]["replicas"], 3);
+        assert_eq!(
+            merge_patch(&json!({"a": 1, "b": {"c": 2}}), &json!({"b": {}})),
+            json!({"a": null, "b": {"c": null}})
+        );
+    }
+
+    /// RFC 7386 apply, as an API server does for application/merge-patch+json.
+    fn json_merge(target: &mut Value, patch: &Value) {
+        if let (Some(t), Some(p)) = (target.as_object_mut(), patch.as_object()) {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    json_merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        } else {
+            *target = patch.clone();
+        }
+    }
+
+    #[test]
+    fn the_diff_shows_removed_and_added_template_lines() {
+        let h = history();
+        let diff = template_diff(&h[2].template, &h[1].template);
+        assert!(
+            diff.contains(&PreviewLine::Removed(
+                "    image: shop/checkout:2.15.0".into()
+            )),
+            "{diff:#?}"
+        );
+        assert!(
+            diff.contains(&PreviewLine::Added(
+                "  - image: shop/checkout:2.14.3".into()
+            )),
+            "{diff:#?}"
+        );
+        assert!(
+            diff.iter()
+                .any(|l| matches!(l, PreviewLine::Removed(s) if s.contains("FEATURE_PRICING_V2")))
+        );
+        assert!(!diff.iter().any(|l| matches!(l, PreviewLine::Added(s) | PreviewLine::Removed(s) if s.contains("app: checkout"))));
+        assert_eq!(h[1].images(), ["checkout=shop/checkout:2.14.3"]);
+    }
+}

@@ -1,0 +1,544 @@
+//! The live worker: one watcher per kind (and per namespace), a supervisor that
+//! turns their health into the source status, context/namespace switches, and
+//! pod log streams. All I/O happens here, never in the pane.
+
+use super::client::{HINT, KubeSource, error_text};
+use super::model::{Kind, NodeSummary, Object, PodSummary, WorkloadSummary};
+use super::{Command, ContextInfo, Perm, Update};
+use crate::event::{Command as AnyCommand, Update as AnyUpdate};
+use crate::source::{Probe, SourceId, SourceStatus, UpdateTx, Worker, WorkerCtx};
+use futures::StreamExt;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{Event, Node, Pod};
+use kube::api::{Api, ListParams};
+use kube::runtime::{WatchStreamExt, watcher};
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
+
+pub struct KubeWorker {
+    id: SourceId,
+    source: KubeSource,
+    namespaces: Vec<String>,
+}
+
+impl KubeWorker {
+    pub fn new(id: SourceId, source: KubeSource, namespaces: Vec<String>) -> Self {
+        Self {
+            id,
+            source,
+            namespaces,
+        }
+    }
+}
+
+/// What a watcher task tells the supervisor.
+#[derive(Debug)]
+enum Signal {
+    Loaded(Kind, Option<String>),
+    Failed(Kind, Option<String>, String),
+}
+
+/// `["*"]` or nothing: every namespace (`None`).
+fn scopes(namespaces: &[String], default_ns: &str) -> Vec<Option<String>> {
+    if namespaces.iter().any(|n| n == "*") {
+        return vec![None];
+    }
+    if namespaces.is_empty() {
+        return vec![Some(default_ns.to_string())];
+    }
+    let set: BTreeSet<&String> = namespaces.iter().collect();
+    set.into_iter().map(|n| Some(n.clone())).collect()
+}
+
+fn api<K>(client: &kube::Client, ns: &Option<String>) -> Api<K>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+    <K as kube::Resource>::DynamicType: Default,
+{
+    match ns {
+        Some(n) => Api::namespaced(client.clone(), n),
+        None => Api::all(client.clone()),
+    }
+}
+
+/// Run one watcher until aborted: list, then stream changes. kube-runtime's
+/// default backoff retries a failing (re)list; an error once the watch runs
+/// (connection reset, server restarted) starts a fresh watcher, so the
+/// recovery is always a full re-list that replaces the stale objects and
+/// tells the supervisor the data is current again.
+async fn watch<K>(
+    api: Api<K>,
+    kind: Kind,
+    ns: Option<String>,
+    convert: fn(&K) -> Object,
+    tx: UpdateTx,
+    signals: mpsc::Sender<Signal>,
+) where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
+{
+    loop {
+        let stream = watcher(api.clone(), watcher::Config::default()).default_backoff();
+        futures::pin_mut!(stream);
+        let mut buffer = Vec::new();
+        let mut loaded = false;
+        while let Some(ev) = stream.next().await {
+            let update = match ev {
+                Ok(watcher::Event::Init) => {
+                    buffer.clear();
+                    continue;
+                }
+                Ok(watcher::Event::InitApply(o)) => {
+                    buffer.push(convert(&o));
+                    continue;
+                }
+                Ok(watcher::Event::InitDone) => {
+                    let objects = std::mem::take(&mut buffer);
+                    if tx
+                        .send(AnyUpdate::Workloads(Update::Reset {
+                            kind,
+                            namespace: ns.clone(),
+                            objects,
+                        }))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                    loaded = true;
+                    let _ = signals.send(Signal::Loaded(kind, ns.clone())).await;
+                    continue;
+                }
+                Ok(watcher::Event::Apply(o)) => Update::Apply(convert(&o)),
+                Ok(watcher::Event::Delete(o)) => Update::Delete {
+                    kind,
+                    key: convert(&o).key(),
+                },
+                Err(e) => {
+                    let text = match &e {
+                        watcher::Error::InitialListFailed(k)
+                        | watcher::Error::WatchStartFailed(k)
+                        | watcher::Error::WatchFailed(k) => error_text(k),
+                        other => other.to_string(),
+                    };
+                    let _ = signals.send(Signal::Failed(kind, ns.clone(), text)).await;
+                    if loaded {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            if tx.send(AnyUpdate::Workloads(update)).await.is_err() {
+                return;
+            }
+        }
+        // A short pause so a server that drops every watch at once is not hammered.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+fn pod(p: &Pod) -> Object {
+    Object::Pod(Box::new(PodSummary::from(p)))
+}
+fn deployment(d: &Deployment) -> Object {
+    Object::Workload(Box::new(WorkloadSummary::from(d)))
+}
+fn replicaset(d: &ReplicaSet) -> Object {
+    Object::Workload(Box::new(WorkloadSummary::from(d)))
+}
+fn statefulset(d: &StatefulSet) -> Object {
+    Object::Workload(Box::new(WorkloadSummary::from(d)))
+}
+fn daemonset(d: &DaemonSet) -> Object {
+    Object::Workload(Box::new(WorkloadSummary::from(d)))
+}
+fn job(d: &Job) -> Object {
+    Object::Workload(Box::new(WorkloadSummary::from(d)))
+}
+fn cronjob(d: &CronJob) -> Object {
+    Object::Workload(Box::new(WorkloadSummary::from(d)))
+}
+fn event(e: &Event) -> Object {
+    Object::Event(e.into())
+}
+fn node(n: &Node) -> Object {
+    Object::Node(NodeSummary::from(n))
+}
+
+/// Kinds whose first load makes the source "connected". Events and nodes
+/// are extras: a namespaced user who may not list nodes still gets the pane.
+const REQUIRED: [Kind; 7] = [
+    Kind::Pod,
+    Kind::Deployment,
+    Kind::ReplicaSet,
+    Kind::StatefulSet,
+    Kind::DaemonSet,
+    Kind::Job,
+    Kind::CronJob,
+];
+
+/// The watchers of one context + namespace selection.
+struct Session {
+    tasks: Vec<JoinHandle<()>>,
+    signals: mpsc::Receiver<Signal>,
+    required: BTreeSet<(Kind, Option<String>)>,
+    loaded: BTreeSet<(Kind, Option<String>)>,
+    failing: HashMap<(Kind, Option<String>), String>,
+    ever_loaded: bool,
+    detail: String,
+}
+
+impl Session {
+    fn start(
+        client: &kube::Client,
+        scopes: &[Option<String>],
+        tx: &UpdateTx,
+        detail: String,
+    ) -> Self {
+        let (stx, srx) = mpsc::channel(256);
+        let mut tasks = Vec::new();
+        let mut required = BTreeSet::new();
+        for ns in scopes {
+            macro_rules! spawn {
+                ($k:ty, $kind:expr, $conv:expr) => {
+                    tasks.push(tokio::spawn(watch::<$k>(
+                        api(client, ns),
+                        $kind,
+                        ns.clone(),
+                        $conv,
+                        tx.clone(),
+                        stx.clone(),
+                    )));
+                };
+            }
+            spawn!(Pod, Kind::Pod, pod);
+            spawn!(Deployment, Kind::Deployment, deployment);
+            spawn!(ReplicaSet, Kind::ReplicaSet, replicaset);
+            spawn!(StatefulSet, Kind::StatefulSet, statefulset);
+            spawn!(DaemonSet, Kind::DaemonSet, daemonset);
+            spawn!(Job, Kind::Job, job);
+            spawn!(CronJob, Kind::CronJob, cronjob);
+            spawn!(Event, Kind::Event, event);
+            for k in REQUIRED {
+                required.insert((k, ns.clone()));
+            }
+        }
+        tasks.push(tokio::spawn(watch::<Node>(
+            Api::all(client.clone()),
+            Kind::Node,
+            None,
+            node,
+            tx.clone(),
+            stx,
+        )));
+        Self {
+            tasks,
+            signals: srx,
+            required,
+            loaded: BTreeSet::new(),
+            failing: HashMap::new(),
+            ever_loaded: false,
+            detail,
+        }
+    }
+
+    /// Fold a signal in; returns the status to report when it changed.
+    fn on_signal(&mut self, s: Signal) -> Option<SourceStatus> {
+        match s {
+            Signal::Loaded(k, ns) => {
+                self.failing.remove(&(k, ns.clone()));
+                self.loaded.insert((k, ns));
+                if self.required.is_subset(&self.loaded)
+                    && self.failing.keys().all(|k| !self.required.contains(k))
+                {
+                    self.ever_loaded = true;
+                    return Some(SourceStatus::Connected {
+                        detail: self.detail.clone(),
+                    });
+                }
+                None
+            }
+            Signal::Failed(k, ns, reason) => {
+                if !self.required.contains(&(k, ns.clone())) {
+                    // Nodes/events forbidden or failing: the pane works without them.
+                    tracing::debug!("optional watch {k:?} {ns:?}: {reason}");
+                    return None;
+                }
+                let first = self.failing.is_empty();
+                self.failing.insert((k, ns), reason.clone());
+                if !first {
+                    return None;
+                }
+                Some(if self.ever_loaded {
+                    SourceStatus::Stale { reason }
+                } else {
+                    SourceStatus::Unreachable {
+                        reason,
+                        hint: HINT.into(),
+                    }
+                })
+            }
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// What the worker is doing between sessions.
+enum Flow {
+    Continue,
+    Restart,
+    Exit,
+}
+
+struct State {
+    source: KubeSource,
+    context: String,
+    namespaces: Vec<String>,
+    client: Option<kube::Client>,
+    logs: Option<JoinHandle<()>>,
+}
+
+impl State {
+    fn on_command(
+        &mut self,
+        cmd: Result<AnyCommand, broadcast::error::RecvError>,
+        tx: &UpdateTx,
+    ) -> Flow {
+        let cmd = match cmd {
+            Ok(AnyCommand::Workloads(c)) => c,
+            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => return Flow::Continue,
+            Err(broadcast::error::RecvError::Closed) => return Flow::Exit,
+        };
+        match cmd {
+            Command::SwitchContext(c) => {
+                if c != self.context {
+                    self.context = c;
+                    return Flow::Restart;
+                }
+            }
+            Command::SwitchNamespaces(ns) => {
+                self.namespaces = ns;
+                return Flow::Restart;
+            }
+            Command::StopLogs => {
+                if let Some(t) = self.logs.take() {
+                    t.abort();
+                }
+            }
+            Command::StreamLogs {
+                target,
+                follow,
+                since_seconds,
+                tail_lines,
+            } => {
+                if let Some(t) = self.logs.take() {
+                    t.abort();
+                }
+                let source = self.source.clone();
+                let current = (self.context.clone(), self.client.clone());
+                let tx = tx.clone();
+                self.logs = Some(tokio::spawn(async move {
+                    super::pod_logs::stream_logs(
+                        source,
+                        current,
+                        target,
+                        follow,
+                        since_seconds,
+                        tail_lines,
+                        tx,
+                    )
+                    .await
+                }));
+            }
+        }
+        Flow::Continue
+    }
+}
+
+#[async_trait::async_trait]
+impl Worker for KubeWorker {
+    fn id(&self) -> SourceId {
+        self.id.clone()
+    }
+
+    async fn run(self: Box<Self>, mut ctx: WorkerCtx) {
+        let mut st = State {
+            source: self.source.clone(),
+            context: self.id.name.clone(),
+            namespaces: self.namespaces.clone(),
+            client: None,
+            logs: None,
+        };
+        let tx = ctx.updates.clone();
+        'sessions: loop {
+            if !ctx.status(&self.id, SourceStatus::Loading).await {
+                return;
+            }
+            // Connect (building a client reads the kubeconfig, may run an exec plugin).
+            let mut backoff = Duration::from_secs(1);
+            let (client, default_ns) = loop {
+                match st.source.client(Some(&st.context)).await {
+                    Ok(c) => break c,
+                    Err(reason) => {
+                        let _ = tx
+                            .send(AnyUpdate::Workloads(Update::Context(ContextInfo {
+                                context: st.context.clone(),
+                                namespaces: st.namespaces.clone(),
+                                contexts: st.source.contexts(),
+                            })))
+                            .await;
+                        let status = SourceStatus::Unreachable {
+                            reason,
+                            hint: HINT.into(),
+                        };
+                        if !ctx.status(&self.id, status).await {
+                            return;
+                        }
+                        tokio::select! {
+                            _ = tokio::time::sleep(backoff) => {}
+                            c = ctx.commands.recv() => match st.on_command(c, &tx) {
+                                Flow::Exit => return,
+                                Flow::Restart => continue 'sessions,
+                                Flow::Continue => {}
+                            },
+                        }
+                        backoff = (backoff * 2).min(Duration::from_secs(30));
+                    }
+                }
+            };
+            st.client = Some(client.clone());
+            let scopes = scopes(&st.namespaces, &default_ns);
+            let shown: Vec<String> = scopes
+                .iter()
+                .map(|s| s.clone().unwrap_or_else(|| "*".into()))
+                .collect();
+            if tx
+                .send(AnyUpdate::Workloads(Update::Context(ContextInfo {
+                    context: st.context.clone(),
+                    namespaces: shown.clone(),
+                    contexts: st.source.contexts(),
+                })))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            let version = match tokio::time::timeout(
+                Duration::from_secs(5),
+                client.apiserver_version(),
+            )
+            .await
+            {
+                Ok(Ok(v)) => v.git_version,
+                _ => String::new(),
+            };
+            let detail = format!("{} {}", st.context, version).trim().to_string();
+            let mut session = Session::start(&client, &scopes, &tx, detail);
+            let access = tokio::spawn(check_access(client.clone(), scopes.clone(), tx.clone()));
+            let flow = loop {
+                tokio::select! {
+                    s = session.signals.recv() => {
+                        if let Some(s) = s
+                            && let Some(status) = session.on_signal(s)
+                            && !ctx.status(&self.id, status).await {
+                            break Flow::Exit;
+                        }
+                    }
+                    c = ctx.commands.recv() => match st.on_command(c, &tx) {
+                        Flow::Continue => {}
+                        other => break other,
+                    },
+                    _ = tx.closed() => break Flow::Exit,
+                }
+            };
+            access.abort();
+            drop(session);
+            match flow {
+                Flow::Exit => {
+                    if let Some(t) = st.logs.take() {
+                        t.abort();
+                    }
+                    return;
+                }
+                _ => continue,
+            }
+        }
+    }
+
+    async fn probe(&self) -> Probe {
+        let source = self.id.to_string();
+        let (client, ns) = match self.source.client(Some(&self.id.name)).await {
+            Ok(c) => c,
+            Err(e) => {
+                return Probe {
+                    source,
+                    ok: false,
+                    detail: e,
+                    hint: HINT.into(),
+                };
+            }
+        };
+        let version = match client.apiserver_version().await {
+            Ok(v) => v.git_version,
+            Err(e) => {
+                return Probe {
+                    source,
+                    ok: false,
+                    detail: error_text(&e),
+                    hint: HINT.into(),
+                };
+            }
+        };
+        let pods: Api<Pod> = Api::namespaced(client, &ns);
+        match pods.list(&ListParams::default().limit(1)).await {
+            Ok(_) => Probe {
+                source,
+                ok: true,
+                detail: format!("{version}, can list pods in {ns}"),
+                hint: String::new(),
+            },
+            Err(e) => Probe {
+                source,
+                ok: false,
+                detail: format!("{version}, listing pods in {ns}: {}", error_text(&e)),
+                hint: "check the RBAC of the kubeconfig user (kubectl auth can-i list pods)".into(),
+            },
+        }
+    }
+}
+
+/// SelfSubjectAccessReviews for every action permission in every watched
+/// namespace (`*` = cluster-wide when watching all namespaces).
+async fn check_access(client: kube::Client, scopes: Vec<Option<String>>, tx: UpdateTx) {
+    for ns in scopes {
+        let ns_name = ns.clone().unwrap_or_default();
+        let mut verdicts = Vec::new();
+        for perm in Perm::ALL {
+            match super::rbac::check(&client, perm, &ns_name).await {
+                Ok(v) => verdicts.push((perm, v)),
+                // Unknown: leave the action offered; the preview re-checks.
+                Err(e) => tracing::debug!("access review failed: {e}"),
+            }
+        }
+        let namespace = ns.unwrap_or_else(|| "*".into());
+        if tx
+            .send(AnyUpdate::Workloads(Update::Access {
+                namespace,
+                verdicts,
+            }))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! The alerts domain as the console runs it: `alerts::live(cfg)` workers on
+//! the real hub, their updates applied to the real pane, the action handler
+//! behind the real `Actions` door (with an audit log in a temp dir).
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use warroom::action::{Actions, Domain};
+use warroom::app::wiring::Hub;
+use warroom::event::Update;
+use warroom::pane::{Pane, PaneId};
+use warroom::source::{SourceId, SourceKind, SourceStatus};
+
+pub struct Console {
+    hub: Hub,
+    pub pane: Box<dyn Pane>,
+    pub statuses: BTreeMap<SourceId, SourceStatus>,
+    pub actions: Actions,
+    _audit_dir: tempfile::TempDir,
+}
+
+impl Console {
+    pub fn start(cfg: &warroom::config::Config) -> Self {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let backend = warroom::alerts::live(cfg);
+        let audit_dir = tempfile::tempdir().unwrap();
+        let mut actions = Actions::new(
+            warroom::audit::AuditLog::new(audit_dir.path().join("audit.jsonl")),
+            false,
+            false,
+        );
+        if let Some(h) = backend.actions {
+            actions.register(Domain::Alertmanager, h);
+        }
+        let workers = backend
+            .workers
+            .into_iter()
+            .map(|w| (PaneId::Alerts, w))
+            .collect();
+        Self {
+            hub: Hub::start(workers, backend.idle),
+            pane: warroom::alerts::pane(cfg),
+            statuses: BTreeMap::new(),
+            actions,
+            _audit_dir: audit_dir,
+        }
+    }
+
+    pub fn audit(&self) -> Vec<warroom::audit::AuditEntry> {
+        self.actions.audit_log().read_all()
+    }
+
+    fn apply(&mut self, u: Update) {
+        match u {
+            Update::Status { source, status } => {
+                self.statuses.insert(source, status);
+            }
+            other => {
+                self.pane.apply(other);
+            }
+        }
+    }
+
+    /// Apply updates until `done` holds; on timeout fail with what was seen.
+    pub async fn wait(&mut self, what: &str, secs: u64, done: impl Fn(&Self) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            if done(self) {
+                return;
+            }
+            tokio::select! {
+                u = self.hub.updates.recv() => match u {
+                    Some(u) => self.apply(u),
+                    None => panic!("workers stopped while waiting for {what}"),
+                },
+                _ = tokio::time::sleep_until(deadline) => panic!(
+                    "timed out after {secs}s waiting for {what}\nstatuses: {:#?}\nreport: {:#}",
+                    self.statuses,
+                    self.report()
+                ),
+            }
+        }
+    }
+
+    pub fn report(&self) -> Value {
+        serde_json::to_value(self.pane.report().expect("alerts report")).unwrap()
+    }
+
+    /// The report entries for one alertname.
+    pub fn alerts(&self, name: &str) -> Vec<Value> {
+        self.report()["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["name"] == name && p["state"] != "broken_rule")
+            .cloned()
+            .collect()
+    }
+
+    pub fn status(&self, kind: SourceKind) -> Option<&SourceStatus> {
+        self.statuses.get(&SourceId::new(kind, "main"))
+    }
+}

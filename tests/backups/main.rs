@@ -1,0 +1,8 @@
+//! Backups integration tests against real components: dump directories on
+//! disk, a real PostgreSQL server, a real restic repository, and the
+//! `warroom` binary for the headless flow.
+
+mod directory;
+mod postgres;
+mod restic;
+mod support;

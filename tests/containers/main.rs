@@ -1,0 +1,13 @@
+//! Containers against the machine's real Docker engine (`docker info`).
+//!
+//! Every test runs real containers from `warroom-test/busybox` (built by
+//! `.ci/setup.d/containers.sh`, or here if missing) with real health checks,
+//! labelled `warroom-test=1` and removed on drop, even when a test fails. If
+//! the engine is not reachable the tests fail and say so.
+
+mod actions;
+mod events;
+mod harness;
+mod logs;
+mod report;
+mod unreachable;

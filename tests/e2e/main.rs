@@ -1,0 +1,260 @@
+//! End to end: the real binary in a real terminal (tmux, 80x24).
+//!
+//! Uses the release binary when it exists (`.ci/test` builds it first), else the
+//! test profile's; `WARROOM_E2E_BIN` overrides. Each test runs its own tmux
+//! server (`-L`) so tests never see each other's sessions.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("WARROOM_E2E_BIN") {
+        return PathBuf::from(p);
+    }
+    let debug = PathBuf::from(env!("CARGO_BIN_EXE_warroom"));
+    // target/<profile>/warroom → target/release/warroom
+    let release = debug
+        .parent()
+        .and_then(Path::parent)
+        .map(|t| t.join("release/warroom"));
+    match release {
+        Some(r) if r.exists() => r,
+        _ => debug,
+    }
+}
+
+struct Tmux {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    /// Start `warroom ARGS` in an 80x24 session; after it exits the wrapper
+    /// prints its exit status and the terminal mode, then waits.
+    fn start(name: &str, args: &str, config: Option<&str>) -> Self {
+        assert!(
+            Command::new("tmux")
+                .arg("-V")
+                .output()
+                .is_ok_and(|o| o.status.success()),
+            "tmux is not installed (.ci/run installs it): the end-to-end tests need it"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let socket = format!("warroom-e2e-{name}-{}", std::process::id());
+        let cfg = dir.path().join("config.toml");
+        std::fs::write(&cfg, config.unwrap_or("")).unwrap();
+        let script = format!(
+            "export HOME={home} WARROOM_DATA_DIR={home}/data WARROOM_CONFIG={cfg} TERM=xterm-256color; \
+             {bin} {args}; echo \"WARROOM_EXIT=$?\"; stty -a | tr ' ' '\\n' | grep -x -e '-\\?icanon' -e '-\\?echo'; echo WARROOM_DONE; sleep 60",
+            home = dir.path().display(),
+            cfg = cfg.display(),
+            bin = binary().display(),
+        );
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-x",
+                "80",
+                "-y",
+                "24",
+                "sh",
+                "-c",
+                &script,
+            ])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "tmux new-session failed");
+        Self { socket, dir }
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    /// Wait until the screen satisfies `pred`; panic with the screen if not.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(15) {
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn warroom_pid(&self) -> Option<String> {
+        let shell = self.tmux(&["display", "-p", "#{pane_pid}"]);
+        let out = Command::new("pgrep")
+            .args(["-P", shell.trim()])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .map(str::to_string)
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+fn assert_restored(screen: &str, t: &Tmux) {
+    assert!(
+        screen.contains("WARROOM_EXIT=0"),
+        "exit status not 0:\n{screen}"
+    );
+    assert!(
+        screen.lines().any(|l| l.trim() == "icanon"),
+        "terminal left in raw mode:\n{screen}"
+    );
+    assert!(
+        screen.lines().any(|l| l.trim() == "echo"),
+        "echo left off:\n{screen}"
+    );
+    assert_eq!(
+        t.tmux(&["display", "-p", "#{alternate_on}"]).trim(),
+        "0",
+        "still in the alternate screen"
+    );
+    assert_eq!(
+        t.tmux(&["display", "-p", "#{cursor_flag}"]).trim(),
+        "1",
+        "cursor left hidden"
+    );
+}
+
+#[test]
+fn demo_walks_every_pane_opens_help_and_palette_and_quits_cleanly() {
+    let t = Tmux::start("walk", "--demo", None);
+    let first = t.wait_for("the console", |s| {
+        s.contains("Workloads") && s.contains("DEMO")
+    });
+    assert!(
+        first.lines().next().unwrap().contains("Runbook"),
+        "all pane names fit at 80 columns:\n{first}"
+    );
+    let body = |s: &str| s.lines().skip(1).take(21).collect::<Vec<_>>().join("\n");
+    let mut seen = vec![body(&first)];
+    for (key, pane) in [
+        ("2", "Containers"),
+        ("3", "Alerts"),
+        ("4", "Logs"),
+        ("5", "Backups"),
+        ("6", "Runbook"),
+        ("1", "Workloads"),
+    ] {
+        t.keys(&[key]);
+        let s = t.wait_for(pane, |s| body(s).contains(pane));
+        seen.push(body(&s));
+    }
+    seen.dedup();
+    assert!(seen.len() >= 6, "every pane shows its own body");
+    t.keys(&["?"]);
+    let help = t.wait_for("help overlay", |s| s.contains("Help"));
+    assert!(
+        help.contains("workloads (this pane)") && help.contains("navigation"),
+        "{help}"
+    );
+    t.keys(&["PageDown"]);
+    t.keys(&["PageDown"]);
+    let help = t.wait_for("help scrolled to the global keys", |s| s.contains("quit"));
+    assert!(help.contains("palette"), "{help}");
+    t.keys(&["Escape"]);
+    t.wait_for("help closed", |s| !s.contains("Help — keys"));
+    t.keys(&[":"]);
+    t.wait_for("palette", |s| s.contains("Command palette"));
+    t.keys(&["h", "e", "l", "p"]);
+    t.wait_for("palette match", |s| s.contains("Show this help"));
+    t.keys(&["Escape"]);
+    t.wait_for("palette closed", |s| !s.contains("Command palette"));
+    t.keys(&["q"]);
+    let end = t.wait_for("exit", |s| s.contains("WARROOM_DONE"));
+    assert_restored(&end, &t);
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let t = Tmux::start("term", "--demo", None);
+    t.wait_for("the console", |s| s.contains("DEMO"));
+    let pid = t.warroom_pid().expect("warroom process");
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let end = t.wait_for("exit", |s| s.contains("WARROOM_DONE"));
+    assert_restored(&end, &t);
+}
+
+#[test]
+fn an_idle_console_writes_nothing_to_the_terminal() {
+    // Every source off: nothing changes, so nothing may be drawn.
+    let cfg = "[kubernetes]\nenabled = false\n[docker]\nenabled = false\n";
+    let t = Tmux::start("idle", "", Some(cfg));
+    t.wait_for("the console", |s| s.contains("Workloads"));
+    std::thread::sleep(Duration::from_millis(500));
+    let out = t.dir.path().join("pipe.out");
+    t.tmux(&["pipe-pane", "-o", &format!("cat >> {}", out.display())]);
+    std::thread::sleep(Duration::from_secs(3));
+    let idle_bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(
+        idle_bytes, 0,
+        "an idle console wrote {idle_bytes} bytes in 3 s"
+    );
+    t.keys(&["2"]);
+    t.wait_for("pane switch", |s| {
+        s.lines().skip(1).any(|l| l.contains("Containers"))
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0) > 0,
+        "the pipe captured nothing after a key: the test would be blind"
+    );
+    t.keys(&["q"]);
+    let end = t.wait_for("exit", |s| s.contains("WARROOM_DONE"));
+    assert_restored(&end, &t);
+}
+
+#[test]
+fn a_malformed_config_is_shown_not_fatal() {
+    let t = Tmux::start("badcfg", "", Some("[kubernetes\nenabled = false\n"));
+    let s = t.wait_for("warning banner", |s| s.contains("⚠"));
+    assert!(s.contains("config"), "{s}");
+    t.keys(&["?"]);
+    let help = t.wait_for("warnings in help", |s| s.contains("Warnings"));
+    assert!(
+        help.contains("config.toml"),
+        "the warning names the file:\n{help}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_for("help closed", |s| !s.contains("Help — keys"));
+    t.keys(&["q"]);
+    let end = t.wait_for("exit", |s| s.contains("WARROOM_DONE"));
+    assert_restored(&end, &t);
+}

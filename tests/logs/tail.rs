@@ -1,0 +1,232 @@
+//! The live tail against a small tokio-tungstenite server speaking Loki's
+//! `/loki/api/v1/tail` frames: reconnect from the last timestamp without
+//! duplicates, and `dropped_entries` counted.
+
+use futures::SinkExt;
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+use warroom::logs::loki::client::LokiClient;
+use warroom::logs::loki::{LokiApi, TailEvent, TailState};
+
+const T0: i128 = 1_769_869_800_000_000_000;
+
+fn frame(values: &[(i128, &str)], dropped: usize) -> String {
+    let vals: Vec<_> = values
+        .iter()
+        .map(|(t, l)| json!([t.to_string(), l]))
+        .collect();
+    let dropped: Vec<_> = (0..dropped)
+        .map(|i| json!({"labels": {"app": "api"}, "timestamp": (T0 + i as i128).to_string()}))
+        .collect();
+    json!({
+        "streams": [{"stream": {"app": "api"}, "values": vals}],
+        "dropped_entries": if dropped.is_empty() { serde_json::Value::Null } else { json!(dropped) },
+    })
+    .to_string()
+}
+
+/// Serves connection N with `script[N]` frames, then closes it abruptly.
+/// Records each handshake's `start` parameter and the tenant header.
+// The handshake callback's error type is tungstenite's.
+#[allow(clippy::result_large_err)]
+async fn server(script: Vec<Vec<String>>) -> (String, Arc<Mutex<Vec<(String, String)>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen: Arc<Mutex<Vec<(String, String)>>> = Default::default();
+    let seen2 = seen.clone();
+    tokio::spawn(async move {
+        for frames in script.into_iter().chain(std::iter::repeat(Vec::new())) {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let seen = seen2.clone();
+            let cb = move |req: &Request, resp: Response| {
+                let start = req
+                    .uri()
+                    .query()
+                    .unwrap_or("")
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix("start="))
+                    .unwrap_or("")
+                    .to_string();
+                let org = req
+                    .headers()
+                    .get("x-scope-orgid")
+                    .map(|v| v.to_str().unwrap_or("").to_string())
+                    .unwrap_or_default();
+                assert_eq!(req.uri().path(), "/loki/api/v1/tail");
+                seen.lock().unwrap().push((start, org));
+                Ok(resp)
+            };
+            let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(stream, cb).await else {
+                continue;
+            };
+            for f in frames {
+                let _ = ws.send(Message::Text(f.into())).await;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            // Drop without a close frame: a broken connection.
+            drop(ws);
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
+
+#[tokio::test]
+async fn tail_reconnects_from_the_last_timestamp_without_duplicates() {
+    crate::tls();
+    let (url, seen) = server(vec![
+        vec![
+            frame(&[(T0 + 1, "a"), (T0 + 2, "b")], 0),
+            frame(&[(T0 + 3, "c1"), (T0 + 3, "c2")], 0),
+        ],
+        // The replay after reconnecting starts at the last timestamp (inclusive).
+        vec![frame(&[(T0 + 3, "c1"), (T0 + 3, "c2"), (T0 + 4, "d")], 2)],
+    ])
+    .await;
+    let client =
+        LokiClient::new(crate::fake_loki::loki_config(&url).loki.as_ref().unwrap()).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let task = tokio::spawn(async move { client.tail(r#"{app="api"}"#, T0, 100, tx).await });
+    let mut lines = Vec::new();
+    let mut dropped = 0;
+    let mut states = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !lines.contains(&"d".to_string()) {
+        let ev = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("the tail delivered 'd' after reconnecting")
+            .unwrap();
+        match ev {
+            TailEvent::Lines(ls) => lines.extend(ls.into_iter().map(|l| l.text)),
+            TailEvent::Dropped(n) => dropped += n,
+            TailEvent::State(s) => states.push(s),
+        }
+    }
+    drop(rx);
+    let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+    assert_eq!(
+        lines,
+        ["a", "b", "c1", "c2", "d"],
+        "no duplicates after the reconnect"
+    );
+    assert_eq!(dropped, 2, "dropped_entries are counted");
+    assert!(
+        states
+            .iter()
+            .any(|s| matches!(s, TailState::Reconnecting { attempt: 1, .. })),
+        "{states:?}"
+    );
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen[0], (T0.to_string(), "tenant-a".to_string()));
+    assert_eq!(
+        seen[1].0,
+        (T0 + 3).to_string(),
+        "restart from the last timestamp received"
+    );
+}
+
+#[tokio::test]
+async fn tail_against_nothing_keeps_retrying_with_a_reason() {
+    crate::tls();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = LokiClient::new(
+        crate::fake_loki::loki_config(&format!("http://127.0.0.1:{port}"))
+            .loki
+            .as_ref()
+            .unwrap(),
+    )
+    .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let task = tokio::spawn(async move { client.tail("{app=\"x\"}", T0, 10, tx).await });
+    let mut attempts = Vec::new();
+    while attempts.len() < 2 {
+        match tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            TailEvent::State(TailState::Reconnecting { attempt, error }) => {
+                assert!(error.contains("tail connection failed"), "{error}");
+                attempts.push(attempt);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(attempts, [1, 2]);
+    drop(rx);
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the tail stops when nobody listens")
+        .unwrap();
+}
+
+/// A writer the test can read while `warroom logs --follow` writes to it.
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn logs_follow_prints_tail_lines_sanitised() {
+    crate::tls();
+    let (url, seen) = server(vec![vec![frame(
+        &[(T0 + 1, "hello \u{1b}[31mred\u{1b}[0m \u{9b}2J world")],
+        0,
+    )]])
+    .await;
+    let client =
+        LokiClient::new(crate::fake_loki::loki_config(&url).loki.as_ref().unwrap()).unwrap();
+    let args = warroom::cli::LogsArgs {
+        query: Some(r#"{app="api"}"#.into()),
+        source: None,
+        since: "5m".into(),
+        from: None,
+        to: None,
+        limit: 10,
+        forward: false,
+        follow: true,
+        output: warroom::cli::LogOutput::Raw,
+    };
+    let out = Shared::default();
+    let mut w = out.clone();
+    let now = T0 + 300_000_000_000;
+    let task = tokio::spawn(async move {
+        warroom::logs::headless::run_loki(&client, r#"{app="api"}"#, &args, now, &mut w).await
+    });
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if String::from_utf8_lossy(&out.0.lock().unwrap()).contains('\n') {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no tail line printed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    task.abort();
+    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(text.lines().next(), Some("hello red  world"));
+    assert_eq!(
+        seen.lock().unwrap()[0].0,
+        T0.to_string(),
+        "--since 5m before now"
+    );
+}

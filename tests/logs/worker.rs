@@ -1,0 +1,329 @@
+//! The logs worker against a wiremock Loki: status, pages, labels, volume,
+//! errors, history and "save view" files.
+
+use crate::fake_loki::{self, entry};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+use warroom::event::{Command as AnyCommand, Update as AnyUpdate};
+use warroom::logs::loki::client::LokiClient;
+use warroom::logs::worker::LogsWorker;
+use warroom::logs::{Command, Direction, Update};
+use warroom::source::{SourceStatus, Worker, WorkerCtx};
+
+const T0: i128 = 1_769_869_800_000_000_000;
+
+struct Running {
+    updates: mpsc::Receiver<AnyUpdate>,
+    commands: broadcast::Sender<AnyCommand>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Running {
+    fn start(worker: LogsWorker) -> Self {
+        let (tx, rx) = mpsc::channel(256);
+        let (ctx_tx, _) = broadcast::channel(16);
+        let ctx = WorkerCtx {
+            updates: tx,
+            commands: ctx_tx.subscribe(),
+        };
+        let task = tokio::spawn(Box::new(worker).run(ctx));
+        Self {
+            updates: rx,
+            commands: ctx_tx,
+            task,
+        }
+    }
+
+    async fn next(&mut self, what: &str, pred: impl Fn(&AnyUpdate) -> bool) -> AnyUpdate {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let u = tokio::time::timeout_at(deadline, self.updates.recv())
+                .await
+                .unwrap_or_else(|_| panic!("no {what} within 10 s"))
+                .expect("worker alive");
+            if pred(&u) {
+                return u;
+            }
+        }
+    }
+
+    fn send(&self, c: Command) {
+        self.commands.send(AnyCommand::Logs(c)).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn worker_serves_queries_labels_volume_history_and_save() {
+    crate::tls();
+    let (server, _) = fake_loki::start(
+        (0..10)
+            .map(|i| entry("api", T0 + i, &format!("l{i}")))
+            .collect(),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("logql_history");
+    std::fs::write(&history, "{app=\"old\"}\n").unwrap();
+    let client =
+        LokiClient::new(fake_loki::loki_config(&server.uri()).loki.as_ref().unwrap()).unwrap();
+    let mut w = Running::start(LogsWorker::with_api(
+        Arc::new(client),
+        Some(history.clone()),
+    ));
+    let u = w
+        .next("history", |u| {
+            matches!(u, AnyUpdate::Logs(Update::History(_)))
+        })
+        .await;
+    assert!(matches!(u, AnyUpdate::Logs(Update::History(h)) if h == ["{app=\"old\"}"]));
+    let u = w
+        .next("connected", |u| {
+            matches!(
+                u,
+                AnyUpdate::Status {
+                    status: SourceStatus::Connected { .. },
+                    ..
+                }
+            )
+        })
+        .await;
+    assert!(
+        matches!(u, AnyUpdate::Status { status: SourceStatus::Connected { detail }, .. } if detail == "Loki 3.4.2")
+    );
+
+    w.send(Command::Query {
+        id: 7,
+        query: "{app=\"api\"}".into(),
+        start_ns: T0,
+        end_ns: T0 + 100,
+        limit: 4,
+        direction: Direction::Backward,
+        boundary: None,
+    });
+    let u = w
+        .next("page", |u| {
+            matches!(u, AnyUpdate::Logs(Update::Page { .. }))
+        })
+        .await;
+    let AnyUpdate::Logs(Update::Page {
+        id,
+        lines,
+        older,
+        more,
+        boundary,
+        ..
+    }) = u
+    else {
+        unreachable!()
+    };
+    assert_eq!(id, 7);
+    let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        ["l6", "l7", "l8", "l9"],
+        "the newest 4, oldest first for the viewer"
+    );
+    assert!(!older && more);
+    w.send(Command::Query {
+        id: 8,
+        query: "{app=\"api\"}".into(),
+        start_ns: T0,
+        end_ns: T0 + 100,
+        limit: 4,
+        direction: Direction::Backward,
+        boundary,
+    });
+    let AnyUpdate::Logs(Update::Page { lines, older, .. }) = w
+        .next("older page", |u| {
+            matches!(u, AnyUpdate::Logs(Update::Page { .. }))
+        })
+        .await
+    else {
+        unreachable!()
+    };
+    let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+    // end = edge + 1 ns: the edge line comes back and is dropped (logcli's overlap).
+    assert_eq!(texts, ["l3", "l4", "l5"]);
+    assert!(older);
+
+    w.send(Command::Volume {
+        id: 9,
+        query: "{app=\"api\"}".into(),
+        start_ns: T0,
+        end_ns: T0 + 3_600_000_000_000,
+        step_secs: 60,
+    });
+    let u = w
+        .next("volume", |u| {
+            matches!(u, AnyUpdate::Logs(Update::Volume { .. }))
+        })
+        .await;
+    assert!(
+        matches!(u, AnyUpdate::Logs(Update::Volume { id: 9, series, .. }) if series.len() == 2)
+    );
+
+    w.send(Command::Labels {
+        start_ns: T0,
+        end_ns: T0 + 1,
+    });
+    let u = w
+        .next("labels", |u| {
+            matches!(u, AnyUpdate::Logs(Update::Labels { .. }))
+        })
+        .await;
+    assert!(
+        matches!(u, AnyUpdate::Logs(Update::Labels { names }) if names == ["app", "level", "namespace"])
+    );
+
+    w.send(Command::SaveHistory(vec![
+        "{app=\"old\"}".into(),
+        "{app=\"api\"}".into(),
+    ]));
+    let saved = dir.path().join("out/view.log");
+    w.send(Command::Save {
+        path: saved.clone(),
+        text: "a\nb\n".into(),
+        lines: 2,
+    });
+    let u = w
+        .next("saved", |u| {
+            matches!(u, AnyUpdate::Logs(Update::Saved { .. }))
+        })
+        .await;
+    assert!(matches!(
+        u,
+        AnyUpdate::Logs(Update::Saved { result: Ok(2), .. })
+    ));
+    assert_eq!(std::fs::read_to_string(&saved).unwrap(), "a\nb\n");
+    assert_eq!(
+        warroom::logs::history::load(&history).unwrap(),
+        ["{app=\"old\"}", "{app=\"api\"}"]
+    );
+    w.send(Command::Save {
+        path: "/proc/definitely/not/writable".into(),
+        text: "x".into(),
+        lines: 1,
+    });
+    let u = w
+        .next("save error", |u| {
+            matches!(u, AnyUpdate::Logs(Update::Saved { .. }))
+        })
+        .await;
+    assert!(
+        matches!(u, AnyUpdate::Logs(Update::Saved { result: Err(e), .. }) if e.contains("/proc/definitely"))
+    );
+}
+
+#[tokio::test]
+async fn query_errors_come_back_with_lokis_text() {
+    crate::tls();
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::path("/loki/api/v1/query_range"))
+        .respond_with(wiremock::ResponseTemplate::new(400).set_body_string(
+            "max entries limit per query exceeded, limit > max_entries_limit (9999 > 5000)",
+        ))
+        .mount(&server)
+        .await;
+    let client =
+        LokiClient::new(fake_loki::loki_config(&server.uri()).loki.as_ref().unwrap()).unwrap();
+    let mut w = Running::start(LogsWorker::with_api(Arc::new(client), None));
+    w.send(Command::Query {
+        id: 3,
+        query: "{app=\"api\"}".into(),
+        start_ns: 0,
+        end_ns: 1,
+        limit: 9999,
+        direction: Direction::Backward,
+        boundary: None,
+    });
+    let u = w
+        .next("failure", |u| {
+            matches!(u, AnyUpdate::Logs(Update::Failed { .. }))
+        })
+        .await;
+    let AnyUpdate::Logs(Update::Failed { id, error, .. }) = u else {
+        unreachable!()
+    };
+    assert_eq!(id, 3);
+    assert!(error.message.starts_with("max entries limit"));
+    assert!(error.hint.contains("lower the limit"));
+}
+
+#[tokio::test]
+async fn without_loki_the_worker_says_not_configured_and_still_saves() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = warroom::config::Config::default();
+    let mut w = Running::start(LogsWorker::live_with_history(
+        &cfg,
+        Some(dir.path().join("h")),
+    ));
+    let u = w
+        .next("status", |u| matches!(u, AnyUpdate::Status { .. }))
+        .await;
+    assert!(
+        matches!(u, AnyUpdate::Status { status: SourceStatus::NotConfigured { hint }, .. } if hint.contains("[loki] url"))
+    );
+    let p = dir.path().join("v.log");
+    w.send(Command::Save {
+        path: p.clone(),
+        text: "x\n".into(),
+        lines: 1,
+    });
+    w.next("saved", |u| {
+        matches!(u, AnyUpdate::Logs(Update::Saved { result: Ok(1), .. }))
+    })
+    .await;
+    assert!(p.exists());
+    w.send(Command::Query {
+        id: 1,
+        query: "{a=\"b\"}".into(),
+        start_ns: 0,
+        end_ns: 1,
+        limit: 1,
+        direction: Direction::Backward,
+        boundary: None,
+    });
+    let u = w
+        .next("failure", |u| {
+            matches!(u, AnyUpdate::Logs(Update::Failed { .. }))
+        })
+        .await;
+    assert!(
+        matches!(u, AnyUpdate::Logs(Update::Failed { error, .. }) if error.hint.contains("[loki] url"))
+    );
+    // The label browser and the tail get an answer too, not a spinner forever.
+    w.send(Command::Labels {
+        start_ns: 0,
+        end_ns: 1,
+    });
+    let u = w
+        .next("labels failure", |u| {
+            matches!(u, AnyUpdate::Logs(Update::Failed { .. }))
+        })
+        .await;
+    assert!(matches!(u, AnyUpdate::Logs(Update::Failed { what, .. }) if what == "labels"));
+    w.send(Command::Tail {
+        query: "{a=\"b\"}".into(),
+        start_ns: 0,
+        limit: 1,
+    });
+    let u = w
+        .next("tail stopped", |u| {
+            matches!(u, AnyUpdate::Logs(Update::Tail { .. }))
+        })
+        .await;
+    assert!(matches!(
+        u,
+        AnyUpdate::Logs(Update::Tail {
+            state: warroom::logs::TailState::Stopped,
+            ..
+        })
+    ));
+}

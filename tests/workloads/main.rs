@@ -1,0 +1,11 @@
+//! Workloads against the kmock Kubernetes API emulator over real HTTP.
+
+#[path = "../support/kmock.rs"]
+mod kmock;
+
+mod actions;
+mod fixtures;
+mod harness;
+mod perf;
+mod support;
+mod watch;

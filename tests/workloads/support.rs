@@ -1,0 +1,114 @@
+//! Run the live workloads backend against an emulator and watch what the pane sees.
+
+use crate::kmock::Kmock;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+use warroom::config::Config;
+use warroom::event::{Command, Update};
+use warroom::logs::{LogLine, Update as LogUpdate};
+use warroom::pane::Pane;
+use warroom::source::{SourceStatus, WorkerCtx};
+use warroom::workloads::pane::WorkloadsPane;
+
+pub fn config(namespaces: &[&str]) -> Config {
+    let mut cfg = Config::default();
+    cfg.kubernetes.namespaces = namespaces.iter().map(|s| s.to_string()).collect();
+    cfg
+}
+
+pub struct Running {
+    pub pane: WorkloadsPane,
+    pub status: Option<SourceStatus>,
+    /// Every status in order (to see Stale → Connected).
+    pub history: Vec<SourceStatus>,
+    pub log_lines: Vec<LogLine>,
+    pub log_ended: Option<Option<String>>,
+    rx: mpsc::Receiver<Update>,
+    pub commands: broadcast::Sender<Command>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Running {
+    pub fn start(k: &Kmock, namespaces: &[&str]) -> Self {
+        Self::start_with(k.kubeconfig(), namespaces)
+    }
+
+    /// Start on any kubeconfig file (several contexts, several emulators).
+    pub fn start_with(kubeconfig: std::path::PathBuf, namespaces: &[&str]) -> Self {
+        let cfg = config(namespaces);
+        let mut backend = warroom::workloads::live_with(&cfg, Some(kubeconfig));
+        assert_eq!(
+            backend.workers.len(),
+            1,
+            "one worker for the kubeconfig context"
+        );
+        let worker = backend.workers.remove(0);
+        let (tx, rx) = mpsc::channel(4096);
+        let (ctx_tx, _) = broadcast::channel(64);
+        let ctx = WorkerCtx {
+            updates: tx,
+            commands: ctx_tx.subscribe(),
+        };
+        let task = tokio::spawn(worker.run(ctx));
+        Self {
+            pane: WorkloadsPane::new(&cfg),
+            status: None,
+            history: Vec::new(),
+            log_lines: Vec::new(),
+            log_ended: None,
+            rx,
+            commands: ctx_tx,
+            task,
+        }
+    }
+
+    fn apply(&mut self, u: Update) {
+        match u {
+            Update::Status { status, .. } => {
+                self.history.push(status.clone());
+                self.status = Some(status);
+            }
+            Update::Logs(LogUpdate::Lines { lines, .. }) => self.log_lines.extend(lines),
+            Update::Logs(LogUpdate::Ended { error, .. }) => self.log_ended = Some(error),
+            other => {
+                self.pane.apply(other);
+            }
+        }
+    }
+
+    /// Apply updates until `pred` holds; fail with `what` and the last status after `secs`.
+    pub async fn until(&mut self, what: &str, secs: u64, pred: impl Fn(&Self) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        while !pred(self) {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(u)) => self.apply(u),
+                Ok(None) => panic!("worker stopped while waiting for {what}"),
+                Err(_) => panic!(
+                    "timed out waiting for {what}; status history {:?}",
+                    self.history
+                ),
+            }
+        }
+    }
+
+    pub async fn connected(&mut self) {
+        self.until("Connected", 30, |r| {
+            matches!(r.status, Some(SourceStatus::Connected { .. }))
+        })
+        .await;
+    }
+
+    pub fn has_pod(&self, ns: &str, name: &str) -> bool {
+        self.pane
+            .store()
+            .pods
+            .keys()
+            .any(|k| k.namespace == ns && k.name == name)
+    }
+}

@@ -1,0 +1,277 @@
+//! The live worker's watchers against the emulator: first load, added /
+//! modified / deleted pods, namespace switches, outages and pod logs.
+
+use crate::fixtures;
+use crate::kmock::Kmock;
+use crate::support::Running;
+use serde_json::json;
+use warroom::event::Command;
+use warroom::logs::LogTarget;
+use warroom::pane::Pane;
+use warroom::source::SourceStatus;
+use warroom::workloads::Command as WCommand;
+use warroom::workloads::store::Filter;
+
+fn reasons(r: &Running, name: &str) -> Vec<String> {
+    r.pane
+        .store()
+        .problems(jiff::Timestamp::now(), &Filter::All)
+        .into_iter()
+        .filter(|p| p.key.name == name)
+        .map(|p| format!("{}: {}", p.health.reason, p.health.detail))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_loads_then_follows_added_modified_and_deleted_pods() {
+    let k = Kmock::start(&fixtures::estate());
+    let mut r = Running::start(&k, &["shop", "payments"]);
+    r.connected().await;
+    // Data arrives before Connected, classified.
+    assert!(r.has_pod("shop", "checkout-6f4d9c8b7-ccccc"));
+    assert!(r.has_pod("payments", "ledger-db-0"));
+    assert_eq!(
+        reasons(&r, "checkout-6f4d9c8b7-ccccc"),
+        ["CrashLoopBackOff: last exit OOMKilled (137), 9 restarts"]
+    );
+    assert_eq!(
+        r.pane.context_label().as_deref(),
+        Some("kmock/payments,shop")
+    );
+
+    k.create(
+        "/api/v1/namespaces/shop/pods",
+        &fixtures::pod("shop", "cart-5c4b3a2d1-zzzzz", None, fixtures::running()),
+    );
+    r.until("the added pod", 20, |r| {
+        r.has_pod("shop", "cart-5c4b3a2d1-zzzzz")
+    })
+    .await;
+    assert!(
+        reasons(&r, "cart-5c4b3a2d1-zzzzz").is_empty(),
+        "healthy when added"
+    );
+
+    k.patch(
+        "/api/v1/namespaces/shop/pods/cart-5c4b3a2d1-zzzzz",
+        &json!({"status": {"phase": "Pending", "containerStatuses": [{"name": "checkout",
+            "image": "shop/cart:9.9.9-typo", "imageID": "", "ready": false, "restartCount": 0,
+            "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image"}}}]}}),
+    );
+    r.until("the modified pod's ImagePullBackOff", 20, |r| {
+        reasons(r, "cart-5c4b3a2d1-zzzzz")
+            .iter()
+            .any(|x| x.starts_with("ImagePullBackOff"))
+    })
+    .await;
+
+    k.delete("/api/v1/namespaces/shop/pods/cart-5c4b3a2d1-zzzzz");
+    r.until("the deleted pod to go", 20, |r| {
+        !r.has_pod("shop", "cart-5c4b3a2d1-zzzzz")
+    })
+    .await;
+    assert!(
+        r.has_pod("shop", "checkout-6f4d9c8b7-ccccc"),
+        "only that pod went"
+    );
+
+    // Objects in namespaces we do not watch never show.
+    k.create(
+        "/api/v1/namespaces/other/pods",
+        &fixtures::pod("other", "intruder", None, fixtures::running()),
+    );
+    r.commands
+        .send(Command::Workloads(WCommand::SwitchNamespaces(vec![
+            "payments".into(),
+        ])))
+        .unwrap();
+    r.until("the switch to payments", 20, |r| {
+        r.pane.context_label().as_deref() == Some("kmock/payments")
+            && r.has_pod("payments", "ledger-db-0")
+            && matches!(r.status, Some(SourceStatus::Connected { .. }))
+    })
+    .await;
+    assert!(
+        !r.has_pod("shop", "checkout-6f4d9c8b7-ccccc"),
+        "shop dropped after the switch"
+    );
+    assert!(!r.has_pod("other", "intruder"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_turns_stale_with_the_reason_and_recovers_by_itself() {
+    let mut k = Kmock::start(&fixtures::estate());
+    let mut r = Running::start(&k, &["shop"]);
+    r.connected().await;
+    k.stop();
+    r.until("Stale after the emulator stopped", 30, |r| {
+        matches!(&r.status, Some(SourceStatus::Stale { .. }))
+    })
+    .await;
+    let Some(SourceStatus::Stale { reason }) = &r.status else {
+        unreachable!()
+    };
+    assert!(!reason.is_empty());
+    // The data is kept while stale.
+    assert!(r.has_pod("shop", "checkout-6f4d9c8b7-ccccc"));
+    k.restart();
+    k.create(
+        "/api/v1/namespaces/shop/pods",
+        &fixtures::pod("shop", "after-outage", None, fixtures::running()),
+    );
+    r.until("Connected again with the new pod", 60, |r| {
+        matches!(r.status, Some(SourceStatus::Connected { .. }))
+            && r.has_pod("shop", "after-outage")
+    })
+    .await;
+    assert!(
+        r.history
+            .iter()
+            .any(|s| matches!(s, SourceStatus::Stale { .. }))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_cluster_says_why_and_how_to_fix_it() {
+    let mut k = Kmock::start(&json!([]));
+    k.stop();
+    let mut r = Running::start(&k, &["shop"]);
+    r.until("Unreachable", 30, |r| {
+        matches!(r.status, Some(SourceStatus::Unreachable { .. }))
+    })
+    .await;
+    let Some(SourceStatus::Unreachable { reason, hint }) = &r.status else {
+        unreachable!()
+    };
+    assert!(!reason.is_empty());
+    assert!(hint.contains("[kubernetes] context"), "{hint}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pod_logs_stream_in_batches_then_end() {
+    let k = Kmock::start(&fixtures::estate());
+    let text: String = (1..=1200)
+        .map(|i| {
+            format!(
+                "2026-03-14T03:0{}:00.000000001Z line {i} \x1b[31mred\x1b[0m\n",
+                i % 10
+            )
+        })
+        .collect();
+    k.set_logs("shop", "checkout-6f4d9c8b7-ccccc", None, true, &text);
+    let mut r = Running::start(&k, &["shop"]);
+    r.connected().await;
+    let target = LogTarget::Pod {
+        context: Some("kmock".into()),
+        namespace: "shop".into(),
+        name: "checkout-6f4d9c8b7-ccccc".into(),
+        container: Some("checkout".into()),
+        previous: true,
+    };
+    r.commands
+        .send(Command::Workloads(WCommand::StreamLogs {
+            target: target.clone(),
+            follow: false,
+            since_seconds: None,
+            tail_lines: Some(1000),
+        }))
+        .unwrap();
+    r.until("the end of the log", 30, |r| r.log_ended.is_some())
+        .await;
+    assert_eq!(r.log_ended, Some(None), "ended without error");
+    assert_eq!(r.log_lines.len(), 1000, "tailLines honoured");
+    assert_eq!(
+        r.log_lines[0].text, "line 201 \x1b[31mred\x1b[0m",
+        "raw text, timestamp split off"
+    );
+    assert!(r.log_lines[0].ts_ns.is_some());
+
+    // A pod that does not exist: the stream ends with the API's message.
+    r.log_ended = None;
+    r.commands
+        .send(Command::Workloads(WCommand::StreamLogs {
+            target: LogTarget::Pod {
+                context: None,
+                namespace: "shop".into(),
+                name: "gone".into(),
+                container: None,
+                previous: false,
+            },
+            follow: true,
+            since_seconds: Some(60),
+            tail_lines: None,
+        }))
+        .unwrap();
+    r.until("the failed stream's end", 30, |r| r.log_ended.is_some())
+        .await;
+    let err = r.log_ended.clone().unwrap().expect("an error");
+    assert!(err.contains("not found"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_context_restarts_the_watchers_on_the_other_cluster() {
+    let prod = Kmock::start(&fixtures::estate());
+    let staging = Kmock::start(&json!([fixtures::pod(
+        "shop",
+        "staging-only",
+        None,
+        fixtures::running()
+    )]));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: prod\nclusters:\n- name: prod\n  cluster: {{server: {}}}\n- name: staging\n  cluster: {{server: {}}}\ncontexts:\n- name: prod\n  context: {{cluster: prod, user: u, namespace: shop}}\n- name: staging\n  context: {{cluster: staging, user: u, namespace: shop}}\nusers:\n- name: u\n  user: {{token: t}}\n",
+            prod.url(),
+            staging.url()
+        ),
+    )
+    .unwrap();
+    let mut r = Running::start_with(kubeconfig, &[]);
+    r.connected().await;
+    assert_eq!(r.pane.context_label().as_deref(), Some("prod/shop"));
+    assert!(r.has_pod("shop", "checkout-6f4d9c8b7-ccccc"));
+    let palette: Vec<String> = r
+        .pane
+        .palette_commands()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert!(
+        palette.contains(&"context staging".to_string()),
+        "{palette:?}"
+    );
+    r.commands
+        .send(Command::Workloads(WCommand::SwitchContext(
+            "staging".into(),
+        )))
+        .unwrap();
+    r.until("the staging cluster's pods", 30, |r| {
+        r.pane.context_label().as_deref() == Some("staging/shop")
+            && r.has_pod("shop", "staging-only")
+            && matches!(r.status, Some(SourceStatus::Connected { .. }))
+    })
+    .await;
+    assert!(
+        !r.has_pod("shop", "checkout-6f4d9c8b7-ccccc"),
+        "prod objects dropped"
+    );
+    // An unknown context is reported, not crashed on.
+    r.commands
+        .send(Command::Workloads(WCommand::SwitchContext("nope".into())))
+        .unwrap();
+    r.until("Unreachable for an unknown context", 30, |r| {
+        matches!(&r.status, Some(SourceStatus::Unreachable { reason, .. }) if reason.contains("\"nope\" is not in the kubeconfig"))
+    })
+    .await;
+}
+
+#[test]
+fn disabled_kubernetes_is_shown_as_disabled_without_a_worker() {
+    let mut cfg = crate::support::config(&[]);
+    cfg.kubernetes.enabled = false;
+    let b = warroom::workloads::live(&cfg);
+    assert!(b.workers.is_empty() && b.actions.is_none());
+    assert_eq!(b.idle[0].1, SourceStatus::Disabled);
+}
