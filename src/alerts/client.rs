@@ -5,30 +5,21 @@
 
 use super::api::{self, PostableSilence};
 use super::model::{Silence, Snapshot};
-use crate::config::{HttpEndpoint, read_secret};
+use crate::config::HttpEndpoint;
 use crate::source::{SourceId, SourceKind};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How much of an unexpected body an error quotes.
 const EXCERPT: usize = 120;
-
-#[derive(Clone)]
-enum Auth {
-    None,
-    Bearer(String),
-    Basic(String, String),
-}
 
 /// A client for one configured endpoint. Cheap to clone.
 #[derive(Clone)]
 pub struct HttpClient {
     client: reqwest::Client,
     base: String,
-    auth: Auth,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -43,37 +34,16 @@ impl std::fmt::Debug for HttpClient {
 impl HttpClient {
     /// Reads the secret files and the CA file; the error names the file or key to fix.
     pub fn new(ep: &HttpEndpoint) -> Result<Self, String> {
-        // rustls needs one process-wide provider; main() installs ring, but
-        // doctor/report/tests may get here first. A second install is a no-op.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let auth = if let Some(file) = &ep.auth.bearer_token_file {
-            Auth::Bearer(read_secret(file)?)
-        } else if let Some(b) = &ep.auth.basic_auth {
-            Auth::Basic(b.username.clone(), read_secret(&b.password_file)?)
-        } else {
-            Auth::None
-        };
-        let mut builder = reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .connect_timeout(CONNECT_TIMEOUT)
-            .user_agent(concat!("warroom/", env!("CARGO_PKG_VERSION")));
-        if let Some(ca) = &ep.auth.ca_file {
-            let pem = std::fs::read(ca)
-                .map_err(|e| format!("cannot read ca_file {}: {e}", ca.display()))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| format!("ca_file {}: not a PEM certificate: {e}", ca.display()))?;
-            builder = builder.tls_certs_merge(certs);
-        }
-        if !ep.auth.tls_verify {
-            builder = builder.tls_danger_accept_invalid_certs(true);
-        }
-        let client = builder
-            .build()
-            .map_err(|e| format!("cannot build an HTTP client for {}: {e}", ep.url))?;
+        // Credentials become a sensitive default header (see crate::http).
+        let client = crate::http::client(
+            &ep.auth,
+            &format!("endpoint {:?}", ep.name),
+            reqwest::header::HeaderMap::new(),
+            TIMEOUT,
+        )?;
         Ok(Self {
             client,
             base: ep.url.trim_end_matches('/').to_string(),
-            auth,
         })
     }
 
@@ -82,12 +52,7 @@ impl HttpClient {
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let rb = self.client.request(method, self.url(path));
-        match &self.auth {
-            Auth::None => rb,
-            Auth::Bearer(t) => rb.bearer_auth(t),
-            Auth::Basic(u, p) => rb.basic_auth(u, Some(p)),
-        }
+        self.client.request(method, self.url(path))
     }
 
     /// Send; a transport failure or non-2xx status is one readable line.

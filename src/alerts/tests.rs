@@ -430,7 +430,7 @@ fn report_lists_firing_and_silenced_alerts_and_broken_rules() {
         .unwrap();
     assert_eq!(down["severity"], "critical");
     assert_eq!(down["state"], "firing");
-    assert_eq!(down["labels"]["job"].as_str().is_some(), true);
+    assert!(down["labels"]["job"].as_str().is_some());
     assert_eq!(down["source"], "am:main,prom:main");
     let disk = problems
         .iter()

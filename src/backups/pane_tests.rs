@@ -203,10 +203,9 @@ fn unreachable_and_unconfigured_sources_say_what_to_fix() {
 fn tiny_terminals_and_hostile_names_do_not_break_rendering() {
     let mut sources = super::demo::sources_at(now());
     sources[0].name = "evil\x1b[2J\x07name".into();
-    sources[0]
-        .failure
-        .as_mut()
-        .map(|f| f.message = "\x1b]52;c;AAAA\x07boom".into());
+    if let Some(f) = sources[0].failure.as_mut() {
+        f.message = "\x1b]52;c;AAAA\x07boom".into();
+    }
     let mut p = pane_with(sources);
     for (w, h) in [(20, 5), (1, 1), (0, 0), (80, 3), (200, 60)] {
         let buf = render(&mut p, w, h, false, &BTreeMap::new());

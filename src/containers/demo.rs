@@ -509,7 +509,7 @@ impl Worker for DemoWorker {
                         Err(_) => return,
                     };
                     for c in changed {
-                        if ctx.updates.send(AppUpdate::Containers(Update::Upsert(c))).await.is_err() {
+                        if ctx.updates.send(AppUpdate::Containers(Update::Upsert(Box::new(c)))).await.is_err() {
                             return;
                         }
                     }
@@ -548,7 +548,7 @@ fn demo_line(c: &Container, i: u64) -> (Stream, String) {
     let service = c.service.as_deref().unwrap_or(&c.name);
     let degraded = c.failing_streak > 0 || c.health == Health::Unhealthy;
     match service {
-        "backend" if degraded && i % 3 == 0 => (Stream::Stderr, format!("ERROR:sqlalchemy.pool.impl.QueuePool:QueuePool limit of size 20 overflow 10 reached, connection timed out, timeout 30.00 (request id {i:06x})")),
+        "backend" if degraded && i.is_multiple_of(3) => (Stream::Stderr, format!("ERROR:sqlalchemy.pool.impl.QueuePool:QueuePool limit of size 20 overflow 10 reached, connection timed out, timeout 30.00 (request id {i:06x})")),
         "backend" if degraded && i % 3 == 1 => (Stream::Stderr, "WARNING:uvicorn.error:request /health took 3004ms (timeout 3000ms)".into()),
         "backend" => (Stream::Stdout, format!("INFO:     172.18.0.{}:{} - \"GET /api/v1/{} HTTP/1.1\" 200 OK", 5 + i % 4, 40000 + i % 999, ["lessons", "users/me", "health", "agents/status"][(i % 4) as usize])),
         "postgres" => (Stream::Stderr, format!("{} UTC [{}] LOG:  checkpoint complete: wrote {} buffers ({:.1}%)", jiff::Timestamp::now().strftime("%Y-%m-%d %H:%M:%S%.3f"), 27 + i % 5, 40 + i % 300, (i % 30) as f64 / 10.0)),
@@ -603,32 +603,35 @@ async fn demo_logs(
         return;
     }
     let mut i = tail as u64;
-    while follow {
-        tokio::time::sleep(Duration::from_millis(700)).await;
-        let c = sim
-            .lock()
-            .ok()
-            .and_then(|s| s.containers.iter().find(|c| c.name == name).cloned());
-        let Some(c) = c.filter(|c| c.is_running()) else {
-            break;
-        };
-        let (stream, text) = demo_line(&c, i);
-        i += 1;
-        let line = LogLine {
-            ts_ns: Some(jiff::Timestamp::now().as_nanosecond()),
-            stream,
-            labels: labels.clone(),
-            text,
-        };
-        if updates
-            .send(AppUpdate::Logs(LogUpdate::Lines {
-                target: target.clone(),
-                lines: vec![line],
-            }))
-            .await
-            .is_err()
-        {
-            return;
+    // Without follow, history only: fall through to `Ended`.
+    if follow {
+        loop {
+            tokio::time::sleep(Duration::from_millis(700)).await;
+            let c = sim
+                .lock()
+                .ok()
+                .and_then(|s| s.containers.iter().find(|c| c.name == name).cloned());
+            let Some(c) = c.filter(|c| c.is_running()) else {
+                break;
+            };
+            let (stream, text) = demo_line(&c, i);
+            i += 1;
+            let line = LogLine {
+                ts_ns: Some(jiff::Timestamp::now().as_nanosecond()),
+                stream,
+                labels: labels.clone(),
+                text,
+            };
+            if updates
+                .send(AppUpdate::Logs(LogUpdate::Lines {
+                    target: target.clone(),
+                    lines: vec![line],
+                }))
+                .await
+                .is_err()
+            {
+                return;
+            }
         }
     }
     let _ = updates

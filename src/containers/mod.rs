@@ -42,7 +42,7 @@ pub enum Update {
     /// The full list (first load and after every reconnect): replaces all.
     Snapshot(Vec<model::Container>),
     /// One container changed (re-inspected after an event).
-    Upsert(model::Container),
+    Upsert(Box<model::Container>),
     /// A container was removed (`destroy`), by id.
     Removed { id: String },
     /// CPU/memory samples for the containers on screen, by id.

@@ -294,20 +294,23 @@ impl Pane for ContainersPane {
                 }
                 self.loaded = true;
             }
-            Update::Upsert(mut c) => match self.index_of(&c.id) {
-                Some(i) => {
-                    c.stats = if c.is_running() {
-                        self.containers[i].stats
-                    } else {
-                        None
-                    };
-                    self.containers[i] = c;
+            Update::Upsert(c) => {
+                let mut c = *c;
+                match self.index_of(&c.id) {
+                    Some(i) => {
+                        c.stats = if c.is_running() {
+                            self.containers[i].stats
+                        } else {
+                            None
+                        };
+                        self.containers[i] = c;
+                    }
+                    None => {
+                        self.containers.push(c);
+                        self.containers.sort_by(|a, b| a.name.cmp(&b.name));
+                    }
                 }
-                None => {
-                    self.containers.push(c);
-                    self.containers.sort_by(|a, b| a.name.cmp(&b.name));
-                }
-            },
+            }
             Update::Removed { id } => {
                 self.containers.retain(|c| c.id != id);
                 if self.detail.as_ref().is_some_and(|(d, _)| *d == id) {

@@ -299,7 +299,7 @@ fn filter_events_and_removal_update_the_rows() {
     healed.id = "unhealthy-id".into();
     healed.health = super::model::Health::Healthy;
     healed.failing_streak = 0;
-    assert!(p.apply(AppUpdate::Containers(Update::Upsert(healed))));
+    assert!(p.apply(AppUpdate::Containers(Update::Upsert(Box::new(healed)))));
     p.apply(AppUpdate::Containers(Update::Removed {
         id: "dead-id".into(),
     }));

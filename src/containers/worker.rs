@@ -278,7 +278,7 @@ async fn session(docker: &Docker, detail: &str, ctx: &mut WorkerCtx, shared: &mu
                     }
                     let delay = if action.starts_with("exec_") {
                         // Only health probes matter, not every `docker exec`.
-                        if !known.get(&cid).is_some_and(|c| c.healthcheck.is_some()) {
+                        if known.get(&cid).is_none_or(|c| c.healthcheck.is_none()) {
                             continue;
                         }
                         PROBE_SETTLE
@@ -299,7 +299,7 @@ async fn session(docker: &Docker, detail: &str, ctx: &mut WorkerCtx, shared: &mu
                     match inspect(docker, &cid).await {
                         Ok(Some(c)) => {
                             known.insert(cid, c.clone());
-                            if send(Update::Upsert(c)).await.is_err() {
+                            if send(Update::Upsert(Box::new(c))).await.is_err() {
                                 return End::Gone;
                             }
                         }

@@ -500,6 +500,25 @@ pub(super) fn reflow(prose: &str) -> Vec<String> {
     out
 }
 
+/// Split `text` into pieces of at most `width` display columns.
+pub(super) fn hard_wrap(text: &str, width: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = vec![String::new()];
+    let mut used = 0;
+    for ch in text.chars() {
+        let w = ch.width().unwrap_or(0);
+        if used + w > width && used > 0 {
+            out.push(String::new());
+            used = 0;
+        }
+        if let Some(last) = out.last_mut() {
+            last.push(ch);
+        }
+        used += w;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -527,23 +546,4 @@ mod tests {
             ]
         );
     }
-}
-
-/// Split `text` into pieces of at most `width` display columns.
-pub(super) fn hard_wrap(text: &str, width: usize) -> Vec<String> {
-    use unicode_width::UnicodeWidthChar;
-    let mut out = vec![String::new()];
-    let mut used = 0;
-    for ch in text.chars() {
-        let w = ch.width().unwrap_or(0);
-        if used + w > width && used > 0 {
-            out.push(String::new());
-            used = 0;
-        }
-        if let Some(last) = out.last_mut() {
-            last.push(ch);
-        }
-        used += w;
-    }
-    out
 }

@@ -3,6 +3,7 @@
 //! `warroom` binary for the headless flow.
 
 mod directory;
+mod kube;
 mod postgres;
 mod restic;
 mod support;

@@ -147,3 +147,131 @@ fn read_only_refuses_every_mutating_action() {
     assert!(!out.status.success());
     assert!(text(&out).contains("read-only"), "{}", text(&out));
 }
+
+fn audit_entries(e: &Env) -> Vec<serde_json::Value> {
+    let path = e.path().join("data/audit.jsonl");
+    std::fs::read_to_string(&path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every audit line is one JSON object"))
+        .collect()
+}
+
+#[test]
+fn a_demo_dry_run_prints_the_preview_and_is_audited_as_demo() {
+    let e = Env::new(QUIET);
+    let out = e.run(&[
+        "--demo",
+        "action",
+        "restart",
+        "container/toolboxai-backend-1",
+        "--dry-run",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains("toolboxai-backend-1"),
+        "preview names the target:\n{t}"
+    );
+    let entries = audit_entries(&e);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let a = &entries[0];
+    assert_eq!(a["result"], "dry-run");
+    assert_eq!(a["demo"], true);
+    assert_eq!(a["action"], "restart");
+    assert_eq!(a["origin"], "cli");
+    assert!(
+        a["target"]
+            .as_str()
+            .unwrap()
+            .contains("toolboxai-backend-1")
+    );
+    assert!(!a["who"].as_str().unwrap_or_default().is_empty(), "{a}");
+
+    // Without --yes or --dry-run and no TTY, nothing runs: refused, audited.
+    let out = e.run(&[
+        "--demo",
+        "action",
+        "restart",
+        "container/toolboxai-backend-1",
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("--yes"), "{}", text(&out));
+    let out = e.run(&[
+        "--demo",
+        "action",
+        "restart",
+        "container/toolboxai-backend-1",
+        "--yes",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let results: Vec<_> = audit_entries(&e)
+        .iter()
+        .map(|a| a["result"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        results.last().map(String::as_str),
+        Some("ok"),
+        "{results:?}"
+    );
+}
+
+#[test]
+fn secrets_from_credential_files_never_reach_output_logs_or_audit() {
+    let e = Env::new("");
+    let secret = "tok-9f8e7d6c5b4a-never-print-me";
+    let token = e.path().join("am.token");
+    std::fs::write(&token, secret).unwrap();
+    let config = format!(
+        "{QUIET}[[alertmanager]]\nname = \"main\"\nurl = \"http://127.0.0.1:1\"\nbearer_token_file = \"{}\"\n\
+         [loki]\nurl = \"http://127.0.0.1:1\"\nbasic_auth = {{ username = \"ops\", password_file = \"{}\" }}\n",
+        token.display(),
+        token.display()
+    );
+    std::fs::write(e.path().join("config.toml"), config).unwrap();
+    let mut seen = String::new();
+    for args in [
+        &["report"][..],
+        &["doctor"][..],
+        &[
+            "action",
+            "silence",
+            "alertname=X",
+            "--duration",
+            "1h",
+            "--comment",
+            "t",
+            "--yes",
+        ][..],
+        &["logs", "{app=\"x\"}", "--since", "5m"][..],
+    ] {
+        seen.push_str(&text(&e.run(args)));
+    }
+    for entry in walk(e.path()) {
+        if entry == token {
+            continue;
+        }
+        if let Ok(s) = std::fs::read_to_string(&entry) {
+            seen.push_str(&s);
+        }
+    }
+    assert!(
+        seen.contains("127.0.0.1:1"),
+        "the commands ran against the endpoints:\n{seen}"
+    );
+    assert!(!seen.contains(secret), "a secret leaked:\n{seen}");
+    assert!(!seen.contains("b3BzOnRvay"), "a basic-auth header leaked");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

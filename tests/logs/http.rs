@@ -255,7 +255,8 @@ async fn bearer_token_comes_from_its_file() {
     let cfg = warroom::config::Config::parse(text, std::path::Path::new("t")).unwrap();
     let e = LokiClient::new(cfg.loki.as_ref().unwrap()).unwrap_err();
     assert!(
-        e.message.contains("/nonexistent/pw") && e.hint.contains("password_file"),
+        e.message.contains("/nonexistent/pw")
+            && e.message.contains("[loki] basic_auth.password_file"),
         "{e}"
     );
 }

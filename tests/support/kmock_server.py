@@ -54,6 +54,9 @@ RESOURCES = {
     'DaemonSet': ('apps/v1/daemonsets', True),
     'Job': ('batch/v1/jobs', True),
     'CronJob': ('batch/v1/cronjobs', True),
+    # Velero's CRDs, for the backups pane's `kind = "velero"` source.
+    'Backup': ('velero.io/v1/backups', True),
+    'Schedule': ('velero.io/v1/schedules', True),
 }
 VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']
 

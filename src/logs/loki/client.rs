@@ -56,60 +56,24 @@ impl LokiClient {
             })?;
             headers.insert(HeaderName::from_static("x-scope-orgid"), v);
         }
-        let auth = if let Some(file) = &cfg.auth.bearer_token_file {
-            let token = config::read_secret(file)
-                .map_err(|e| config_error(e, "fix [loki] bearer_token_file"))?;
-            Some(format!("Bearer {token}"))
-        } else if let Some(b) = &cfg.auth.basic_auth {
-            use base64::Engine;
-            let pw = config::read_secret(&b.password_file)
-                .map_err(|e| config_error(e, "fix [loki] basic_auth.password_file"))?;
-            let enc =
-                base64::engine::general_purpose::STANDARD.encode(format!("{}:{pw}", b.username));
-            Some(format!("Basic {enc}"))
-        } else {
-            None
-        };
-        if let Some(a) = auth {
-            let mut v = HeaderValue::from_str(&a).map_err(|_| {
-                config_error(
-                    "the Loki credential is not a valid header value".into(),
-                    "check the secret file",
-                )
-            })?;
-            v.set_sensitive(true);
+        // The HTTP client adds the credentials itself; the tail handshake is
+        // not made through reqwest, so it gets the same header explicitly.
+        let http = crate::http::client(&cfg.auth, "[loki]", headers.clone(), TIMEOUT)
+            .map_err(|e| config_error(e, "fix the file or TLS setting named under [loki]"))?;
+        if let Some(v) = crate::http::authorization(&cfg.auth, "[loki]")
+            .map_err(|e| config_error(e, "fix the credential file named under [loki]"))?
+        {
             headers.insert(AUTHORIZATION, v);
         }
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(TIMEOUT)
-            .default_headers(headers.clone());
-        let mut ca_pem = None;
-        if let Some(ca) = &cfg.auth.ca_file {
-            let pem = std::fs::read(ca).map_err(|e| {
-                config_error(
-                    format!("cannot read [loki] ca_file {}: {e}", ca.display()),
-                    "fix [loki] ca_file",
-                )
-            })?;
-            ca_pem = Some((ca.clone(), pem.clone()));
-            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
-                config_error(
-                    format!("[loki] ca_file {}: {e}", ca.display()),
-                    "it must be a PEM certificate",
-                )
-            })?;
-            builder = builder.add_root_certificate(cert);
-        }
-        if !cfg.auth.tls_verify {
-            builder = builder.tls_danger_accept_invalid_certs(true);
-        }
-        let http = builder.build().map_err(|e| {
-            config_error(
-                format!("cannot build the HTTP client: {e}"),
-                "check [loki] TLS settings",
-            )
-        })?;
+        let ca_pem = match &cfg.auth.ca_file {
+            Some(ca) => Some((
+                ca.clone(),
+                std::fs::read(ca).map_err(|e| {
+                    config_error(format!("[loki] ca_file: {e}"), "fix [loki] ca_file")
+                })?,
+            )),
+            None => None,
+        };
         let ws_tls = super::tls::client_config(
             ca_pem.as_ref().map(|(p, b)| (p.as_path(), b.as_slice())),
             cfg.auth.tls_verify,
