@@ -268,6 +268,10 @@ impl Config {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
         })?;
+        unknown_flattened_keys(text).map_err(|message| ConfigError {
+            path: path.to_path_buf(),
+            message,
+        })?;
         cfg.validate().map_err(|message| ConfigError {
             path: path.to_path_buf(),
             message,
@@ -320,6 +324,89 @@ impl Config {
 
 /// Read a secret from the file a config key names, trimming the trailing newline.
 /// The error names the file, never its content.
+/// Keys every HTTP source takes (see [`HttpAuth`]).
+const AUTH_KEYS: &[&str] = &["bearer_token_file", "basic_auth", "ca_file", "tls_verify"];
+
+/// serde ignores unknown keys in structs that use `flatten` (it cannot deny
+/// them), so a typo there — or a secret pasted inline as `bearer_token = …` —
+/// would be silently dropped and auth quietly missing. Check those tables
+/// against the keys they accept.
+fn unknown_flattened_keys(text: &str) -> Result<(), String> {
+    let Ok(doc) = text.parse::<toml::Table>() else {
+        return Ok(()); // the typed parse already reported it
+    };
+    let check = |section: String, table: &toml::Table, allowed: &[&str]| {
+        for key in table.keys() {
+            if allowed.contains(&key.as_str()) || AUTH_KEYS.contains(&key.as_str()) {
+                continue;
+            }
+            let hint = if ["token", "bearer_token", "password", "secret"].contains(&key.as_str()) {
+                " — secrets are never written in the config: put it in a file and name it with                  bearer_token_file or basic_auth.password_file"
+                    .to_string()
+            } else {
+                let mut all: Vec<&str> = allowed.iter().chain(AUTH_KEYS).copied().collect();
+                all.sort_unstable();
+                format!(" (expected one of: {})", all.join(", "))
+            };
+            return Err(format!("{section}: unknown key `{key}`{hint}"));
+        }
+        Ok(())
+    };
+    let tables = |key: &str| -> Vec<toml::Table> {
+        match doc.get(key) {
+            Some(toml::Value::Array(items)) => {
+                items.iter().filter_map(|v| v.as_table().cloned()).collect()
+            }
+            Some(toml::Value::Table(t)) => vec![t.clone()],
+            _ => Vec::new(),
+        }
+    };
+    for kind in ["prometheus", "alertmanager"] {
+        for (i, t) in tables(kind).iter().enumerate() {
+            check(
+                format!("[[{kind}]] #{}", i + 1),
+                t,
+                &["name", "url", "interval"],
+            )?;
+        }
+    }
+    for t in tables("loki") {
+        check("[loki]".into(), &t, &["url", "org_id"])?;
+    }
+    for (i, t) in tables("backups").iter().enumerate() {
+        let per_kind: &[&str] = match t.get("kind").and_then(|k| k.as_str()) {
+            Some("directory") => &["path", "pattern", "time_format"],
+            Some("restic") => &["repository", "password_file", "read_data_subset"],
+            Some("cronjob") => &["namespace", "cronjob", "context"],
+            Some("velero") => &["namespace", "schedule", "context"],
+            _ => continue, // the typed parse names the bad kind
+        };
+        let common = [
+            "name",
+            "rpo",
+            "kind",
+            "verify",
+            "restore",
+            "pre_restore",
+            "target",
+        ];
+        let allowed: Vec<&str> = common.iter().chain(per_kind).copied().collect();
+        // Backups take no HTTP auth: check against their own keys only.
+        for key in t.keys() {
+            if !allowed.contains(&key.as_str()) {
+                let mut all = allowed.clone();
+                all.sort_unstable();
+                return Err(format!(
+                    "[[backups]] #{}: unknown key `{key}` (expected one of: {})",
+                    i + 1,
+                    all.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn read_secret(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path)
         .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
@@ -329,6 +416,45 @@ pub fn read_secret(path: &Path) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_keys_in_flattened_sections_are_errors_and_inline_secrets_are_refused() {
+        let err = |text: &str| {
+            Config::parse(text, Path::new("c.toml"))
+                .unwrap_err()
+                .message
+        };
+        let e =
+            err("[[alertmanager]]\nname = \"a\"\nurl = \"http://x\"\nbearer_token = \"s3cr3t\"\n");
+        assert!(
+            e.contains("[[alertmanager]] #1: unknown key `bearer_token`"),
+            "{e}"
+        );
+        assert!(
+            e.contains("bearer_token_file") && !e.contains("s3cr3t"),
+            "{e}"
+        );
+        let e = err("[loki]\nurl = \"http://x\"\norgid = \"t\"\n");
+        assert!(
+            e.contains("[loki]: unknown key `orgid`") && e.contains("org_id"),
+            "{e}"
+        );
+        let e = err(
+            "[[backups]]\nname = \"pg\"\nkind = \"directory\"\npath = \"/b\"\nrpo = \"1h\"\npatern = \"*.gz\"\n",
+        );
+        assert!(
+            e.contains("[[backups]] #1: unknown key `patern`") && e.contains("pattern"),
+            "{e}"
+        );
+        // Every documented key is still accepted.
+        Config::parse(
+            "[[prometheus]]\nname = \"p\"\nurl = \"http://x\"\ninterval = \"30s\"\ntls_verify = false\n\
+             [loki]\nurl = \"http://l\"\norg_id = \"t\"\nca_file = \"/ca.pem\"\n\
+             [[backups]]\nname = \"r\"\nkind = \"restic\"\nrepository = \"/r\"\npassword_file = \"/p\"\nrpo = \"4h\"\nverify = \"x\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+    }
 
     #[test]
     fn the_default_config_written_by_init_parses() {

@@ -3,7 +3,9 @@
 //! [`TerminalGuard`] enters raw mode and the alternate screen and restores the
 //! terminal when dropped — on `q`, on `?`-propagated errors, and during panic
 //! unwinding. The panic hook restores too (and first), so the panic message is
-//! printed on a sane terminal instead of being lost in the alternate screen.
+//! printed on a sane terminal instead of being lost in the alternate screen —
+//! for panics of the UI (main) thread; a worker's panic is only logged and
+//! shown as that source's status (see `app::wiring::supervise`).
 
 use crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;
@@ -49,6 +51,14 @@ fn install_panic_hook() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            // The UI runs on the main thread. A panic elsewhere (a source
+            // worker) is caught by tokio and reported in the status bar by
+            // the hub's supervisor; restoring the terminal or printing to
+            // stderr then would wreck a console that keeps running.
+            if std::thread::current().name() != Some("main") {
+                tracing::error!("panic off the UI thread: {info}");
+                return;
+            }
             restore();
             tracing::error!("panic: {info}");
             previous(info);

@@ -258,6 +258,12 @@ pub struct Preview {
     /// Set when the action cannot run (RBAC says no, target missing…): shown
     /// instead of a confirmation, and execute is refused.
     pub blocked: Option<String>,
+    /// The spec with every default the preview resolved made explicit (the
+    /// revision `rollout-undo` goes back to, the restore point, the
+    /// Alertmanager). [`Actions::execute`] runs this one, so what runs is what
+    /// the operator confirmed even if the world moved in between: a new
+    /// rollout or a fresh dump must not change the target behind their back.
+    pub pinned: Option<ActionSpec>,
 }
 
 impl Preview {
@@ -270,6 +276,7 @@ impl Preview {
             lines: Vec::new(),
             confirm: Confirm::Yes,
             blocked: None,
+            pinned: None,
         }
     }
 
@@ -399,6 +406,8 @@ impl Actions {
         origin: &str,
         progress: Progress,
     ) -> Result<ActionOutcome, String> {
+        // Run exactly what was previewed (see `Preview::pinned`).
+        let spec = preview.pinned.as_ref().unwrap_or(spec);
         let result = if self.read_only && spec.is_mutating() {
             Err("read-only mode".to_string())
         } else if let Some(reason) = &preview.blocked {
@@ -441,6 +450,7 @@ impl Actions {
         result: &str,
         message: &str,
     ) -> Result<(), String> {
+        let spec = preview.pinned.as_ref().unwrap_or(spec);
         let entry = AuditEntry {
             ts: jiff::Timestamp::now(),
             who: crate::identity::operator(),

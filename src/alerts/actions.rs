@@ -226,6 +226,14 @@ impl<A: AmApi> SilenceHandler<A> {
                 affected.len() - PREVIEW_ALERTS
             )));
         }
+        // The silence goes to the Alertmanager this preview chose, even if
+        // which one reports the alerts changes before confirmation.
+        p.pinned = Some(ActionSpec::Silence {
+            matchers: matchers.to_vec(),
+            duration,
+            comment: comment.to_string(),
+            alertmanager: Some(am),
+        });
         Ok(p)
     }
 

@@ -320,7 +320,10 @@ impl App {
             }
             Outcome::Copy(text) => {
                 self.notify("copied to the clipboard (OSC 52)", false);
-                vec![Effect::Copy(text)]
+                // Copied text came from outside (log lines, annotations): an
+                // escape sequence in it would fire in whatever terminal or
+                // shell the operator pastes into.
+                vec![Effect::Copy(crate::text::sanitize_multiline(&text))]
             }
             Outcome::Many(list) => list
                 .into_iter()

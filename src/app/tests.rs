@@ -49,6 +49,12 @@ impl Pane for Probe {
             "logs" => Outcome::Jump(Jump::LogQuery {
                 query: "{app=\"web\"}".into(),
             }),
+            // A hostile log line: a clipboard write, a bracketed-paste end
+            // and a BEL, which must not reach the clipboard or the shell the
+            // operator pastes into.
+            "copy" => {
+                Outcome::Copy("ok \x1b]52;c;cHduZWQ=\x07\x1b[201~rm -rf /tmp/x\x07\nnext".into())
+            }
             _ => Outcome::Handled,
         }
     }
@@ -403,4 +409,65 @@ fn the_status_bar_says_why_a_source_is_down() {
         "{status}"
     );
     assert!(status.contains("am:main: connection refused"), "{status}");
+}
+
+#[test]
+fn copied_text_is_sanitised_before_it_reaches_the_clipboard() {
+    let (mut app, _) = app_with(false, false);
+    app.handle_key(key('4'));
+    let effects = app.handle_key(key('y'));
+    let Some(Effect::Copy(text)) = effects.first() else {
+        panic!("no copy effect: {effects:?}");
+    };
+    assert!(
+        !text.contains(['\x1b', '\x07', '\u{9b}']),
+        "control bytes reached the clipboard: {text:?}"
+    );
+    assert!(
+        text.starts_with("ok ") && text.contains("rm -rf /tmp/x"),
+        "{text:?}"
+    );
+    assert!(text.ends_with("\nnext"), "line breaks survive: {text:?}");
+}
+
+struct Crashing;
+
+#[async_trait::async_trait]
+impl crate::source::Worker for Crashing {
+    fn id(&self) -> crate::source::SourceId {
+        crate::source::SourceId::new(crate::source::SourceKind::Loki, "main")
+    }
+    async fn run(self: Box<Self>, ctx: crate::source::WorkerCtx) {
+        ctx.status(&self.id(), crate::source::SourceStatus::Loading)
+            .await;
+        panic!("index out of bounds: the len is 0 but the index is 3");
+    }
+    async fn probe(&self) -> crate::source::Probe {
+        unreachable!("not probed in this test")
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_worker_becomes_an_unreachable_source_not_a_dead_console() {
+    let mut hub = super::wiring::Hub::start(vec![(PaneId::Logs, Box::new(Crashing))], vec![]);
+    let mut last = None;
+    while let Ok(Some(u)) =
+        tokio::time::timeout(std::time::Duration::from_secs(5), hub.updates.recv()).await
+    {
+        if let Update::Status { status, .. } = u {
+            let done = matches!(status, crate::source::SourceStatus::Unreachable { .. });
+            last = Some(status);
+            if done {
+                break;
+            }
+        }
+    }
+    let Some(crate::source::SourceStatus::Unreachable { reason, hint }) = last else {
+        panic!("no unreachable status after the panic: {last:?}");
+    };
+    assert!(
+        reason.contains("worker stopped") && reason.contains("index out of bounds"),
+        "{reason}"
+    );
+    assert!(hint.contains("log"), "{hint}");
 }

@@ -121,7 +121,7 @@ pub struct Hub {
     commands: HashMap<PaneId, broadcast::Sender<Command>>,
     /// Every source that will report (workers and idle ones).
     pub expected: Vec<SourceId>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    tasks: Vec<tokio::task::AbortHandle>,
 }
 
 impl Hub {
@@ -147,7 +147,10 @@ impl Hub {
                 updates: tx.clone(),
                 commands: commands[&pane].subscribe(),
             };
-            tasks.push(tokio::spawn(worker.run(ctx)));
+            let id = worker.id();
+            let inner = tokio::spawn(worker.run(ctx));
+            tasks.push(inner.abort_handle());
+            tasks.push(tokio::spawn(supervise(id, inner, tx.clone())).abort_handle());
         }
         Self {
             updates: rx,
@@ -164,6 +167,36 @@ impl Hub {
             let _ = tx.send(cmd);
         }
     }
+}
+
+/// A worker that panics must not take the console with it, nor leave its
+/// source showing a healthy status forever: say so in the status bar, with
+/// where to look. (The panic hook only logs panics off the main thread.)
+async fn supervise(
+    id: SourceId,
+    worker: tokio::task::JoinHandle<()>,
+    updates: mpsc::Sender<Update>,
+) {
+    let Err(e) = worker.await else { return };
+    if !e.is_panic() {
+        return;
+    }
+    let payload = e.into_panic();
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("no message");
+    tracing::error!(source = %id, "worker panicked: {message}");
+    let _ = updates
+        .send(Update::Status {
+            source: id,
+            status: SourceStatus::Unreachable {
+                reason: format!("internal error, the worker stopped: {message}"),
+                hint: "the log file has details (`warroom doctor` prints where); restart warroom to retry".into(),
+            },
+        })
+        .await;
 }
 
 impl Drop for Hub {

@@ -147,7 +147,18 @@ impl ActionHandler for LiveActions {
                 let src = self.source(source)?;
                 let data = src.fetch().await?;
                 Ok(match plan::plan_verify(&src.cfg, &data, point.as_deref()) {
-                    Ok(p) => plan::verify_preview(&src.cfg, &p),
+                    Ok(plan) => {
+                        let mut p = plan::verify_preview(&src.cfg, &plan);
+                        if let plan::VerifyPlan::Command { point, .. }
+                        | plan::VerifyPlan::File { point, .. } = &plan
+                        {
+                            p.pinned = Some(ActionSpec::VerifyBackup {
+                                source: source.clone(),
+                                point: Some(point.id.clone()),
+                            });
+                        }
+                        p
+                    }
                     Err(e) => blocked(format!("Verify {source}"), source, e),
                 })
             }
@@ -156,7 +167,17 @@ impl ActionHandler for LiveActions {
                 let data = src.fetch().await?;
                 Ok(
                     match plan::plan_restore(&src.cfg, &data, point.as_deref()) {
-                        Ok(p) => plan::restore_preview(&src.cfg, &p, jiff::Timestamp::now()),
+                        Ok(plan) => {
+                            let mut p =
+                                plan::restore_preview(&src.cfg, &plan, jiff::Timestamp::now());
+                            // A dump landing between preview and confirmation
+                            // must not be restored instead of the one shown.
+                            p.pinned = Some(ActionSpec::Restore {
+                                source: source.clone(),
+                                point: Some(plan.point.id.clone()),
+                            });
+                            p
+                        }
                         Err(e) => blocked(format!("Restore {source}"), source, e),
                     },
                 )

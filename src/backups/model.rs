@@ -109,6 +109,24 @@ impl SourceData {
     }
 
     /// The newest successful restore point.
+    /// Record the last verification; a point that failed it stops counting
+    /// as good, so freshness and the default restore point skip it (restoring
+    /// a dump known to be truncated is the last thing an incident needs).
+    pub fn set_verification(&mut self, v: Option<Verification>) {
+        if let Some(v) = &v
+            && !v.ok
+            && let Some(p) = self.points.iter_mut().find(|p| p.id == v.point && p.ok)
+        {
+            p.ok = false;
+            p.message = Some(format!(
+                "failed verification {}: {}",
+                v.at.strftime("%Y-%m-%d %H:%M UTC"),
+                v.message
+            ));
+        }
+        self.verification = v;
+    }
+
     pub fn newest_good(&self) -> Option<&RestorePoint> {
         self.points.iter().filter(|p| p.ok).max_by_key(|p| p.time)
     }

@@ -117,7 +117,7 @@ impl LiveSource {
                     .await?
             }
         };
-        data.verification = self.store.get(&c.name);
+        data.set_verification(self.store.get(&c.name));
         Ok(data)
     }
 

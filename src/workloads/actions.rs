@@ -64,6 +64,18 @@ impl LiveActions {
     }
 }
 
+/// Why `scale` is refused for this kind: a DaemonSet runs one pod per node,
+/// and patching its `spec.replicas` "succeeds" while changing nothing.
+fn unscalable(kind: Kind) -> Option<String> {
+    match kind {
+        Kind::Deployment | Kind::StatefulSet => None,
+        other => Some(format!(
+            "a {} cannot be scaled here: only deployments and statefulsets",
+            other.arg()
+        )),
+    }
+}
+
 fn kind_of(t: &KubeTarget) -> Result<Kind, String> {
     Kind::from_label(&t.kind).ok_or_else(|| format!("unknown kind {:?}", t.kind))
 }
@@ -288,6 +300,10 @@ impl ActionHandler for LiveActions {
                     p.blocked = Some("replicas must be 0 or more".into());
                     return Ok(p);
                 }
+                if let Some(why) = unscalable(kind) {
+                    p.blocked = Some(why);
+                    return Ok(p);
+                }
                 match get_controller(&r, kind, &t.name).await {
                     Ok(obj) => {
                         let current = obj["spec"]["replicas"].as_i64().unwrap_or(1);
@@ -342,6 +358,12 @@ impl ActionHandler for LiveActions {
                             &plan.target.template,
                         ));
                         p.blocked = self.allowed(&r, Perm::PatchDeployments).await;
+                        // A rollout between preview and confirmation changes
+                        // what "previous" means; go where the preview said.
+                        p.pinned = Some(ActionSpec::RolloutUndo {
+                            target: t.clone(),
+                            to_revision: Some(plan.target.revision),
+                        });
                     }
                     Err(e) => p.blocked = Some(e),
                 }
@@ -403,6 +425,9 @@ impl ActionHandler for LiveActions {
                     return Err("replicas must be 0 or more".into());
                 }
                 let kind = kind_of(t)?;
+                if let Some(why) = unscalable(kind) {
+                    return Err(why);
+                }
                 let r = self.resolve(t).await?;
                 patch_controller(&r, kind, &t.name, &json!({"spec": {"replicas": replicas}}))
                     .await?;

@@ -112,6 +112,14 @@ impl WorkloadsPane {
                     return notify("rollout undo: no deployment owns the selection");
                 }
             },
+            "scale" => match self.controller(kind, &key, &controllers[..2]) {
+                Some((k, t)) => (Perm::patch(k).unwrap_or(Perm::PatchDeployments), (k, t)),
+                None => {
+                    return notify(
+                        "scale: no deployment or statefulset owns the selection (a daemonset runs one pod per node)",
+                    );
+                }
+            },
             _ => match self.controller(kind, &key, &controllers) {
                 Some((k, t)) => (Perm::patch(k).unwrap_or(Perm::PatchDeployments), (k, t)),
                 None => {

@@ -510,7 +510,9 @@ fn actions_line(
     };
     if let Some(c) = ctrl.and_then(Perm::patch) {
         offer("rollout_restart", "restart", c);
-        offer("scale", "scale", c);
+        if ctrl != Some(Kind::DaemonSet) {
+            offer("scale", "scale", c);
+        }
         if ctrl == Some(Kind::Deployment) {
             offer("rollout_undo", "undo", c);
         }

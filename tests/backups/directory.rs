@@ -284,6 +284,8 @@ fn headless_verify_exits_non_zero_naming_the_bad_file_and_report_marks_the_breac
     let body = gzip(&vec![b'z'; 100_000]);
     let (bad, _) = dump_name(40);
     std::fs::write(dir.path().join(&bad), &body[..body.len() - 20]).unwrap();
+    let (good, _) = dump_name(50);
+    std::fs::write(dir.path().join(&good), &body).unwrap();
     let cfg_path = data.path().join("config.toml");
     std::fs::write(
         &cfg_path,
@@ -318,8 +320,11 @@ fn headless_verify_exits_non_zero_naming_the_bad_file_and_report_marks_the_breac
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("| psql -d shop"), "{stdout}");
+    // The dump that failed verification is no longer a restore point: the
+    // default is the older good one.
+    assert!(stdout.contains(&good) && !stdout.contains(&bad), "{stdout}");
     assert!(
-        stdout.contains("RPO achieved if restored now: 40m (target 15m)"),
+        stdout.contains("RPO achieved if restored now: 50m (target 15m)"),
         "{stdout}"
     );
     assert!(stdout.contains("dry run: nothing was changed"), "{stdout}");
@@ -333,7 +338,45 @@ fn headless_verify_exits_non_zero_naming_the_bad_file_and_report_marks_the_breac
     assert_eq!(pg["status"], "breach", "{stdout}");
     assert_eq!(pg["breach"], true);
     assert_eq!(pg["rpo"], "15m");
-    assert_eq!(pg["newest_point"], bad.as_str());
+    assert_eq!(pg["newest_point"], good.as_str());
     assert_eq!(pg["last_verification"]["ok"], false);
     assert_eq!(out.status.code(), Some(1), "a breach makes the report fail");
+}
+
+#[tokio::test]
+async fn restore_runs_the_previewed_point_even_if_a_newer_dump_lands_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (shown, shown_time) = dump_name(30);
+    std::fs::write(dir.path().join(&shown), gzip(b"-- the good one\n")).unwrap();
+    let target = out.path().join("restored.sql");
+    let extra = format!(
+        "restore = \"gunzip -c {{path}} > {{target}}\"\ntarget = {:?}\n",
+        target.display().to_string()
+    );
+    let cfg = config(&dir_config(dir.path(), &extra));
+    let door = actions(&cfg, data.path());
+    let spec = ActionSpec::Restore {
+        source: "pg".into(),
+        point: None,
+    };
+    let preview = door.preview(&spec).await.unwrap();
+    assert!(preview.to_text().contains(&shown), "{}", preview.to_text());
+
+    // A new (possibly bad) dump is written while the operator types "pg".
+    let (newer, _) = dump_name(1);
+    std::fs::write(dir.path().join(&newer), gzip(b"-- half written\n")).unwrap();
+
+    let outcome = door
+        .execute(&spec, &preview, "test", Progress::discard())
+        .await
+        .unwrap();
+    assert_eq!(outcome.restore_point_time, Some(shown_time));
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "-- the good one\n"
+    );
+    let audit = std::fs::read_to_string(data.path().join("audit.jsonl")).unwrap();
+    assert!(audit.contains(&shown), "the audit names the point: {audit}");
 }

@@ -278,3 +278,65 @@ async fn a_failed_or_forbidden_call_shows_the_message_and_changes_nothing() {
             .is_some()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_runs_what_was_previewed_even_if_a_rollout_lands_before_confirmation() {
+    let k = Kmock::start(&fixtures::estate());
+    let dir = tempfile::tempdir().unwrap();
+    let mut door = warroom::action::Actions::new(
+        warroom::audit::AuditLog::new(dir.path().join("audit.jsonl")),
+        false,
+        false,
+    );
+    door.register(warroom::action::Domain::Kubernetes, handler(&k));
+    let spec = ActionSpec::RolloutUndo {
+        target: target("deployment", "checkout"),
+        to_revision: None,
+    };
+    let preview = door.preview(&spec).await.unwrap();
+    assert!(preview.title.contains("to 7"), "{}", preview.title);
+
+    // While the operator reads the diff, CI rolls out revision 9: "previous"
+    // now means 8, which is not what was confirmed.
+    k.create(
+        "/apis/apps/v1/namespaces/shop/replicasets",
+        &fixtures::replicaset("9a9a9a9a9", 9, "shop/checkout:2.16.0", false, 1),
+    );
+    k.patch(
+        DEP,
+        &serde_json::json!({
+            "metadata": {"annotations": {"deployment.kubernetes.io/revision": "9"}},
+            "spec": {"template": fixtures::template("shop/checkout:2.16.0", None, false)}
+        }),
+    );
+
+    door.execute(&spec, &preview, "tui", Progress::discard())
+        .await
+        .unwrap();
+    assert_eq!(
+        k.get(DEP).unwrap()["spec"]["template"]["spec"]["containers"][0]["image"],
+        "shop/checkout:2.14.3",
+        "the previewed revision 7, not the new 'previous' (8, 2.15.0)"
+    );
+    let audit = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+    assert!(audit.contains("\"result\":\"ok\""), "{audit}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemonset_is_never_offered_scale() {
+    let k = Kmock::start(&fixtures::estate());
+    let h = handler(&k);
+    let spec = ActionSpec::Scale {
+        target: target("daemonset", "node-exporter"),
+        replicas: 3,
+    };
+    let p = h.preview(&spec).await.unwrap();
+    assert!(
+        p.blocked
+            .as_deref()
+            .is_some_and(|b| b.contains("daemonset cannot be scaled")),
+        "{p:?}"
+    );
+    let err = h.execute(&spec, Progress::discard()).await.unwrap_err();
+    assert!(err.contains("cannot be scaled"), "{err}");
+}
