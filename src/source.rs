@@ -40,6 +40,12 @@ impl SourceKind {
         }
     }
 
+    /// Kept current by watch/event streams while connected (rather than
+    /// polled): its data is as fresh as the moment the stream broke.
+    pub fn is_streaming(self) -> bool {
+        matches!(self, Self::Kubernetes | Self::Docker)
+    }
+
     /// The config key an operator edits to set this source up.
     pub fn config_key(self) -> &'static str {
         match self {

@@ -143,6 +143,14 @@ impl App {
                 };
                 if last_data.is_some() {
                     entry.last_data = last_data;
+                } else if source.kind.is_streaming()
+                    && matches!(entry.status, SourceStatus::Connected { .. })
+                {
+                    // A watch stream kept the data current until this moment;
+                    // the stale age counts from the break, not from when the
+                    // stream first connected. (Polled sources keep the time
+                    // of their last successful poll.)
+                    entry.last_data = Some(now);
                 }
                 if entry.status == status {
                     return false;

@@ -471,3 +471,39 @@ async fn a_panicking_worker_becomes_an_unreachable_source_not_a_dead_console() {
     );
     assert!(hint.contains("log"), "{hint}");
 }
+
+#[test]
+fn a_broken_watch_counts_its_stale_age_from_the_break_and_a_poll_from_its_last_success() {
+    use crate::source::{SourceId, SourceKind, SourceStatus};
+    let (mut app, _) = app_with(false, false);
+    let connected = || SourceStatus::Connected {
+        detail: "v1.30".into(),
+    };
+    let stale = || SourceStatus::Stale {
+        reason: "watch: connection reset".into(),
+    };
+    let k8s = SourceId::new(SourceKind::Kubernetes, "prod");
+    let am = SourceId::new(SourceKind::Alertmanager, "main");
+    for id in [&k8s, &am] {
+        app.apply(Update::Status {
+            source: id.clone(),
+            status: connected(),
+        });
+    }
+    let connected_at = app.sources[&k8s].last_data.unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    for id in [&k8s, &am] {
+        app.apply(Update::Status {
+            source: id.clone(),
+            status: stale(),
+        });
+    }
+    assert!(
+        app.sources[&k8s].last_data.unwrap() > connected_at,
+        "the watch kept the data current until it broke"
+    );
+    assert!(
+        app.sources[&am].last_data.unwrap() < app.sources[&am].since,
+        "a polled source's data is as old as its last successful poll"
+    );
+}

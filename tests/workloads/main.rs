@@ -6,6 +6,7 @@ mod kmock;
 mod actions;
 mod fixtures;
 mod harness;
+mod headless;
 mod perf;
 mod support;
 mod watch;
