@@ -180,6 +180,8 @@ async fn prom_get<T: DeserializeOwned>(c: &HttpClient, path: &str) -> Result<T, 
         .ok_or_else(|| format!("{}: Prometheus answered success without data", c.url(path)))
 }
 
+/// Alerts are required; a failing `/api/v1/rules` only makes the snapshot
+/// partial, because rules are context and the alerts are what on-call acts on.
 pub async fn prometheus_snapshot(c: &HttpClient, name: &str) -> Result<Snapshot, String> {
     let (alerts, rules) = tokio::join!(
         prom_get::<api::PromAlerts>(c, "/api/v1/alerts"),
@@ -194,9 +196,16 @@ pub async fn prometheus_snapshot(c: &HttpClient, name: &str) -> Result<Snapshot,
         .into_iter()
         .filter_map(api::PromAlert::into_model)
         .collect();
-    let rules = rules?;
-    snap.rules_total = rules.total();
-    snap.broken_rules = rules.broken();
+    match rules {
+        Ok(rules) => {
+            snap.rules_total = rules.total();
+            snap.broken_rules = rules.broken();
+        }
+        Err(e) => {
+            snap.rules_at = None;
+            snap.partial.push(("rules".into(), e));
+        }
+    }
     Ok(snap)
 }
 
@@ -220,6 +229,8 @@ pub async fn am_status(c: &HttpClient) -> Result<api::AmStatus, String> {
     c.get("/api/v2/status").await
 }
 
+/// Alerts are required; a failing `/api/v2/silences` only makes the snapshot
+/// partial (the pane keeps the previous silences, marked stale).
 pub async fn alertmanager_snapshot(c: &HttpClient, name: &str) -> Result<Snapshot, String> {
     let (alerts, silences) = tokio::join!(am_alerts(c), am_silences(c, name));
     let mut snap = Snapshot::new(
@@ -227,7 +238,13 @@ pub async fn alertmanager_snapshot(c: &HttpClient, name: &str) -> Result<Snapsho
         jiff::Timestamp::now(),
     );
     snap.alerts = alerts?.into_iter().map(api::AmAlert::into_model).collect();
-    snap.silences = silences?;
+    match silences {
+        Ok(s) => snap.silences = s,
+        Err(e) => {
+            snap.silences_at = None;
+            snap.partial.push(("silences".into(), e));
+        }
+    }
     Ok(snap)
 }
 

@@ -48,6 +48,10 @@ pub const ACTIONS: &[ActionDef] = &[
 pub enum Update {
     /// A complete poll of one source; replaces its previous snapshot.
     Snapshot(Box<model::Snapshot>),
+    /// A poll of `source` failed. The pane keeps that source's last snapshot on
+    /// screen but marks what only it reported as stale until a poll succeeds
+    /// (the pane never sees source statuses, so the worker tells it directly).
+    Down { source: SourceId, reason: String },
 }
 
 /// Pane → worker messages.

@@ -212,6 +212,16 @@ pub struct Snapshot {
     pub broken_rules: Vec<BrokenRule>,
     /// Alerting + recording rules seen (Prometheus).
     pub rules_total: usize,
+    /// Side requests of this poll that failed while the alerts came through
+    /// (`/api/v1/rules`, `/api/v2/silences`, `/api/v2/status`), as
+    /// (what, error): a broken side call must not drop the alerts, but the
+    /// operator has to see that part of the picture is missing.
+    pub partial: Vec<(String, String)>,
+    /// When `silences` were fetched; `None` when this poll's call failed (the
+    /// pane then keeps the previous ones and their older time, shown stale).
+    pub silences_at: Option<Timestamp>,
+    /// When `broken_rules` / `rules_total` were fetched; `None` as above.
+    pub rules_at: Option<Timestamp>,
 }
 
 impl Snapshot {
@@ -223,6 +233,9 @@ impl Snapshot {
             silences: Vec::new(),
             broken_rules: Vec::new(),
             rules_total: 0,
+            partial: Vec::new(),
+            silences_at: Some(at),
+            rules_at: Some(at),
         }
     }
 }

@@ -9,10 +9,11 @@ use super::timeline::Timeline;
 use super::{Command, Update, jump};
 use crate::action::ActionSpec;
 use crate::config::Config;
-use crate::pane::{Form, FormField, Outcome, Pane, PaneCtx, PaneId, RenderCtx};
+use crate::pane::{Form, FormField, Outcome, Pane, PaneCtx, PaneId, RenderCtx, SourceState};
 use crate::report::{Problem, ReportSection};
-use crate::source::{SourceId, SourceKind};
+use crate::source::{SourceId, SourceKind, SourceStatus};
 use crate::ui::table::TableState;
+use jiff::Timestamp;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -50,6 +51,9 @@ pub struct AlertsPane {
     ack_duration: Duration,
     runbook_dirs: Vec<PathBuf>,
     snapshots: BTreeMap<SourceId, Snapshot>,
+    /// Sources whose last poll failed, with the reason. Their snapshot stays
+    /// shown (never blank the view) but what only they report is marked stale.
+    pub(super) down: BTreeMap<SourceId, String>,
     pub(super) merged: Vec<MergedAlert>,
     pub(super) groups: Vec<Group>,
     pub(super) silences: Vec<Silence>,
@@ -75,6 +79,7 @@ impl AlertsPane {
             ack_duration: cfg.alerts.ack_duration,
             runbook_dirs: cfg.runbooks.paths.clone(),
             snapshots: BTreeMap::new(),
+            down: BTreeMap::new(),
             merged: Vec::new(),
             groups: Vec::new(),
             silences: Vec::new(),
@@ -96,6 +101,98 @@ impl AlertsPane {
 
     pub fn view(&self) -> View {
         self.view
+    }
+
+    /// When the data behind this alert was fetched, if every source that
+    /// reported it is down: one live source is enough to call it current.
+    pub(super) fn stale_since(&self, m: &MergedAlert) -> Option<Timestamp> {
+        if m.sources.is_empty() || !m.sources.iter().all(|s| self.down.contains_key(s)) {
+            return None;
+        }
+        m.sources
+            .iter()
+            .filter_map(|s| self.snapshots.get(s).map(|x| x.at))
+            .max()
+    }
+
+    /// When the shown snapshot of `src` was taken.
+    pub(super) fn snapshot_at(&self, src: &SourceId) -> Option<Timestamp> {
+        self.snapshots.get(src).map(|s| s.at)
+    }
+
+    /// Every snapshot has its silences and rules from its own poll (no side
+    /// request failed), so nothing can be stale while no source is down.
+    pub(super) fn snapshots_complete(&self) -> bool {
+        self.snapshots
+            .values()
+            .all(|s| s.rules_at == Some(s.at) && s.silences_at == Some(s.at))
+    }
+
+    /// When this silence list was fetched, if its Alertmanager is down or its
+    /// last `/api/v2/silences` call failed (the list is then carried over).
+    pub(super) fn silence_stale_since(&self, s: &Silence) -> Option<Timestamp> {
+        let id = SourceId::new(SourceKind::Alertmanager, &s.alertmanager);
+        let snap = self.snapshots.get(&id)?;
+        let at = snap.silences_at.unwrap_or(snap.at);
+        (self.down.contains_key(&id) || at < snap.at).then_some(at)
+    }
+
+    /// Like [`Self::silence_stale_since`], for a source's broken rules.
+    pub(super) fn rules_stale_since(&self, src: &SourceId) -> Option<Timestamp> {
+        let snap = self.snapshots.get(src)?;
+        let at = snap.rules_at.unwrap_or(snap.at);
+        (self.down.contains_key(src) || at < snap.at).then_some(at)
+    }
+
+    /// Every Prometheus/Alertmanager endpoint with its health, for the
+    /// per-endpoint lines: the pane's own record (down, partial polls) first,
+    /// the app's source status for endpoints that never sent data.
+    pub(super) fn endpoints(
+        &self,
+        statuses: &BTreeMap<SourceId, SourceState>,
+    ) -> Vec<(SourceId, Health)> {
+        let ids: std::collections::BTreeSet<&SourceId> = statuses
+            .keys()
+            .filter(|id| matches!(id.kind, SourceKind::Prometheus | SourceKind::Alertmanager))
+            .chain(self.snapshots.keys())
+            .chain(self.down.keys())
+            .collect();
+        ids.into_iter()
+            .map(|id| {
+                let snap = self.snapshots.get(id);
+                let health = if let Some(reason) = self.down.get(id) {
+                    Health::Down {
+                        reason: reason.clone(),
+                        data_at: snap.map(|s| s.at),
+                    }
+                } else if let Some(snap) = snap {
+                    if snap.partial.is_empty() {
+                        Health::Ok
+                    } else {
+                        Health::Partial(
+                            snap.partial
+                                .iter()
+                                .map(|(what, e)| format!("{what}: {}", short_reason(e)))
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                        )
+                    }
+                } else {
+                    match statuses.get(id).map(|s| &s.status) {
+                        Some(SourceStatus::Connected { .. }) => Health::Ok,
+                        Some(SourceStatus::Stale { reason })
+                        | Some(SourceStatus::Unreachable { reason, .. }) => Health::Down {
+                            reason: reason.clone(),
+                            data_at: None,
+                        },
+                        Some(SourceStatus::NotConfigured { .. }) => Health::Off("not configured"),
+                        Some(SourceStatus::Disabled) => Health::Off("disabled"),
+                        Some(SourceStatus::Loading) | None => Health::Loading,
+                    }
+                };
+                (id.clone(), health)
+            })
+            .collect()
     }
 
     fn recompute(&mut self) {
@@ -357,6 +454,31 @@ impl AlertsPane {
     }
 }
 
+/// One endpoint's health as the pane shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Health {
+    Ok,
+    Loading,
+    /// Not configured or disabled.
+    Off(&'static str),
+    /// Alerts came through, some side request failed.
+    Partial(String),
+    /// The last poll failed; `data_at` is when the shown data was fetched.
+    Down {
+        reason: String,
+        data_at: Option<Timestamp>,
+    },
+}
+
+/// An error without its `GET http://host/path: ` prefix: the endpoint line
+/// already names the source, and 80 columns leave room for the cause only.
+pub(super) fn short_reason(reason: &str) -> &str {
+    match reason.split_once(": ") {
+        Some((head, rest)) if head.contains("://") => rest,
+        _ => reason,
+    }
+}
+
 pub(super) fn silence_form(title: String, matchers: &str, duration: &str, comment: &str) -> Form {
     Form {
         id: SILENCE_FORM.into(),
@@ -379,9 +501,30 @@ impl Pane for AlertsPane {
     }
 
     fn apply(&mut self, update: crate::event::Update) -> bool {
-        let crate::event::Update::Alerts(Update::Snapshot(snap)) = update else {
+        let crate::event::Update::Alerts(update) = update else {
             return false;
         };
+        let mut snap = match update {
+            Update::Snapshot(snap) => snap,
+            Update::Down { source, reason } => {
+                // Redraw even when the reason is unchanged: the data age moves on.
+                self.down.insert(source, reason);
+                return true;
+            }
+        };
+        // A failed side request: keep what the previous poll knew (shown stale)
+        // rather than pretending there are no silences or broken rules.
+        if let Some(old) = self.snapshots.get(&snap.source).filter(|o| o.at <= snap.at) {
+            if snap.silences_at.is_none() {
+                snap.silences = old.silences.clone();
+                snap.silences_at = old.silences_at;
+            }
+            if snap.rules_at.is_none() {
+                snap.broken_rules = old.broken_rules.clone();
+                snap.rules_total = old.rules_total;
+                snap.rules_at = old.rules_at;
+            }
+        }
         self.record_timeline(&snap);
         let same = self.snapshots.get(&snap.source).is_some_and(|old| {
             old.alerts == snap.alerts
@@ -396,6 +539,8 @@ impl Pane for AlertsPane {
         {
             return false;
         }
+        // A successful poll: the source is back, its data current again.
+        self.down.remove(&snap.source);
         self.snapshots.insert(snap.source.clone(), *snap);
         if same {
             // Ages and sparklines move on even when the alerts did not change.
@@ -527,7 +672,16 @@ impl Pane for AlertsPane {
                     "sources",
                     m.sources.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
                 )
-                .field("silenced", a.state.is_suppressed());
+                .field("silenced", a.state.is_suppressed())
+                .field(
+                    "stale_sources",
+                    m.sources
+                        .iter()
+                        .filter(|s| self.down.contains_key(*s))
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>(),
+                )
+                .field("stale", self.stale_since(m).is_some());
             if let Some(ns) = a.labels.get("namespace") {
                 p = p.namespace(ns.clone());
             }

@@ -2,7 +2,7 @@
 //! with a detail panel for the selection. Only visible rows are built.
 
 use super::model::{AlertSeverity, AlertState, MergedAlert, SilenceState};
-use super::pane::{AlertsPane, Row, View};
+use super::pane::{AlertsPane, Health, Row, View, short_reason};
 use crate::pane::{PaneId, RenderCtx};
 use crate::text::{age, sanitize, truncate};
 use crate::theme::Theme;
@@ -15,6 +15,10 @@ use ratatui::widgets::{Paragraph, Widget};
 
 const TREND_WIDTH: u16 = 8;
 const DETAIL_HEIGHT: u16 = 7;
+/// Endpoint lines shown at most for down or partial endpoints (80x24 budget).
+const TROUBLED_LINES: usize = 3;
+/// How much of a reason fits on the one-line endpoint summary.
+const SHORT_REASON: usize = 50;
 
 pub fn severity_style(sev: AlertSeverity, t: &Theme) -> Style {
     match sev {
@@ -34,7 +38,12 @@ fn state_style(state: AlertState, sev: AlertSeverity, t: &Theme) -> Style {
 }
 
 fn title(p: &AlertsPane) -> String {
-    match p.view {
+    let down = if p.down.is_empty() {
+        String::new()
+    } else {
+        format!(" · {} down", p.down.len())
+    };
+    let t = match p.view {
         View::Alerts => {
             let count = |s: AlertState| p.merged.iter().filter(|m| m.alert.state == s).count();
             let mut t = format!(
@@ -57,7 +66,100 @@ fn title(p: &AlertsPane) -> String {
                 count(SilenceState::Expired)
             )
         }
+    };
+    t + &down
+}
+
+/// `stale 2m · ` before a row's text: readable without colour.
+fn stale_prefix(since: Option<jiff::Timestamp>, now: jiff::Timestamp) -> String {
+    since
+        .map(|s| format!("stale {} · ", age(s, now)))
+        .unwrap_or_default()
+}
+
+/// One endpoint: `am:main ✗ cannot connect: … (2m)`; `troubled` when it is
+/// down or partial, so it earns a line of its own when one line is too short.
+fn endpoint_spans(
+    id: &crate::source::SourceId,
+    h: &Health,
+    reason_width: usize,
+    ctx: &RenderCtx<'_>,
+) -> (Vec<Span<'static>>, bool) {
+    let t = ctx.theme;
+    let reason = |r: &str| truncate(&sanitize(short_reason(r)), reason_width).into_owned();
+    let (glyph, style, text, troubled) = match h {
+        Health::Ok => ("✓", t.ok, String::new(), false),
+        Health::Loading => ("…", t.info, String::new(), false),
+        Health::Off(what) => ("–", t.muted, format!(" {what}"), false),
+        Health::Partial(r) => ("!", t.warning, format!(" {}", reason(r)), true),
+        Health::Down { reason: r, data_at } => {
+            let data = data_at
+                .map(|d| age(d, ctx.now))
+                .unwrap_or_else(|| "no data".into());
+            ("✗", t.critical, format!(" {} ({data})", reason(r)), true)
+        }
+    };
+    (
+        vec![
+            Span::styled(sanitize(&id.to_string()).into_owned(), t.header),
+            Span::styled(format!(" {glyph}{text}"), style),
+        ],
+        troubled,
+    )
+}
+
+/// Per-endpoint health: one line while it fits (`prom:main ✓  am:main ✗
+/// connection refused (2m)`), else the healthy ones on one line and each
+/// troubled one on its own. Never more than 1 + TROUBLED_LINES lines.
+fn endpoint_lines(p: &AlertsPane, width: usize, ctx: &RenderCtx<'_>) -> Vec<Line<'static>> {
+    let eps = p.endpoints(ctx.sources);
+    let sep = || Span::raw("  ");
+    let short: Vec<(Vec<Span<'static>>, bool)> = eps
+        .iter()
+        .map(|(id, h)| endpoint_spans(id, h, SHORT_REASON, ctx))
+        .collect();
+    let mut one: Vec<Span<'static>> = Vec::new();
+    for (i, (spans, _)) in short.iter().enumerate() {
+        if i > 0 {
+            one.push(sep());
+        }
+        one.extend(spans.iter().cloned());
     }
+    let one = Line::from(one);
+    if one.width() <= width {
+        return if eps.is_empty() {
+            Vec::new()
+        } else {
+            vec![one]
+        };
+    }
+    let mut fine: Vec<Span<'static>> = Vec::new();
+    let mut lines = Vec::new();
+    let mut troubled = 0;
+    for (id, h) in &eps {
+        let (spans, bad) = endpoint_spans(id, h, width, ctx);
+        if !bad {
+            if !fine.is_empty() {
+                fine.push(sep());
+            }
+            fine.extend(spans);
+        } else {
+            troubled += 1;
+            if troubled <= TROUBLED_LINES {
+                lines.push(Line::from(spans));
+            }
+        }
+    }
+    if troubled > TROUBLED_LINES {
+        lines.push(Line::from(Span::styled(
+            format!("+{} more endpoint(s) down", troubled - TROUBLED_LINES),
+            ctx.theme.critical,
+        )));
+    }
+    if !fine.is_empty() {
+        lines.insert(0, Line::from(fine));
+    }
+    lines
 }
 
 pub fn render(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
@@ -78,6 +180,19 @@ pub fn render(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<
         inner.y += 1;
         inner.height = inner.height.saturating_sub(1);
     }
+    // Which endpoint said what, and which is down: with two Alertmanagers the
+    // title alone cannot tell. Kept below half the pane so the alerts stay.
+    let health = endpoint_lines(p, inner.width as usize, ctx);
+    let health_h = (health.len() as u16).min(inner.height / 2);
+    Paragraph::new(health).render(
+        Rect {
+            height: health_h,
+            ..inner
+        },
+        buf,
+    );
+    inner.y += health_h;
+    inner.height -= health_h;
     let detail_h = if inner.height >= 14 { DETAIL_HEIGHT } else { 0 };
     let [table, detail] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(detail_h)]).areas(inner);
@@ -151,6 +266,24 @@ fn identifying(m: &MergedAlert, group_by: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// `am:main (stale 2m),prom:main`: which source still vouches for it.
+fn sources_text(p: &AlertsPane, m: &MergedAlert, now: jiff::Timestamp) -> String {
+    m.sources
+        .iter()
+        .map(|s| match p.down.contains_key(s) {
+            true => {
+                let data = p
+                    .snapshot_at(s)
+                    .map(|at| format!(" {}", age(at, now)))
+                    .unwrap_or_default();
+                format!("{s} (stale{data})")
+            }
+            false => s.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn alerts_table(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
     let t = ctx.theme;
     if p.rows.is_empty() {
@@ -181,6 +314,21 @@ fn alerts_table(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCt
         "TREND",
         "LABELS / SUMMARY",
     ];
+    // Per merged alert and per broken rule, computed up front because the row
+    // closure holds the table state mutably; empty while every source is up.
+    let (stale, stale_rules): (Vec<Option<jiff::Timestamp>>, Vec<Option<jiff::Timestamp>>) =
+        if p.down.is_empty() && p.snapshots_complete() {
+            (Vec::new(), Vec::new())
+        } else {
+            (
+                p.merged.iter().map(|m| p.stale_since(m)).collect(),
+                p.broken
+                    .iter()
+                    .map(|(src, _)| p.rules_stale_since(src))
+                    .collect(),
+            )
+        };
+    let stale_of = |ai: usize| stale.get(ai).copied().flatten();
     let AlertsPane {
         rows,
         groups,
@@ -204,7 +352,15 @@ fn alerts_table(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCt
             Row::Group(gi) => {
                 let g = &groups[gi];
                 let first = &merged[g.alerts[0]];
-                let sev = severity_style(g.severity, t);
+                // Stale only when every alert in it is: one live source is current data.
+                let since = g
+                    .alerts
+                    .iter()
+                    .map(|&ai| stale_of(ai))
+                    .collect::<Option<Vec<_>>>()
+                    .and_then(|v| v.into_iter().max());
+                let muted = |s: Style| if since.is_some() { t.muted } else { s };
+                let sev = muted(severity_style(g.severity, t));
                 let (marker, labels) = if g.alerts.len() > 1 {
                     let open = rows
                         .get(i + 1)
@@ -215,21 +371,29 @@ fn alerts_table(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCt
                 };
                 vec![
                     Span::styled(g.severity.symbol(), sev),
-                    Span::styled(g.state.as_str(), state_style(g.state, g.severity, t)),
+                    Span::styled(g.state.as_str(), muted(state_style(g.state, g.severity, t))),
                     Span::styled(format!("{marker}{}", sanitize(&g.title())), sev),
                     Span::raw(g.alerts.len().to_string()),
                     Span::raw(g.since.map(|s| age(s, now)).unwrap_or_default()),
                     Span::styled(timeline.sparkline(&g.key, TREND_WIDTH as usize), sev),
-                    Span::raw(sanitize(&labels).into_owned()),
+                    Span::styled(
+                        format!("{}{}", stale_prefix(since, now), sanitize(&labels)),
+                        muted(Style::default()),
+                    ),
                 ]
             }
             Row::Alert(gi, ai) => {
                 let g = &groups[gi];
                 let m = &merged[ai];
                 let sev = m.alert.severity();
+                let since = stale_of(ai);
+                let muted = |s: Style| if since.is_some() { t.muted } else { s };
                 vec![
                     Span::styled(sev.symbol(), severity_style(sev, t)),
-                    Span::styled(m.alert.state.as_str(), state_style(m.alert.state, sev, t)),
+                    Span::styled(
+                        m.alert.state.as_str(),
+                        muted(state_style(m.alert.state, sev, t)),
+                    ),
                     Span::raw(format!(
                         "  └ {}",
                         sanitize(
@@ -242,21 +406,31 @@ fn alerts_table(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCt
                     Span::raw(m.alert.active_at.map(|s| age(s, now)).unwrap_or_default()),
                     Span::raw(""),
                     Span::styled(
-                        sanitize(m.alert.summary().unwrap_or("")).into_owned(),
+                        format!(
+                            "{}{}",
+                            stale_prefix(since, now),
+                            sanitize(m.alert.summary().unwrap_or(""))
+                        ),
                         t.muted,
                     ),
                 ]
             }
             Row::Rule(ri) => {
                 let (src, r) = &broken[ri];
+                let since = stale_rules.get(ri).copied().flatten();
+                let style = if since.is_some() { t.muted } else { t.warning };
                 vec![
                     Span::styled("!", t.warning),
-                    Span::styled("broken", t.warning),
-                    Span::styled(format!("  rule {}", sanitize(&r.name)), t.warning),
+                    Span::styled("broken", style),
+                    Span::styled(format!("  rule {}", sanitize(&r.name)), style),
                     Span::raw(""),
                     Span::raw(""),
                     Span::raw(""),
-                    Span::raw(format!("{src}: {}", sanitize(&r.last_error))),
+                    Span::raw(format!(
+                        "{}{src}: {}",
+                        stale_prefix(since, now),
+                        sanitize(&r.last_error)
+                    )),
                 ]
             }
         },
@@ -305,7 +479,7 @@ fn alert_detail(p: &AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_
                         a.active_at
                             .map(|s| age(s, ctx.now))
                             .unwrap_or_else(|| "?".into()),
-                        m.sources_text()
+                        sources_text(p, m, ctx.now)
                     )),
                 ]));
                 if let Some(s) = a.annotations.get("summary") {
@@ -405,6 +579,11 @@ fn silences_table(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &Render
     ];
     let header = ["STATE", "ENDS", "MATCHERS", "BY", "COMMENT"];
     let now = ctx.now;
+    let stale: Vec<Option<jiff::Timestamp>> = p
+        .silences
+        .iter()
+        .map(|s| p.silence_stale_since(s))
+        .collect();
     let AlertsPane {
         silences,
         silence_table,
@@ -420,7 +599,9 @@ fn silences_table(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &Render
         silences.len(),
         |i| {
             let s = &silences[i];
+            let since = stale[i];
             let style = match s.state {
+                _ if since.is_some() => t.muted,
                 SilenceState::Active => t.ok,
                 SilenceState::Pending => t.info,
                 SilenceState::Expired => t.muted,
@@ -430,7 +611,10 @@ fn silences_table(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &Render
                 Span::raw(when_rel(s.ends_at, now)),
                 Span::raw(sanitize(&s.matchers_text()).into_owned()),
                 Span::raw(sanitize(&s.created_by).into_owned()),
-                Span::styled(sanitize(&s.comment).into_owned(), t.muted),
+                Span::styled(
+                    format!("{}{}", stale_prefix(since, now), sanitize(&s.comment)),
+                    t.muted,
+                ),
             ]
         },
     );

@@ -96,6 +96,18 @@ impl<P: Poll> Worker for PollWorker<P> {
                 Err(reason) => {
                     failures += 1;
                     let reason = crate::text::sanitize(&reason).into_owned();
+                    let down = Update::Down {
+                        source: self.id.clone(),
+                        reason: reason.clone(),
+                    };
+                    if ctx
+                        .updates
+                        .send(crate::event::Update::Alerts(down))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
                     if have_data && failures < 2 {
                         SourceStatus::Stale { reason }
                     } else {
@@ -179,6 +191,17 @@ impl LazyClient {
     }
 }
 
+/// Name each failed side request in the status text, so a partial picture
+/// does not pass for a complete one on the status line or in `doctor`.
+fn push_partial(detail: &mut String, snap: &Snapshot) {
+    for (what, err) in &snap.partial {
+        detail.push_str(&format!(
+            "; {what} unavailable: {}",
+            crate::text::sanitize(err)
+        ));
+    }
+}
+
 pub struct PromPoller {
     client: LazyClient,
     version: Mutex<Option<String>>,
@@ -214,10 +237,15 @@ impl Poll for PromPoller {
                 v
             }
         };
-        let mut detail = format!("{version}, {} rules", snap.rules_total);
+        let mut detail = if snap.rules_at.is_some() {
+            format!("{version}, {} rules", snap.rules_total)
+        } else {
+            version
+        };
         if !snap.broken_rules.is_empty() {
             detail.push_str(&format!(", {} broken", snap.broken_rules.len()));
         }
+        push_partial(&mut detail, &snap);
         Ok((snap, detail))
     }
 
@@ -246,17 +274,26 @@ impl Poll for AmPoller {
             client::alertmanager_snapshot(&c, &self.client.ep.name),
             client::am_status(&c)
         );
-        let snap = snap?;
-        let status = status?;
-        let active = snap
-            .silences
-            .iter()
-            .filter(|s| s.state == super::model::SilenceState::Active)
-            .count();
-        Ok((
-            snap,
-            format!("{}, {active} active silences", status.detail()),
-        ))
+        let mut snap = snap?;
+        // `/api/v2/status` only feeds the version line: never a reason to drop alerts.
+        let version = match status {
+            Ok(s) => s.detail(),
+            Err(e) => {
+                snap.partial.push(("status".into(), e));
+                "version ?".into()
+            }
+        };
+        let mut detail = version;
+        if snap.silences_at.is_some() {
+            let active = snap
+                .silences
+                .iter()
+                .filter(|s| s.state == super::model::SilenceState::Active)
+                .count();
+            detail.push_str(&format!(", {active} active silences"));
+        }
+        push_partial(&mut detail, &snap);
+        Ok((snap, detail))
     }
 
     fn hint(&self) -> String {

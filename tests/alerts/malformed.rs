@@ -4,8 +4,9 @@
 use crate::console::Console;
 use crate::harness;
 use warroom::alerts::client::{self, HttpClient};
+use warroom::alerts::worker::{AmPoller, Poll, PromPoller};
 use warroom::config::{HttpAuth, HttpEndpoint};
-use warroom::source::{SourceKind, SourceStatus};
+use warroom::source::{SourceId, SourceKind, SourceStatus};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -88,36 +89,145 @@ async fn html_500_and_malformed_json_give_status_and_body_start() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn workers_report_unreachable_with_the_fix_and_keep_others_alive() {
+/// A Prometheus answering `/api/v1/alerts` with one firing alert; `rules`
+/// answers with `rules_status` (200 with no groups, or an error).
+async fn prometheus_mock(rules_status: u16) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(502).set_body_string("upstream connect error"))
+        .and(path("/api/v1/alerts"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            r#"{"status":"success","data":{"alerts":[{"labels":{"alertname":"LiveOne","severity":"critical"},"annotations":{},"state":"firing","activeAt":"2026-01-31T14:30:00Z"}]}}"#,
+        ))
         .mount(&server)
+        .await;
+    let rules = if rules_status == 200 {
+        ResponseTemplate::new(200).set_body_string(r#"{"status":"success","data":{"groups":[]}}"#)
+    } else {
+        ResponseTemplate::new(rules_status).set_body_string("rule manager busy")
+    };
+    Mock::given(method("GET"))
+        .and(path("/api/v1/rules"))
+        .respond_with(rules)
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_report_unreachable_with_the_fix_and_keep_others_alive() {
+    // Three sources: prom:main alive, prom:bad answering 502, am:main dead.
+    let alive = prometheus_mock(200).await;
+    let bad = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(502).set_body_string("upstream connect error"))
+        .mount(&bad)
         .await;
     let dead = format!("http://127.0.0.1:{}", harness::free_port());
     let tmp = tempfile::tempdir().unwrap();
-    let cfg = harness::config(Some(&server.uri()), Some(&dead), tmp.path());
+    let text = format!(
+        "[kubernetes]\nenabled = false\n[docker]\nenabled = false\n\
+         [[prometheus]]\nname = \"main\"\nurl = \"{}\"\ninterval = \"1s\"\n\
+         [[prometheus]]\nname = \"bad\"\nurl = \"{}\"\ninterval = \"1s\"\n\
+         [[alertmanager]]\nname = \"main\"\nurl = \"{dead}\"\ninterval = \"1s\"\n",
+        alive.uri(),
+        bad.uri()
+    );
+    let path = tmp.path().join("config.toml");
+    std::fs::write(&path, &text).unwrap();
+    let cfg = warroom::config::Config::parse(&text, &path).unwrap();
+    let bad_id = SourceId::new(SourceKind::Prometheus, "bad");
     let mut c = Console::start(&cfg);
-    c.wait("both sources unreachable", 20, |c| {
-        [SourceKind::Prometheus, SourceKind::Alertmanager]
-            .iter()
-            .all(|k| matches!(c.status(*k), Some(SourceStatus::Unreachable { .. })))
-    })
+    c.wait(
+        "prom:bad and am:main unreachable, prom:main connected with its alert",
+        20,
+        |c| {
+            matches!(
+                c.statuses.get(&bad_id),
+                Some(SourceStatus::Unreachable { .. })
+            ) && matches!(
+                c.status(SourceKind::Alertmanager),
+                Some(SourceStatus::Unreachable { .. })
+            ) && matches!(
+                c.status(SourceKind::Prometheus),
+                Some(SourceStatus::Connected { .. })
+            ) && !c.alerts("LiveOne").is_empty()
+        },
+    )
     .await;
-    let Some(SourceStatus::Unreachable { reason, hint }) = c.status(SourceKind::Prometheus) else {
+    let Some(SourceStatus::Unreachable { reason, hint }) = c.statuses.get(&bad_id) else {
         unreachable!()
     };
     assert!(
         reason.contains("HTTP 502") && reason.contains("upstream connect error"),
         "{reason}"
     );
-    assert!(hint.contains("[[prometheus]]"), "{hint}");
+    assert!(
+        hint.contains("[[prometheus]]") && hint.contains("bad"),
+        "{hint}"
+    );
     let Some(SourceStatus::Unreachable { reason, .. }) = c.status(SourceKind::Alertmanager) else {
         unreachable!()
     };
     assert!(reason.contains("cannot connect"), "{reason}");
     one_line(reason);
+    // The live source's alert is current: reported by it alone, not stale.
+    let a = &c.alerts("LiveOne")[0];
+    assert_eq!(a["source"], "prom:main");
+    assert_eq!(a["stale"], false);
+    assert_eq!(a["stale_sources"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn failing_side_requests_keep_the_alerts_and_say_what_failed() {
+    // Prometheus: alerts fine, rules 503.
+    let prom = prometheus_mock(503).await;
+    let (snap, detail) = PromPoller::new(endpoint(&prom.uri())).poll().await.unwrap();
+    assert_eq!(snap.alerts.len(), 1, "{snap:?}");
+    assert!(snap.rules_at.is_none());
+    assert!(
+        detail.contains("rules unavailable") && detail.contains("HTTP 503"),
+        "{detail}"
+    );
+    one_line(&detail);
+
+    // Alertmanager: alerts fine, silences and status broken.
+    let am = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/alerts"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            r#"[{"labels":{"alertname":"LiveOne"},"annotations":{},"startsAt":"2026-01-31T14:30:00Z","status":{"state":"active","silencedBy":[],"inhibitedBy":[]},"fingerprint":"f"}]"#,
+        ))
+        .mount(&am)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/silences"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("silence store corrupt"))
+        .mount(&am)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/status"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("<html>proxy</html>"))
+        .mount(&am)
+        .await;
+    let (snap, detail) = AmPoller::new(endpoint(&am.uri())).poll().await.unwrap();
+    assert_eq!(snap.alerts.len(), 1, "{snap:?}");
+    assert!(snap.silences_at.is_none());
+    let failed: Vec<&str> = snap.partial.iter().map(|(w, _)| w.as_str()).collect();
+    assert_eq!(failed, ["silences", "status"]);
+    assert!(
+        detail.contains("silences unavailable")
+            && detail.contains("silence store corrupt")
+            && detail.contains("status unavailable"),
+        "{detail}"
+    );
+    one_line(&detail);
+
+    // Without alerts there is nothing to show: that stays a failed poll.
+    let e = PromPoller::new(endpoint(&am.uri()))
+        .poll()
+        .await
+        .unwrap_err();
+    assert!(e.contains("/api/v1/alerts"), "{e}");
 }
 
 #[test]

@@ -182,12 +182,24 @@ async fn real_alert_silence_expire_and_alertmanager_outage() {
         c.status(SourceKind::Prometheus),
         Some(SourceStatus::Connected { .. })
     ));
-    assert!(
-        c.alerts("ServiceDown")
-            .iter()
-            .any(|a| a["state"] == "firing"),
-        "Prometheus' alert is still shown"
-    );
+    // The Alertmanager snapshot stays on screen, so "an alert is shown" proves
+    // nothing: the alert must be vouched for by Prometheus (current, not
+    // stale) while its Alertmanager side is marked stale.
+    c.wait(
+        "ServiceDown current from Prometheus, stale from Alertmanager",
+        20,
+        |c| {
+            c.alerts("ServiceDown").iter().any(|a| {
+                a["state"] == "firing"
+                    && a["stale"] == false
+                    && a["sources"]
+                        .as_array()
+                        .is_some_and(|s| s.iter().any(|s| s == "prom:main"))
+                    && a["stale_sources"] == serde_json::json!(["am:main"])
+            })
+        },
+    )
+    .await;
 
     // 7. It comes back on the same port: the source recovers.
     let _am2 = Alertmanager::start(am_port);
@@ -199,9 +211,14 @@ async fn real_alert_silence_expire_and_alertmanager_outage() {
     })
     .await;
     c.wait(
-        "ServiceDown reported by the restarted Alertmanager",
+        "ServiceDown reported by the restarted Alertmanager, no longer stale",
         30,
-        firing_from_both,
+        |c| {
+            firing_from_both(c)
+                && c.alerts("ServiceDown")
+                    .iter()
+                    .all(|a| a["stale_sources"] == serde_json::json!([]))
+        },
     )
     .await;
 }
