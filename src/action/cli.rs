@@ -88,7 +88,8 @@ pub enum ActionVerb {
         /// Why (shown to everyone who sees the silence).
         #[arg(long)]
         comment: String,
-        /// Which `[[alertmanager]]` (default: the first configured).
+        /// Which `[[alertmanager]]` (default: the one reporting the matching
+        /// alerts; the preview warns when that is ambiguous or a guess).
         #[arg(long)]
         alertmanager: Option<String>,
     },
