@@ -421,9 +421,17 @@ impl App {
         }
     }
 
-    /// The status-bar context label of the active pane.
+    /// The status-bar context: the Kubernetes context/namespaces (where
+    /// workload actions land) on every pane, then the active pane's own label.
     pub fn context_label(&self) -> Option<String> {
-        self.panes[self.active.index()].context_label()
+        let cluster = self.panes[PaneId::Workloads.index()].context_label();
+        let own = (self.active != PaneId::Workloads)
+            .then(|| self.panes[self.active.index()].context_label())
+            .flatten();
+        match (cluster, own) {
+            (Some(c), Some(o)) => Some(format!("{c} · {o}")),
+            (c, o) => c.or(o),
+        }
     }
 
     pub fn render_pane(

@@ -75,6 +75,13 @@ impl Pane for Probe {
             .push(format!("jump:{}:{jump:?}", self.id.section()));
         Outcome::Handled
     }
+    fn context_label(&self) -> Option<String> {
+        match self.id {
+            PaneId::Workloads => Some("prod/shop".into()),
+            PaneId::Alerts => Some("3 firing".into()),
+            _ => None,
+        }
+    }
     fn busy(&self) -> Option<String> {
         self.busy
             .then(|| "step 3 of restore-database is running".to_string())
@@ -506,4 +513,14 @@ fn a_broken_watch_counts_its_stale_age_from_the_break_and_a_poll_from_its_last_s
         app.sources[&am].last_data.unwrap() < app.sources[&am].since,
         "a polled source's data is as old as its last successful poll"
     );
+}
+
+#[test]
+fn the_status_bar_names_the_cluster_context_on_every_pane() {
+    let (mut app, _) = app_with(false, false);
+    assert_eq!(app.context_label().as_deref(), Some("prod/shop"));
+    app.handle_key(key('3'));
+    assert_eq!(app.context_label().as_deref(), Some("prod/shop · 3 firing"));
+    app.handle_key(key('5'));
+    assert_eq!(app.context_label().as_deref(), Some("prod/shop"));
 }

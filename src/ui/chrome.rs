@@ -144,10 +144,18 @@ pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer, now: jiff::Timestamp)
         ));
     }
     if let Some(ctx) = app.context_label() {
-        spans.push(Span::styled(
-            format!("  {}", crate::text::sanitize(&ctx)),
-            t.status_bar,
-        ));
+        // Leave the right side room for at least the help hint or the start
+        // of a notice: the context is cut first.
+        const RIGHT_RESERVE: u16 = 12;
+        let used: u16 = spans.iter().map(|s| s.width() as u16).sum();
+        let room = area.width.saturating_sub(used + 2 + RIGHT_RESERVE) as usize;
+        if room > 3 {
+            let ctx = crate::text::sanitize(&ctx);
+            spans.push(Span::styled(
+                format!("  {}", crate::text::truncate(&ctx, room)),
+                t.status_bar,
+            ));
+        }
     }
     let left_width: u16 = spans.iter().map(|s| s.width() as u16).sum();
     Line::from(spans).render(area, buf);
