@@ -171,13 +171,18 @@ pub async fn plan(rb: &Runbook, i: usize, params: &Params, actions: &Actions) ->
         let script = subst::render(&block.body, &block.kind, &params.values, &BTreeSet::new());
         let display = subst::render(&block.body, &block.kind, &params.values, &params.secret)
             .unwrap_or_else(|_| block.body.clone());
+        // The linter refuses these already; a runbook that skipped it (or a
+        // future caller) must still never run a reference the quoting cannot hold.
+        let unsafe_ref = super::quoting::unsafe_refs(&block.body, &block.kind)
+            .first()
+            .map(|u| format!("line {}: {}", block.line + 1 + u.line, u.message()));
         let mut pb = PlannedBlock {
             index: bi,
             kind: block.kind.clone(),
             script: script.clone().unwrap_or_default(),
             display,
             actions: Vec::new(),
-            error: script.err(),
+            error: unsafe_ref.or(script.err()),
         };
         match block.attrs.confirm {
             ConfirmLevel::None => {}
@@ -185,11 +190,30 @@ pub async fn plan(rb: &Runbook, i: usize, params: &Params, actions: &Actions) ->
             ConfirmLevel::Typed => strongest(Confirm::Typed(typed_word(rb, block))),
         }
         if block.kind == BlockKind::Warroom && pb.error.is_none() {
-            for line in pb.script.lines() {
+            // Split into action lines before substituting: a value with a
+            // newline stays inside its quoted word instead of starting a
+            // second action line.
+            for line in block.body.lines() {
                 let t = line.trim();
                 if t.is_empty() || t.starts_with('#') {
                     continue;
                 }
+                if let Some(name) = subst::option_like_ref(t, &params.values) {
+                    pb.error.get_or_insert(format!(
+                        "parameter `{name}` starts with `-` and would be read as an option of `{}`; \
+                         give a value that does not start with `-`",
+                        t.split_whitespace().next().unwrap_or("the action")
+                    ));
+                    continue;
+                }
+                let t = match subst::render(t, &block.kind, &params.values, &BTreeSet::new()) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        pb.error.get_or_insert(e);
+                        continue;
+                    }
+                };
+                let t = t.as_str();
                 match crate::action::ActionLine::parse_str(t) {
                     Ok(spec) => {
                         let preview = actions.preview(&spec).await;

@@ -45,7 +45,7 @@ fn param_values_never_break_out_of_their_shell_word() {
     let env = Env::new();
     let rb = env.write(
         "inject.md",
-        "---\nparams:\n  - name: name\n---\n## Greet\n\n```sh\necho hello {{name}}\necho \"$PWD\" > /dev/null\n```\n\n```check\necho {{name}} | grep -c touch\n```\n",
+        "---\nparams:\n  - name: name\n---\n## Greet\n\n```sh\necho hello {{name}}\necho \"$PWD\" > /dev/null\n```\n\n```check\necho {{name}} | grep -c touch\n```\n\n```wait {interval=100ms timeout=10s}\ntest -n {{name}}\n```\n",
     );
     for (i, value) in [
         "x;touch pwned",
@@ -80,6 +80,59 @@ fn param_values_never_break_out_of_their_shell_word() {
             out.all()
         );
     }
+}
+
+/// A `{{param}}` the author put inside quotes would let a value end those
+/// quotes: lint names it, and `run` (which lints first) runs nothing.
+#[test]
+fn quoted_params_are_refused_by_lint_and_run_before_anything_runs() {
+    let env = Env::new();
+    for (i, (lang, line)) in [
+        ("sh", "echo '{{name}}'"),
+        ("bash", "echo \"{{name}}\""),
+        ("shell", "echo \"prefix-{{name}}\""),
+        ("check", "test -n '{{name}}'"),
+        ("wait {timeout=5s}", "test -n \"{{name}}\""),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let rb = env.write(
+            &format!("quoted{i}.md"),
+            &format!(
+                "---\nparams:\n  - name: name\n---\n## First\n\n```sh\ntouch first-ran\n```\n\n## Greet\n\n```{lang}\n{line}\n```\n"
+            ),
+        );
+        let out = env.run(&["runbook", "lint", rb.to_str().unwrap()]);
+        assert_eq!(out.code(), 1, "{lang}: {}", out.all());
+        let want = format!("{}:14: `{{{{name}}}}` is inside ", rb.display());
+        assert!(out.stderr().contains(&want), "{lang}: {}", out.all());
+        assert!(out.stderr().contains("write it bare"), "{}", out.all());
+        for value in ["x';touch pwned;'", "x\";touch pwned;\"", "$(touch pwned)"] {
+            let out = env.run(&[
+                "runbook",
+                "run",
+                rb.to_str().unwrap(),
+                "--yes",
+                "--param",
+                &format!("name={value}"),
+            ]);
+            assert_ne!(out.code(), 0, "{lang} {value:?}: {}", out.all());
+            assert!(out.stderr().contains(&want), "{lang}: {}", out.all());
+            assert!(
+                !env.path().join("pwned").exists(),
+                "{lang} {value:?} ran touch"
+            );
+            assert!(
+                !env.path().join("first-ran").exists(),
+                "a runbook that does not lint runs no step at all"
+            );
+        }
+    }
+    assert!(
+        journal::all(&env.journals()).is_empty(),
+        "no run was opened"
+    );
 }
 
 #[test]
