@@ -96,6 +96,47 @@ pub struct ActionRun {
     pub ts: jiff::Timestamp,
     pub command: String,
     pub result: Result<ActionOutcome, String>,
+    /// Already in the journal (written as soon as it returned); the step's
+    /// end writes only those that are not.
+    pub journaled: bool,
+}
+
+/// Where a step's actions are journaled the moment each one returns: a
+/// restore that succeeded must stay in the timeline (and the achieved RPO)
+/// even if warroom dies before the step ends.
+#[derive(Debug, Clone)]
+pub struct ActionLog {
+    pub journal: super::journal::Journal,
+    pub operator: String,
+    pub step: usize,
+}
+
+impl ActionLog {
+    fn entry(&self, a: &ActionRun) -> Entry {
+        action_entry(&self.journal, self.step, a, &self.operator)
+    }
+}
+
+fn action_entry(
+    journal: &super::journal::Journal,
+    step: usize,
+    a: &ActionRun,
+    operator: &str,
+) -> Entry {
+    let (ok, message, rpt) = match &a.result {
+        Ok(o) => (true, o.summary.clone(), o.restore_point_time),
+        Err(e) => (false, e.clone(), None),
+    };
+    Entry::Action {
+        ts: a.ts,
+        operator: operator.to_string(),
+        origin: format!("runbook:{}", journal.run),
+        step: Some(step),
+        command: a.command.clone(),
+        ok,
+        message,
+        restore_point_time: rpt,
+    }
 }
 
 /// Rendering context for a run.
@@ -256,6 +297,21 @@ pub(super) struct Output {
     text: Mutex<String>,
     sink: Sink,
     params: Params,
+    log: Option<ActionLog>,
+}
+
+impl Output {
+    /// Keep an action's result, journaling it first when there is a journal.
+    fn action(&self, res: &mut StepResult, mut a: ActionRun) {
+        if let Some(log) = &self.log {
+            match log.journal.append(&log.entry(&a)) {
+                Ok(()) => a.journaled = true,
+                // Not fatal here: the step's end tries again with the rest.
+                Err(e) => self.line(&format!("(journal: {e}; recorded at the end of the step)")),
+            }
+        }
+        res.actions.push(a);
+    }
 }
 
 impl Output {
@@ -270,7 +326,8 @@ impl Output {
     }
 }
 
-/// Run a planned step. The caller has confirmed it and journals around it.
+/// Run a planned step. The caller has confirmed it and journals around it;
+/// with `log`, each action is journaled as soon as it returns.
 pub async fn execute(
     rb: &Runbook,
     plan: &Plan,
@@ -278,11 +335,13 @@ pub async fn execute(
     actions: &Actions,
     origin: &str,
     sink: Sink,
+    log: Option<ActionLog>,
 ) -> StepResult {
     let out = Output {
         text: Mutex::new(String::new()),
         sink,
         params: params.clone(),
+        log,
     };
     let mut res = StepResult {
         passed: true,
@@ -447,11 +506,15 @@ async fn run_actions(
                 Err(_) => {
                     let msg = format!("{}: {e}", spec.verb());
                     out.line(&format!("✗ {msg}"));
-                    res.actions.push(ActionRun {
-                        ts: jiff::Timestamp::now(),
-                        command,
-                        result: Err(e),
-                    });
+                    out.action(
+                        res,
+                        ActionRun {
+                            ts: jiff::Timestamp::now(),
+                            command,
+                            result: Err(e),
+                            journaled: false,
+                        },
+                    );
                     res.error = Some(msg);
                     return false;
                 }
@@ -483,11 +546,15 @@ async fn run_actions(
             Err(e) => out.line(&format!("✗ {} failed: {e}", spec.verb())),
         }
         let failed = result.as_ref().err().cloned();
-        res.actions.push(ActionRun {
-            ts: jiff::Timestamp::now(),
-            command,
-            result,
-        });
+        out.action(
+            res,
+            ActionRun {
+                ts: jiff::Timestamp::now(),
+                command,
+                result,
+                journaled: false,
+            },
+        );
         if let Some(e) = failed {
             res.error = Some(format!("{} failed: {e}", spec.verb()));
             return false;
@@ -520,30 +587,20 @@ fn judge(block: &Block, r: &ShellRun) -> (bool, String) {
     (true, format!("exit status {want}"))
 }
 
-/// Journal entries for a finished step (its actions first, then the result).
+/// Journal entries for a finished step: its actions not journaled yet
+/// (normally none), then the result.
 pub fn finished_entries(
     journal: &super::journal::Journal,
     step: usize,
     res: &StepResult,
     operator: &str,
 ) -> Result<Vec<Entry>, String> {
-    let mut entries = Vec::new();
-    for a in &res.actions {
-        let (ok, message, rpt) = match &a.result {
-            Ok(o) => (true, o.summary.clone(), o.restore_point_time),
-            Err(e) => (false, e.clone(), None),
-        };
-        entries.push(Entry::Action {
-            ts: a.ts,
-            operator: operator.to_string(),
-            origin: format!("runbook:{}", journal.run),
-            step: Some(step),
-            command: a.command.clone(),
-            ok,
-            message,
-            restore_point_time: rpt,
-        });
-    }
+    let mut entries: Vec<Entry> = res
+        .actions
+        .iter()
+        .filter(|a| !a.journaled)
+        .map(|a| action_entry(journal, step, a, operator))
+        .collect();
     let (file, sha) = if res.output.is_empty() {
         (None, None)
     } else {

@@ -266,9 +266,28 @@ impl Session {
     ) -> Result<StepResult, String> {
         self.begin_step(plan)?;
         let origin = self.origin();
-        let res = exec::execute(&self.runbook, plan, &self.params, actions, &origin, sink).await;
+        let log = self.action_log(plan.step);
+        let res = exec::execute(
+            &self.runbook,
+            plan,
+            &self.params,
+            actions,
+            &origin,
+            sink,
+            Some(log),
+        )
+        .await;
         self.end_step(plan.step, &res)?;
         Ok(res)
+    }
+
+    /// Where step `step`'s actions are journaled as they return.
+    pub fn action_log(&self, step: usize) -> exec::ActionLog {
+        exec::ActionLog {
+            journal: self.journal.clone(),
+            operator: self.operator.clone(),
+            step,
+        }
     }
 
     /// Mark step `plan.step` running and journal its start (with the
