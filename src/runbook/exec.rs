@@ -105,13 +105,13 @@ pub struct ActionRun {
 /// restore that succeeded must stay in the timeline (and the achieved RPO)
 /// even if warroom dies before the step ends.
 #[derive(Debug, Clone)]
-pub struct ActionLog {
+pub struct StepLog {
     pub journal: super::journal::Journal,
     pub operator: String,
     pub step: usize,
 }
 
-impl ActionLog {
+impl StepLog {
     fn entry(&self, a: &ActionRun) -> Entry {
         action_entry(&self.journal, self.step, a, &self.operator)
     }
@@ -297,10 +297,25 @@ pub(super) struct Output {
     text: Mutex<String>,
     sink: Sink,
     params: Params,
-    log: Option<ActionLog>,
+    log: Option<StepLog>,
 }
 
 impl Output {
+    /// Journal the process group of a command the step just started. A
+    /// failure is shown, not fatal: the command is already running.
+    pub(super) fn process_started(&self, pgid: i32) {
+        if let Some(log) = &self.log {
+            let entry = Entry::StepProcess {
+                ts: jiff::Timestamp::now(),
+                step: log.step,
+                pgid,
+            };
+            if let Err(e) = log.journal.append(&entry) {
+                self.line(&format!("(journal: {e})"));
+            }
+        }
+    }
+
     /// Keep an action's result, journaling it first when there is a journal.
     fn action(&self, res: &mut StepResult, mut a: ActionRun) {
         if let Some(log) = &self.log {
@@ -335,7 +350,7 @@ pub async fn execute(
     actions: &Actions,
     origin: &str,
     sink: Sink,
-    log: Option<ActionLog>,
+    log: Option<StepLog>,
 ) -> StepResult {
     let out = Output {
         text: Mutex::new(String::new()),

@@ -156,6 +156,7 @@ async fn actions_are_journaled_as_soon_as_they_return() {
         .map(|e| match e {
             Entry::RunStarted { .. } => "run",
             Entry::StepStarted { .. } => "start",
+            Entry::StepProcess { .. } => "process",
             Entry::Action { .. } => "action",
             Entry::StepFinished { .. } => "finish",
             _ => "other",
@@ -163,7 +164,7 @@ async fn actions_are_journaled_as_soon_as_they_return() {
         .collect();
     assert_eq!(
         kinds,
-        ["run", "start", "action", "finish"],
+        ["run", "start", "action", "process", "finish"],
         "written once, in order"
     );
     assert!(l.entries.iter().any(|e| matches!(

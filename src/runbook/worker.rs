@@ -461,7 +461,7 @@ async fn step_command(cmd: Command, st: &mut State, c: &Ctx<'_>, busy: Option<us
                 s.params.clone(),
                 c.actions.clone(),
                 s.origin(),
-                s.action_log(step),
+                s.step_log(step),
             );
             let out = c.out.clone();
             let sink: Sink = Arc::new(move |l| {
