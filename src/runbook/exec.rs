@@ -96,6 +96,47 @@ pub struct ActionRun {
     pub ts: jiff::Timestamp,
     pub command: String,
     pub result: Result<ActionOutcome, String>,
+    /// Already in the journal (written as soon as it returned); the step's
+    /// end writes only those that are not.
+    pub journaled: bool,
+}
+
+/// Where a step's actions are journaled the moment each one returns: a
+/// restore that succeeded must stay in the timeline (and the achieved RPO)
+/// even if warroom dies before the step ends.
+#[derive(Debug, Clone)]
+pub struct StepLog {
+    pub journal: super::journal::Journal,
+    pub operator: String,
+    pub step: usize,
+}
+
+impl StepLog {
+    fn entry(&self, a: &ActionRun) -> Entry {
+        action_entry(&self.journal, self.step, a, &self.operator)
+    }
+}
+
+fn action_entry(
+    journal: &super::journal::Journal,
+    step: usize,
+    a: &ActionRun,
+    operator: &str,
+) -> Entry {
+    let (ok, message, rpt) = match &a.result {
+        Ok(o) => (true, o.summary.clone(), o.restore_point_time),
+        Err(e) => (false, e.clone(), None),
+    };
+    Entry::Action {
+        ts: a.ts,
+        operator: operator.to_string(),
+        origin: format!("runbook:{}", journal.run),
+        step: Some(step),
+        command: a.command.clone(),
+        ok,
+        message,
+        restore_point_time: rpt,
+    }
 }
 
 /// Rendering context for a run.
@@ -171,13 +212,18 @@ pub async fn plan(rb: &Runbook, i: usize, params: &Params, actions: &Actions) ->
         let script = subst::render(&block.body, &block.kind, &params.values, &BTreeSet::new());
         let display = subst::render(&block.body, &block.kind, &params.values, &params.secret)
             .unwrap_or_else(|_| block.body.clone());
+        // The linter refuses these already; a runbook that skipped it (or a
+        // future caller) must still never run a reference the quoting cannot hold.
+        let unsafe_ref = super::quoting::unsafe_refs(&block.body, &block.kind)
+            .first()
+            .map(|u| format!("line {}: {}", block.line + 1 + u.line, u.message()));
         let mut pb = PlannedBlock {
             index: bi,
             kind: block.kind.clone(),
             script: script.clone().unwrap_or_default(),
             display,
             actions: Vec::new(),
-            error: script.err(),
+            error: unsafe_ref.or(script.err()),
         };
         match block.attrs.confirm {
             ConfirmLevel::None => {}
@@ -185,11 +231,30 @@ pub async fn plan(rb: &Runbook, i: usize, params: &Params, actions: &Actions) ->
             ConfirmLevel::Typed => strongest(Confirm::Typed(typed_word(rb, block))),
         }
         if block.kind == BlockKind::Warroom && pb.error.is_none() {
-            for line in pb.script.lines() {
+            // Split into action lines before substituting: a value with a
+            // newline stays inside its quoted word instead of starting a
+            // second action line.
+            for line in block.body.lines() {
                 let t = line.trim();
                 if t.is_empty() || t.starts_with('#') {
                     continue;
                 }
+                if let Some(name) = subst::option_like_ref(t, &params.values) {
+                    pb.error.get_or_insert(format!(
+                        "parameter `{name}` starts with `-` and would be read as an option of `{}`; \
+                         give a value that does not start with `-`",
+                        t.split_whitespace().next().unwrap_or("the action")
+                    ));
+                    continue;
+                }
+                let t = match subst::render(t, &block.kind, &params.values, &BTreeSet::new()) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        pb.error.get_or_insert(e);
+                        continue;
+                    }
+                };
+                let t = t.as_str();
                 match crate::action::ActionLine::parse_str(t) {
                     Ok(spec) => {
                         let preview = actions.preview(&spec).await;
@@ -232,6 +297,36 @@ pub(super) struct Output {
     text: Mutex<String>,
     sink: Sink,
     params: Params,
+    log: Option<StepLog>,
+}
+
+impl Output {
+    /// Journal the process group of a command the step just started. A
+    /// failure is shown, not fatal: the command is already running.
+    pub(super) fn process_started(&self, pgid: i32) {
+        if let Some(log) = &self.log {
+            let entry = Entry::StepProcess {
+                ts: jiff::Timestamp::now(),
+                step: log.step,
+                pgid,
+            };
+            if let Err(e) = log.journal.append(&entry) {
+                self.line(&format!("(journal: {e})"));
+            }
+        }
+    }
+
+    /// Keep an action's result, journaling it first when there is a journal.
+    fn action(&self, res: &mut StepResult, mut a: ActionRun) {
+        if let Some(log) = &self.log {
+            match log.journal.append(&log.entry(&a)) {
+                Ok(()) => a.journaled = true,
+                // Not fatal here: the step's end tries again with the rest.
+                Err(e) => self.line(&format!("(journal: {e}; recorded at the end of the step)")),
+            }
+        }
+        res.actions.push(a);
+    }
 }
 
 impl Output {
@@ -246,7 +341,8 @@ impl Output {
     }
 }
 
-/// Run a planned step. The caller has confirmed it and journals around it.
+/// Run a planned step. The caller has confirmed it and journals around it;
+/// with `log`, each action is journaled as soon as it returns.
 pub async fn execute(
     rb: &Runbook,
     plan: &Plan,
@@ -254,11 +350,13 @@ pub async fn execute(
     actions: &Actions,
     origin: &str,
     sink: Sink,
+    log: Option<StepLog>,
 ) -> StepResult {
     let out = Output {
         text: Mutex::new(String::new()),
         sink,
         params: params.clone(),
+        log,
     };
     let mut res = StepResult {
         passed: true,
@@ -423,11 +521,15 @@ async fn run_actions(
                 Err(_) => {
                     let msg = format!("{}: {e}", spec.verb());
                     out.line(&format!("✗ {msg}"));
-                    res.actions.push(ActionRun {
-                        ts: jiff::Timestamp::now(),
-                        command,
-                        result: Err(e),
-                    });
+                    out.action(
+                        res,
+                        ActionRun {
+                            ts: jiff::Timestamp::now(),
+                            command,
+                            result: Err(e),
+                            journaled: false,
+                        },
+                    );
                     res.error = Some(msg);
                     return false;
                 }
@@ -459,11 +561,15 @@ async fn run_actions(
             Err(e) => out.line(&format!("✗ {} failed: {e}", spec.verb())),
         }
         let failed = result.as_ref().err().cloned();
-        res.actions.push(ActionRun {
-            ts: jiff::Timestamp::now(),
-            command,
-            result,
-        });
+        out.action(
+            res,
+            ActionRun {
+                ts: jiff::Timestamp::now(),
+                command,
+                result,
+                journaled: false,
+            },
+        );
         if let Some(e) = failed {
             res.error = Some(format!("{} failed: {e}", spec.verb()));
             return false;
@@ -496,30 +602,20 @@ fn judge(block: &Block, r: &ShellRun) -> (bool, String) {
     (true, format!("exit status {want}"))
 }
 
-/// Journal entries for a finished step (its actions first, then the result).
+/// Journal entries for a finished step: its actions not journaled yet
+/// (normally none), then the result.
 pub fn finished_entries(
     journal: &super::journal::Journal,
     step: usize,
     res: &StepResult,
     operator: &str,
 ) -> Result<Vec<Entry>, String> {
-    let mut entries = Vec::new();
-    for a in &res.actions {
-        let (ok, message, rpt) = match &a.result {
-            Ok(o) => (true, o.summary.clone(), o.restore_point_time),
-            Err(e) => (false, e.clone(), None),
-        };
-        entries.push(Entry::Action {
-            ts: a.ts,
-            operator: operator.to_string(),
-            origin: format!("runbook:{}", journal.run),
-            step: Some(step),
-            command: a.command.clone(),
-            ok,
-            message,
-            restore_point_time: rpt,
-        });
-    }
+    let mut entries: Vec<Entry> = res
+        .actions
+        .iter()
+        .filter(|a| !a.journaled)
+        .map(|a| action_entry(journal, step, a, operator))
+        .collect();
     let (file, sha) = if res.output.is_empty() {
         (None, None)
     } else {

@@ -202,7 +202,8 @@ pub fn markdown(l: &Loaded) -> String {
     let mut started_at: std::collections::BTreeMap<usize, jiff::Timestamp> = Default::default();
     for e in &l.entries {
         match e {
-            Entry::RunStarted { .. } => {}
+            // Process group ids matter to a resume, not to the timeline.
+            Entry::RunStarted { .. } | Entry::StepProcess { .. } => {}
             Entry::Resumed {
                 ts,
                 operator,

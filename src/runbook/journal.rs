@@ -66,6 +66,14 @@ pub enum Entry {
         /// Rendered commands / action lines, secrets masked.
         commands: Vec<String>,
     },
+    /// A command of the running step started in its own process group
+    /// (`pgid`). Written right after the spawn, so that after a crash a resume
+    /// can tell whether that command is still running.
+    StepProcess {
+        ts: jiff::Timestamp,
+        step: usize,
+        pgid: i32,
+    },
     StepFinished {
         ts: jiff::Timestamp,
         operator: String,
@@ -128,6 +136,7 @@ impl Entry {
             Self::RunStarted { ts, .. }
             | Self::Resumed { ts, .. }
             | Self::StepStarted { ts, .. }
+            | Self::StepProcess { ts, .. }
             | Self::StepFinished { ts, .. }
             | Self::StepSkipped { ts, .. }
             | Self::StepDone { ts, .. }
@@ -322,6 +331,31 @@ impl Loaded {
         }
     }
 
+    /// Process groups of steps that were started and never finished (the
+    /// run died mid-step): `(step, pgid)`, in the order they were started.
+    pub fn unfinished_groups(&self) -> Vec<(usize, i32)> {
+        let mut open: BTreeMap<usize, Vec<i32>> = BTreeMap::new();
+        for e in &self.entries {
+            match e {
+                Entry::StepStarted { step, .. } => {
+                    open.insert(*step, Vec::new());
+                }
+                Entry::StepProcess { step, pgid, .. } => {
+                    open.entry(*step).or_default().push(*pgid);
+                }
+                Entry::StepFinished { step, .. }
+                | Entry::StepSkipped { step, .. }
+                | Entry::StepDone { step, .. } => {
+                    open.remove(step);
+                }
+                _ => {}
+            }
+        }
+        open.into_iter()
+            .flat_map(|(step, g)| g.into_iter().map(move |p| (step, p)))
+            .collect()
+    }
+
     /// Each step's last recorded status (and skip reason).
     pub fn statuses(&self) -> BTreeMap<usize, (StepStatus, Option<String>)> {
         let mut out = BTreeMap::new();
@@ -498,6 +532,45 @@ mod tests {
         std::fs::write(&j.path, text).unwrap();
         let e = load(&j.path).unwrap_err();
         assert!(e.contains(":2: bad journal entry"), "{e}");
+    }
+
+    #[test]
+    fn only_groups_of_steps_left_running_are_unfinished() {
+        let ts = jiff::Timestamp::now;
+        let step_started = |step| Entry::StepStarted {
+            ts: ts(),
+            operator: "a".into(),
+            step,
+            title: "t".into(),
+            hash: "h".into(),
+            commands: vec![],
+        };
+        let process = |step, pgid| Entry::StepProcess {
+            ts: ts(),
+            step,
+            pgid,
+        };
+        let mut entries = vec![started("r3"), step_started(0), process(0, 10)];
+        entries.push(Entry::StepFinished {
+            ts: ts(),
+            operator: "a".into(),
+            step: 0,
+            status: StepStatus::Failed,
+            exit: None,
+            output_file: None,
+            output_sha256: None,
+            checks: vec![],
+            error: None,
+        });
+        // Retried: a fresh start forgets the groups of the earlier attempt.
+        entries.extend([step_started(0), process(0, 20), process(0, 21)]);
+        let l = Loaded {
+            path: PathBuf::new(),
+            entries,
+            torn: false,
+            good_len: 0,
+        };
+        assert_eq!(l.unfinished_groups(), [(0, 20), (0, 21)]);
     }
 
     #[test]

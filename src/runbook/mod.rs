@@ -2,7 +2,7 @@
 //! `docs/runbook-format.md` describes the format and the commands.
 //!
 //! - [`parse`] (+ [`model`]): Markdown + YAML front matter → a runbook; lint errors as `FILE:LINE: message`;
-//! - [`subst`]: `{{param}}` values, always exactly one shell word;
+//! - [`subst`]: `{{param}}` values, always exactly one shell word; [`quoting`]: where a reference may stand;
 //! - [`walker`]: the pure step state machine and the clock against the RTO;
 //! - [`exec`] (+ `shell`): rendering a step's plan, running shell/check/wait blocks and `warroom` actions;
 //! - [`journal`]: the append-only, fsynced JSONL journal; [`session`] keeps it and the walker in step;
@@ -12,6 +12,8 @@
 //! - `pane`, `pane_forms`, `pane_view`: the Runbook pane.
 
 pub mod exec;
+#[cfg(test)]
+mod exec_tests;
 pub mod export;
 pub mod headless;
 pub mod journal;
@@ -24,6 +26,7 @@ mod pane_view;
 pub mod parse;
 #[cfg(test)]
 mod parse_tests;
+pub mod quoting;
 pub mod session;
 mod shell;
 pub mod subst;

@@ -310,6 +310,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Runbook, LintErrors> {
             if !block.kind.is_runnable() {
                 continue;
             }
+            // A value is quoted as one word; inside the author's own quotes
+            // (and similar places) that quoting would be undone: refuse.
+            for u in super::quoting::unsafe_refs(&block.body, &block.kind) {
+                err(block.line + 1 + u.line, u.message());
+            }
             for (n, body_line) in block.body.lines().enumerate() {
                 let line = block.line + 1 + n;
                 for name in subst::refs(body_line) {

@@ -237,6 +237,32 @@ fn undeclared_params_are_reported_at_their_own_line() {
 }
 
 #[test]
+fn params_inside_quotes_are_lint_errors_that_say_write_it_bare() {
+    // Lines: 6 `## A`, 8 fence, 9.. bodies (each block is 3 lines + a blank).
+    let text = "---\nparams:\n  - name: p\n---\n\n## A\n\n```sh\necho '{{p}}'\n```\n\n```bash\necho \"{{p}}\"\n```\n\n```shell\necho \"prefix-{{p}}\"\n```\n\n```check\ntest $'{{ p }}'\n```\n\n```wait {timeout=5s}\ntest -n \"$(echo '{{p}}')\"\n```\n\n```warroom\nrestart 'container/{{p}}'\n```\n\n```sh\necho {{p}} prefix-{{p}} \"$(echo {{p}})\"\n```\n\n```text\nshown '{{p}}'\n```\n";
+    let e = errs(text);
+    has(&e, 9, "`{{p}}` is inside single quotes");
+    has(&e, 13, "`{{p}}` is inside double quotes");
+    has(&e, 17, "inside double quotes");
+    has(&e, 21, "inside `$'...'` quotes");
+    has(&e, 25, "inside single quotes");
+    has(&e, 29, "inside single quotes");
+    for x in &e.errors {
+        assert!(x.message.contains("write it bare"), "{e}");
+    }
+    assert_eq!(
+        e.errors.len(),
+        6,
+        "bare forms and shown blocks are fine: {e}"
+    );
+    assert!(
+        e.to_string()
+            .starts_with("rb.md:9: `{{p}}` is inside single quotes"),
+        "{e}"
+    );
+}
+
+#[test]
 fn warroom_lines_are_checked_against_the_action_verbs() {
     let text = "---\nparams:\n  - name: d\n---\n## A\n\n```warroom\n# a comment\nrollout-undo deployment/{{d}} -n shop\nreboot-everything now\nscale deployment/web\n```\n";
     let e = errs(text);

@@ -24,13 +24,18 @@ pub struct Session {
 pub enum ResumeError {
     NothingToResume(String),
     Changed(String),
+    /// A command of the interrupted step is still running.
+    StillRunning(String),
     Other(String),
 }
 
 impl std::fmt::Display for ResumeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::NothingToResume(s) | Self::Changed(s) | Self::Other(s) => write!(f, "{s}"),
+            Self::NothingToResume(s)
+            | Self::Changed(s)
+            | Self::StillRunning(s)
+            | Self::Other(s) => write!(f, "{s}"),
         }
     }
 }
@@ -127,6 +132,39 @@ impl Session {
         }
         let journal = Journal::open(&loaded.path).map_err(ResumeError::Other)?;
         let _lock = journal.lock().map_err(ResumeError::Other)?;
+        // The lock died with the old warroom, but a command of the step it
+        // was running may not have: running that step again now would run
+        // it twice, concurrently.
+        let running: Vec<String> = loaded
+            .unfinished_groups()
+            .into_iter()
+            .filter_map(|(step, pgid)| {
+                let live = super::shell::group_members(pgid);
+                (!live.is_empty()).then(|| {
+                    format!(
+                        "step {} \"{}\": process group {pgid} (pids {})",
+                        step + 1,
+                        loaded
+                            .step_refs()
+                            .get(step)
+                            .map(|r| r.title.as_str())
+                            .unwrap_or("?"),
+                        live.iter()
+                            .map(|p| p.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })
+            })
+            .collect();
+        if !running.is_empty() && !force {
+            return Err(ResumeError::StillRunning(format!(
+                "refusing to resume run {run}: a command of the interrupted step is still running \
+                 ({}). Wait for it, or stop it (kill -- -PGID), then resume; \
+                 pass --force only if that group is no longer the step's.",
+                running.join("; ")
+            )));
+        }
         // Repair a torn tail only once the run is ours.
         let journal = Journal::reopen(&loaded).map_err(ResumeError::Other)?;
         let operator = crate::identity::operator();
@@ -135,7 +173,7 @@ impl Session {
                 ts: jiff::Timestamp::now(),
                 operator: operator.clone(),
                 runbook_hash: runbook.hash.clone(),
-                forced: !changed.is_empty(),
+                forced: !changed.is_empty() || !running.is_empty(),
             })
             .map_err(ResumeError::Other)?;
         let mut walker = Walker::for_runbook(&runbook);
@@ -266,9 +304,28 @@ impl Session {
     ) -> Result<StepResult, String> {
         self.begin_step(plan)?;
         let origin = self.origin();
-        let res = exec::execute(&self.runbook, plan, &self.params, actions, &origin, sink).await;
+        let log = self.step_log(plan.step);
+        let res = exec::execute(
+            &self.runbook,
+            plan,
+            &self.params,
+            actions,
+            &origin,
+            sink,
+            Some(log),
+        )
+        .await;
         self.end_step(plan.step, &res)?;
         Ok(res)
+    }
+
+    /// Where step `step`'s actions are journaled as they return.
+    pub fn step_log(&self, step: usize) -> exec::StepLog {
+        exec::StepLog {
+            journal: self.journal.clone(),
+            operator: self.operator.clone(),
+            step,
+        }
     }
 
     /// Mark step `plan.step` running and journal its start (with the

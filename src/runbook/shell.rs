@@ -31,6 +31,7 @@ pub(super) async fn run_shell(
         .stderr(std::process::Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
+    die_with_parent(&mut cmd);
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
@@ -44,6 +45,10 @@ pub(super) async fn run_shell(
         }
     };
     let pid = child.id();
+    // process_group(0): the group id is the child's pid.
+    if let Some(pgid) = pid.and_then(|p| i32::try_from(p).ok()) {
+        out.process_started(pgid);
+    }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(64);
     let mut readers = Vec::new();
     if let Some(s) = child.stdout.take() {
@@ -159,6 +164,67 @@ async fn pump(mut r: impl tokio::io::AsyncRead + Unpin, tx: tokio::sync::mpsc::S
                 }
             }
         }
+    }
+}
+
+/// On Linux, the shell gets SIGKILL when warroom dies, even by `kill -9`
+/// (which no signal handler sees), so a step does not go on running unseen.
+/// Only the shell itself: processes it started in the background survive in
+/// its group, which is why a resume also checks the journaled group.
+#[cfg(target_os = "linux")]
+fn die_with_parent(cmd: &mut tokio::process::Command) {
+    // SAFETY: getpid is async-signal-safe.
+    let parent = unsafe { libc::getpid() };
+    // SAFETY: the hook runs in the forked child before exec and calls only
+    // async-signal-safe functions (prctl, getppid).
+    unsafe {
+        cmd.pre_exec(move || {
+            // The death signal follows the thread that forked; tokio spawns
+            // from its runtime threads, which live as long as warroom does.
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // warroom died between fork and prctl: the signal will never come.
+            if libc::getppid() != parent {
+                return Err(std::io::Error::other(
+                    "warroom exited while starting the command",
+                ));
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_: &mut tokio::process::Command) {}
+
+/// Live (not zombie) processes in process group `pgid`. Reads /proc on
+/// Linux, since a dead member nobody reaped yet must not count; elsewhere
+/// asks kill(2), which cannot tell zombies apart.
+pub(super) fn group_members(pgid: i32) -> Vec<i32> {
+    if pgid <= 1 {
+        return Vec::new();
+    }
+    if let Ok(rd) = std::fs::read_dir("/proc") {
+        return rd
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+            .filter(|pid| {
+                let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                    return false;
+                };
+                // `pid (comm) state ppid pgrp ...`; comm may contain spaces.
+                let rest = stat.rsplit_once(") ").map(|(_, r)| r).unwrap_or("");
+                let f: Vec<&str> = rest.split_whitespace().collect();
+                f.len() > 2 && f[2] == pgid.to_string() && !matches!(f[0], "Z" | "X")
+            })
+            .collect();
+    }
+    // SAFETY: signal 0 only checks that the group exists.
+    if unsafe { libc::kill(-pgid, 0) } == 0 {
+        vec![pgid]
+    } else {
+        Vec::new()
     }
 }
 

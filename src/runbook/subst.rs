@@ -20,6 +20,28 @@ pub fn refs(text: &str) -> impl Iterator<Item = &str> {
         .filter_map(|c| c.get(1).map(|m| m.as_str()))
 }
 
+/// Each reference's byte range in `text` and its parameter name, in order.
+pub fn ref_spans(text: &str) -> impl Iterator<Item = (std::ops::Range<usize>, &str)> {
+    REF.captures_iter(text).filter_map(|c| {
+        let whole = c.get(0)?;
+        Some((whole.range(), c.get(1)?.as_str()))
+    })
+}
+
+/// The first reference in an action line that stands as a whole word and
+/// whose value starts with `-`: quoting keeps it one word, but the action
+/// parser would still read that word as an option (`--alertmanager=x`).
+pub fn option_like_ref<'a>(line: &'a str, values: &BTreeMap<String, String>) -> Option<&'a str> {
+    ref_spans(line).find_map(|(r, name)| {
+        let word_start = line[..r.start]
+            .chars()
+            .next_back()
+            .is_none_or(char::is_whitespace);
+        let dash = values.get(name).is_some_and(|v| v.starts_with('-'));
+        (word_start && dash).then_some(name)
+    })
+}
+
 pub fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')

@@ -456,11 +456,12 @@ async fn step_command(cmd: Command, st: &mut State, c: &Ctx<'_>, busy: Option<us
             if let Err(e) = s.begin_step(&plan) {
                 return c.notice(e, true).await;
             }
-            let (rb, params, actions, origin) = (
+            let (rb, params, actions, origin, log) = (
                 s.runbook.clone(),
                 s.params.clone(),
                 c.actions.clone(),
                 s.origin(),
+                s.step_log(step),
             );
             let out = c.out.clone();
             let sink: Sink = Arc::new(move |l| {
@@ -470,7 +471,7 @@ async fn step_command(cmd: Command, st: &mut State, c: &Ctx<'_>, busy: Option<us
             st.running = Some((
                 step,
                 tokio::spawn(async move {
-                    exec::execute(&rb, &plan, &params, &actions, &origin, sink).await
+                    exec::execute(&rb, &plan, &params, &actions, &origin, sink, Some(log)).await
                 }),
             ));
             c.send(Update::StepRunning { step }).await;

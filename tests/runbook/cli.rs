@@ -1,4 +1,4 @@
-use crate::common::{Env, GroupGuard, wait_for};
+use crate::common::{Env, GroupGuard, live_group, wait_for};
 use warroom::runbook::journal::{self, Entry};
 use warroom::runbook::walker::StepStatus;
 
@@ -45,7 +45,7 @@ fn param_values_never_break_out_of_their_shell_word() {
     let env = Env::new();
     let rb = env.write(
         "inject.md",
-        "---\nparams:\n  - name: name\n---\n## Greet\n\n```sh\necho hello {{name}}\necho \"$PWD\" > /dev/null\n```\n\n```check\necho {{name}} | grep -c touch\n```\n",
+        "---\nparams:\n  - name: name\n---\n## Greet\n\n```sh\necho hello {{name}}\necho \"$PWD\" > /dev/null\n```\n\n```check\necho {{name}} | grep -c touch\n```\n\n```wait {interval=100ms timeout=10s}\ntest -n {{name}}\n```\n",
     );
     for (i, value) in [
         "x;touch pwned",
@@ -80,6 +80,59 @@ fn param_values_never_break_out_of_their_shell_word() {
             out.all()
         );
     }
+}
+
+/// A `{{param}}` the author put inside quotes would let a value end those
+/// quotes: lint names it, and `run` (which lints first) runs nothing.
+#[test]
+fn quoted_params_are_refused_by_lint_and_run_before_anything_runs() {
+    let env = Env::new();
+    for (i, (lang, line)) in [
+        ("sh", "echo '{{name}}'"),
+        ("bash", "echo \"{{name}}\""),
+        ("shell", "echo \"prefix-{{name}}\""),
+        ("check", "test -n '{{name}}'"),
+        ("wait {timeout=5s}", "test -n \"{{name}}\""),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let rb = env.write(
+            &format!("quoted{i}.md"),
+            &format!(
+                "---\nparams:\n  - name: name\n---\n## First\n\n```sh\ntouch first-ran\n```\n\n## Greet\n\n```{lang}\n{line}\n```\n"
+            ),
+        );
+        let out = env.run(&["runbook", "lint", rb.to_str().unwrap()]);
+        assert_eq!(out.code(), 1, "{lang}: {}", out.all());
+        let want = format!("{}:14: `{{{{name}}}}` is inside ", rb.display());
+        assert!(out.stderr().contains(&want), "{lang}: {}", out.all());
+        assert!(out.stderr().contains("write it bare"), "{}", out.all());
+        for value in ["x';touch pwned;'", "x\";touch pwned;\"", "$(touch pwned)"] {
+            let out = env.run(&[
+                "runbook",
+                "run",
+                rb.to_str().unwrap(),
+                "--yes",
+                "--param",
+                &format!("name={value}"),
+            ]);
+            assert_ne!(out.code(), 0, "{lang} {value:?}: {}", out.all());
+            assert!(out.stderr().contains(&want), "{lang}: {}", out.all());
+            assert!(
+                !env.path().join("pwned").exists(),
+                "{lang} {value:?} ran touch"
+            );
+            assert!(
+                !env.path().join("first-ran").exists(),
+                "a runbook that does not lint runs no step at all"
+            );
+        }
+    }
+    assert!(
+        journal::all(&env.journals()).is_empty(),
+        "no run was opened"
+    );
 }
 
 #[test]
@@ -176,7 +229,7 @@ fn secrets_stay_out_of_the_journal_and_the_output_files() {
     let env = Env::new();
     let rb = env.write(
         "secret.md",
-        "---\nparams:\n  - name: pw\n    secret: true\n    required: true\n---\n## Use it\n\n```sh\necho \"the password is {{pw}}\"\n```\n",
+        "---\nparams:\n  - name: pw\n    secret: true\n    required: true\n---\n## Use it\n\n```sh\necho the password is {{pw}}\n```\n",
     );
     let out = env.run(&[
         "runbook",
@@ -205,6 +258,13 @@ fn secrets_stay_out_of_the_journal_and_the_output_files() {
     assert!(found >= 2, "journal and output file");
 }
 
+fn read_lines(env: &Env, f: &str) -> usize {
+    std::fs::read_to_string(env.path().join(f))
+        .unwrap_or_default()
+        .lines()
+        .count()
+}
+
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap().flatten() {
@@ -218,7 +278,9 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-const KILL_RB: &str = "---\nparams:\n  - name: dir\n---\n## One\n\n```sh\necho one >> {{dir}}/one\n```\n\n## Two\n\n```sh {timeout=2m}\necho $$ > {{dir}}/two.pid\necho started >> {{dir}}/two\nwhile [ ! -e {{dir}}/go ]; do sleep 0.1; done\necho two done\n```\n\n## Three\n\n```check\necho three >> {{dir}}/three\n```\n";
+/// Step two starts a background `sleep` once (a command that outlives its
+/// shell), then its shell waits for `go`.
+const KILL_RB: &str = "---\nparams:\n  - name: dir\n---\n## One\n\n```sh\necho one >> {{dir}}/one\n```\n\n## Two\n\n```sh {timeout=2m}\n[ -e {{dir}}/two.bg ] || { sleep 300 & echo $! > {{dir}}/two.bg; }\necho $$ > {{dir}}/two.pid\necho started >> {{dir}}/two\nwhile [ ! -e {{dir}}/go ]; do sleep 0.1; done\necho two done\n```\n\n## Three\n\n```check\necho three >> {{dir}}/three\n```\n";
 
 #[test]
 fn kill_9_mid_step_leaves_a_journal_that_loads_and_resumes_at_that_step() {
@@ -247,13 +309,23 @@ fn kill_9_mid_step_leaves_a_journal_that_loads_and_resumes_at_that_step() {
         .trim()
         .parse()
         .unwrap();
-    let _guard = GroupGuard(Some(step_pid));
+    let bg: i32 = std::fs::read_to_string(env.path().join("two.bg"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     // SAFETY: SIGKILL to the warroom process this test spawned.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGKILL);
     }
     let status = child.wait().unwrap();
     assert!(!status.success());
+    // The step's shell dies with warroom (PR_SET_PDEATHSIG); the background
+    // command it started lives on in the step's process group.
+    // (Its last `sleep 0.1` may take a moment to finish.)
+    wait_for("only the background sleep to be left of step 2", 10, || {
+        live_group(step_pid) == [bg]
+    });
 
     let l = journal::latest(&env.journals(), &rb, true).expect("the journal loads after kill -9");
     let st = l.statuses();
@@ -273,7 +345,34 @@ fn kill_9_mid_step_leaves_a_journal_that_loads_and_resumes_at_that_step() {
         .unwrap();
     assert!(journal::load(&l.path).unwrap().torn);
 
+    assert!(
+        l.entries.iter().any(|e| matches!(
+            e,
+            Entry::StepProcess { step: 1, pgid, .. } if *pgid == step_pid
+        )),
+        "the step's process group is journaled"
+    );
+
+    // Resuming now would run step 2 again beside what is left of it.
     std::fs::write(env.path().join("go"), "").unwrap();
+    let out = env.run(&["runbook", "run", rb.to_str().unwrap(), "--resume", "--yes"]);
+    assert_eq!(out.code(), 2, "{}", out.all());
+    let err = out.stderr();
+    assert!(err.contains("still running"), "{err}");
+    assert!(
+        err.contains(&format!("process group {step_pid} (pids {bg})")),
+        "{err}"
+    );
+    assert_eq!(read_lines(&env, "two"), 1, "step 2 was not run again");
+
+    // The operator stops it; then the resume goes ahead.
+    // SAFETY: SIGKILL to the process group of the step this test ran.
+    unsafe {
+        libc::kill(-step_pid, libc::SIGKILL);
+    }
+    wait_for("the step's group to die", 10, || {
+        live_group(step_pid).is_empty()
+    });
     let out = env.run(&["runbook", "run", rb.to_str().unwrap(), "--resume", "--yes"]);
     assert_eq!(out.code(), 0, "{}", out.all());
     assert!(out.stdout().contains("resuming run"), "{}", out.all());
@@ -539,22 +638,8 @@ fn sigint_mid_step_kills_the_command_and_journals_the_interruption() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("interrupted by SIGINT"), "{stderr}");
-    // Killed processes may linger as zombies until init reaps them: count
-    // only live members of the step's process group.
-    let live = |pgrp: i32| -> Vec<String> {
-        std::fs::read_dir("/proc")
-            .unwrap()
-            .flatten()
-            .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
-            .filter(|stat| {
-                let rest = stat.rsplit_once(") ").map(|(_, r)| r).unwrap_or("");
-                let f: Vec<&str> = rest.split_whitespace().collect();
-                f.len() > 2 && f[2] == pgrp.to_string() && f[0] != "Z" && f[0] != "X"
-            })
-            .collect()
-    };
     wait_for("the step's process group to die", 10, || {
-        live(pid).is_empty()
+        live_group(pid).is_empty()
     });
     let l = journal::latest(&env.journals(), &rb, true).expect("resumable");
     assert!(l.entries.iter().any(|e| matches!(e, Entry::StepFinished { status: StepStatus::Failed, error: Some(err), .. } if err.contains("SIGINT"))));

@@ -92,3 +92,19 @@ impl Drop for GroupGuard {
         }
     }
 }
+
+/// Live members of process group `pgrp`. Killed processes may linger as
+/// zombies until their new parent reaps them: those do not count.
+pub fn live_group(pgrp: i32) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let pid: i32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            let rest = stat.rsplit_once(") ").map(|(_, r)| r)?;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            (f.len() > 2 && f[2] == pgrp.to_string() && f[0] != "Z" && f[0] != "X").then_some(pid)
+        })
+        .collect()
+}
