@@ -308,7 +308,7 @@ fn render_detail(
     ctx: &RenderCtx<'_>,
 ) {
     let t = ctx.theme;
-    let v = super::health::classify(c, ctx.now);
+    let v = super::health::classify(c, p.restarts.recent(&c.id, ctx.now), ctx.now);
     let s = |x: &str| sanitize(x).into_owned();
     let mut lines = vec![Line::from(vec![
         Span::styled(s(&c.name), t.title),

@@ -351,3 +351,38 @@ fn hostile_probe_output_is_neutralised() {
     assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
     assert!(text.contains("boom␍hidden"), "{text}");
 }
+
+#[test]
+fn the_pane_flags_a_loop_from_restarts_it_saw_not_the_lifetime_count() {
+    // report() classifies against the wall clock: date the runs from it.
+    let ago =
+        |s: i64| jiff::Timestamp::from_second(jiff::Timestamp::now().as_second() - s).unwrap();
+    let mut web = container("healthy");
+    web.id = "web-id".into();
+    web.restart_count = 40;
+    web.started_at = Some(ago(30 * 86400));
+    let mut p = ContainersPane::new();
+    p.apply(AppUpdate::Containers(Update::Snapshot(vec![web.clone()])));
+    let loops = |p: &ContainersPane| {
+        p.report()
+            .unwrap()
+            .problems
+            .iter()
+            .filter(|x| x.reason == "restarting loop")
+            .count()
+    };
+    // The operator restarts it a minute ago: a fresh run, same count.
+    web.started_at = Some(ago(60));
+    p.apply(AppUpdate::Containers(Update::Upsert(Box::new(web.clone()))));
+    assert_eq!(loops(&p), 0, "a manual restart is not a loop");
+    // Then the restart policy brings it back three times in five minutes.
+    for (n, secs) in [(41, 300), (42, 200), (43, 20)] {
+        web.restart_count = n;
+        web.started_at = Some(ago(secs));
+        p.apply(AppUpdate::Containers(Update::Upsert(Box::new(web.clone()))));
+    }
+    assert_eq!(loops(&p), 1);
+    // A re-list after a reconnect keeps what was seen.
+    p.apply(AppUpdate::Containers(Update::Snapshot(vec![web.clone()])));
+    assert_eq!(loops(&p), 1);
+}

@@ -74,7 +74,7 @@ async fn a_failing_health_check_arrives_through_the_event_stream() {
     assert!(sick.failing_streak >= 1);
     let out = sick.last_failed_output().unwrap_or_default();
     assert!(out.contains("/tmp/h"), "probe output: {out:?}");
-    let v = warroom::containers::health::classify(&sick, jiff::Timestamp::now());
+    let v = warroom::containers::health::classify(&sick, 0, jiff::Timestamp::now());
     assert_eq!(v.reason, "unhealthy");
     assert!(v.explanation.contains("/tmp/h"), "{}", v.explanation);
 
