@@ -83,24 +83,25 @@ impl Scope {
         format!("wrt-{}-{suffix}", self.scope)
     }
 
-    /// `docker run -d` with our labels, `extra` flags, and `cmd`; returns the id.
-    pub fn run(&self, suffix: &str, extra: &[&str], cmd: &[&str]) -> String {
+    fn labelled(&self, verb: &[&str], suffix: &str, extra: &[&str], cmd: &[&str]) -> String {
         let name = self.name(suffix);
         let scope_label = format!("warroom-test-scope={}", self.scope);
-        let mut args = vec![
-            "run",
-            "-d",
-            "--name",
-            &name,
-            "--label",
-            LABEL,
-            "--label",
-            &scope_label,
-        ];
+        let mut args = verb.to_vec();
+        args.extend_from_slice(&["--name", &name, "--label", LABEL, "--label", &scope_label]);
         args.extend_from_slice(extra);
         args.push(IMAGE);
         args.extend_from_slice(cmd);
         docker(&args)
+    }
+
+    /// `docker run -d` with our labels, `extra` flags, and `cmd`; returns the id.
+    pub fn run(&self, suffix: &str, extra: &[&str], cmd: &[&str]) -> String {
+        self.labelled(&["run", "-d"], suffix, extra, cmd)
+    }
+
+    /// `docker create` (not started) with our labels; returns the id.
+    pub fn create(&self, suffix: &str, cmd: &[&str]) -> String {
+        self.labelled(&["create"], suffix, &[], cmd)
     }
 
     /// A container that is healthy while /tmp/h exists; probes every second.
