@@ -2,7 +2,8 @@
 //!
 //! Rows are rebuilt only when data, the filter or the view mode change — never
 //! per frame: problems first (worst first), then every container grouped by
-//! Compose project. Which rows are on screen is told to the worker, which
+//! Compose project (sorted by service within it; the list names each service
+//! once, over its replicas). Which rows are on screen is told to the worker, which
 //! streams CPU/memory only for those.
 
 use super::health::{Verdict, classify};
