@@ -703,7 +703,7 @@ mod tests {
         }
         let b = backend(&sim);
         assert_eq!(b.health, Health::Unhealthy);
-        let v = classify(&b, at(t0, 100));
+        let v = classify(&b, 0, at(t0, 100));
         assert_eq!(v.reason, "unhealthy");
         assert!(
             v.explanation.contains("Operation timed out"),
@@ -731,6 +731,6 @@ mod tests {
             .iter()
             .find(|c| c.name == "toolboxai-backup-coordinator-1")
             .unwrap();
-        assert_eq!(classify(exited, t0).reason, "exited non-zero");
+        assert_eq!(classify(exited, 0, t0).reason, "exited non-zero");
     }
 }

@@ -1,17 +1,18 @@
 //! Health classification: what is wrong with a container, in one word and one
 //! sentence, the way the workloads pane explains a CrashLoopBackOff.
 //!
-//! Pure: a [`Container`] and the clock in, a [`Verdict`] out. The order of the
+//! Pure: a [`Container`], the restarts seen recently and the clock in, a
+//! [`Verdict`] out. The order of the
 //! checks is the order an on-call engineer cares about: a dead or OOM-killed
 //! container first, then restart loops, failing health checks, bad exits.
 
 use super::model::{Container, Health, RestartPolicy, RunState};
 use crate::report::Severity;
 
-/// A restart loop: this many restarts…
-const LOOP_RESTARTS: i64 = 3;
-/// …with the current run younger than this.
-const LOOP_WINDOW_SECS: i64 = 300;
+/// A restart loop: this many restarts observed within
+/// [`restarts::WINDOW_SECS`](super::restarts::WINDOW_SECS). Not the lifetime
+/// `RestartCount`, which Docker never resets.
+const LOOP_RESTARTS: usize = 3;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
@@ -83,7 +84,9 @@ fn comes_back(c: &Container) -> &'static str {
     }
 }
 
-pub fn classify(c: &Container, now: jiff::Timestamp) -> Verdict {
+/// `recent_restarts`: restarts seen within the loop window
+/// ([`RestartLog::recent`](super::restarts::RestartLog::recent)).
+pub fn classify(c: &Container, recent_restarts: usize, now: jiff::Timestamp) -> Verdict {
     use Severity::{Critical, Info, Warning};
     match c.state {
         RunState::Dead => {
@@ -148,15 +151,15 @@ pub fn classify(c: &Container, now: jiff::Timestamp) -> Verdict {
                 ),
             );
         }
-        let young = c
-            .started_at
-            .is_some_and(|s| now.as_second() - s.as_second() < LOOP_WINDOW_SECS);
-        if c.restart_count >= LOOP_RESTARTS && young {
+        if recent_restarts >= LOOP_RESTARTS {
             return Verdict::problem(
                 Warning,
                 "restarting loop",
                 format!(
-                    "restarted {} times, up only {}; last exit code {}",
+                    "restarted {recent_restarts} times in the last {} ({} in all), up only {}; last exit code {}",
+                    crate::text::human_duration(std::time::Duration::from_secs(
+                        super::restarts::WINDOW_SECS as u64
+                    )),
                     c.restart_count,
                     c.uptime(now)
                         .map(crate::text::human_duration)
@@ -241,7 +244,7 @@ mod tests {
     #[test]
     fn unhealthy_explains_with_the_probe_output() {
         let c = container("unhealthy");
-        let v = classify(&c, at(&c, 60));
+        let v = classify(&c, 0, at(&c, 60));
         assert_eq!(v.severity, Some(Severity::Critical));
         assert_eq!(v.reason, "unhealthy");
         assert!(
@@ -265,7 +268,7 @@ mod tests {
     #[test]
     fn healthy_is_not_a_problem_but_a_failing_streak_is_a_warning() {
         let mut c = container("healthy");
-        let v = classify(&c, at(&c, 600));
+        let v = classify(&c, 0, at(&c, 600));
         assert_eq!(v.severity, None);
         assert_eq!(v.reason, "healthy");
         c.failing_streak = 1;
@@ -276,7 +279,7 @@ mod tests {
             output: "curl: (7) Failed to connect to localhost port 8009: Connection refused\n"
                 .into(),
         });
-        let v = classify(&c, at(&c, 600));
+        let v = classify(&c, 0, at(&c, 600));
         assert_eq!(v.severity, Some(Severity::Warning));
         assert!(v.explanation.contains("1 of 2"), "{}", v.explanation);
         assert!(v.explanation.contains("Connection refused"));
@@ -285,23 +288,80 @@ mod tests {
     #[test]
     fn restarting_is_a_loop_with_the_count_and_exit_code() {
         let c = container("restarting");
-        let v = classify(&c, at(&c, 10));
+        let v = classify(&c, 0, at(&c, 10));
         assert_eq!(v.severity, Some(Severity::Critical));
         assert_eq!(v.reason, "restarting loop");
         assert!(v.explanation.contains("17 restarts"), "{}", v.explanation);
         assert!(v.explanation.contains("exit code 1"), "{}", v.explanation);
-        // Running again, but just restarted for the 17th time: still a loop.
+        // Running again after the 17th restart: a loop only if the restarts
+        // were seen recently, never for the lifetime count alone.
         let mut c = c;
         c.state = RunState::Running;
-        assert_eq!(classify(&c, at(&c, 20)).reason, "restarting loop");
-        // Up for an hour since: the loop is over.
-        assert_eq!(classify(&c, at(&c, 3600)).severity, None);
+        let v = classify(&c, 3, at(&c, 20));
+        assert_eq!(v.reason, "restarting loop");
+        assert_eq!(v.severity, Some(Severity::Warning));
+        assert!(
+            v.explanation
+                .contains("3 times in the last 10m (17 in all)"),
+            "{}",
+            v.explanation
+        );
+        assert_eq!(classify(&c, 2, at(&c, 20)).severity, None);
+    }
+
+    /// An inspect response as the engine sends it, with the restart count
+    /// and start time set through bollard's own types.
+    fn inspected(fixture_name: &str, restart_count: i64, started: &str) -> Container {
+        let mut r = crate::containers::testdata::fixture(fixture_name);
+        r.restart_count = Some(restart_count);
+        let state = r.state.get_or_insert_with(Default::default);
+        state.started_at = Some(started.to_string());
+        super::super::model::from_inspect(&r)
+    }
+
+    #[test]
+    fn an_operator_restart_of_a_long_lived_container_is_not_a_loop() {
+        use crate::containers::restarts::RestartLog;
+        let mut log = RestartLog::default();
+        // Up for weeks, 42 restarts over its life (old crashes, daemon upgrades).
+        let before = inspected("healthy", 42, "2026-11-01T08:00:00.1Z");
+        log.observe(&before);
+        // The operator restarts it: StartedAt moves, RestartCount stays.
+        let after = inspected("healthy", 42, "2026-11-23T09:30:00.5Z");
+        log.observe(&after);
+        let now: jiff::Timestamp = "2026-11-23T09:30:20Z".parse().unwrap();
+        let v = classify(&after, log.recent(&after.id, now), now);
+        assert_eq!(v.severity, None, "{v:?}");
+        assert_eq!(v.reason, "healthy");
+    }
+
+    #[test]
+    fn restarts_seen_within_the_window_are_a_loop() {
+        use crate::containers::restarts::RestartLog;
+        let mut log = RestartLog::default();
+        let mut c = inspected("healthy", 42, "2026-11-23T09:20:00Z");
+        log.observe(&c);
+        for (n, t) in [
+            (43, "2026-11-23T09:22:00Z"),
+            (44, "2026-11-23T09:25:00Z"),
+            (45, "2026-11-23T09:29:00Z"),
+        ] {
+            c = inspected("healthy", n, t);
+            log.observe(&c);
+        }
+        let now: jiff::Timestamp = "2026-11-23T09:29:30Z".parse().unwrap();
+        let v = classify(&c, log.recent(&c.id, now), now);
+        assert_eq!(v.reason, "restarting loop", "{v:?}");
+        assert!(v.explanation.contains("up only 30s"), "{}", v.explanation);
+        // Quiet for ten minutes after the last one: over.
+        let later: jiff::Timestamp = "2026-11-23T09:39:30Z".parse().unwrap();
+        assert_eq!(classify(&c, log.recent(&c.id, later), later).severity, None);
     }
 
     #[test]
     fn oom_killed_names_the_limit_and_what_the_policy_does() {
         let c = container("oomkilled");
-        let v = classify(&c, at(&c, 10));
+        let v = classify(&c, 0, at(&c, 10));
         assert_eq!(v.reason, "OOMKilled");
         assert_eq!(v.severity, Some(Severity::Critical));
         assert!(v.explanation.contains("256.0 MiB"), "{}", v.explanation);
@@ -312,22 +372,22 @@ mod tests {
     #[test]
     fn exited_non_zero_says_the_policy_gave_up() {
         let c = container("exited");
-        let v = classify(&c, at(&c, 10));
+        let v = classify(&c, 0, at(&c, 10));
         assert_eq!(v.reason, "exited non-zero");
         assert!(v.explanation.contains("code 2"), "{}", v.explanation);
         assert!(v.explanation.contains("gave up"), "{}", v.explanation);
         let mut clean = c.clone();
         clean.exit_code = 0;
-        assert_eq!(classify(&clean, at(&c, 10)).severity, None);
+        assert_eq!(classify(&clean, 0, at(&c, 10)).severity, None);
         let mut stopped = c;
         stopped.exit_code = 143;
-        assert!(!classify(&stopped, at(&stopped, 10)).is_problem());
+        assert!(!classify(&stopped, 0, at(&stopped, 10)).is_problem());
     }
 
     #[test]
     fn dead_carries_the_engine_error() {
         let c = container("dead");
-        let v = classify(&c, at(&c, 10));
+        let v = classify(&c, 0, at(&c, 10));
         assert_eq!(v.reason, "dead");
         assert!(v.explanation.contains("port is already allocated"));
     }

@@ -1,7 +1,8 @@
 //! Containers: Docker health from the events stream, with restart, stop and start.
 //!
 //! - [`model`]: the container as the pane shows it, flattened from inspect.
-//! - [`health`]: the pure classifier (unhealthy, restart loop, OOMKilled…).
+//! - [`health`]: the pure classifier (unhealthy, restart loop, OOMKilled…);
+//!   [`restarts`]: the restarts seen recently, which a loop is judged by.
 //! - [`client`]: finding the engine (`[docker] host`, `DOCKER_HOST`, socket).
 //! - [`worker`]: list + inspect, then the events stream; [`stats`] and
 //!   [`logstream`] are the streams it runs for the pane and the log viewer.
@@ -15,6 +16,7 @@ pub mod health;
 pub mod logstream;
 pub mod model;
 pub mod pane;
+pub mod restarts;
 pub mod stats;
 #[cfg(test)]
 mod testdata;

@@ -2,11 +2,13 @@
 //!
 //! Rows are rebuilt only when data, the filter or the view mode change — never
 //! per frame: problems first (worst first), then every container grouped by
-//! Compose project. Which rows are on screen is told to the worker, which
+//! Compose project (sorted by service within it; the list names each service
+//! once, over its replicas). Which rows are on screen is told to the worker, which
 //! streams CPU/memory only for those.
 
 use super::health::{Verdict, classify};
 use super::model::{Container, Health};
+use super::restarts::RestartLog;
 use super::{Command, Update};
 use crate::action::ActionSpec;
 use crate::event::{Command as AppCommand, Update as AppUpdate};
@@ -40,6 +42,8 @@ pub struct ContainersPane {
     pub(super) table: TableState,
     /// The container shown in detail, by id, and its scroll offset.
     pub(super) detail: Option<(String, u16)>,
+    /// Restarts seen per container: the input for restart-loop verdicts.
+    pub(super) restarts: RestartLog,
     /// Last visible set sent to the worker (stats stream for these only).
     sent_watch: Vec<String>,
     /// The selection to restore at the next rebuild, taken while rows still
@@ -64,6 +68,7 @@ impl ContainersPane {
             dirty: true,
             table: TableState::default(),
             detail: None,
+            restarts: RestartLog::default(),
             sent_watch: Vec::new(),
             keep: None,
         }
@@ -76,7 +81,13 @@ impl ContainersPane {
         }
         self.dirty = false;
         let keep = self.keep.take();
-        self.rows = build_rows(&self.containers, &self.filter, self.problems_only, now);
+        self.rows = build_rows(
+            &self.containers,
+            &self.restarts,
+            &self.filter,
+            self.problems_only,
+            now,
+        );
         if let Some((id, problems)) = keep
             && let Some(pos) = self.rows.iter().position(|r| match r {
                 Row::Item {
@@ -203,6 +214,7 @@ impl ContainersPane {
 /// Problems (worst first), then all containers by project and name.
 pub fn build_rows(
     containers: &[Container],
+    restarts: &RestartLog,
     filter: &str,
     problems_only: bool,
     now: jiff::Timestamp,
@@ -211,7 +223,7 @@ pub fn build_rows(
         .iter()
         .enumerate()
         .filter(|(_, c)| c.matches(filter))
-        .map(|(i, c)| (i, classify(c, now)))
+        .map(|(i, c)| (i, classify(c, restarts.recent(&c.id, now), now)))
         .collect();
     let mut rows = Vec::new();
     let mut problems: Vec<&(usize, Verdict)> =
@@ -288,6 +300,12 @@ impl Pane for ContainersPane {
                     .iter()
                     .filter_map(|c| c.stats.map(|s| (c.id.clone(), s)))
                     .collect();
+                let ids: std::collections::HashSet<&str> =
+                    list.iter().map(|c| c.id.as_str()).collect();
+                self.restarts.retain(&ids);
+                for c in &list {
+                    self.restarts.observe(c);
+                }
                 self.containers = list;
                 for c in &mut self.containers {
                     c.stats = old.get(&c.id).copied();
@@ -296,6 +314,7 @@ impl Pane for ContainersPane {
             }
             Update::Upsert(c) => {
                 let mut c = *c;
+                self.restarts.observe(&c);
                 match self.index_of(&c.id) {
                     Some(i) => {
                         c.stats = if c.is_running() {
@@ -313,6 +332,7 @@ impl Pane for ContainersPane {
             }
             Update::Removed { id } => {
                 self.containers.retain(|c| c.id != id);
+                self.restarts.forget(&id);
                 if self.detail.as_ref().is_some_and(|(d, _)| *d == id) {
                     self.detail = None;
                 }
@@ -418,7 +438,7 @@ impl Pane for ContainersPane {
         let now = jiff::Timestamp::now();
         let mut problems = Vec::new();
         for c in &self.containers {
-            let v = classify(c, now);
+            let v = classify(c, self.restarts.recent(&c.id, now), now);
             if !v.is_problem() {
                 continue;
             }

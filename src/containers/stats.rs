@@ -88,6 +88,11 @@ impl StatsStreams {
         }
     }
 
+    /// A stream runs for `id` (it is watched and running).
+    pub fn is_streaming(&self, id: &str) -> bool {
+        self.tasks.contains_key(id)
+    }
+
     pub fn streaming(&self) -> usize {
         self.tasks.len()
     }

@@ -20,8 +20,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-const HEADER: [&str; 9] = [
-    "", "NAME", "STATE", "HEALTH", "RST", "UP", "CPU", "MEM", "REASON",
+const HEADER: [&str; 10] = [
+    "", "NAME", "SERVICE", "STATE", "HEALTH", "RST", "UP", "CPU", "MEM", "REASON",
 ];
 const PROBES_SHOWN: usize = 5;
 const PROBE_LINES: usize = 6;
@@ -135,14 +135,15 @@ fn render_list(p: &mut ContainersPane, area: Rect, buf: &mut Buffer, ctx: &Rende
     let t = ctx.theme;
     let widths = [
         Constraint::Length(1),
-        Constraint::Fill(3),
+        Constraint::Fill(4),
+        Constraint::Fill(2),
         Constraint::Length(11),
         Constraint::Length(9),
         Constraint::Length(3),
         Constraint::Length(5),
         Constraint::Length(4),
         Constraint::Length(5),
-        Constraint::Fill(4),
+        Constraint::Fill(3),
     ];
     let rows = &p.rows;
     let containers = &p.containers;
@@ -172,6 +173,18 @@ fn render_list(p: &mut ContainersPane, area: Rect, buf: &mut Buffer, ctx: &Rende
                         .unwrap_or(&c.name),
                     _ => &c.name,
                 };
+                // Rows are sorted by service within a project: name each
+                // service once, on its first row, so replicas read as a group.
+                let same_service_above = !problems
+                    && i > 0
+                    && matches!(&rows[i - 1], Row::Item { idx: prev, problems: false, .. }
+                        if containers[*prev].project == c.project
+                            && containers[*prev].service == c.service);
+                let service = match &c.service {
+                    _ if same_service_above => String::new(),
+                    Some(s) => sanitize(s).into_owned(),
+                    None => "-".into(),
+                };
                 let state = match c.state {
                     RunState::Exited => format!("exited({})", c.exit_code),
                     s => s.label().to_string(),
@@ -193,6 +206,7 @@ fn render_list(p: &mut ContainersPane, area: Rect, buf: &mut Buffer, ctx: &Rende
                 vec![
                     verdict_symbol(verdict, t),
                     Span::raw(sanitize(name).into_owned()),
+                    Span::styled(service, t.muted),
                     Span::styled(state, state_style(c, t)),
                     Span::styled(
                         health,
@@ -308,7 +322,7 @@ fn render_detail(
     ctx: &RenderCtx<'_>,
 ) {
     let t = ctx.theme;
-    let v = super::health::classify(c, ctx.now);
+    let v = super::health::classify(c, p.restarts.recent(&c.id, ctx.now), ctx.now);
     let s = |x: &str| sanitize(x).into_owned();
     let mut lines = vec![Line::from(vec![
         Span::styled(s(&c.name), t.title),

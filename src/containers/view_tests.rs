@@ -351,3 +351,73 @@ fn hostile_probe_output_is_neutralised() {
     assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
     assert!(text.contains("boom␍hidden"), "{text}");
 }
+
+#[test]
+fn the_pane_flags_a_loop_from_restarts_it_saw_not_the_lifetime_count() {
+    // report() classifies against the wall clock: date the runs from it.
+    let ago =
+        |s: i64| jiff::Timestamp::from_second(jiff::Timestamp::now().as_second() - s).unwrap();
+    let mut web = container("healthy");
+    web.id = "web-id".into();
+    web.restart_count = 40;
+    web.started_at = Some(ago(30 * 86400));
+    let mut p = ContainersPane::new();
+    p.apply(AppUpdate::Containers(Update::Snapshot(vec![web.clone()])));
+    let loops = |p: &ContainersPane| {
+        p.report()
+            .unwrap()
+            .problems
+            .iter()
+            .filter(|x| x.reason == "restarting loop")
+            .count()
+    };
+    // The operator restarts it a minute ago: a fresh run, same count.
+    web.started_at = Some(ago(60));
+    p.apply(AppUpdate::Containers(Update::Upsert(Box::new(web.clone()))));
+    assert_eq!(loops(&p), 0, "a manual restart is not a loop");
+    // Then the restart policy brings it back three times in five minutes.
+    for (n, secs) in [(41, 300), (42, 200), (43, 20)] {
+        web.restart_count = n;
+        web.started_at = Some(ago(secs));
+        p.apply(AppUpdate::Containers(Update::Upsert(Box::new(web.clone()))));
+    }
+    assert_eq!(loops(&p), 1);
+    // A re-list after a reconnect keeps what was seen.
+    p.apply(AppUpdate::Containers(Update::Snapshot(vec![web.clone()])));
+    assert_eq!(loops(&p), 1);
+}
+
+#[test]
+fn replicas_sit_under_their_service_named_once() {
+    let mut list = estate();
+    let mut web2 = container("healthy");
+    web2.id = "web2-id".into();
+    web2.name = "shop-web-2".into();
+    list.push(web2);
+    let mut p = ContainersPane::new();
+    p.apply(AppUpdate::Containers(Update::Snapshot(list)));
+    let text = crate::ui::buffer_text(&render(&mut p));
+    let row = |needle: &str| {
+        text.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle} row in\n{text}"))
+            .to_string()
+    };
+    let (web1, web2) = (row("│✓ web-1 "), row("│✓ web-2 "));
+    let service_col = web1.find(" web ").expect("web-1 names its service");
+    assert_eq!(
+        web2[service_col..service_col + 5].trim(),
+        "",
+        "the second replica leaves the service blank:\n{text}"
+    );
+    // Each service of the project is named in the list.
+    for svc in ["api", "migrate", "redis", "worker"] {
+        assert!(
+            text.lines()
+                .filter(|l| l.contains(&format!(" {svc} ")))
+                .count()
+                >= 2,
+            "{svc} in the problems and under its project:\n{text}"
+        );
+    }
+}

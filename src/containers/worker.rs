@@ -1,11 +1,18 @@
 //! The live Docker worker: list and inspect once, then follow the events stream.
 //!
 //! No polling: after the first full load, only the container an event names
-//! is re-inspected. Health-probe runs show up as `exec_die` events, so the
-//! failing streak and probe log stay current between health transitions too.
-//! When the stream breaks the data is kept and marked stale, the worker
-//! reconnects with backoff and re-lists (events missed meanwhile are covered
-//! by the fresh list).
+//! is re-inspected, and only for events that can change what the pane shows.
+//! Health-probe runs (`exec_start`/`exec_die` every probe interval, for every
+//! container with a health check) are not among them: re-inspecting on those
+//! would be polling in disguise. The engine sends `health_status` on every
+//! health transition, which is what the verdicts need; the failing streak
+//! and probe log are refreshed with it and with every other event.
+//!
+//! A failed inspect concerns one container: a 404 means it is gone, other
+//! errors retry that id with backoff. Only a broken event stream ends the
+//! session; then the data is kept and marked stale, the worker reconnects
+//! with backoff and re-lists (events missed meanwhile are covered by the
+//! fresh list).
 
 use super::client::{self, Endpoint, describe};
 use super::logstream::{self, LogRequest};
@@ -24,7 +31,8 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-/// Events that can change what the pane shows.
+/// Events that can change what the pane shows. `create` is here because a
+/// new container is a new row.
 const EVENTS: &[&str] = &[
     "create",
     "start",
@@ -38,13 +46,18 @@ const EVENTS: &[&str] = &[
     "rename",
     "update",
     "destroy",
+    // Matches `health_status: healthy` etc.: the engine filters on the part
+    // before the colon.
     "health_status",
-    "exec_die",
 ];
-/// A probe's result is recorded just after its exec ends: inspect a moment later.
-const PROBE_SETTLE: Duration = Duration::from_millis(300);
-/// Bursts (kill, die, stop, start) become one inspect.
-const COALESCE: Duration = Duration::from_millis(50);
+/// Bursts (`docker restart` is kill, die, stop, start, restart) become one
+/// inspect: an id is inspected this long after the first event of a burst.
+/// Not reset by later events, so a chatty container still gets inspected.
+const COALESCE: Duration = Duration::from_millis(200);
+/// A failed inspect (other than 404) is retried after 1s, 2s, 4s…
+const RETRY_FIRST: Duration = Duration::from_secs(1);
+/// …this many times; then the row keeps its last state until the next event.
+const RETRIES: u32 = 5;
 const INSPECT_PARALLEL: usize = 8;
 
 pub fn source_id() -> SourceId {
@@ -260,6 +273,8 @@ async fn session(docker: &Docker, detail: &str, ctx: &mut WorkerCtx, shared: &mu
     let mut flush = tokio::time::interval(stats::FLUSH_EVERY);
     // id → when to inspect it.
     let mut due: HashMap<String, Instant> = HashMap::new();
+    // id → failed inspects in a row.
+    let mut failures: HashMap<String, u32> = HashMap::new();
     loop {
         let next_due = due.values().min().copied();
         tokio::select! {
@@ -269,6 +284,7 @@ async fn session(docker: &Docker, detail: &str, ctx: &mut WorkerCtx, shared: &mu
                     let Some(cid) = m.actor.and_then(|a| a.id) else { continue };
                     if action == "destroy" {
                         due.remove(&cid);
+                        failures.remove(&cid);
                         if known.remove(&cid).is_some()
                             && send(Update::Removed { id: cid }).await.is_err()
                         {
@@ -276,16 +292,7 @@ async fn session(docker: &Docker, detail: &str, ctx: &mut WorkerCtx, shared: &mu
                         }
                         continue;
                     }
-                    let delay = if action.starts_with("exec_") {
-                        // Only health probes matter, not every `docker exec`.
-                        if known.get(&cid).is_none_or(|c| c.healthcheck.is_none()) {
-                            continue;
-                        }
-                        PROBE_SETTLE
-                    } else {
-                        COALESCE
-                    };
-                    let at = Instant::now() + delay;
+                    let at = Instant::now() + COALESCE;
                     due.entry(cid).and_modify(|t| *t = (*t).min(at)).or_insert(at);
                 }
                 Some(Err(e)) => return End::Broken(format!("event stream broke: {}", describe(&e))),
@@ -298,20 +305,33 @@ async fn session(docker: &Docker, detail: &str, ctx: &mut WorkerCtx, shared: &mu
                     due.remove(&cid);
                     match inspect(docker, &cid).await {
                         Ok(Some(c)) => {
+                            failures.remove(&cid);
                             known.insert(cid, c.clone());
                             if send(Update::Upsert(Box::new(c))).await.is_err() {
                                 return End::Gone;
                             }
                         }
                         Ok(None) => {
+                            failures.remove(&cid);
                             if known.remove(&cid).is_some() && send(Update::Removed { id: cid }).await.is_err() {
                                 return End::Gone;
                             }
                         }
-                        Err(e) => return End::Broken(format!("inspect failed: {e}")),
+                        Err(e) => {
+                            let n = failures.entry(cid.clone()).or_insert(0);
+                            *n += 1;
+                            if *n > RETRIES {
+                                tracing::warn!("inspect {cid} failed {RETRIES} times, last: {e}; waiting for its next event");
+                                failures.remove(&cid);
+                            } else {
+                                tracing::debug!("inspect {cid} failed ({e}); retry {n} of {RETRIES}");
+                                due.insert(cid, Instant::now() + RETRY_FIRST * 2u32.pow(*n - 1));
+                            }
+                        }
                     }
                 }
                 stats.reconcile(known.values());
+                samples.retain(|id, _| stats.is_streaming(id));
             }
             cmd = ctx.commands.recv() => match cmd {
                 Ok(AppCommand::Containers(c)) => match c {
@@ -331,13 +351,20 @@ async fn session(docker: &Docker, detail: &str, ctx: &mut WorkerCtx, shared: &mu
                         shared.watch = Some(ids.clone());
                         stats.set_watch(ids);
                         stats.reconcile(known.values());
+                        // Samples taken before the change are for rows that
+                        // may have left the screen: the next batch would
+                        // carry them.
+                        samples.retain(|id, _| stats.is_streaming(id));
                     }
                 },
                 Ok(_) | Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => return End::Gone,
             },
             Some((cid, s)) = stats_rx.recv() => {
-                samples.insert(cid, s);
+                // A stopped stream's last samples may still be queued.
+                if stats.is_streaming(&cid) {
+                    samples.insert(cid, s);
+                }
             }
             _ = flush.tick() => {
                 if !samples.is_empty() {

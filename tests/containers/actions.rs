@@ -145,6 +145,13 @@ fn headless_stop_and_start_with_yes_and_dry_run() {
         &["--read-only", "action", "start", &target, "--yes"],
     );
     assert!(!out.status.success(), "read-only refuses");
+    // Refused for the right reason, and saying so (not any other failure).
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("read-only"), "{said}");
     let out = warroom(dir.path(), &["action", "start", &target, "--yes"]);
     assert!(
         out.status.success(),

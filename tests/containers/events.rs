@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 use warroom::containers::Command;
 use warroom::containers::Update as CUpdate;
 use warroom::containers::model::{Container, Health};
+use warroom::containers::pane::ContainersPane;
 use warroom::event::Update;
+use warroom::pane::{Jump, Outcome, Pane, PaneCtx};
 use warroom::source::SourceStatus;
 
 fn upsert_of<'a>(u: &'a Update, name: &str) -> Option<&'a Container> {
@@ -74,7 +76,7 @@ async fn a_failing_health_check_arrives_through_the_event_stream() {
     assert!(sick.failing_streak >= 1);
     let out = sick.last_failed_output().unwrap_or_default();
     assert!(out.contains("/tmp/h"), "probe output: {out:?}");
-    let v = warroom::containers::health::classify(&sick, jiff::Timestamp::now());
+    let v = warroom::containers::health::classify(&sick, 0, jiff::Timestamp::now());
     assert_eq!(v.reason, "unhealthy");
     assert!(v.explanation.contains("/tmp/h"), "{}", v.explanation);
 
@@ -232,4 +234,135 @@ async fn a_broken_stream_goes_stale_then_reconnects_and_relists() {
         .then_some(())
     })
     .await;
+}
+
+/// Apply every update to a real pane until `until` accepts one (true) or
+/// `timeout` passes (false). Fails on a re-list or any status but Connected:
+/// the session must not restart.
+async fn follow_without_relist(
+    w: &mut Running,
+    pane: &mut ContainersPane,
+    timeout: Duration,
+    mut until: impl FnMut(&Update) -> bool,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let u = match tokio::time::timeout_at(deadline, w.rx.recv()).await {
+            Ok(Some(u)) => u,
+            Ok(None) => panic!("worker channel closed"),
+            Err(_) => return false,
+        };
+        match &u {
+            Update::Containers(CUpdate::Snapshot(_)) => panic!("the worker re-listed"),
+            Update::Status { status, .. } => assert!(
+                matches!(status, SourceStatus::Connected { .. }),
+                "the session status changed: {status:?}"
+            ),
+            _ => {}
+        }
+        let done = until(&u);
+        pane.apply(u);
+        if done {
+            return true;
+        }
+    }
+}
+
+fn pane_has(pane: &mut ContainersPane, name: &str) -> bool {
+    let ctx = PaneCtx {
+        read_only: false,
+        now: jiff::Timestamp::now(),
+    };
+    let jump = Jump::Container { name: name.into() };
+    match pane.on_jump(&jump, &ctx) {
+        Outcome::Notify(m) if m.starts_with("no container named") => false,
+        Outcome::Notify(m) => panic!("unexpected answer for {name}: {m}"),
+        _ => true,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probes_cost_no_inspects_and_a_vanished_container_keeps_the_session() {
+    let scope = Scope::new("ghost");
+    let probed = scope.name("probed");
+    scope.healthy("probed", &[]);
+    let mut w = Running::local();
+    let mut pane = ContainersPane::new();
+    let list = w
+        .wait_for("snapshot", Duration::from_secs(20), |u| match u {
+            Update::Containers(CUpdate::Snapshot(list)) => Some(list.clone()),
+            _ => None,
+        })
+        .await;
+    pane.apply(Update::Containers(CUpdate::Snapshot(list)));
+    w.wait_for("Connected", Duration::from_secs(5), |u| {
+        matches!(
+            u,
+            Update::Status {
+                status: SourceStatus::Connected { .. },
+                ..
+            }
+        )
+        .then_some(())
+    })
+    .await;
+    scope.wait_inspect(
+        &probed,
+        "{{.State.Health.Status}}",
+        "healthy",
+        Duration::from_secs(20),
+    );
+    // Let the healthy transition's inspect pass; from then on a probe runs
+    // every second, and none of them may cost an inspect.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    follow_without_relist(&mut w, &mut pane, Duration::from_millis(100), |_| false).await;
+    let probe_upserts = std::cell::Cell::new(0);
+    follow_without_relist(&mut w, &mut pane, Duration::from_secs(4), |u| {
+        if matches!(u, Update::Containers(CUpdate::Upsert(c)) if c.name == probed) {
+            probe_upserts.set(probe_upserts.get() + 1);
+        }
+        false
+    })
+    .await;
+    assert_eq!(probe_upserts.get(), 0, "health probes triggered inspects");
+
+    // Containers that vanish around their inspect: created then removed at
+    // once, and run with --rm so they remove themselves on exit.
+    let mut ghosts = Vec::new();
+    for i in 0..3 {
+        let created = format!("ghost{i}");
+        scope.create(&created, &["sh", "-c", "exit 0"]);
+        docker(&["rm", "-f", &scope.name(&created)]);
+        ghosts.push(scope.name(&created));
+        let fleeting = format!("fleeting{i}");
+        scope.run(&fleeting, &["--rm"], &["sh", "-c", "exit 0"]);
+        ghosts.push(scope.name(&fleeting));
+    }
+    // Events arrive in order: once a container started after the ghosts
+    // shows up, every ghost event before it has been handled.
+    let sentinel = scope.name("sentinel");
+    scope.run("sentinel", &[], &["sleep", "60"]);
+    let seen = follow_without_relist(
+        &mut w,
+        &mut pane,
+        Duration::from_secs(20),
+        |u| matches!(u, Update::Containers(CUpdate::Upsert(c)) if c.name == sentinel),
+    )
+    .await;
+    assert!(seen, "no upsert for the sentinel");
+    // A retried inspect would come within a few seconds: nothing may revive
+    // a ghost or restart the session meanwhile.
+    follow_without_relist(&mut w, &mut pane, Duration::from_secs(3), |_| false).await;
+    assert!(w.is_running());
+    assert!(
+        pane_has(&mut pane, &sentinel),
+        "the pane shows the sentinel"
+    );
+    assert!(pane_has(&mut pane, &probed));
+    for g in &ghosts {
+        assert!(
+            !pane_has(&mut pane, g),
+            "{g} was removed but is still shown"
+        );
+    }
 }

@@ -30,13 +30,42 @@ pub fn docker(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// Remove every container with `label`. Best effort: this runs from `Drop`,
+/// often while a failed test unwinds, and a panic there aborts the whole test
+/// binary. A failure is printed; `engine()` sweeps leftovers on the next run.
 fn remove_labelled(label: &str) {
-    let ids = docker(&["ps", "-aq", "--filter", &format!("label={label}")]);
-    let ids: Vec<&str> = ids.split_whitespace().collect();
-    if !ids.is_empty() {
-        let mut args = vec!["rm", "-f"];
-        args.extend(ids);
-        let _ = Command::new("docker").args(&args).output();
+    let filter = format!("label={label}");
+    let listed = match Command::new("docker")
+        .args(["ps", "-aq", "--filter", &filter])
+        .output()
+    {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
+        Ok(o) => {
+            eprintln!(
+                "cleanup: docker ps --filter {filter} failed: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            );
+            return;
+        }
+        Err(e) => {
+            eprintln!("cleanup: cannot run docker ps ({e})");
+            return;
+        }
+    };
+    let ids: Vec<&str> = listed.split_whitespace().collect();
+    if ids.is_empty() {
+        return;
+    }
+    let mut args = vec!["rm", "-f"];
+    args.extend(&ids);
+    match Command::new("docker").args(&args).output() {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => eprintln!(
+            "cleanup: docker rm -f {} failed: {}",
+            ids.join(" "),
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
+        Err(e) => eprintln!("cleanup: cannot run docker rm ({e})"),
     }
 }
 
@@ -83,24 +112,25 @@ impl Scope {
         format!("wrt-{}-{suffix}", self.scope)
     }
 
-    /// `docker run -d` with our labels, `extra` flags, and `cmd`; returns the id.
-    pub fn run(&self, suffix: &str, extra: &[&str], cmd: &[&str]) -> String {
+    fn labelled(&self, verb: &[&str], suffix: &str, extra: &[&str], cmd: &[&str]) -> String {
         let name = self.name(suffix);
         let scope_label = format!("warroom-test-scope={}", self.scope);
-        let mut args = vec![
-            "run",
-            "-d",
-            "--name",
-            &name,
-            "--label",
-            LABEL,
-            "--label",
-            &scope_label,
-        ];
+        let mut args = verb.to_vec();
+        args.extend_from_slice(&["--name", &name, "--label", LABEL, "--label", &scope_label]);
         args.extend_from_slice(extra);
         args.push(IMAGE);
         args.extend_from_slice(cmd);
         docker(&args)
+    }
+
+    /// `docker run -d` with our labels, `extra` flags, and `cmd`; returns the id.
+    pub fn run(&self, suffix: &str, extra: &[&str], cmd: &[&str]) -> String {
+        self.labelled(&["run", "-d"], suffix, extra, cmd)
+    }
+
+    /// `docker create` (not started) with our labels; returns the id.
+    pub fn create(&self, suffix: &str, cmd: &[&str]) -> String {
+        self.labelled(&["create"], suffix, &[], cmd)
     }
 
     /// A container that is healthy while /tmp/h exists; probes every second.
