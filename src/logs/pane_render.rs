@@ -245,6 +245,13 @@ fn render_status(p: &LogsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>
                 ),
                 t.warning,
             ),
+            TailState::Failed(e) => (
+                match e.status {
+                    Some(code) => format!("✗ tail refused ({code}), not retrying"),
+                    None => "✗ tail refused, not retrying".to_string(),
+                },
+                t.critical,
+            ),
             TailState::Stopped => ("tail stopped".to_string(), t.muted),
         };
         spans.push(Span::raw(" "));

@@ -131,7 +131,13 @@ pub struct VolumeSeries {
 pub enum TailState {
     Connecting,
     Live,
-    Reconnecting { attempt: u32, error: String },
+    Reconnecting {
+        attempt: u32,
+        error: String,
+    },
+    /// Loki refused the tail (a 4xx on the handshake: bad LogQL, auth).
+    /// Retrying would get the same answer, so the tail has ended.
+    Failed(LokiError),
     Stopped,
 }
 

@@ -5,7 +5,7 @@
 
 use super::client::LokiClient;
 use super::paging::Boundary;
-use super::{TailEvent, TailState, parse};
+use super::{LokiError, TailEvent, TailState, parse};
 use futures::{SinkExt, StreamExt};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -17,7 +17,8 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(ms.min(30_000))
 }
 
-/// Tail until `tx` closes.
+/// Tail until `tx` closes, or until Loki refuses the request (then the last
+/// event is [`TailState::Failed`]).
 pub async fn run(
     client: &LokiClient,
     query: &str,
@@ -42,7 +43,13 @@ pub async fn run(
             )
             .await
             {
-                Err(e) => describe(e),
+                Err(e) => match classify(e) {
+                    Failure::Retry(error) => error,
+                    Failure::Final(e) => {
+                        let _ = tx.send(TailEvent::State(TailState::Failed(e))).await;
+                        return;
+                    }
+                },
                 Ok((mut ws, _)) => {
                     if tx.send(TailEvent::State(TailState::Live)).await.is_err() {
                         return;
@@ -66,7 +73,8 @@ pub async fn run(
                             }
                             Ok(_) => continue,
                             Err(e) => {
-                                error = describe(e);
+                                // After the handshake only the connection can fail.
+                                error = format!("tail connection failed: {e}");
                                 break;
                             }
                         };
@@ -122,19 +130,36 @@ pub async fn run(
     }
 }
 
-fn describe(e: tokio_tungstenite::tungstenite::Error) -> String {
+/// What to do after a failed connection.
+enum Failure {
+    /// Network trouble or a 5xx: Loki may be back in a moment.
+    Retry(String),
+    /// Loki answered the handshake with a 4xx: bad LogQL (400) or auth
+    /// (401/403) will fail identically on every attempt.
+    Final(LokiError),
+}
+
+fn classify(e: tokio_tungstenite::tungstenite::Error) -> Failure {
     use tokio_tungstenite::tungstenite::Error as E;
     match e {
         E::Http(resp) => {
             let status = resp.status().as_u16();
+            // Loki's errors are text/plain; tungstenite hands over the body
+            // bytes it read with the headers.
             let body = resp
                 .body()
                 .as_ref()
                 .map(|b| String::from_utf8_lossy(b).into_owned())
                 .unwrap_or_default();
-            super::LokiError::from_status(status, &body).to_string()
+            let err = LokiError::from_status(status, &body);
+            // 408 and 429 are "try again later", not "this request is wrong".
+            if (400..500).contains(&status) && !matches!(status, 408 | 429) {
+                Failure::Final(err)
+            } else {
+                Failure::Retry(err.to_string())
+            }
         }
-        other => format!("tail connection failed: {other}"),
+        other => Failure::Retry(format!("tail connection failed: {other}")),
     }
 }
 
