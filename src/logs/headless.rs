@@ -185,6 +185,16 @@ fn follow_event(
             eprintln!("warroom: tail reconnecting (attempt {attempt}): {error}");
         }
         TailEvent::State(TailState::Failed(e)) => return Ok(Some(e)),
+        // stderr, so piped output stays log lines only.
+        TailEvent::Gap {
+            after_ns,
+            before_ns,
+        } => eprintln!(
+            "warroom: the tail reconnected and lines may be missing between {a} and {b}; \
+             see them with: warroom logs QUERY --from {a} --to {b}",
+            a = format_ts(after_ns),
+            b = format_ts(before_ns),
+        ),
         TailEvent::State(_) => {}
     }
     Ok(None)

@@ -105,6 +105,7 @@ async fn tail_reconnects_from_the_last_timestamp_without_duplicates() {
             TailEvent::Lines(ls) => lines.extend(ls.into_iter().map(|l| l.text)),
             TailEvent::Dropped(n) => dropped += n,
             TailEvent::State(s) => states.push(s),
+            TailEvent::Gap { .. } => panic!("no gap: the replay reached back to c1/c2"),
         }
     }
     drop(rx);
@@ -354,4 +355,56 @@ async fn logs_follow_exits_with_lokis_text_on_401() {
     assert!(text.contains("bearer_token_file"), "{text}");
     assert!(out.is_empty());
     assert_eq!(*count.lock().unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_reconnect_replay_cut_at_the_limit_shows_a_gap_marker() {
+    crate::tls();
+    let (url, seen) = server(vec![
+        vec![frame(&[(T0 + 1, "a"), (T0 + 2, "b")], 0)],
+        // Replay reaching back to the last line received: nothing was cut.
+        vec![frame(&[(T0 + 2, "b"), (T0 + 50, "x1"), (T0 + 51, "x2")], 0)],
+        // A full limit (3), all newer than x2: lines before y1 may be lost.
+        vec![frame(
+            &[(T0 + 100, "y1"), (T0 + 101, "y2"), (T0 + 102, "y3")],
+            0,
+        )],
+    ])
+    .await;
+    let client = client_for(&url);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let task = tokio::spawn(async move { client.tail(r#"{app="api"}"#, T0, 3, tx).await });
+    // Lines and gaps in arrival order; states are not the point here.
+    let mut got: Vec<String> = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !got.contains(&"y3".to_string()) {
+        match tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("the tail delivered y3 after two reconnects")
+            .unwrap()
+        {
+            TailEvent::Lines(ls) => got.extend(ls.into_iter().map(|l| l.text)),
+            TailEvent::Gap {
+                after_ns,
+                before_ns,
+            } => got.push(format!("gap {} {}", after_ns - T0, before_ns - T0)),
+            _ => {}
+        }
+    }
+    drop(rx);
+    let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+    assert_eq!(
+        got,
+        ["a", "b", "x1", "x2", "gap 51 100", "y1", "y2", "y3"],
+        "one marker, before the replay it precedes"
+    );
+    assert_eq!(seen.lock().unwrap()[2].0, (T0 + 51).to_string());
+    // The console shows it as a line in the viewer.
+    let line = warroom::logs::loki::tail::gap_line(T0 + 51, T0 + 100);
+    assert!(
+        line.text
+            .starts_with("… lines may be missing between 2026-01-31T14:30:00.000Z and"),
+        "{}",
+        line.text
+    );
 }

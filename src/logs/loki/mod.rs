@@ -148,6 +148,13 @@ pub enum TailEvent {
     /// Entries Loki says it dropped in this frame (`dropped_entries`).
     Dropped(u64),
     State(TailState),
+    /// After a reconnect Loki replayed a full `limit` of lines, all newer
+    /// than `before_ns`: lines between the last one received (`after_ns`)
+    /// and `before_ns` may be missing. Sent before the replayed lines.
+    Gap {
+        after_ns: i128,
+        before_ns: i128,
+    },
 }
 
 #[async_trait::async_trait]
