@@ -182,17 +182,19 @@ pub trait LokiApi: Send + Sync {
     async fn version(&self) -> Result<String, LokiError>;
 }
 
-/// `sum by (level) (count_over_time(QUERY [STEP]))` for a log query; `None`
-/// for a metric query (it has no lines to count).
+/// What the histogram groups by: the stream's `level` label and Loki 3's
+/// `detected_level` (structured metadata or label), so streams without a
+/// level label are still split by level. Older Lokis simply lack the second.
+pub const VOLUME_GROUPING: &str = "sum by (level, detected_level) (count_over_time(";
+
+/// `sum by (level, detected_level) (count_over_time(QUERY [STEP]))` for a
+/// log query; `None` for a metric query (it has no lines to count).
 pub fn volume_query(query: &str, step_secs: u64) -> Option<String> {
     let q = query.trim();
     if !q.starts_with('{') {
         return None;
     }
-    Some(format!(
-        "sum by (level) (count_over_time({q} [{}s]))",
-        step_secs.max(1)
-    ))
+    Some(format!("{VOLUME_GROUPING}{q} [{}s]))", step_secs.max(1)))
 }
 
 /// A histogram step giving about `buckets` bars over the range, rounded to a
@@ -242,7 +244,7 @@ mod tests {
     fn volume_query_and_step() {
         assert_eq!(
             volume_query(r#"{app="api"} |= "err""#, 60).unwrap(),
-            r#"sum by (level) (count_over_time({app="api"} |= "err" [60s]))"#
+            r#"sum by (level, detected_level) (count_over_time({app="api"} |= "err" [60s]))"#
         );
         assert!(volume_query("rate({app=\"api\"}[1m])", 60).is_none());
         assert_eq!(volume_step(0, 3600 * 1_000_000_000, 60), 60);
