@@ -305,7 +305,7 @@ impl LokiApi for DemoLoki {
     ) -> Result<Vec<VolumeSeries>, LokiError> {
         // The histogram query wraps the log query: count its lines per level.
         let inner = query
-            .strip_prefix("sum by (level) (count_over_time(")
+            .strip_prefix(super::loki::VOLUME_GROUPING)
             .and_then(|s| s.rsplit_once(" [").map(|(q, _)| q))
             .unwrap_or(query);
         let f = parse_query(inner)?;

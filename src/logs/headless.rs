@@ -165,7 +165,43 @@ fn print(out: &mut impl Write, l: &LogLine, output: LogOutput) -> std::io::Resul
     writeln!(out, "{}", format_line(l, output))
 }
 
-/// A Loki query (paged in batches without duplicates) or, with --follow, a tail.
+/// Print one tail event; `Some(error)` when Loki refused the tail for good.
+fn follow_event(
+    ev: TailEvent,
+    output: LogOutput,
+    out: &mut impl Write,
+) -> std::io::Result<Option<LokiError>> {
+    match ev {
+        TailEvent::Lines(lines) => {
+            for l in &lines {
+                print(out, l, output)?;
+            }
+            out.flush()?;
+        }
+        TailEvent::Dropped(n) => {
+            eprintln!("warroom: Loki dropped {n} entries (the tail could not keep up)")
+        }
+        TailEvent::State(TailState::Reconnecting { attempt, error }) => {
+            eprintln!("warroom: tail reconnecting (attempt {attempt}): {error}");
+        }
+        TailEvent::State(TailState::Failed(e)) => return Ok(Some(e)),
+        // stderr, so piped output stays log lines only.
+        TailEvent::Gap {
+            after_ns,
+            before_ns,
+        } => eprintln!(
+            "warroom: the tail reconnected and lines may be missing between {a} and {b}; \
+             see them with: warroom logs QUERY --from {a} --to {b}",
+            a = format_ts(after_ns),
+            b = format_ts(before_ns),
+        ),
+        TailEvent::State(_) => {}
+    }
+    Ok(None)
+}
+
+/// A Loki query (paged in batches without duplicates) or, with --follow, a
+/// tail (which ends with Loki's error when Loki refuses it).
 pub async fn run_loki(
     api: &dyn LokiApi,
     query: &str,
@@ -179,21 +215,18 @@ pub async fn run_loki(
         let (tx, mut rx) = tokio::sync::mpsc::channel(64);
         let tail = api.tail(query, start_ns, args.limit, tx);
         tokio::pin!(tail);
+        let mut tail_done = false;
         loop {
             tokio::select! {
-                _ = &mut tail => return Ok(ExitCode::SUCCESS),
+                // The tail ends by itself only when Loki refused it; its last
+                // events are still queued, so keep reading until `rx` closes.
+                _ = &mut tail, if !tail_done => tail_done = true,
                 ev = rx.recv() => match ev {
-                    Some(TailEvent::Lines(lines)) => {
-                        for l in &lines {
-                            print(out, l, args.output).map_err(io)?;
+                    Some(ev) => {
+                        if let Some(e) = follow_event(ev, args.output, out).map_err(io)? {
+                            return Err(e);
                         }
-                        out.flush().map_err(io)?;
                     }
-                    Some(TailEvent::Dropped(n)) => eprintln!("warroom: Loki dropped {n} entries (the tail could not keep up)"),
-                    Some(TailEvent::State(TailState::Reconnecting { attempt, error })) => {
-                        eprintln!("warroom: tail reconnecting (attempt {attempt}): {error}");
-                    }
-                    Some(TailEvent::State(_)) => {}
                     None => return Ok(ExitCode::SUCCESS),
                 },
                 _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),

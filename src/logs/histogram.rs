@@ -1,4 +1,4 @@
-//! The volume histogram above the lines: `sum by (level) (count_over_time(…))`
+//! The volume histogram above the lines: `sum by (level, detected_level) (count_over_time(…))`
 //! over the selected range, drawn as stacked bars (errors at the bottom in the
 //! error colour, then warnings, then the rest) with counts that read without colour.
 

@@ -67,8 +67,10 @@ const KEYS: [&str; 5] = ["level", "severity", "lvl", "loglevel", "detected_level
 
 /// The level of a line with these stream labels.
 pub fn detect(labels: &[(String, String)], text: &str) -> Level {
-    for (k, v) in labels {
-        if KEYS.contains(&k.as_str()) {
+    // In KEYS order, not label order: the stream's own `level` wins over
+    // Loki 3's `detected_level` guess (which sorts first alphabetically).
+    for key in KEYS {
+        if let Some((_, v)) = labels.iter().find(|(k, _)| k == key) {
             let l = Level::parse(v);
             if l != Level::Unknown {
                 return l;
@@ -190,6 +192,21 @@ fn is_word(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn own_level_label_beats_detected_level() {
+        let labels = vec![
+            ("detected_level".to_string(), "info".to_string()),
+            ("level".to_string(), "error".to_string()),
+        ];
+        assert_eq!(detect(&labels, "no keyword here"), Level::Error);
+        // Loki 3's detected_level alone levels an unlabelled stream.
+        let labels = vec![("detected_level".to_string(), "warn".to_string())];
+        assert_eq!(detect(&labels, "no keyword here"), Level::Warn);
+        // "unknown" is Loki's shrug: the text decides.
+        let labels = vec![("detected_level".to_string(), "unknown".to_string())];
+        assert_eq!(detect(&labels, "ERROR boom"), Level::Error);
+    }
 
     #[test]
     fn the_level_label_wins() {

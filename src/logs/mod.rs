@@ -134,7 +134,7 @@ pub enum Command {
         direction: Direction,
         boundary: Option<Boundary>,
     },
-    /// `sum by (level) (count_over_time(QUERY [step]))` for the histogram.
+    /// `sum by (level, detected_level) (count_over_time(QUERY [step]))` for the histogram.
     Volume {
         id: u64,
         query: String,

@@ -127,6 +127,11 @@ impl LogsPane {
                 if self.target != Some(LogTarget::Loki { query }) {
                     return false;
                 }
+                if let TailState::Failed(e) = &state {
+                    // Loki's own text and the hint go in the error box, like a
+                    // failed query: that is where the operator looks for them.
+                    self.error = Some(e.clone());
+                }
                 match &mut self.tail {
                     Some(t) => {
                         t.state = state;

@@ -212,6 +212,39 @@ fn render_status(p: &LogsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>
         ));
         spans.push(Span::raw(" "));
     }
+    // Pausing only holds lines back: the connection keeps living, so its
+    // state (reconnecting, refused) and Loki's dropped count still matter.
+    if let Some(tail) = &p.tail {
+        let (text, style) = match &tail.state {
+            // "LIVE" beside "PAUSED" would read as a contradiction.
+            TailState::Live if v.paused() => ("● connected".to_string(), t.ok),
+            TailState::Live => ("● LIVE".to_string(), t.ok),
+            TailState::Connecting => ("… connecting".to_string(), t.info),
+            TailState::Reconnecting { attempt, error } => (
+                format!(
+                    "↻ reconnecting (attempt {attempt}): {}",
+                    crate::text::truncate(&s(error), 32)
+                ),
+                t.warning,
+            ),
+            TailState::Failed(e) => (
+                match e.status {
+                    Some(code) => format!("✗ tail refused ({code}), not retrying"),
+                    None => "✗ tail refused, not retrying".to_string(),
+                },
+                t.critical,
+            ),
+            TailState::Stopped => ("tail stopped".to_string(), t.muted),
+        };
+        spans.push(Span::styled(text, style));
+        if tail.dropped > 0 {
+            spans.push(Span::styled(
+                format!(" dropped {}", tail.dropped),
+                t.warning,
+            ));
+        }
+        spans.push(Span::raw(" · "));
+    }
     let shown = v.visible_len();
     let kept = v.ring().len();
     let count = if shown == kept {
@@ -231,30 +264,6 @@ fn render_status(p: &LogsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>
             format!(" · {} not kept", v.refused()),
             t.warning,
         ));
-    }
-    if let Some(tail) = &p.tail
-        && !v.paused()
-    {
-        let (text, style) = match &tail.state {
-            TailState::Live => ("● LIVE".to_string(), t.ok),
-            TailState::Connecting => ("… connecting".to_string(), t.info),
-            TailState::Reconnecting { attempt, error } => (
-                format!(
-                    "↻ reconnecting (attempt {attempt}): {}",
-                    crate::text::truncate(&s(error), 32)
-                ),
-                t.warning,
-            ),
-            TailState::Stopped => ("tail stopped".to_string(), t.muted),
-        };
-        spans.push(Span::raw(" "));
-        spans.push(Span::styled(text, style));
-        if tail.dropped > 0 {
-            spans.push(Span::styled(
-                format!(" dropped {}", tail.dropped),
-                t.warning,
-            ));
-        }
     }
     if p.loading {
         spans.push(Span::styled(" loading…", t.info));

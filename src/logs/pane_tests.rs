@@ -436,7 +436,28 @@ fn tail_pause_reconnect_dropped_and_evictions_are_visible() {
     }));
     let buf = render(&mut p, 80, 24, true);
     insta::assert_snapshot!("tail_paused_80x24", crate::ui::buffer_text(&buf));
-    assert!(crate::ui::buffer_text(&buf).contains("❚❚ PAUSED (1 new)"));
+    let status = crate::ui::buffer_text(&buf)
+        .lines()
+        .nth(2)
+        .unwrap()
+        .to_string();
+    // Paused still shows what the connection is doing and what Loki dropped.
+    assert!(status.contains("❚❚ PAUSED (1 new)"), "{status}");
+    assert!(
+        status.contains("↻ reconnecting (attempt 2): connection reset dropped 12"),
+        "{status}"
+    );
+    p.apply(AnyUpdate::Logs(Update::Tail {
+        query: q.clone(),
+        state: TailState::Live,
+        dropped: 13,
+    }));
+    let text = crate::ui::buffer_text(&render(&mut p, 80, 24, true));
+    assert!(
+        text.contains("❚❚ PAUSED (1 new)  ● connected dropped 13"),
+        "{text}"
+    );
+    assert!(!text.contains("LIVE"), "{text}");
     p.on_action("pause", &ctx());
     assert_eq!(
         p.viewer().selected_entry().unwrap().line.text,
@@ -446,6 +467,33 @@ fn tail_pause_reconnect_dropped_and_evictions_are_visible() {
         commands(&p.on_action("follow", &ctx())).as_slice(),
         [Command::StopTail]
     ));
+}
+
+#[test]
+fn refused_tail_shows_lokis_error_and_stops() {
+    let mut p = LogsPane::new(&cfg());
+    let q = r#"{app="api"} |= "x"#.to_string();
+    p.on_jump(&Jump::LogQuery { query: q.clone() }, &ctx());
+    p.on_action("follow", &ctx());
+    let e = LokiError::from_status(
+        400,
+        "parse error at line 1, col 18: syntax error: unexpected $end\n",
+    );
+    p.apply(AnyUpdate::Logs(Update::Tail {
+        query: q,
+        state: TailState::Failed(e),
+        dropped: 0,
+    }));
+    let text = crate::ui::buffer_text(&render(&mut p, 80, 24, true));
+    assert!(
+        text.contains("✗ tail refused (400), not retrying"),
+        "{text}"
+    );
+    assert!(
+        text.contains("✗ Loki answered 400: parse error at line 1, col 18"),
+        "{text}"
+    );
+    assert!(text.contains("hint: fix the LogQL syntax"), "{text}");
 }
 
 #[test]

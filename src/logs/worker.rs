@@ -512,6 +512,15 @@ fn spawn_tail(
                     target: target.clone(),
                     lines,
                 },
+                // A line in the view itself: the operator reads the lines, not
+                // the status bar, when judging whether the story is complete.
+                TailEvent::Gap {
+                    after_ns,
+                    before_ns,
+                } => Update::Lines {
+                    target: target.clone(),
+                    lines: vec![super::loki::tail::gap_line(after_ns, before_ns)],
+                },
                 TailEvent::Dropped(n) => {
                     dropped += n;
                     Update::Tail {

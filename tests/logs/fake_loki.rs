@@ -127,7 +127,9 @@ pub async fn start(entries: Vec<Entry>) -> (MockServer, QueryRange) {
             "status": "success",
             "data": {"resultType": "matrix", "result": [
                 {"metric": {"level": "error"}, "values": [[1769869800, "4"], [1769869860.5, "1"]]},
-                {"metric": {"level": "info"}, "values": [[1769869800, "30"]]}
+                {"metric": {"level": "info"}, "values": [[1769869800, "30"]]},
+                // Loki 3: a stream without a level label, split by detected_level.
+                {"metric": {"detected_level": "warn"}, "values": [[1769869800, "2"]]}
             ]}
         })))
         .mount(&server)
@@ -144,7 +146,8 @@ pub async fn start(entries: Vec<Entry>) -> (MockServer, QueryRange) {
 pub struct VolumeQuery;
 impl wiremock::Match for VolumeQuery {
     fn matches(&self, req: &Request) -> bool {
-        param(req, "query").is_some_and(|q| q.starts_with("sum by (level)"))
+        param(req, "query")
+            .is_some_and(|q| q.starts_with("sum by (level, detected_level) (count_over_time("))
     }
 }
 

@@ -96,7 +96,11 @@ async fn volume_matrix_has_float_second_timestamps() {
     let err = m.iter().find(|s| s.level == "error").unwrap();
     assert_eq!(err.points, vec![(1769869800.0, 4.0), (1769869860.5, 1.0)]);
     let h = warroom::logs::histogram::Histogram::from_series(T0, T0 + 3_600_000_000_000, 60, &m);
-    assert_eq!(h.totals(), [5, 0, 30]);
+    assert_eq!(
+        h.totals(),
+        [5, 2, 30],
+        "detected_level warn counts as a warning"
+    );
 }
 
 async fn page_through(direction: Direction, batch: usize) -> (Vec<String>, usize) {

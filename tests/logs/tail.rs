@@ -105,6 +105,7 @@ async fn tail_reconnects_from_the_last_timestamp_without_duplicates() {
             TailEvent::Lines(ls) => lines.extend(ls.into_iter().map(|l| l.text)),
             TailEvent::Dropped(n) => dropped += n,
             TailEvent::State(s) => states.push(s),
+            TailEvent::Gap { .. } => panic!("no gap: the replay reached back to c1/c2"),
         }
     }
     drop(rx);
@@ -228,5 +229,182 @@ async fn logs_follow_prints_tail_lines_sanitised() {
         seen.lock().unwrap()[0].0,
         T0.to_string(),
         "--since 5m before now"
+    );
+}
+
+/// Answers every handshake with `status` and a text/plain `body`, as Loki
+/// does for a bad query or failed auth. Counts the handshakes.
+// The handshake callback's error type is tungstenite's.
+#[allow(clippy::result_large_err)]
+async fn refusing_server(status: u16, body: &'static str) -> (String, Arc<Mutex<usize>>) {
+    use tokio_tungstenite::tungstenite::handshake::server::ErrorResponse;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count: Arc<Mutex<usize>> = Default::default();
+    let count2 = count.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            *count2.lock().unwrap() += 1;
+            let cb = move |_: &Request, _: Response| -> Result<Response, ErrorResponse> {
+                Err(tokio_tungstenite::tungstenite::http::Response::builder()
+                    .status(status)
+                    .header("content-type", "text/plain; charset=utf-8")
+                    .body(Some(body.to_string()))
+                    .unwrap())
+            };
+            let _ = tokio_tungstenite::accept_hdr_async(stream, cb).await;
+        }
+    });
+    (format!("http://{addr}"), count)
+}
+
+fn client_for(url: &str) -> LokiClient {
+    LokiClient::new(crate::fake_loki::loki_config(url).loki.as_ref().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn tail_refused_with_400_is_final_with_lokis_text() {
+    crate::tls();
+    let body = "parse error at line 1, col 6: syntax error: unexpected IDENTIFIER\n";
+    let (url, count) = refusing_server(400, body).await;
+    let client = client_for(&url);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let task = tokio::spawn(async move { client.tail("{app=", T0, 10, tx).await });
+    let mut events = Vec::new();
+    while let Some(ev) = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("the refused tail ends by itself")
+    {
+        events.push(ev);
+    }
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the tail task returned")
+        .unwrap();
+    let [TailEvent::State(TailState::Failed(e))] = events.as_slice() else {
+        panic!("expected only Failed, got {events:?}");
+    };
+    assert_eq!(e.status, Some(400));
+    assert_eq!(
+        e.message,
+        "parse error at line 1, col 6: syntax error: unexpected IDENTIFIER"
+    );
+    assert!(e.hint.contains("LogQL"), "{e:?}");
+    // Give a wrongly retrying tail time for its first backoff (0.5 s).
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(*count.lock().unwrap(), 1, "no retry after a 4xx");
+}
+
+#[tokio::test]
+async fn tail_answered_503_keeps_reconnecting() {
+    crate::tls();
+    let (url, count) = refusing_server(503, "too many unhealthy instances in the ring").await;
+    let client = client_for(&url);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let task = tokio::spawn(async move { client.tail("{app=\"x\"}", T0, 10, tx).await });
+    let mut attempts = Vec::new();
+    while attempts.len() < 2 {
+        match tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .unwrap()
+            .expect("a 5xx does not end the tail")
+        {
+            TailEvent::State(TailState::Reconnecting { attempt, error }) => {
+                assert!(
+                    error.contains("503") && error.contains("unhealthy"),
+                    "{error}"
+                );
+                attempts.push(attempt);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(attempts, [1, 2]);
+    assert!(*count.lock().unwrap() >= 2);
+    drop(rx);
+    let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+}
+
+#[tokio::test]
+async fn logs_follow_exits_with_lokis_text_on_401() {
+    crate::tls();
+    let (url, count) = refusing_server(401, "no org id\n").await;
+    let client = client_for(&url);
+    let args = warroom::cli::LogsArgs {
+        query: Some(r#"{app="api"}"#.into()),
+        source: None,
+        since: "5m".into(),
+        from: None,
+        to: None,
+        limit: 10,
+        forward: false,
+        follow: true,
+        output: warroom::cli::LogOutput::Default,
+    };
+    let mut out = Vec::new();
+    let res = tokio::time::timeout(
+        Duration::from_secs(10),
+        warroom::logs::headless::run_loki(&client, r#"{app="api"}"#, &args, T0, &mut out),
+    )
+    .await
+    .expect("--follow returns instead of reconnecting forever");
+    let err = res.expect_err("a refused tail is an error (non-zero exit)");
+    assert_eq!(err.status, Some(401));
+    let text = err.to_string();
+    assert!(text.contains("Loki answered 401: no org id"), "{text}");
+    assert!(text.contains("bearer_token_file"), "{text}");
+    assert!(out.is_empty());
+    assert_eq!(*count.lock().unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_reconnect_replay_cut_at_the_limit_shows_a_gap_marker() {
+    crate::tls();
+    let (url, seen) = server(vec![
+        vec![frame(&[(T0 + 1, "a"), (T0 + 2, "b")], 0)],
+        // Replay reaching back to the last line received: nothing was cut.
+        vec![frame(&[(T0 + 2, "b"), (T0 + 50, "x1"), (T0 + 51, "x2")], 0)],
+        // A full limit (3), all newer than x2: lines before y1 may be lost.
+        vec![frame(
+            &[(T0 + 100, "y1"), (T0 + 101, "y2"), (T0 + 102, "y3")],
+            0,
+        )],
+    ])
+    .await;
+    let client = client_for(&url);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let task = tokio::spawn(async move { client.tail(r#"{app="api"}"#, T0, 3, tx).await });
+    // Lines and gaps in arrival order; states are not the point here.
+    let mut got: Vec<String> = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !got.contains(&"y3".to_string()) {
+        match tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("the tail delivered y3 after two reconnects")
+            .unwrap()
+        {
+            TailEvent::Lines(ls) => got.extend(ls.into_iter().map(|l| l.text)),
+            TailEvent::Gap {
+                after_ns,
+                before_ns,
+            } => got.push(format!("gap {} {}", after_ns - T0, before_ns - T0)),
+            _ => {}
+        }
+    }
+    drop(rx);
+    let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+    assert_eq!(
+        got,
+        ["a", "b", "x1", "x2", "gap 51 100", "y1", "y2", "y3"],
+        "one marker, before the replay it precedes"
+    );
+    assert_eq!(seen.lock().unwrap()[2].0, (T0 + 51).to_string());
+    // The console shows it as a line in the viewer.
+    let line = warroom::logs::loki::tail::gap_line(T0 + 51, T0 + 100);
+    assert!(
+        line.text
+            .starts_with("… lines may be missing between 2026-01-31T14:30:00.000Z and"),
+        "{}",
+        line.text
     );
 }

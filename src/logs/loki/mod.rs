@@ -131,7 +131,13 @@ pub struct VolumeSeries {
 pub enum TailState {
     Connecting,
     Live,
-    Reconnecting { attempt: u32, error: String },
+    Reconnecting {
+        attempt: u32,
+        error: String,
+    },
+    /// Loki refused the tail (a 4xx on the handshake: bad LogQL, auth).
+    /// Retrying would get the same answer, so the tail has ended.
+    Failed(LokiError),
     Stopped,
 }
 
@@ -142,6 +148,13 @@ pub enum TailEvent {
     /// Entries Loki says it dropped in this frame (`dropped_entries`).
     Dropped(u64),
     State(TailState),
+    /// After a reconnect Loki replayed a full `limit` of lines, all newer
+    /// than `before_ns`: lines between the last one received (`after_ns`)
+    /// and `before_ns` may be missing. Sent before the replayed lines.
+    Gap {
+        after_ns: i128,
+        before_ns: i128,
+    },
 }
 
 #[async_trait::async_trait]
@@ -169,17 +182,19 @@ pub trait LokiApi: Send + Sync {
     async fn version(&self) -> Result<String, LokiError>;
 }
 
-/// `sum by (level) (count_over_time(QUERY [STEP]))` for a log query; `None`
-/// for a metric query (it has no lines to count).
+/// What the histogram groups by: the stream's `level` label and Loki 3's
+/// `detected_level` (structured metadata or label), so streams without a
+/// level label are still split by level. Older Lokis simply lack the second.
+pub const VOLUME_GROUPING: &str = "sum by (level, detected_level) (count_over_time(";
+
+/// `sum by (level, detected_level) (count_over_time(QUERY [STEP]))` for a
+/// log query; `None` for a metric query (it has no lines to count).
 pub fn volume_query(query: &str, step_secs: u64) -> Option<String> {
     let q = query.trim();
     if !q.starts_with('{') {
         return None;
     }
-    Some(format!(
-        "sum by (level) (count_over_time({q} [{}s]))",
-        step_secs.max(1)
-    ))
+    Some(format!("{VOLUME_GROUPING}{q} [{}s]))", step_secs.max(1)))
 }
 
 /// A histogram step giving about `buckets` bars over the range, rounded to a
@@ -229,7 +244,7 @@ mod tests {
     fn volume_query_and_step() {
         assert_eq!(
             volume_query(r#"{app="api"} |= "err""#, 60).unwrap(),
-            r#"sum by (level) (count_over_time({app="api"} |= "err" [60s]))"#
+            r#"sum by (level, detected_level) (count_over_time({app="api"} |= "err" [60s]))"#
         );
         assert!(volume_query("rate({app=\"api\"}[1m])", 60).is_none());
         assert_eq!(volume_step(0, 3600 * 1_000_000_000, 60), 60);

@@ -149,6 +149,18 @@ pub fn query_lines(body: &str, direction: Direction) -> Result<Vec<LogLine>, Lok
     Ok(lines)
 }
 
+/// The level a volume series counts: the stream's own `level` label, else
+/// the `detected_level` Loki 3 derives for streams without one (otherwise
+/// every unlabelled stream would land in "other").
+fn series_level(metric: &BTreeMap<String, String>) -> String {
+    ["level", "detected_level"]
+        .iter()
+        .filter_map(|k| metric.get(*k))
+        .find(|v| !v.is_empty())
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// A matrix answer (float seconds, string values) as histogram series.
 pub fn matrix(body: &str) -> Result<Vec<VolumeSeries>, LokiError> {
     let data: QueryData = envelope(body)?;
@@ -164,7 +176,7 @@ pub fn matrix(body: &str) -> Result<Vec<VolumeSeries>, LokiError> {
     Ok(series
         .into_iter()
         .map(|s| VolumeSeries {
-            level: s.metric.get("level").cloned().unwrap_or_default(),
+            level: series_level(&s.metric),
             points: s
                 .values
                 .into_iter()
@@ -248,6 +260,27 @@ mod tests {
                 .message
                 .contains("status")
         );
+    }
+
+    #[test]
+    fn volume_series_fall_back_to_detected_level() {
+        let body = r#"{"status":"success","data":{"resultType":"matrix","result":[
+            {"metric":{"level":"error"},"values":[[1769869800,"4"]]},
+            {"metric":{"detected_level":"warn"},"values":[[1769869800,"2"]]},
+            {"metric":{"level":"info","detected_level":"error"},"values":[[1769869800,"1"]]},
+            {"metric":{"level":"","detected_level":"error"},"values":[[1769869800,"3"]]},
+            {"metric":{},"values":[[1769869800,"7"]]}]}}"#;
+        let m = matrix(body).unwrap();
+        let levels: Vec<&str> = m.iter().map(|s| s.level.as_str()).collect();
+        assert_eq!(levels, ["error", "warn", "info", "error", ""]);
+        let h = crate::logs::histogram::Histogram::from_series(
+            1_769_869_800_000_000_000,
+            1_769_869_860_000_000_000,
+            60,
+            &m,
+        );
+        // [errors, warnings, other]
+        assert_eq!(h.totals(), [7, 2, 8]);
     }
 
     #[test]
