@@ -263,7 +263,11 @@ impl State {
         let mut out = Vec::new();
         for d in DEFS {
             let start = at(self.session_start, -d.started);
-            if t < start || (d.flaps && (t.as_second() / 120) % 5 == 4) {
+            // A flapping alert resolves for 2 of every 10 minutes, counted
+            // from the session start (not the wall clock) so that the first
+            // minutes of every demo — and every snapshot of it — look alike.
+            let session_secs = t.as_second() - self.session_start.as_second();
+            if t < start || (d.flaps && (session_secs.div_euclid(120)).rem_euclid(5) == 4) {
                 continue;
             }
             let firing = t.as_second() - start.as_second() >= d.pending_for;

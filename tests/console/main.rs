@@ -127,23 +127,33 @@ async fn every_pane_at_80x24() {
             continue;
         }
         if *pane == PaneId::Backups {
-            // The demo dumps land on the quarter hour like real ones, so ages
-            // and file names depend on the wall clock; the backups pane has
-            // fixed-clock snapshots of its own. Here: every source, in
-            // breach-first order, with the detail of the selected one.
-            let order: Vec<usize> = [
+            // The demo dumps land on the quarter hour like real ones, so ages,
+            // file names and even warning-vs-ok depend on the wall clock; the
+            // backups pane has fixed-clock snapshots of its own. Here: every
+            // source is listed, breaches first, then warnings, then ok.
+            for name in [
                 "postgres-analytics",
                 "orders-db-cronjob",
                 "files",
                 "postgres-orders",
-            ]
-            .iter()
-            .map(|name| {
-                text.find(name)
-                    .unwrap_or_else(|| panic!("{name} missing:\n{text}"))
-            })
-            .collect();
-            assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+            ] {
+                assert!(text.contains(name), "{name} missing:\n{text}");
+            }
+            let ranks: Vec<u8> = text
+                .lines()
+                .skip(3)
+                .map_while(|l| match l.chars().nth(1) {
+                    Some('✗') => Some(0),
+                    Some('!') => Some(1),
+                    Some('✓') => Some(2),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(ranks.len(), 4, "{text}");
+            assert!(
+                ranks.windows(2).all(|w| w[0] <= w[1]),
+                "breaches first:\n{text}"
+            );
             assert!(
                 text.contains("AGE/RPO")
                     && text.contains("RPO breach")
