@@ -67,24 +67,16 @@ fn source<'a>(report: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{name} missing: {report}"))
 }
 
-#[test]
-fn cronjob_and_velero_sources_report_freshness_from_the_cluster() {
-    let k = kmock::Kmock::start(&estate());
-    let data = tempfile::tempdir().unwrap();
-    let cfg = data.path().join("config.toml");
+/// `warroom report --format json` with these `[[backups]]` entries and a
+/// kubeconfig pointing at the emulator.
+fn report(k: &kmock::Kmock, data: &std::path::Path, backups: &str) -> std::process::Output {
+    let cfg = data.join("config.toml");
     std::fs::write(
         &cfg,
-        format!(
-            "[kubernetes]\nenabled = false\n[docker]\nenabled = false\n\
-             [[backups]]\nname = \"pg-k8s\"\nkind = \"cronjob\"\nrpo = \"1h\"\n\
-             namespace = \"shop\"\ncronjob = \"pg-backup\"\ncontext = \"{ctx}\"\n\
-             [[backups]]\nname = \"cluster\"\nkind = \"velero\"\nrpo = \"24h\"\n\
-             schedule = \"daily\"\ncontext = \"{ctx}\"\n",
-            ctx = kmock::CONTEXT
-        ),
+        format!("[kubernetes]\nenabled = false\n[docker]\nenabled = false\n{backups}"),
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+    std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
         .args([
             "--config",
             cfg.to_str().unwrap(),
@@ -92,11 +84,31 @@ fn cronjob_and_velero_sources_report_freshness_from_the_cluster() {
             "--format",
             "json",
         ])
-        .env("WARROOM_DATA_DIR", data.path())
+        .env("WARROOM_DATA_DIR", data)
         .env("KUBECONFIG", k.kubeconfig())
         .env("NO_COLOR", "1")
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+fn cronjob_source() -> String {
+    format!(
+        "[[backups]]\nname = \"pg-k8s\"\nkind = \"cronjob\"\nrpo = \"1h\"\n\
+         namespace = \"shop\"\ncronjob = \"pg-backup\"\ncontext = \"{}\"\n",
+        kmock::CONTEXT
+    )
+}
+
+#[test]
+fn cronjob_and_velero_sources_report_freshness_from_the_cluster() {
+    let k = kmock::Kmock::start(&estate());
+    let data = tempfile::tempdir().unwrap();
+    let velero = format!(
+        "[[backups]]\nname = \"cluster\"\nkind = \"velero\"\nrpo = \"24h\"\n\
+         schedule = \"daily\"\ncontext = \"{}\"\n",
+        kmock::CONTEXT
+    );
+    let out = report(&k, data.path(), &(cronjob_source() + &velero));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let report: Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
@@ -136,29 +148,7 @@ fn an_unreachable_cluster_names_the_source_and_the_cause() {
     let mut k = kmock::Kmock::start(&estate());
     k.stop();
     let data = tempfile::tempdir().unwrap();
-    let cfg = data.path().join("config.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[kubernetes]\nenabled = false\n[docker]\nenabled = false\n\
-             [[backups]]\nname = \"pg-k8s\"\nkind = \"cronjob\"\nrpo = \"1h\"\n\
-             namespace = \"shop\"\ncronjob = \"pg-backup\"\ncontext = \"{}\"\n",
-            kmock::CONTEXT
-        ),
-    )
-    .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
-        .args([
-            "--config",
-            cfg.to_str().unwrap(),
-            "report",
-            "--format",
-            "json",
-        ])
-        .env("WARROOM_DATA_DIR", data.path())
-        .env("KUBECONFIG", k.kubeconfig())
-        .output()
-        .unwrap();
+    let out = report(&k, data.path(), &cronjob_source());
     let all = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

@@ -46,11 +46,8 @@ fn headless_scale_and_undo_preview_then_apply_and_are_audited() {
     let k = Kmock::start(&fixtures::estate());
     let data = tempfile::tempdir().unwrap();
 
-    // --dry-run prints the preview and changes nothing.
-    let out = warroom(
-        &k,
-        data.path(),
-        &[
+    let scale_to_5 = |mode: &[&str]| {
+        let mut args = vec![
             "action",
             "scale",
             "deployment/checkout",
@@ -58,44 +55,23 @@ fn headless_scale_and_undo_preview_then_apply_and_are_audited() {
             "shop",
             "--replicas",
             "5",
-            "--dry-run",
-        ],
-    );
+        ];
+        args.extend_from_slice(mode);
+        warroom(&k, data.path(), &args)
+    };
+
+    // --dry-run prints the preview and changes nothing.
+    let out = scale_to_5(&["--dry-run"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("from 3 to 5"), "{}", text(&out));
     assert_eq!(k.get(DEP).unwrap()["spec"]["replicas"], 3);
 
     // No --yes and no TTY: refused, nothing changed.
-    let out = warroom(
-        &k,
-        data.path(),
-        &[
-            "action",
-            "scale",
-            "deployment/checkout",
-            "-n",
-            "shop",
-            "--replicas",
-            "5",
-        ],
-    );
+    let out = scale_to_5(&[]);
     assert!(!out.status.success());
     assert_eq!(k.get(DEP).unwrap()["spec"]["replicas"], 3);
 
-    let out = warroom(
-        &k,
-        data.path(),
-        &[
-            "action",
-            "scale",
-            "deployment/checkout",
-            "-n",
-            "shop",
-            "--replicas",
-            "5",
-            "--yes",
-        ],
-    );
+    let out = scale_to_5(&["--yes"]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(k.get(DEP).unwrap()["spec"]["replicas"], 5);
 
