@@ -49,6 +49,8 @@ pub struct WorkloadsPane {
     pub(super) access: HashMap<String, HashMap<Perm, Option<String>>>,
     /// The controller a scale/undo form is about.
     pub(super) pending: Option<(Kind, Key)>,
+    /// The pod (and its container names) a log form is about.
+    pub(super) pending_logs: Option<super::pane_actions::LogForm>,
 }
 
 impl WorkloadsPane {
@@ -71,6 +73,7 @@ impl WorkloadsPane {
             },
             access: HashMap::new(),
             pending: None,
+            pending_logs: None,
         }
     }
 
@@ -313,6 +316,7 @@ impl Pane for WorkloadsPane {
             "namespaces" => Outcome::Command(AnyCommand::Workloads(Command::SwitchNamespaces(
                 Self::namespaces_arg(value),
             ))),
+            "logs" => self.on_logs_form(values),
             "scale" | "undo" if ctx.read_only => notify("read-only mode: actions are disabled"),
             "scale" => {
                 let Some((kind, key)) = self.pending.take() else {

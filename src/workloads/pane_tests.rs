@@ -412,3 +412,98 @@ fn escape_sequences_from_the_cluster_never_reach_the_screen() {
         );
     }
 }
+
+/// The crash-looping backend pod, given a second (healthy) container so the
+/// log form has a choice to offer.
+fn two_container_backend(p: &mut WorkloadsPane) -> String {
+    select(p, "backend-6f4d");
+    let key = p.selected(now()).unwrap().1;
+    let pod = p.store.pods.get_mut(&key).unwrap();
+    let mut sidecar = pod.containers[0].clone();
+    sidecar.name = "istio-proxy".into();
+    sidecar.ready = true;
+    sidecar.last = None;
+    sidecar.restarts = 0;
+    pod.containers.push(sidecar);
+    key.name
+}
+
+#[test]
+fn logs_of_a_multi_container_pod_ask_for_container_and_since() {
+    let mut p = loaded();
+    let name = two_container_backend(&mut p);
+    let Outcome::Form(f) = p.on_action("previous_logs", &pctx()) else {
+        panic!("no form")
+    };
+    assert_eq!(f.id, "logs");
+    assert!(f.title.contains("backend, istio-proxy"), "{}", f.title);
+    assert!(
+        f.title.starts_with("Previous logs of toolboxai/"),
+        "{}",
+        f.title
+    );
+    // Prefilled with the automatic pick: the container that crashed.
+    assert_eq!(f.fields[0].value, "backend");
+    assert_eq!(f.fields[1].value, "");
+    match p.on_form("logs", &["istio-proxy".into(), "".into()], &pctx()) {
+        Outcome::Jump(Jump::LogStream(LogTarget::Pod {
+            name: n,
+            container,
+            previous,
+            ..
+        })) => {
+            assert_eq!(n, name);
+            assert_eq!(container.as_deref(), Some("istio-proxy"));
+            assert!(previous, "previous keeps its own key");
+        }
+        o => panic!("{o:?}"),
+    }
+    // A valid since still opens the stream, and says it cannot be honoured yet.
+    p.on_action("logs", &pctx());
+    match p.on_form("logs", &[" backend ".into(), "1h30m".into()], &pctx()) {
+        Outcome::Many(v) => {
+            assert!(
+                matches!(&v[0], Outcome::Jump(Jump::LogStream(LogTarget::Pod { container, previous: false, .. })) if container.as_deref() == Some("backend"))
+            );
+            assert!(matches!(&v[1], Outcome::Notify(m) if m.contains("1h30m")));
+        }
+        o => panic!("{o:?}"),
+    }
+}
+
+#[test]
+fn log_form_refuses_unknown_containers_and_bad_durations() {
+    let mut p = loaded();
+    two_container_backend(&mut p);
+    assert!(matches!(p.on_action("logs", &pctx()), Outcome::Form(_)));
+    match p.on_form("logs", &["web".into(), "15m".into()], &pctx()) {
+        Outcome::Notify(m) => {
+            assert!(m.contains("\"web\""), "{m}");
+            assert!(m.contains("backend, istio-proxy"), "{m}");
+        }
+        o => panic!("{o:?}"),
+    }
+    // The refused form is spent: a late resubmit starts nothing.
+    assert_eq!(
+        p.on_form("logs", &["backend".into(), "".into()], &pctx()),
+        Outcome::Ignored
+    );
+    for bad in ["15 minutes ago", "-5m", "0s", "soon"] {
+        assert!(matches!(p.on_action("logs", &pctx()), Outcome::Form(_)));
+        match p.on_form("logs", &["backend".into(), bad.into()], &pctx()) {
+            Outcome::Notify(m) => assert!(m.contains("15m") && m.contains(bad), "{m}"),
+            o => panic!("{bad}: {o:?}"),
+        }
+    }
+}
+
+#[test]
+fn logs_of_a_single_container_pod_need_no_form() {
+    let mut p = loaded();
+    select(&mut p, "backend-6f4d");
+    assert!(matches!(
+        p.on_action("logs", &pctx()),
+        Outcome::Jump(Jump::LogStream(LogTarget::Pod { .. }))
+    ));
+    assert!(p.pending_logs.is_none());
+}
