@@ -222,7 +222,23 @@ impl WorkloadsPane {
                 }
             },
         };
-        if let Some(reason) = self.denied(&target.1.namespace, perm) {
+        let ns = target.1.namespace.clone();
+        if self.all_namespaces()
+            && !self.access.contains_key(&ns)
+            && self.denied(&ns, perm).is_some()
+        {
+            // Only the cluster-wide verdict is known and it says no, but the
+            // user may well have rights in this namespace: ask, don't refuse.
+            let wait = notify(format!(
+                "{}: checking your access in namespace {ns}; try again in a moment",
+                action.replace('_', " ")
+            ));
+            return match self.ask_access(&ns) {
+                Some(ask) => Outcome::Many(vec![ask, wait]),
+                None => wait,
+            };
+        }
+        if let Some(reason) = self.denied(&ns, perm) {
             return notify(format!(
                 "{} unavailable: {reason}",
                 action.replace('_', " ")
