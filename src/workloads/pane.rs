@@ -207,6 +207,13 @@ impl Pane for WorkloadsPane {
                 namespace,
                 verdicts,
             } => {
+                // Every review failed (the worker leaves errors out): still
+                // unknown, so let the next key ask again instead of settling
+                // on the cluster-wide verdict for the whole connection.
+                if verdicts.is_empty() && namespace != "*" {
+                    self.access_asked.remove(&namespace);
+                    return false;
+                }
                 self.access
                     .insert(namespace, verdicts.into_iter().collect());
                 return true;

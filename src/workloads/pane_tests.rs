@@ -547,6 +547,15 @@ fn all_namespaces_ask_once_for_the_selected_namespace_and_use_its_verdict() {
         Outcome::Notify(m) => assert!(m.contains("checking your access in namespace toolboxai")),
         o => panic!("{o:?}"),
     }
+    // Every review failed: still unknown, so the next attempt asks again.
+    p.apply(AnyUpdate::Workloads(Update::Access {
+        namespace: "toolboxai".into(),
+        verdicts: vec![],
+    }));
+    match p.on_action("rollout_restart", &pctx()) {
+        Outcome::Many(v) => assert_eq!(v[0], ask("toolboxai")),
+        o => panic!("{o:?}"),
+    }
     // Edit rights in this namespace only: the action is offered.
     p.apply(AnyUpdate::Workloads(Update::Access {
         namespace: "toolboxai".into(),
