@@ -130,6 +130,14 @@ pub enum Command {
         tail_lines: Option<i64>,
     },
     StopLogs,
+    /// SelfSubjectAccessReviews for every action permission in one namespace,
+    /// answered as `Update::Access { namespace, .. }`. The pane asks lazily
+    /// when watching all namespaces, where only cluster-wide verdicts are
+    /// made up front and someone with rights in one namespace would
+    /// otherwise be told every action is unavailable.
+    CheckAccess {
+        namespace: String,
+    },
     /// Watch another kubeconfig context (restarts the watchers).
     SwitchContext(String),
     /// Watch these namespaces (`["*"]` or empty: all) in the current context.

@@ -16,7 +16,7 @@ use crate::ui::table::TableState;
 use jiff::Timestamp;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -47,8 +47,13 @@ pub struct WorkloadsPane {
     pub(super) context: ContextInfo,
     /// namespace (or `*`) → permission → denied reason.
     pub(super) access: HashMap<String, HashMap<Perm, Option<String>>>,
+    /// Namespaces whose access was asked for (answered or not), so each is
+    /// reviewed once per connection.
+    pub(super) access_asked: HashSet<String>,
     /// The controller a scale/undo form is about.
     pub(super) pending: Option<(Kind, Key)>,
+    /// The pod (and its container names) a log form is about.
+    pub(super) pending_logs: Option<super::pane_actions::LogForm>,
 }
 
 impl WorkloadsPane {
@@ -70,7 +75,9 @@ impl WorkloadsPane {
                 contexts: Vec::new(),
             },
             access: HashMap::new(),
+            access_asked: HashSet::new(),
             pending: None,
+            pending_logs: None,
         }
     }
 
@@ -114,11 +121,53 @@ impl WorkloadsPane {
             .map(|r| (r.kind, r.key.clone()))
     }
 
+    /// Why `perm` is refused in `namespace`: the namespace's own verdict,
+    /// else the cluster-wide one. Per permission, because a review that
+    /// failed leaves its permission out of the namespace's verdicts.
     pub(super) fn denied(&self, namespace: &str, perm: Perm) -> Option<String> {
         self.access
             .get(namespace)
-            .or_else(|| self.access.get("*"))
-            .and_then(|m| m.get(&perm).cloned().flatten())
+            .and_then(|m| m.get(&perm))
+            .or_else(|| self.access.get("*").and_then(|m| m.get(&perm)))
+            .cloned()
+            .flatten()
+    }
+
+    /// Watching all namespaces: only cluster-wide reviews were made up front.
+    pub(super) fn all_namespaces(&self) -> bool {
+        self.context.namespaces.iter().any(|n| n == "*")
+    }
+
+    /// Ask for the verdicts in `namespace` unless known or already asked.
+    pub(super) fn ask_access(&mut self, namespace: &str) -> Option<Outcome> {
+        if !self.all_namespaces()
+            || namespace.is_empty()
+            || self.access.contains_key(namespace)
+            || !self.access_asked.insert(namespace.to_string())
+        {
+            return None;
+        }
+        Some(Outcome::Command(AnyCommand::Workloads(
+            Command::CheckAccess {
+                namespace: namespace.to_string(),
+            },
+        )))
+    }
+
+    /// After a key moved the selection (or opened a detail), fetch the
+    /// selected namespace's verdicts so the offered actions are right by the
+    /// time the user reaches for one.
+    fn with_access_check(&mut self, out: Outcome, now: Timestamp) -> Outcome {
+        if matches!(out, Outcome::Ignored) || !self.all_namespaces() {
+            return out;
+        }
+        let Some((_, key)) = self.selected(now) else {
+            return out;
+        };
+        match self.ask_access(&key.namespace) {
+            Some(ask) => Outcome::Many(vec![out, ask]),
+            None => out,
+        }
     }
 
     pub(super) fn target(&self, kind: Kind, key: &Key) -> KubeTarget {
@@ -149,6 +198,7 @@ impl Pane for WorkloadsPane {
             Update::Context(info) => {
                 self.context = info;
                 self.access.clear();
+                self.access_asked.clear();
                 self.detail = None;
                 self.table = TableState::default();
                 self.store.clear();
@@ -157,6 +207,13 @@ impl Pane for WorkloadsPane {
                 namespace,
                 verdicts,
             } => {
+                // Every review failed (the worker leaves errors out): still
+                // unknown, so let the next key ask again instead of settling
+                // on the cluster-wide verdict for the whole connection.
+                if verdicts.is_empty() && namespace != "*" {
+                    self.access_asked.remove(&namespace);
+                    return false;
+                }
                 self.access
                     .insert(namespace, verdicts.into_iter().collect());
                 return true;
@@ -172,93 +229,8 @@ impl Pane for WorkloadsPane {
     }
 
     fn on_action(&mut self, action: &str, ctx: &PaneCtx) -> Outcome {
-        if self.detail.is_some() {
-            match action {
-                "back" => {
-                    self.detail = None;
-                    return Outcome::Handled;
-                }
-                "up" => {
-                    self.detail_scroll = self.detail_scroll.saturating_sub(1);
-                    return Outcome::Handled;
-                }
-                "down" => {
-                    self.detail_scroll = self.detail_scroll.saturating_add(1);
-                    return Outcome::Handled;
-                }
-                "page_up" => {
-                    self.detail_scroll = self.detail_scroll.saturating_sub(10);
-                    return Outcome::Handled;
-                }
-                "page_down" => {
-                    self.detail_scroll = self.detail_scroll.saturating_add(10);
-                    return Outcome::Handled;
-                }
-                "top" => {
-                    self.detail_scroll = 0;
-                    return Outcome::Handled;
-                }
-                _ => {}
-            }
-        }
-        match action {
-            "select" => {
-                self.refresh_rows(ctx.now);
-                if let Some(r) = self.rows.get(self.table.selected) {
-                    self.detail = Some((r.kind, r.key.clone()));
-                    self.detail_scroll = 0;
-                }
-                Outcome::Handled
-            }
-            "back" => Outcome::Ignored,
-            "toggle_view" => {
-                self.view = match self.view {
-                    View::Problems => View::Tree,
-                    View::Tree => View::Problems,
-                };
-                self.detail = None;
-                self.table = TableState::default();
-                self.rows_dirty = true;
-                Outcome::Handled
-            }
-            "logs" => self.logs(false, ctx.now),
-            "previous_logs" => self.logs(true, ctx.now),
-            "delete_pod" | "rollout_restart" | "rollout_undo" | "scale" => self.act(action, ctx),
-            "switch_context" => {
-                let others: Vec<&str> = self
-                    .context
-                    .contexts
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|c| *c != self.context.context)
-                    .collect();
-                Outcome::Form(Form {
-                    id: "context".into(),
-                    title: if others.is_empty() {
-                        "Switch Kubernetes context".into()
-                    } else {
-                        format!("Switch context — available: {}", others.join(", "))
-                    },
-                    fields: vec![FormField::new("context", self.context.context.clone())],
-                })
-            }
-            "switch_namespace" => Outcome::Form(Form {
-                id: "namespaces".into(),
-                title: "Namespaces to watch (comma-separated; * for all)".into(),
-                fields: vec![FormField::new(
-                    "namespaces",
-                    self.context.namespaces.join(","),
-                )],
-            }),
-            nav => {
-                self.refresh_rows(ctx.now);
-                if self.table.navigate(nav, self.rows.len()) {
-                    Outcome::Handled
-                } else {
-                    Outcome::Ignored
-                }
-            }
-        }
+        let out = self.handle_action(action, ctx);
+        self.with_access_check(out, ctx.now)
     }
 
     fn set_filter(&mut self, filter: &str) {
@@ -269,90 +241,13 @@ impl Pane for WorkloadsPane {
     }
 
     fn on_jump(&mut self, jump: &Jump, ctx: &PaneCtx) -> Outcome {
-        let Jump::Workload { namespace, name } = jump else {
-            return Outcome::Ignored;
-        };
-        let matches =
-            |k: &Key| &k.name == name && namespace.as_ref().is_none_or(|n| *n == k.namespace);
-        let found = self
-            .store
-            .pods
-            .keys()
-            .find(|k| matches(k))
-            .map(|k| (Kind::Pod, k.clone()))
-            .or_else(|| {
-                self.store
-                    .workloads
-                    .keys()
-                    .find(|(kind, k)| *kind != Kind::ReplicaSet && matches(k))
-                    .cloned()
-            });
-        match found {
-            Some(d) => {
-                self.detail = Some(d);
-                self.detail_scroll = 0;
-                Outcome::Handled
-            }
-            None => {
-                // Not loaded (yet): filter for it so it shows when it arrives.
-                self.set_filter(name);
-                self.refresh_rows(ctx.now);
-                notify(format!(
-                    "workload {name} not found in the watched namespaces"
-                ))
-            }
-        }
+        let out = self.handle_jump(jump, ctx);
+        self.with_access_check(out, ctx.now)
     }
 
     fn on_form(&mut self, form_id: &str, values: &[String], ctx: &PaneCtx) -> Outcome {
-        let value = values.first().map(|v| v.trim()).unwrap_or("");
-        match form_id {
-            "context" if !value.is_empty() => Outcome::Command(AnyCommand::Workloads(
-                Command::SwitchContext(value.to_string()),
-            )),
-            "namespaces" => Outcome::Command(AnyCommand::Workloads(Command::SwitchNamespaces(
-                Self::namespaces_arg(value),
-            ))),
-            "scale" | "undo" if ctx.read_only => notify("read-only mode: actions are disabled"),
-            "scale" => {
-                let Some((kind, key)) = self.pending.take() else {
-                    return Outcome::Ignored;
-                };
-                match value.parse::<i32>() {
-                    Ok(n) if n >= 0 => Outcome::Request(ActionSpec::Scale {
-                        target: self.target(kind, &key),
-                        replicas: n,
-                    }),
-                    _ => notify(format!(
-                        "scale: {value:?} is not a replica count (0 or more)"
-                    )),
-                }
-            }
-            "undo" => {
-                let Some((kind, key)) = self.pending.take() else {
-                    return Outcome::Ignored;
-                };
-                let to_revision = if value.is_empty() {
-                    None
-                } else {
-                    match value.parse::<i64>() {
-                        Ok(r) => Some(r),
-                        Err(_) => {
-                            return notify(format!(
-                                "rollout undo: {value:?} is not a revision number"
-                            ));
-                        }
-                    }
-                };
-                Outcome::Request(ActionSpec::RolloutUndo {
-                    target: self.target(kind, &key),
-                    to_revision,
-                })
-            }
-            _ => Outcome::Ignored,
-        }
+        self.handle_form(form_id, values, ctx)
     }
-
     fn palette_commands(&self) -> Vec<PaletteCommand> {
         let mut v = vec![
             PaletteCommand {
@@ -443,6 +338,185 @@ impl Pane for WorkloadsPane {
             self.context.namespaces.join(",")
         };
         Some(format!("{}/{}", self.context.context, ns))
+    }
+}
+
+/// The keys, jumps and forms themselves; the trait methods add the lazy access check.
+impl WorkloadsPane {
+    fn handle_action(&mut self, action: &str, ctx: &PaneCtx) -> Outcome {
+        if self.detail.is_some() {
+            match action {
+                "back" => {
+                    self.detail = None;
+                    return Outcome::Handled;
+                }
+                "up" => {
+                    self.detail_scroll = self.detail_scroll.saturating_sub(1);
+                    return Outcome::Handled;
+                }
+                "down" => {
+                    self.detail_scroll = self.detail_scroll.saturating_add(1);
+                    return Outcome::Handled;
+                }
+                "page_up" => {
+                    self.detail_scroll = self.detail_scroll.saturating_sub(10);
+                    return Outcome::Handled;
+                }
+                "page_down" => {
+                    self.detail_scroll = self.detail_scroll.saturating_add(10);
+                    return Outcome::Handled;
+                }
+                "top" => {
+                    self.detail_scroll = 0;
+                    return Outcome::Handled;
+                }
+                _ => {}
+            }
+        }
+        match action {
+            "select" => {
+                self.refresh_rows(ctx.now);
+                if let Some(r) = self.rows.get(self.table.selected) {
+                    self.detail = Some((r.kind, r.key.clone()));
+                    self.detail_scroll = 0;
+                }
+                Outcome::Handled
+            }
+            "back" => Outcome::Ignored,
+            "toggle_view" => {
+                self.view = match self.view {
+                    View::Problems => View::Tree,
+                    View::Tree => View::Problems,
+                };
+                self.detail = None;
+                self.table = TableState::default();
+                self.rows_dirty = true;
+                Outcome::Handled
+            }
+            "logs" => self.logs(false, ctx.now),
+            "previous_logs" => self.logs(true, ctx.now),
+            "delete_pod" | "rollout_restart" | "rollout_undo" | "scale" => self.act(action, ctx),
+            "switch_context" => {
+                let others: Vec<&str> = self
+                    .context
+                    .contexts
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|c| *c != self.context.context)
+                    .collect();
+                Outcome::Form(Form {
+                    id: "context".into(),
+                    title: if others.is_empty() {
+                        "Switch Kubernetes context".into()
+                    } else {
+                        format!("Switch context — available: {}", others.join(", "))
+                    },
+                    fields: vec![FormField::new("context", self.context.context.clone())],
+                })
+            }
+            "switch_namespace" => Outcome::Form(Form {
+                id: "namespaces".into(),
+                title: "Namespaces to watch (comma-separated; * for all)".into(),
+                fields: vec![FormField::new(
+                    "namespaces",
+                    self.context.namespaces.join(","),
+                )],
+            }),
+            nav => {
+                self.refresh_rows(ctx.now);
+                if self.table.navigate(nav, self.rows.len()) {
+                    Outcome::Handled
+                } else {
+                    Outcome::Ignored
+                }
+            }
+        }
+    }
+
+    fn handle_jump(&mut self, jump: &Jump, ctx: &PaneCtx) -> Outcome {
+        let Jump::Workload { namespace, name } = jump else {
+            return Outcome::Ignored;
+        };
+        let matches =
+            |k: &Key| &k.name == name && namespace.as_ref().is_none_or(|n| *n == k.namespace);
+        let found = self
+            .store
+            .pods
+            .keys()
+            .find(|k| matches(k))
+            .map(|k| (Kind::Pod, k.clone()))
+            .or_else(|| {
+                self.store
+                    .workloads
+                    .keys()
+                    .find(|(kind, k)| *kind != Kind::ReplicaSet && matches(k))
+                    .cloned()
+            });
+        match found {
+            Some(d) => {
+                self.detail = Some(d);
+                self.detail_scroll = 0;
+                Outcome::Handled
+            }
+            None => {
+                // Not loaded (yet): filter for it so it shows when it arrives.
+                self.set_filter(name);
+                self.refresh_rows(ctx.now);
+                notify(format!(
+                    "workload {name} not found in the watched namespaces"
+                ))
+            }
+        }
+    }
+
+    fn handle_form(&mut self, form_id: &str, values: &[String], ctx: &PaneCtx) -> Outcome {
+        let value = values.first().map(|v| v.trim()).unwrap_or("");
+        match form_id {
+            "context" if !value.is_empty() => Outcome::Command(AnyCommand::Workloads(
+                Command::SwitchContext(value.to_string()),
+            )),
+            "namespaces" => Outcome::Command(AnyCommand::Workloads(Command::SwitchNamespaces(
+                Self::namespaces_arg(value),
+            ))),
+            "logs" => self.on_logs_form(values),
+            "scale" | "undo" if ctx.read_only => notify("read-only mode: actions are disabled"),
+            "scale" => {
+                let Some((kind, key)) = self.pending.take() else {
+                    return Outcome::Ignored;
+                };
+                match value.parse::<i32>() {
+                    Ok(n) if n >= 0 => Outcome::Request(ActionSpec::Scale {
+                        target: self.target(kind, &key),
+                        replicas: n,
+                    }),
+                    _ => notify(format!(
+                        "scale: {value:?} is not a replica count (0 or more)"
+                    )),
+                }
+            }
+            "undo" => {
+                let Some((kind, key)) = self.pending.take() else {
+                    return Outcome::Ignored;
+                };
+                let to_revision = if value.is_empty() {
+                    None
+                } else {
+                    match value.parse::<i64>() {
+                        Ok(r) => Some(r),
+                        Err(_) => {
+                            return notify(format!(
+                                "rollout undo: {value:?} is not a revision number"
+                            ));
+                        }
+                    }
+                };
+                Outcome::Request(ActionSpec::RolloutUndo {
+                    target: self.target(kind, &key),
+                    to_revision,
+                })
+            }
+            _ => Outcome::Ignored,
+        }
     }
 }
 

@@ -9,6 +9,14 @@ use crate::logs::LogTarget;
 use crate::pane::{Form, FormField, Jump, Outcome, PaneCtx};
 use jiff::Timestamp;
 
+/// A pending log form: which pod, its container names, previous or not.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LogForm {
+    pub(super) pod: Key,
+    pub(super) containers: Vec<String>,
+    pub(super) previous: bool,
+}
+
 impl WorkloadsPane {
     /// The pod a log jump is for: the selection, or the most troubled pod of a controller.
     pub(super) fn log_pod(&self, kind: Kind, key: &Key, now: Timestamp) -> Option<Key> {
@@ -65,13 +73,97 @@ impl WorkloadsPane {
                 pod.name
             ));
         }
-        Outcome::Jump(Jump::LogStream(LogTarget::Pod {
+        let containers: Vec<String> = self
+            .store
+            .pods
+            .get(&pod)
+            .map(|p| p.containers.iter().map(|c| c.name.clone()).collect())
+            .unwrap_or_default();
+        // One container (or none known yet): nothing to choose, go straight
+        // to the stream as before rather than adding a keystroke.
+        if containers.len() <= 1 {
+            return Outcome::Jump(Jump::LogStream(self.pod_target(pod, container, previous)));
+        }
+        let title = format!(
+            "{} {}/{} — containers: {}",
+            if previous {
+                "Previous logs of"
+            } else {
+                "Logs of"
+            },
+            pod.namespace,
+            pod.name,
+            containers.join(", ")
+        );
+        self.pending_logs = Some(LogForm {
+            pod,
+            containers,
+            previous,
+        });
+        Outcome::Form(Form {
+            id: "logs".into(),
+            title,
+            fields: vec![
+                FormField::new("container", container.unwrap_or_default()),
+                // Empty: the viewer's default (the last lines, then follow).
+                FormField::new("since (e.g. 15m, 2h; empty: latest lines)", ""),
+            ],
+        })
+    }
+
+    fn pod_target(&self, pod: Key, container: Option<String>, previous: bool) -> LogTarget {
+        LogTarget::Pod {
             context: (!self.context.context.is_empty()).then(|| self.context.context.clone()),
             namespace: pod.namespace,
             name: pod.name,
             container,
             previous,
-        }))
+        }
+    }
+
+    /// The log form came back: `[container, since]`. Anything invalid is
+    /// refused with the accepted values, and no stream is started.
+    pub(super) fn on_logs_form(&mut self, values: &[String]) -> Outcome {
+        let Some(form) = self.pending_logs.take() else {
+            return Outcome::Ignored;
+        };
+        let field = |i: usize| values.get(i).map(|v| v.trim()).unwrap_or("");
+        let container = field(0);
+        if !form.containers.iter().any(|c| c == container) {
+            return notify(format!(
+                "logs: no container {container:?} in pod {}; choose one of: {}",
+                form.pod.name,
+                form.containers.join(", ")
+            ));
+        }
+        let since = match field(1) {
+            "" => None,
+            s => match humantime::parse_duration(s) {
+                Ok(d) if !d.is_zero() => Some(s.to_string()),
+                _ => {
+                    return notify(format!(
+                        "logs: since {s:?} is not a duration; use e.g. 30s, 15m, 2h, 1h30m (empty: latest lines)"
+                    ));
+                }
+            },
+        };
+        let jump = Outcome::Jump(Jump::LogStream(self.pod_target(
+            form.pod,
+            Some(container.to_string()),
+            form.previous,
+        )));
+        match since {
+            None => jump,
+            // `LogTarget::Pod` has no since yet (the worker's StreamLogs has
+            // one, but the logs pane builds that command itself), so say so
+            // rather than silently showing something other than what was asked.
+            Some(s) => Outcome::Many(vec![
+                jump,
+                notify(format!(
+                    "logs: since {s} is not applied yet; showing the latest lines"
+                )),
+            ]),
+        }
     }
 
     /// The controller an action on `kind/key` applies to.
@@ -130,7 +222,23 @@ impl WorkloadsPane {
                 }
             },
         };
-        if let Some(reason) = self.denied(&target.1.namespace, perm) {
+        let ns = target.1.namespace.clone();
+        if self.all_namespaces()
+            && !self.access.contains_key(&ns)
+            && self.denied(&ns, perm).is_some()
+        {
+            // Only the cluster-wide verdict is known and it says no, but the
+            // user may well have rights in this namespace: ask, don't refuse.
+            let wait = notify(format!(
+                "{}: checking your access in namespace {ns}; try again in a moment",
+                action.replace('_', " ")
+            ));
+            return match self.ask_access(&ns) {
+                Some(ask) => Outcome::Many(vec![ask, wait]),
+                None => wait,
+            };
+        }
+        if let Some(reason) = self.denied(&ns, perm) {
             return notify(format!(
                 "{} unavailable: {reason}",
                 action.replace('_', " ")

@@ -13,10 +13,14 @@ fn now() -> Timestamp {
 }
 
 fn loaded() -> WorkloadsPane {
+    loaded_in(&["toolboxai", "toolboxai-staging"])
+}
+
+fn loaded_in(namespaces: &[&str]) -> WorkloadsPane {
     let mut p = WorkloadsPane::new(&Config::default());
     p.apply(AnyUpdate::Workloads(Update::Context(ContextInfo {
         context: "prod".into(),
-        namespaces: vec!["toolboxai".into(), "toolboxai-staging".into()],
+        namespaces: namespaces.iter().map(|n| n.to_string()).collect(),
         contexts: vec!["prod".into(), "staging".into()],
     })));
     for kind in [
@@ -411,4 +415,205 @@ fn escape_sequences_from_the_cluster_never_reach_the_screen() {
             "{text:?}"
         );
     }
+}
+
+/// The crash-looping backend pod, given a second (healthy) container so the
+/// log form has a choice to offer.
+fn two_container_backend(p: &mut WorkloadsPane) -> String {
+    select(p, "backend-6f4d");
+    let key = p.selected(now()).unwrap().1;
+    let pod = p.store.pods.get_mut(&key).unwrap();
+    let mut sidecar = pod.containers[0].clone();
+    sidecar.name = "istio-proxy".into();
+    sidecar.ready = true;
+    sidecar.last = None;
+    sidecar.restarts = 0;
+    pod.containers.push(sidecar);
+    key.name
+}
+
+#[test]
+fn logs_of_a_multi_container_pod_ask_for_container_and_since() {
+    let mut p = loaded();
+    let name = two_container_backend(&mut p);
+    let Outcome::Form(f) = p.on_action("previous_logs", &pctx()) else {
+        panic!("no form")
+    };
+    assert_eq!(f.id, "logs");
+    assert!(f.title.contains("backend, istio-proxy"), "{}", f.title);
+    assert!(
+        f.title.starts_with("Previous logs of toolboxai/"),
+        "{}",
+        f.title
+    );
+    // Prefilled with the automatic pick: the container that crashed.
+    assert_eq!(f.fields[0].value, "backend");
+    assert_eq!(f.fields[1].value, "");
+    match p.on_form("logs", &["istio-proxy".into(), "".into()], &pctx()) {
+        Outcome::Jump(Jump::LogStream(LogTarget::Pod {
+            name: n,
+            container,
+            previous,
+            ..
+        })) => {
+            assert_eq!(n, name);
+            assert_eq!(container.as_deref(), Some("istio-proxy"));
+            assert!(previous, "previous keeps its own key");
+        }
+        o => panic!("{o:?}"),
+    }
+    // A valid since still opens the stream, and says it cannot be honoured yet.
+    p.on_action("logs", &pctx());
+    match p.on_form("logs", &[" backend ".into(), "1h30m".into()], &pctx()) {
+        Outcome::Many(v) => {
+            assert!(
+                matches!(&v[0], Outcome::Jump(Jump::LogStream(LogTarget::Pod { container, previous: false, .. })) if container.as_deref() == Some("backend"))
+            );
+            assert!(matches!(&v[1], Outcome::Notify(m) if m.contains("1h30m")));
+        }
+        o => panic!("{o:?}"),
+    }
+}
+
+#[test]
+fn log_form_refuses_unknown_containers_and_bad_durations() {
+    let mut p = loaded();
+    two_container_backend(&mut p);
+    assert!(matches!(p.on_action("logs", &pctx()), Outcome::Form(_)));
+    match p.on_form("logs", &["web".into(), "15m".into()], &pctx()) {
+        Outcome::Notify(m) => {
+            assert!(m.contains("\"web\""), "{m}");
+            assert!(m.contains("backend, istio-proxy"), "{m}");
+        }
+        o => panic!("{o:?}"),
+    }
+    // The refused form is spent: a late resubmit starts nothing.
+    assert_eq!(
+        p.on_form("logs", &["backend".into(), "".into()], &pctx()),
+        Outcome::Ignored
+    );
+    for bad in ["15 minutes ago", "-5m", "0s", "soon"] {
+        assert!(matches!(p.on_action("logs", &pctx()), Outcome::Form(_)));
+        match p.on_form("logs", &["backend".into(), bad.into()], &pctx()) {
+            Outcome::Notify(m) => assert!(m.contains("15m") && m.contains(bad), "{m}"),
+            o => panic!("{bad}: {o:?}"),
+        }
+    }
+}
+
+#[test]
+fn logs_of_a_single_container_pod_need_no_form() {
+    let mut p = loaded();
+    select(&mut p, "backend-6f4d");
+    assert!(matches!(
+        p.on_action("logs", &pctx()),
+        Outcome::Jump(Jump::LogStream(LogTarget::Pod { .. }))
+    ));
+    assert!(p.pending_logs.is_none());
+}
+
+fn ask(ns: &str) -> Outcome {
+    Outcome::Command(AnyCommand::Workloads(Command::CheckAccess {
+        namespace: ns.into(),
+    }))
+}
+
+/// Watching all namespaces, where the worker only reviews cluster-wide.
+fn loaded_everywhere() -> WorkloadsPane {
+    let mut p = loaded_in(&["*"]);
+    p.access.clear();
+    p.apply(AnyUpdate::Workloads(Update::Access {
+        namespace: "*".into(),
+        verdicts: Perm::ALL
+            .iter()
+            .map(|perm| (*perm, Some("not allowed cluster-wide".into())))
+            .collect(),
+    }));
+    p
+}
+
+#[test]
+fn all_namespaces_ask_once_for_the_selected_namespace_and_use_its_verdict() {
+    let mut p = loaded_everywhere();
+    select(&mut p, "backend-6f4d");
+    // Moving onto the pod asks about its namespace, once.
+    assert_eq!(
+        p.on_action("select", &pctx()),
+        Outcome::Many(vec![Outcome::Handled, ask("toolboxai")])
+    );
+    assert_eq!(p.on_action("down", &pctx()), Outcome::Handled);
+    // Unanswered yet: the cluster-wide "no" is not taken as final.
+    match p.on_action("rollout_restart", &pctx()) {
+        Outcome::Notify(m) => assert!(m.contains("checking your access in namespace toolboxai")),
+        o => panic!("{o:?}"),
+    }
+    // Every review failed: still unknown, so the next attempt asks again.
+    p.apply(AnyUpdate::Workloads(Update::Access {
+        namespace: "toolboxai".into(),
+        verdicts: vec![],
+    }));
+    match p.on_action("rollout_restart", &pctx()) {
+        Outcome::Many(v) => assert_eq!(v[0], ask("toolboxai")),
+        o => panic!("{o:?}"),
+    }
+    // Edit rights in this namespace only: the action is offered.
+    p.apply(AnyUpdate::Workloads(Update::Access {
+        namespace: "toolboxai".into(),
+        verdicts: vec![(Perm::PatchDeployments, None), (Perm::DeletePods, None)],
+    }));
+    assert!(matches!(
+        p.on_action("rollout_restart", &pctx()),
+        Outcome::Request(ActionSpec::RolloutRestart(t)) if t.name == "backend"
+    ));
+    let text = crate::ui::buffer_text(&render(&mut p, 120, 40, false));
+    assert!(!text.contains("delete unavailable"), "{text}");
+    // A permission the namespace review did not answer falls back to cluster-wide.
+    assert_eq!(
+        p.denied("toolboxai", Perm::PatchStatefulSets).as_deref(),
+        Some("not allowed cluster-wide")
+    );
+}
+
+#[test]
+fn all_namespaces_a_namespaced_no_is_final_and_asking_starts_afresh_per_context() {
+    let mut p = loaded_everywhere();
+    // Healthy staging pods are only in the tree.
+    p.on_action("toggle_view", &pctx());
+    select(&mut p, "backend-8c9d");
+    p.table.selected = p.rows.iter().position(|r| r.kind == Kind::Pod).unwrap();
+    match p.on_action("delete_pod", &pctx()) {
+        Outcome::Many(v) => {
+            assert_eq!(v[0], ask("toolboxai-staging"));
+            assert!(matches!(&v[1], Outcome::Notify(m) if m.contains("try again")));
+        }
+        o => panic!("{o:?}"),
+    }
+    p.apply(AnyUpdate::Workloads(Update::Access {
+        namespace: "toolboxai-staging".into(),
+        verdicts: vec![(Perm::DeletePods, Some("role oncall-readonly".into()))],
+    }));
+    assert!(matches!(
+        p.on_action("delete_pod", &pctx()),
+        Outcome::Notify(m) if m == "delete pod unavailable: role oncall-readonly"
+    ));
+    // A new context forgets verdicts and what was asked.
+    p.apply(AnyUpdate::Workloads(Update::Context(ContextInfo {
+        context: "staging".into(),
+        namespaces: vec!["*".into()],
+        contexts: vec![],
+    })));
+    assert!(p.access.is_empty() && p.access_asked.is_empty());
+}
+
+#[test]
+fn watched_namespaces_are_reviewed_up_front_so_nothing_is_asked() {
+    let mut p = loaded();
+    p.on_action("toggle_view", &pctx());
+    select(&mut p, "backend-8c9d");
+    p.table.selected = p.rows.iter().position(|r| r.kind == Kind::Pod).unwrap();
+    assert_eq!(p.on_action("select", &pctx()), Outcome::Handled);
+    assert!(matches!(
+        p.on_action("delete_pod", &pctx()),
+        Outcome::Notify(m) if m.contains("unavailable: RBAC: role oncall-readonly")
+    ));
 }

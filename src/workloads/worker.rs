@@ -305,6 +305,9 @@ struct State {
     namespaces: Vec<String>,
     client: Option<kube::Client>,
     logs: Option<JoinHandle<()>>,
+    /// Per-namespace access checks asked by the pane; aborted with the
+    /// session so a verdict from an old context cannot arrive after the new one.
+    checks: Vec<JoinHandle<()>>,
 }
 
 impl State {
@@ -332,6 +335,18 @@ impl State {
             Command::StopLogs => {
                 if let Some(t) = self.logs.take() {
                     t.abort();
+                }
+            }
+            Command::CheckAccess { namespace } => {
+                // Not connected yet: the pane keeps the cluster-wide verdict
+                // and asks again after the next Context update.
+                if let Some(client) = self.client.clone() {
+                    self.checks.retain(|t| !t.is_finished());
+                    self.checks.push(tokio::spawn(check_access(
+                        client,
+                        vec![Some(namespace)],
+                        tx.clone(),
+                    )));
                 }
             }
             Command::StreamLogs {
@@ -377,6 +392,7 @@ impl Worker for KubeWorker {
             namespaces: self.namespaces.clone(),
             client: None,
             logs: None,
+            checks: Vec::new(),
         };
         let tx = ctx.updates.clone();
         'sessions: loop {
@@ -461,6 +477,9 @@ impl Worker for KubeWorker {
                 }
             };
             access.abort();
+            for t in st.checks.drain(..) {
+                t.abort();
+            }
             drop(session);
             match flow {
                 Flow::Exit => {

@@ -9,12 +9,16 @@ use warroom::logs::{LogLine, Update as LogUpdate};
 use warroom::pane::Pane;
 use warroom::source::{SourceStatus, WorkerCtx};
 use warroom::workloads::pane::WorkloadsPane;
+use warroom::workloads::{Perm, Update as WUpdate};
 
 pub fn config(namespaces: &[&str]) -> Config {
     let mut cfg = Config::default();
     cfg.kubernetes.namespaces = namespaces.iter().map(|s| s.to_string()).collect();
     cfg
 }
+
+/// Permission → denied reason (`None`: allowed), as the worker sends them.
+pub type Verdicts = Vec<(Perm, Option<String>)>;
 
 pub struct Running {
     pub pane: WorkloadsPane,
@@ -23,6 +27,8 @@ pub struct Running {
     pub history: Vec<SourceStatus>,
     pub log_lines: Vec<LogLine>,
     pub log_ended: Option<Option<String>>,
+    /// Every access verdict set the worker sent, in order (namespace or `*`).
+    pub access: Vec<(String, Verdicts)>,
     rx: mpsc::Receiver<Update>,
     pub commands: broadcast::Sender<Command>,
     task: tokio::task::JoinHandle<()>,
@@ -62,6 +68,7 @@ impl Running {
             history: Vec::new(),
             log_lines: Vec::new(),
             log_ended: None,
+            access: Vec::new(),
             rx,
             commands: ctx_tx,
             task,
@@ -76,6 +83,16 @@ impl Running {
             }
             Update::Logs(LogUpdate::Lines { lines, .. }) => self.log_lines.extend(lines),
             Update::Logs(LogUpdate::Ended { error, .. }) => self.log_ended = Some(error),
+            Update::Workloads(WUpdate::Access {
+                namespace,
+                verdicts,
+            }) => {
+                self.access.push((namespace.clone(), verdicts.clone()));
+                self.pane.apply(Update::Workloads(WUpdate::Access {
+                    namespace,
+                    verdicts,
+                }));
+            }
             other => {
                 self.pane.apply(other);
             }
@@ -102,6 +119,16 @@ impl Running {
             matches!(r.status, Some(SourceStatus::Connected { .. }))
         })
         .await;
+    }
+
+    /// The verdict for `perm` in the latest access set for `namespace`.
+    pub fn verdict(&self, namespace: &str, perm: Perm) -> Option<Option<String>> {
+        self.access
+            .iter()
+            .rev()
+            .find(|(ns, _)| ns == namespace)
+            .and_then(|(_, v)| v.iter().find(|(p, _)| *p == perm))
+            .map(|(_, v)| v.clone())
     }
 
     pub fn has_pod(&self, ns: &str, name: &str) -> bool {

@@ -275,3 +275,80 @@ fn disabled_kubernetes_is_shown_as_disabled_without_a_worker() {
     assert!(b.workers.is_empty() && b.actions.is_none());
     assert_eq!(b.idle[0].1, SourceStatus::Disabled);
 }
+
+/// `namespaces = ["*"]`: the worker reviews cluster-wide only, so a user who
+/// may edit in one namespace must get that namespace's verdict on demand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_namespaces_actions_follow_the_namespace_review_not_the_cluster_one() {
+    use warroom::action::ActionSpec;
+    use warroom::pane::{Outcome, PaneCtx};
+    use warroom::workloads::Perm;
+    let k = Kmock::start(&fixtures::estate());
+    // First matching rule wins: allowed in shop, refused everywhere else.
+    for (verb, resource) in [("patch", "deployments"), ("delete", "pods")] {
+        let (s, v) = k.request(
+            "POST",
+            "/__kmock__/ssar",
+            Some(
+                &json!({"verb": verb, "resource": resource, "namespace": "shop", "allowed": true}),
+            ),
+        );
+        assert_eq!(s, 200, "{v}");
+        k.deny(verb, resource, None, "RBAC: role shop-editor is namespaced");
+    }
+    let mut r = Running::start(&k, &["*"]);
+    r.connected().await;
+    r.until("the cluster-wide verdicts", 20, |r| {
+        r.verdict("*", Perm::PatchDeployments).is_some()
+    })
+    .await;
+    assert!(
+        r.verdict("*", Perm::PatchDeployments)
+            .flatten()
+            .is_some_and(|m| m.contains("cluster-wide") && m.contains("shop-editor")),
+        "{:?}",
+        r.access
+    );
+    let ctx = PaneCtx {
+        read_only: false,
+        now: jiff::Timestamp::now(),
+    };
+    r.pane.set_filter("checkout-6f4d");
+    // Before the namespace answers, the cluster-wide "no" is not final: ask.
+    let ask = match r.pane.on_action("rollout_restart", &ctx) {
+        Outcome::Many(v) => match &v[..] {
+            [Outcome::Command(c), Outcome::Notify(m)] => {
+                assert!(m.contains("checking your access in namespace shop"), "{m}");
+                c.clone()
+            }
+            o => panic!("{o:?}"),
+        },
+        o => panic!("{o:?}"),
+    };
+    assert_eq!(
+        ask,
+        Command::Workloads(WCommand::CheckAccess {
+            namespace: "shop".into()
+        })
+    );
+    r.commands.send(ask).unwrap();
+    r.until("the shop verdicts", 20, |r| {
+        r.verdict("shop", Perm::PatchDeployments).is_some()
+    })
+    .await;
+    assert_eq!(r.verdict("shop", Perm::PatchDeployments), Some(None));
+    assert_eq!(r.verdict("shop", Perm::DeletePods), Some(None));
+    match r.pane.on_action("rollout_restart", &ctx) {
+        Outcome::Request(ActionSpec::RolloutRestart(t)) => {
+            assert_eq!(
+                (t.name.as_str(), t.namespace.as_deref()),
+                ("checkout", Some("shop"))
+            );
+        }
+        o => panic!("{o:?}"),
+    }
+    assert!(matches!(
+        r.pane.on_action("delete_pod", &ctx),
+        Outcome::Request(ActionSpec::DeletePod(t)) if t.name == "checkout-6f4d9c8b7-ccccc"
+    ));
+}
