@@ -160,6 +160,11 @@ pub enum Jump {
     },
     /// Open the logs pane on a pod's or container's own log stream.
     LogStream(crate::logs::LogTarget),
+    /// The same, starting `since_seconds` back instead of at the latest lines.
+    LogStreamSince {
+        target: crate::logs::LogTarget,
+        since_seconds: i64,
+    },
     /// Open a runbook file in the runbook pane.
     Runbook {
         path: std::path::PathBuf,

@@ -359,7 +359,9 @@ impl App {
         let target = match &jump {
             Jump::Workload { .. } => PaneId::Workloads,
             Jump::Container { .. } => PaneId::Containers,
-            Jump::LogQuery { .. } | Jump::LogStream(_) => PaneId::Logs,
+            Jump::LogQuery { .. } | Jump::LogStream(_) | Jump::LogStreamSince { .. } => {
+                PaneId::Logs
+            }
             Jump::Runbook { .. } => PaneId::Runbook,
         };
         self.switch(target);

@@ -219,7 +219,12 @@ impl LogsPane {
     }
 
     /// Open a pod's or container's own stream in the viewer.
-    pub(super) fn open_stream(&mut self, target: LogTarget, ctx: &PaneCtx) -> Outcome {
+    pub(super) fn open_stream(
+        &mut self,
+        target: LogTarget,
+        since_seconds: Option<i64>,
+        ctx: &PaneCtx,
+    ) -> Outcome {
         if let LogTarget::Loki { query } = &target {
             self.query = query.clone();
             return self.run_query(ctx);
@@ -231,7 +236,7 @@ impl LogsPane {
         self.loading = false;
         self.target = Some(target.clone());
         self.stream = Some(Ok(()));
-        out.push(stream_command(&target, None));
+        out.push(stream_command(&target, since_seconds));
         Outcome::Many(out)
     }
 
@@ -480,7 +485,11 @@ impl Pane for LogsPane {
                 self.query = query.clone();
                 self.run_query(ctx)
             }
-            Jump::LogStream(target) => self.open_stream(target.clone(), ctx),
+            Jump::LogStream(target) => self.open_stream(target.clone(), None, ctx),
+            Jump::LogStreamSince {
+                target,
+                since_seconds,
+            } => self.open_stream(target.clone(), Some(*since_seconds), ctx),
             _ => Outcome::Ignored,
         }
     }

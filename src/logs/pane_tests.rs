@@ -510,7 +510,23 @@ fn pod_and_container_streams_go_to_their_workers() {
     let Outcome::Many(list) = &o else {
         panic!("{o:?}")
     };
-    assert!(list.iter().any(|o| matches!(o, Outcome::Command(AnyCommand::Workloads(crate::workloads::Command::StreamLogs { target, follow: true, .. })) if *target == pod)));
+    assert!(list.iter().any(|o| matches!(o, Outcome::Command(AnyCommand::Workloads(crate::workloads::Command::StreamLogs { target, follow: true, since_seconds: None, tail_lines: Some(_) })) if *target == pod)));
+    // With a since: from that far back, not the last lines.
+    let o = p.on_jump(
+        &Jump::LogStreamSince {
+            target: pod.clone(),
+            since_seconds: 900,
+        },
+        &ctx(),
+    );
+    let Outcome::Many(list) = &o else {
+        panic!("{o:?}")
+    };
+    assert!(list.iter().any(|o| matches!(o, Outcome::Command(AnyCommand::Workloads(crate::workloads::Command::StreamLogs { target, since_seconds: Some(900), tail_lines: None, .. })) if *target == pod)), "{list:?}");
+    let o = p.on_jump(&Jump::LogStream(pod.clone()), &ctx());
+    let Outcome::Many(_) = &o else {
+        panic!("{o:?}")
+    };
     let mut stderr = line(0, "x", "Traceback (most recent call last):");
     stderr.stream = Stream::Stderr;
     stderr.labels = Default::default();

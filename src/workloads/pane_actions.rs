@@ -139,7 +139,7 @@ impl WorkloadsPane {
         let since = match field(1) {
             "" => None,
             s => match humantime::parse_duration(s) {
-                Ok(d) if !d.is_zero() => Some(s.to_string()),
+                Ok(d) if !d.is_zero() => Some(d.as_secs().max(1) as i64),
                 _ => {
                     return notify(format!(
                         "logs: since {s:?} is not a duration; use e.g. 30s, 15m, 2h, 1h30m (empty: latest lines)"
@@ -147,23 +147,14 @@ impl WorkloadsPane {
                 }
             },
         };
-        let jump = Outcome::Jump(Jump::LogStream(self.pod_target(
-            form.pod,
-            Some(container.to_string()),
-            form.previous,
-        )));
-        match since {
-            None => jump,
-            // `LogTarget::Pod` has no since yet (the worker's StreamLogs has
-            // one, but the logs pane builds that command itself), so say so
-            // rather than silently showing something other than what was asked.
-            Some(s) => Outcome::Many(vec![
-                jump,
-                notify(format!(
-                    "logs: since {s} is not applied yet; showing the latest lines"
-                )),
-            ]),
-        }
+        let target = self.pod_target(form.pod, Some(container.to_string()), form.previous);
+        Outcome::Jump(match since {
+            None => Jump::LogStream(target),
+            Some(since_seconds) => Jump::LogStreamSince {
+                target,
+                since_seconds,
+            },
+        })
     }
 
     /// The controller an action on `kind/key` applies to.

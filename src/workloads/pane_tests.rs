@@ -462,14 +462,20 @@ fn logs_of_a_multi_container_pod_ask_for_container_and_since() {
         }
         o => panic!("{o:?}"),
     }
-    // A valid since still opens the stream, and says it cannot be honoured yet.
+    // A since starts the stream that far back.
     p.on_action("logs", &pctx());
     match p.on_form("logs", &[" backend ".into(), "1h30m".into()], &pctx()) {
-        Outcome::Many(v) => {
-            assert!(
-                matches!(&v[0], Outcome::Jump(Jump::LogStream(LogTarget::Pod { container, previous: false, .. })) if container.as_deref() == Some("backend"))
-            );
-            assert!(matches!(&v[1], Outcome::Notify(m) if m.contains("1h30m")));
+        Outcome::Jump(Jump::LogStreamSince {
+            target:
+                LogTarget::Pod {
+                    container,
+                    previous: false,
+                    ..
+                },
+            since_seconds,
+        }) => {
+            assert_eq!(container.as_deref(), Some("backend"));
+            assert_eq!(since_seconds, 5400);
         }
         o => panic!("{o:?}"),
     }
