@@ -301,6 +301,20 @@ pub(super) struct Output {
 }
 
 impl Output {
+    /// Environment for the step's commands: `WARROOM_RUN_ID`,
+    /// `WARROOM_JOURNAL` (this run's journal file) and `WARROOM_STEP`
+    /// (1-based), so a check can verify what the run recorded.
+    pub(super) fn env(&self) -> Vec<(&'static str, std::ffi::OsString)> {
+        match &self.log {
+            Some(log) => vec![
+                ("WARROOM_RUN_ID", log.journal.run.clone().into()),
+                ("WARROOM_JOURNAL", log.journal.path.clone().into_os_string()),
+                ("WARROOM_STEP", (log.step + 1).to_string().into()),
+            ],
+            None => Vec::new(),
+        }
+    }
+
     /// Journal the process group of a command the step just started. A
     /// failure is shown, not fatal: the command is already running.
     pub(super) fn process_started(&self, pgid: i32) {

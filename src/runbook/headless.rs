@@ -41,6 +41,11 @@ pub async fn run(cfg: &Config, mode: Mode, cmd: RunbookCmd) -> Result<ExitCode> 
                     "read-only mode: runbook steps are not run (use --dry-run to see what they would do)"
                 ));
             }
+            if mode.demo {
+                // So `<data dir>/demo-runbooks/*.md` can be run without opening the console first.
+                super::worker::write_demo(&super::demo_dir())
+                    .map_err(|e| eyre!("demo runbooks: {e}"))?;
+            }
             let rb = parse::load(&file).map_err(|e| eyre!("{e}"))?;
             let given: Vec<(String, String)> = params
                 .iter()

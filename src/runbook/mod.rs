@@ -151,12 +151,17 @@ pub fn live(cfg: &Config, actions: Arc<crate::action::Actions>) -> Backend {
     }
 }
 
-/// The shipped runbooks (written to the data dir), acting on the demo estate
-/// through `actions`; the demo journal lives in the normal data dir.
+/// Where `--demo` writes its runbooks: `<data dir>/demo-runbooks`.
+pub fn demo_dir() -> PathBuf {
+    crate::paths::data_dir().join("demo-runbooks")
+}
+
+/// The demo copies of the shipped runbooks (written to [`demo_dir`]), acting
+/// on the demo estate through `actions`; the demo journal lives in the normal data dir.
 pub fn demo(actions: Arc<crate::action::Actions>) -> Backend {
     Backend {
         workers: vec![Box::new(worker::RunbookWorker {
-            paths: vec![crate::paths::data_dir().join("demo-runbooks")],
+            paths: vec![demo_dir()],
             actions,
             journal_dir: crate::paths::journal_dir(),
             demo: true,

@@ -43,17 +43,33 @@ fn draw(p: &mut RunbookPane, w: u16, h: u16) -> Buffer {
     buf
 }
 
+/// The shipped runbooks (docs/runbooks): real-estate params, secrets included.
+const SHIPPED: &[(&str, &str)] = &[
+    (
+        "restart-service.md",
+        include_str!("../../docs/runbooks/restart-service.md"),
+    ),
+    (
+        "rollback-deployment.md",
+        include_str!("../../docs/runbooks/rollback-deployment.md"),
+    ),
+    (
+        "restore-database.md",
+        include_str!("../../docs/runbooks/restore-database.md"),
+    ),
+    (
+        "dr-drill.md",
+        include_str!("../../docs/runbooks/dr-drill.md"),
+    ),
+];
+
 fn shipped(name: &str) -> Arc<super::model::Runbook> {
-    let text = super::worker::DEMO_RUNBOOKS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .unwrap()
-        .1;
+    let text = SHIPPED.iter().find(|(n, _)| *n == name).unwrap().1;
     Arc::new(super::parse::parse(text, &Path::new("/srv/runbooks").join(name)).unwrap())
 }
 
 fn catalog() -> Vec<CatalogEntry> {
-    let mut c: Vec<CatalogEntry> = super::worker::DEMO_RUNBOOKS
+    let mut c: Vec<CatalogEntry> = SHIPPED
         .iter()
         .map(|(name, _)| CatalogEntry {
             path: Path::new("/srv/runbooks").join(name),

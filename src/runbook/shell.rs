@@ -26,6 +26,7 @@ pub(super) async fn run_shell(
     let mut cmd = tokio::process::Command::new(shell);
     cmd.arg("-c")
         .arg(script)
+        .envs(out.env())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -93,24 +93,23 @@ pub fn scan(paths: &[PathBuf], journal_dir: &Path) -> (Vec<CatalogEntry>, Vec<St
     (entries, missing)
 }
 
-/// The shipped runbooks, embedded for the demo estate.
+/// The demo copies of the shipped runbooks (`src/runbook/demo/`), embedded:
+/// their actions go to the demo handlers, their checks read the run's own
+/// journal, so each can be walked to the end in the simulated estate.
 pub const DEMO_RUNBOOKS: &[(&str, &str)] = &[
     (
         "restart-service.md",
-        include_str!("../../docs/runbooks/restart-service.md"),
+        include_str!("demo/restart-service.md"),
     ),
     (
         "rollback-deployment.md",
-        include_str!("../../docs/runbooks/rollback-deployment.md"),
+        include_str!("demo/rollback-deployment.md"),
     ),
     (
         "restore-database.md",
-        include_str!("../../docs/runbooks/restore-database.md"),
+        include_str!("demo/restore-database.md"),
     ),
-    (
-        "dr-drill.md",
-        include_str!("../../docs/runbooks/dr-drill.md"),
-    ),
+    ("dr-drill.md", include_str!("demo/dr-drill.md")),
 ];
 
 pub(super) struct State {
@@ -238,7 +237,8 @@ impl Worker for RunbookWorker {
     }
 }
 
-fn write_demo(dir: &Path) -> Result<(), String> {
+/// Write the demo runbooks into `dir` (`<data dir>/demo-runbooks`).
+pub(crate) fn write_demo(dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for (name, text) in DEMO_RUNBOOKS {
         let p = dir.join(name);

@@ -370,3 +370,37 @@ fn restore_database_and_the_dr_drill_complete_against_real_postgres() {
     );
     assert_eq!(estate.done.lock().unwrap().len(), 6);
 }
+
+/// The copies `--demo` writes (src/runbook/demo): one per shipped runbook,
+/// labelled DEMO, lint clean, and running nothing the simulated estate lacks.
+#[test]
+fn every_shipped_runbook_has_a_demo_copy_that_needs_no_real_estate() {
+    let demo = warroom::runbook::worker::DEMO_RUNBOOKS;
+    assert_eq!(
+        demo.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        ALL,
+        "one demo copy per shipped runbook"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, text) in demo {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        let rb = warroom::runbook::parse::load(&p).unwrap_or_else(|e| panic!("{e}"));
+        let real = warroom::runbook::parse::load(&shipped(name)).unwrap();
+        assert_eq!(rb.meta.title, format!("{} (DEMO)", real.meta.title));
+        assert_eq!((rb.meta.rto, rb.meta.rpo), (real.meta.rto, real.meta.rpo));
+        assert!(rb.intro.contains("DEMO:"), "{name} says what is simulated");
+        // Every param has a default that names something in the demo estate.
+        assert!(rb.params.iter().all(|p| p.default.is_some()), "{name}");
+        for b in rb.steps.iter().flat_map(|s| s.runnable()) {
+            for tool in ["docker", "curl", "psql", "kubectl", "true"] {
+                assert!(
+                    !b.body.split_whitespace().any(|w| w == tool),
+                    "{name}:{}: the demo has no `{tool}` (and checks fake nothing)",
+                    b.line
+                );
+            }
+            assert!(!b.body.contains("exit 0"), "{name}:{}", b.line);
+        }
+    }
+}

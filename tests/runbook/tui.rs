@@ -106,6 +106,9 @@ fn walk_a_runbook_in_the_console() {
     t.wait("Will run");
     assert!(t.capture().contains("echo e2e-output-marker"));
     t.keys(&["Enter"]);
+    // The plan already showed `echo e2e-output-marker`: wait for the pane to
+    // know the step runs (the worker's StepRunning), or `q` may race it.
+    t.wait("▶ running");
     t.wait("e2e-output-marker");
     t.keys(&["q"]);
     t.wait("runbook step 2 (Run it) is running");
