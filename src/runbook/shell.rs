@@ -33,6 +33,10 @@ pub(super) async fn run_shell(
         .process_group(0)
         .kill_on_drop(true);
     die_with_parent(&mut cmd);
+    // Watch for Ctrl-C / hang-up before the command starts: registered any
+    // later, a signal arriving in between would kill warroom by the default
+    // action and leave the step unjournaled.
+    let interrupted = interrupted();
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
@@ -93,7 +97,7 @@ pub(super) async fn run_shell(
     let status = tokio::select! {
         s = collect => s,
         msg = limit => return stopped(pid, readers, out, msg),
-        sig = interrupted() => return stopped(pid, readers, out, format!("interrupted by {sig}: the command was killed")),
+        sig = interrupted => return stopped(pid, readers, out, format!("interrupted by {sig}: the command was killed")),
     };
     match status {
         Ok(s) => ShellRun {
@@ -127,20 +131,25 @@ fn stopped(
     }
 }
 
-/// Resolves when SIGINT, SIGTERM or SIGHUP arrives (never, if they cannot be watched).
-async fn interrupted() -> &'static str {
+/// Resolves when SIGINT, SIGTERM or SIGHUP arrives (never, if they cannot be
+/// watched). The handlers are installed when this is called, not when the
+/// returned future is first polled.
+fn interrupted() -> impl std::future::Future<Output = &'static str> {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+    let signals = (
         signal(SignalKind::interrupt()),
         signal(SignalKind::terminate()),
         signal(SignalKind::hangup()),
-    ) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = int.recv() => "SIGINT",
-        _ = term.recv() => "SIGTERM",
-        _ = hup.recv() => "SIGHUP",
+    );
+    async move {
+        let (Ok(mut int), Ok(mut term), Ok(mut hup)) = signals else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = int.recv() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
+            _ = hup.recv() => "SIGHUP",
+        }
     }
 }
 
