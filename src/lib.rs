@@ -19,6 +19,7 @@ pub mod http;
 pub mod identity;
 pub mod keymap;
 pub mod logging;
+pub mod memory;
 pub mod pane;
 pub mod paths;
 pub mod report;

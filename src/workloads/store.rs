@@ -98,8 +98,13 @@ impl Store {
                         .workloads
                         .retain(|(k2, key), _| *k2 != kind || !in_scope(key)),
                 }
-                for o in objects {
-                    self.upsert(o);
+                // Deep copies: the originals were allocated by the watcher
+                // thread between the blocks of the whole objects it parsed;
+                // kept, they would pin that arena's pages long after the
+                // parse buffers are freed. Copied here, the burst's arena
+                // empties entirely and can be returned to the OS.
+                for o in &objects {
+                    self.upsert(o.clone());
                 }
                 true
             }
