@@ -180,6 +180,14 @@ struct UndoPlan {
 
 async fn plan_undo(r: &Resolved, name: &str, to: Option<i64>) -> Result<UndoPlan, String> {
     let dep = get_controller(r, Kind::Deployment, name).await?;
+    // As kubectl: on a paused deployment the patched template would not roll
+    // out, and the preview would promise a rollback that never happens.
+    if dep["spec"]["paused"].as_bool() == Some(true) {
+        return Err(format!(
+            "deployment {name} is paused: a rollback would not roll out; resume it first \
+             (kubectl rollout resume deployment/{name}) and try again"
+        ));
+    }
     let current: i64 = dep["metadata"]["annotations"][undo::REVISION]
         .as_str()
         .and_then(|s| s.parse().ok())

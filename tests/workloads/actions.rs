@@ -182,6 +182,29 @@ async fn rollout_undo_restores_the_previous_template_without_the_hash_label() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollout_undo_of_a_paused_deployment_is_refused_and_changes_nothing() {
+    let k = Kmock::start(&fixtures::estate());
+    k.patch(DEP, &serde_json::json!({"spec": {"paused": true}}));
+    let before = k.get(DEP).unwrap()["spec"]["template"].clone();
+    let h = handler(&k);
+    let spec = ActionSpec::RolloutUndo {
+        target: target("deployment", "checkout"),
+        to_revision: None,
+    };
+    let p = h.preview(&spec).await.unwrap();
+    let why = p
+        .blocked
+        .expect("a paused deployment cannot be rolled back");
+    assert!(
+        why.contains("is paused") && why.contains("kubectl rollout resume deployment/checkout"),
+        "{why}"
+    );
+    let err = h.execute(&spec, Progress::discard()).await.unwrap_err();
+    assert!(err.contains("is paused"), "{err}");
+    assert_eq!(k.get(DEP).unwrap()["spec"]["template"], before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rbac_refusals_block_the_preview_with_the_reason() {
     let k = Kmock::start(&fixtures::estate());
     k.deny(
