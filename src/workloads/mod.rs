@@ -33,6 +33,10 @@ use std::sync::Arc;
 pub const ACTIONS: &[ActionDef] = &[
     def("logs", "Follow the selected pod's logs"),
     def("previous_logs", "Logs of the previous (crashed) container"),
+    def(
+        "logs_since",
+        "Logs from a time back: asks the container and since (e.g. 2h)",
+    ),
     def("delete_pod", "Delete the pod (its controller restarts it)"),
     def("rollout_restart", "Rollout restart the workload"),
     def(

@@ -402,8 +402,9 @@ impl WorkloadsPane {
                 self.rows_dirty = true;
                 Outcome::Handled
             }
-            "logs" => self.logs(false, ctx.now),
-            "previous_logs" => self.logs(true, ctx.now),
+            "logs" => self.logs(false, false, ctx.now),
+            "previous_logs" => self.logs(true, false, ctx.now),
+            "logs_since" => self.logs(false, true, ctx.now),
             "delete_pod" | "rollout_restart" | "rollout_undo" | "scale" => self.act(action, ctx),
             "switch_context" => {
                 let others: Vec<&str> = self

@@ -46,7 +46,9 @@ impl WorkloadsPane {
         pods.first().map(|p| p.key.clone())
     }
 
-    pub(super) fn logs(&mut self, previous: bool, now: Timestamp) -> Outcome {
+    /// Jump to the logs of the selection's pod; `ask` always shows the form
+    /// (container and since), otherwise only a pod with several containers does.
+    pub(super) fn logs(&mut self, previous: bool, ask: bool, now: Timestamp) -> Outcome {
         let Some((kind, key)) = self.selected(now) else {
             return notify("nothing selected");
         };
@@ -80,8 +82,8 @@ impl WorkloadsPane {
             .map(|p| p.containers.iter().map(|c| c.name.clone()).collect())
             .unwrap_or_default();
         // One container (or none known yet): nothing to choose, go straight
-        // to the stream as before rather than adding a keystroke.
-        if containers.len() <= 1 {
+        // to the stream rather than adding a keystroke, unless asked.
+        if containers.len() <= 1 && !ask {
             return Outcome::Jump(Jump::LogStream(self.pod_target(pod, container, previous)));
         }
         let title = format!(
@@ -93,7 +95,11 @@ impl WorkloadsPane {
             },
             pod.namespace,
             pod.name,
-            containers.join(", ")
+            if containers.is_empty() {
+                "not reported yet".to_string()
+            } else {
+                containers.join(", ")
+            }
         );
         self.pending_logs = Some(LogForm {
             pod,
@@ -129,7 +135,10 @@ impl WorkloadsPane {
         };
         let field = |i: usize| values.get(i).map(|v| v.trim()).unwrap_or("");
         let container = field(0);
-        if !form.containers.iter().any(|c| c == container) {
+        // No container known yet (status not reported): empty lets the API
+        // server pick, as `kubectl logs` does for a single-container pod.
+        let unknown_ok = form.containers.is_empty() && container.is_empty();
+        if !unknown_ok && !form.containers.iter().any(|c| c == container) {
             return notify(format!(
                 "logs: no container {container:?} in pod {}; choose one of: {}",
                 form.pod.name,
@@ -147,7 +156,8 @@ impl WorkloadsPane {
                 }
             },
         };
-        let target = self.pod_target(form.pod, Some(container.to_string()), form.previous);
+        let container = (!container.is_empty()).then(|| container.to_string());
+        let target = self.pod_target(form.pod, container, form.previous);
         Outcome::Jump(match since {
             None => Jump::LogStream(target),
             Some(since_seconds) => Jump::LogStreamSince {

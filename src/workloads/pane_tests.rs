@@ -516,6 +516,23 @@ fn logs_of_a_single_container_pod_need_no_form() {
         Outcome::Jump(Jump::LogStream(LogTarget::Pod { .. }))
     ));
     assert!(p.pending_logs.is_none());
+    // …but the since key asks, prefilled with the one container.
+    let Outcome::Form(f) = p.on_action("logs_since", &pctx()) else {
+        panic!("logs_since always asks")
+    };
+    assert!(f.title.starts_with("Logs of "), "{}", f.title);
+    let only = f.fields[0].value.clone();
+    assert!(!only.is_empty());
+    match p.on_form("logs", &[only.clone(), "2h".into()], &pctx()) {
+        Outcome::Jump(Jump::LogStreamSince {
+            target: LogTarget::Pod { container, .. },
+            since_seconds,
+        }) => {
+            assert_eq!(container, Some(only));
+            assert_eq!(since_seconds, 7200);
+        }
+        o => panic!("{o:?}"),
+    }
 }
 
 fn ask(ns: &str) -> Outcome {
