@@ -218,6 +218,15 @@ fn failing_init_containers_are_init_crashloop_or_init_error() {
     })));
     assert_eq!(h.reason, "Init:CrashLoopBackOff");
     assert_eq!(h.detail, "last exit Error (2), 6 restarts");
+    assert_eq!(
+        pod(init_pod(json!({
+            "name": "migrate", "image": "shop/orders-migrations:41", "imageID": "", "ready": false,
+            "restartCount": 6, "state": {"waiting": {"reason": "CrashLoopBackOff"}}
+        })))
+        .restarts(),
+        6,
+        "the RST column counts init container restarts"
+    );
     assert!(h.explanation.contains("init container migrate"));
 
     let h = classify(init_pod(json!({

@@ -206,8 +206,15 @@ pub struct PodSummary {
 }
 
 impl PodSummary {
+    /// Restarts of every container, init containers included (what the
+    /// RESTARTS column of `kubectl get pods` counts): a pod stuck in
+    /// `Init:CrashLoopBackOff` must not read 0.
     pub fn restarts(&self) -> i32 {
-        self.containers.iter().map(|c| c.restarts).sum()
+        self.init_containers
+            .iter()
+            .chain(&self.containers)
+            .map(|c| c.restarts)
+            .sum()
     }
 
     pub fn condition(&self, type_: &str) -> Option<&Condition> {
