@@ -416,6 +416,25 @@ fn the_status_bar_says_why_a_source_is_down() {
         "{status}"
     );
     assert!(status.contains("am:main: connection refused"), "{status}");
+
+    // A second Alertmanager that answers: the kind is degraded, not dark.
+    app.apply(Update::Status {
+        source: SourceId::new(SourceKind::Alertmanager, "dr"),
+        status: SourceStatus::Connected {
+            detail: String::new(),
+        },
+    });
+    let buf = crate::ui::render_to_buffer(&mut app, 100, 10, jiff::Timestamp::now());
+    let status = crate::ui::buffer_text(&buf)
+        .lines()
+        .nth(9)
+        .unwrap()
+        .to_string();
+    assert!(status.contains("am ✗1/2"), "{status}");
+    let x = status.find("✗1/2").unwrap();
+    let col = status[..x].chars().count() as u16;
+    assert_ne!(app.theme.warning.fg, app.theme.critical.fg);
+    assert_eq!(buf[(col, 9)].fg, app.theme.warning.fg.unwrap_or_default());
 }
 
 #[test]

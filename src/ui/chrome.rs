@@ -117,12 +117,23 @@ pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer, now: jiff::Timestamp)
         SourceKind::Backups,
     ];
     for kind in kinds {
-        let worst = app
-            .sources
-            .iter()
-            .filter(|(id, _)| id.kind == kind)
-            .min_by_key(|(_, s)| rank(&s.status));
+        let of_kind = || app.sources.iter().filter(move |(id, _)| id.kind == kind);
+        let worst = of_kind().min_by_key(|(_, s)| rank(&s.status));
         let Some((_, state)) = worst else { continue };
+        // Some endpoints of the kind down, others serving: degraded, not
+        // dark. Say how many, so one dead Prometheus of three does not read
+        // like no alerts at all.
+        let active = of_kind()
+            .filter(|(_, s)| {
+                !matches!(
+                    s.status,
+                    SourceStatus::NotConfigured { .. } | SourceStatus::Disabled
+                )
+            })
+            .count();
+        let down = of_kind()
+            .filter(|(_, s)| matches!(s.status, SourceStatus::Unreachable { .. }))
+            .count();
         let (glyph, style): (String, Style) = match &state.status {
             SourceStatus::Connected { .. } => ("✓".into(), t.ok),
             SourceStatus::Loading => (SPINNER[app.spinner % SPINNER.len()].into(), t.info),
@@ -132,6 +143,9 @@ pub fn status_bar(app: &App, area: Rect, buf: &mut Buffer, now: jiff::Timestamp)
                     .map(|d| crate::text::age(d, now))
                     .unwrap_or_else(|| "?".into());
                 (format!("stale {age}"), t.warning)
+            }
+            SourceStatus::Unreachable { .. } if down < active => {
+                (format!("✗{down}/{active}"), t.warning)
             }
             SourceStatus::Unreachable { .. } => ("✗".into(), t.critical),
             SourceStatus::NotConfigured { .. } => ("–".into(), t.muted),
