@@ -64,6 +64,8 @@ pub struct LogsPane {
     pub(super) tail: Option<TailInfo>,
     /// A pod/container stream is open (None: ended, with its error).
     pub(super) stream: Option<Result<(), Option<String>>>,
+    /// How far back the open stream started (`since` of the pod-log form).
+    pub(super) stream_since: Option<i64>,
     pub(super) history: Vec<String>,
     pub(super) history_pos: Option<usize>,
     pub(super) mode: Mode,
@@ -114,6 +116,7 @@ impl LogsPane {
             histogram: None,
             tail: None,
             stream: None,
+            stream_since: None,
             history: Vec::new(),
             history_pos: None,
             mode: Mode::Normal,
@@ -236,6 +239,7 @@ impl LogsPane {
         self.loading = false;
         self.target = Some(target.clone());
         self.stream = Some(Ok(()));
+        self.stream_since = since_seconds;
         out.push(stream_command(&target, since_seconds));
         Outcome::Many(out)
     }

@@ -184,6 +184,17 @@ fn render_header(p: &LogsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>
         }
         Some(other) => {
             spans.push(Span::styled(s(other.to_string()), t.header));
+            if let Some(secs) = p.stream_since {
+                spans.push(Span::styled(
+                    format!(
+                        "  since {} ago",
+                        crate::text::human_duration(std::time::Duration::from_secs(
+                            secs.max(0) as u64
+                        ))
+                    ),
+                    t.muted,
+                ));
+            }
             let (text, style) = match &p.stream {
                 Some(Ok(())) => ("  streaming".to_string(), t.ok),
                 Some(Err(None)) => ("  stream ended".to_string(), t.muted),

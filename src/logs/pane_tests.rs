@@ -523,10 +523,16 @@ fn pod_and_container_streams_go_to_their_workers() {
         panic!("{o:?}")
     };
     assert!(list.iter().any(|o| matches!(o, Outcome::Command(AnyCommand::Workloads(crate::workloads::Command::StreamLogs { target, since_seconds: Some(900), tail_lines: None, .. })) if *target == pod)), "{list:?}");
+    let text = crate::ui::buffer_text(&render(&mut p, 100, 10, false));
+    assert!(
+        text.contains("since 15m ago"),
+        "the header says how far back: {text}"
+    );
     let o = p.on_jump(&Jump::LogStream(pod.clone()), &ctx());
     let Outcome::Many(_) = &o else {
         panic!("{o:?}")
     };
+    assert!(!crate::ui::buffer_text(&render(&mut p, 100, 10, false)).contains("since"));
     let mut stderr = line(0, "x", "Traceback (most recent call last):");
     stderr.stream = Stream::Stderr;
     stderr.labels = Default::default();

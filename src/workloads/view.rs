@@ -483,6 +483,8 @@ fn actions_line(
         Span::raw("logs "),
         Span::styled(format!(" {} ", keys("previous_logs")), t.key),
         Span::raw("previous "),
+        Span::styled(format!(" {} ", keys("logs_since")), t.key),
+        Span::raw("since "),
     ];
     if ctx.read_only {
         spans.push(Span::styled(" (read-only: no actions)", t.muted));
