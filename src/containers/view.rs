@@ -133,10 +133,18 @@ pub fn render(p: &mut ContainersPane, area: Rect, buf: &mut Buffer, ctx: &Render
 
 fn render_list(p: &mut ContainersPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
     let t = ctx.theme;
+    // Below 100 columns the SERVICE column gives its room to REASON: the
+    // name under its project header already carries the service, and the
+    // reason is what a narrow terminal must not cut.
+    let service = if area.width < 100 {
+        Constraint::Length(0)
+    } else {
+        Constraint::Fill(2)
+    };
     let widths = [
         Constraint::Length(1),
         Constraint::Fill(4),
-        Constraint::Fill(2),
+        service,
         Constraint::Length(11),
         Constraint::Length(9),
         Constraint::Length(3),

@@ -396,7 +396,8 @@ fn replicas_sit_under_their_service_named_once() {
     list.push(web2);
     let mut p = ContainersPane::new();
     p.apply(AppUpdate::Containers(Update::Snapshot(list)));
-    let text = crate::ui::buffer_text(&render(&mut p));
+    // The SERVICE column shows from 100 columns (below, REASON gets its room).
+    let text = crate::ui::buffer_text(&render_with(&mut p, 120, 24, connected(), false));
     let row = |needle: &str| {
         text.lines()
             .find(|l| l.contains(needle))
