@@ -3,6 +3,7 @@
 //!
 //! - [`parse`] (+ [`model`]): Markdown + YAML front matter → a runbook; lint errors as `FILE:LINE: message`;
 //! - [`subst`]: `{{param}}` values, always exactly one shell word; [`quoting`]: where a reference may stand;
+//!   [`reparse`]: references a second shell would parse (`ssh`, `bash -c`, `eval`);
 //! - [`walker`]: the pure step state machine and the clock against the RTO;
 //! - [`exec`] (+ `shell`): rendering a step's plan, running shell/check/wait blocks and `warroom` actions;
 //! - [`journal`]: the append-only, fsynced JSONL journal; [`session`] keeps it and the walker in step;
@@ -27,6 +28,7 @@ pub mod parse;
 #[cfg(test)]
 mod parse_tests;
 pub mod quoting;
+pub mod reparse;
 pub mod session;
 mod shell;
 pub mod subst;

@@ -315,6 +315,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Runbook, LintErrors> {
             for u in super::quoting::unsafe_refs(&block.body, &block.kind) {
                 err(block.line + 1 + u.line, u.message());
             }
+            if block.kind.is_shell() {
+                for r in super::reparse::reparsed_refs(&block.body, &params) {
+                    err(block.line + 1 + r.line, r.message());
+                }
+            }
             for (n, body_line) in block.body.lines().enumerate() {
                 let line = block.line + 1 + n;
                 for name in subst::refs(body_line) {

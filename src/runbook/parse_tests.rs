@@ -263,6 +263,25 @@ fn params_inside_quotes_are_lint_errors_that_say_write_it_bare() {
 }
 
 #[test]
+fn values_a_second_shell_parses_need_a_safe_regex() {
+    // Line 8: `## A`, 10: fence, 11: the ssh line, 12: the bash -c line.
+    let text = "---\nparams:\n  - name: host\n  - name: unit\n  - name: svc\n    regex: \"[a-z0-9-]+\"\n---\n## A\n\n```sh\nssh {{host}} systemctl restart {{unit}}\nsudo bash -c {{unit}}\nssh {{host}} systemctl restart {{svc}}\n```\n";
+    let e = errs(text);
+    has(
+        &e,
+        11,
+        "`{{unit}}` reaches a second shell through `ssh (the remote shell)`",
+    );
+    has(&e, 12, "through `bash -c`");
+    assert_eq!(
+        e.errors.len(),
+        2,
+        "the destination and a regex-restricted value are fine: {e}"
+    );
+    assert!(e.errors[0].message.contains("regex:"), "{e}");
+}
+
+#[test]
 fn warroom_lines_are_checked_against_the_action_verbs() {
     let text = "---\nparams:\n  - name: d\n---\n## A\n\n```warroom\n# a comment\nrollout-undo deployment/{{d}} -n shop\nreboot-everything now\nscale deployment/web\n```\n";
     let e = errs(text);
