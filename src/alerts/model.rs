@@ -183,6 +183,14 @@ impl Silence {
         !self.matchers.is_empty() && self.matchers.iter().all(|m| m.matches(labels))
     }
 
+    /// An acknowledgement rather than a silence: warroom's ack (`ack by
+    /// user@host`) or karma's (`ACK! …`). Acked alerts are shown apart:
+    /// someone is on them, as opposed to muted as noise.
+    pub fn is_ack(&self) -> bool {
+        let c = self.comment.trim_start();
+        c.starts_with(ACK_PREFIX) || c.starts_with("ACK!")
+    }
+
     pub fn matchers_text(&self) -> String {
         self.matchers
             .iter()
@@ -191,6 +199,9 @@ impl Silence {
             .join(" ")
     }
 }
+
+/// How warroom's ack silences begin (see [`Silence::is_ack`]).
+pub const ACK_PREFIX: &str = "ack by ";
 
 /// A rule Prometheus could not evaluate (`health: err`): a broken rule is an
 /// alert that can no longer fire, so it is shown as a problem.

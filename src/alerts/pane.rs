@@ -48,6 +48,8 @@ struct SilenceDraft {
 
 pub struct AlertsPane {
     pub(super) group_by: Vec<String>,
+    /// The configured Alertmanagers (names), for the silence form's choice.
+    alertmanagers: Vec<String>,
     ack_duration: Duration,
     runbook_dirs: Vec<PathBuf>,
     snapshots: BTreeMap<SourceId, Snapshot>,
@@ -77,6 +79,7 @@ impl AlertsPane {
                 cfg.alerts.group_by.clone()
             },
             ack_duration: cfg.alerts.ack_duration,
+            alertmanagers: cfg.alertmanager.iter().map(|a| a.name.clone()).collect(),
             runbook_dirs: cfg.runbooks.paths.clone(),
             snapshots: BTreeMap::new(),
             down: BTreeMap::new(),
@@ -287,6 +290,27 @@ impl AlertsPane {
     }
 
     /// The one alert the detail panel and the jumps use.
+    /// Silenced only by acks (and at least one): the state to show is "acked".
+    pub(super) fn is_acked(&self, a: &model::Alert) -> bool {
+        a.state == AlertState::Silenced
+            && !a.silenced_by.is_empty()
+            && a.silenced_by.iter().all(|id| {
+                self.silences
+                    .iter()
+                    .find(|s| &s.id == id)
+                    .is_some_and(Silence::is_ack)
+            })
+    }
+
+    /// The state word for an alert: `acked` apart from `silenced`.
+    pub(super) fn state_word(&self, a: &model::Alert) -> &'static str {
+        if self.is_acked(a) {
+            "acked"
+        } else {
+            a.state.as_str()
+        }
+    }
+
     pub(super) fn focused_alert(&self) -> Option<&MergedAlert> {
         self.selected_alerts().into_iter().next()
     }
@@ -329,6 +353,31 @@ impl AlertsPane {
             .map(|s| s.name.clone())
     }
 
+    /// Every Alertmanager a silence can go to: the configured ones and any
+    /// that reported (the demo estate has no config).
+    fn known_ams(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .alertmanagers
+            .iter()
+            .cloned()
+            .chain(
+                self.snapshots
+                    .keys()
+                    .filter(|s| s.kind == SourceKind::Alertmanager)
+                    .map(|s| s.name.clone()),
+            )
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// The form's Alertmanager field, when there is a choice to make.
+    fn am_choice(&self, current: Option<&str>) -> Option<(String, Vec<String>)> {
+        let known = self.known_ams();
+        (known.len() > 1).then(|| (current.unwrap_or_default().to_string(), known))
+    }
+
     fn silence_form(&mut self, read_only: bool) -> Outcome {
         if read_only {
             return Outcome::Notify("read-only mode: silences are disabled".into());
@@ -347,13 +396,14 @@ impl AlertsPane {
                 .map(|a| format!(" on am:{a}"))
                 .unwrap_or_default()
         );
+        let choice = self.am_choice(am.as_deref());
         self.draft = Some(SilenceDraft { alertmanager: am });
         let text = matchers
             .iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join(" ");
-        Outcome::Form(silence_form(title, &text, DEFAULT_SILENCE, ""))
+        Outcome::Form(silence_form(title, &text, DEFAULT_SILENCE, "", choice))
     }
 
     fn ack(&self, read_only: bool) -> Outcome {
@@ -371,7 +421,7 @@ impl AlertsPane {
                 .map(ToString::to_string)
                 .collect(),
             duration: self.ack_duration,
-            comment: format!("ack by {}", crate::identity::operator()),
+            comment: format!("{}{}", model::ACK_PREFIX, crate::identity::operator()),
             alertmanager: Self::reporting_am(&alerts),
         })
     }
@@ -479,15 +529,30 @@ pub(super) fn short_reason(reason: &str) -> &str {
     }
 }
 
-pub(super) fn silence_form(title: String, matchers: &str, duration: &str, comment: &str) -> Form {
+/// `am`: the Alertmanager field (value, the names to choose from), shown
+/// only when more than one is known.
+pub(super) fn silence_form(
+    title: String,
+    matchers: &str,
+    duration: &str,
+    comment: &str,
+    am: Option<(String, Vec<String>)>,
+) -> Form {
+    let mut fields = vec![
+        FormField::new("Matchers", matchers),
+        FormField::new("Duration (e.g. 30m, 2h)", duration),
+        FormField::new("Comment (why; shown to everyone)", comment),
+    ];
+    if let Some((value, names)) = am {
+        fields.push(FormField::new(
+            format!("Alertmanager (one of: {})", names.join(", ")),
+            value,
+        ));
+    }
     Form {
         id: SILENCE_FORM.into(),
         title,
-        fields: vec![
-            FormField::new("Matchers", matchers),
-            FormField::new("Duration (e.g. 30m, 2h)", duration),
-            FormField::new("Comment (why; shown to everyone)", comment),
-        ],
+        fields,
     }
 }
 
@@ -609,6 +674,10 @@ impl Pane for AlertsPane {
                 .unwrap_or_default()
         };
         let (matchers, duration, comment) = (get(0), get(1), get(2));
+        // The chosen Alertmanager (field 4, present when there is a choice);
+        // empty keeps the one that reported the alerts.
+        let chosen = values.get(3).map(|s| s.trim()).filter(|s| !s.is_empty());
+        let known = self.known_ams();
         let words = split_words(&matchers);
         let error = parse_list(&words)
             .err()
@@ -621,8 +690,18 @@ impl Pane for AlertsPane {
                 comment
                     .is_empty()
                     .then(|| "a comment is required: say why".to_string())
+            })
+            .or_else(|| {
+                chosen.filter(|c| !known.iter().any(|k| k == c)).map(|c| {
+                    format!(
+                        "no Alertmanager named {c:?}; choose one of: {}",
+                        known.join(", ")
+                    )
+                })
             });
-        let am = self.draft.as_ref().and_then(|d| d.alertmanager.clone());
+        let am = chosen
+            .map(str::to_string)
+            .or_else(|| self.draft.as_ref().and_then(|d| d.alertmanager.clone()));
         if let Some(e) = error {
             return Outcome::Many(vec![
                 Outcome::Form(silence_form(
@@ -630,6 +709,7 @@ impl Pane for AlertsPane {
                     &matchers,
                     &duration,
                     &comment,
+                    (values.len() > 3).then(|| (get(3), known)),
                 )),
                 Outcome::Notify(e),
             ]);
@@ -673,6 +753,7 @@ impl Pane for AlertsPane {
                     m.sources.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
                 )
                 .field("silenced", a.state.is_suppressed())
+                .field("acked", self.is_acked(a))
                 .field(
                     "stale_sources",
                     m.sources

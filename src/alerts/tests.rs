@@ -878,3 +878,124 @@ fn failing_rules_and_silences_calls_keep_alerts_and_carry_the_rest_over_stale() 
     );
     assert!(text.contains("am:main ✓"), "{text}");
 }
+
+// ---- acks and the Alertmanager choice ------------------------------------------
+
+/// The estate with a second ServiceDown silenced by an ack (`ack by …`).
+fn pane_with_an_ack() -> AlertsPane {
+    let mut p = AlertsPane::new(&Config::default());
+    let (mut a, b) = estate();
+    a.alerts[1].state = AlertState::Silenced;
+    a.alerts[1].silenced_by = vec!["ack-1".into()];
+    a.silences.push(Silence {
+        id: "ack-1".into(),
+        matchers: vec![super::matcher::Matcher::eq("job", "routing")],
+        state: SilenceState::Active,
+        created_by: "alice@bastion-1".into(),
+        comment: "ack by alice@bastion-1".into(),
+        starts_at: Some(ts(-60)),
+        ends_at: Some(ts(840)),
+        alertmanager: "main".into(),
+    });
+    for s in [b, a] {
+        p.apply(crate::event::Update::Alerts(super::Update::Snapshot(
+            Box::new(s),
+        )));
+    }
+    p
+}
+
+#[test]
+fn acknowledged_alerts_are_shown_apart_from_silenced_ones() {
+    let mut p = pane_with_an_ack();
+    let text = crate::ui::buffer_text(&render(&mut p, 100, 24, false));
+    assert!(
+        text.contains("1 silenced · 1 acked"),
+        "the title counts them apart:\n{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("silenced") && l.contains("DiskSpaceLow")),
+        "a plain silence still reads silenced:\n{text}"
+    );
+    // The ServiceDown group: one firing, one acked; expanded, the acked row says so.
+    p.on_action("select", &ctx());
+    let text = crate::ui::buffer_text(&render(&mut p, 100, 24, false));
+    assert!(
+        text.lines()
+            .any(|l| l.contains("acked") && l.contains("routing")),
+        "{text}"
+    );
+    // karma's acks count too; a silence that is not an ack does not.
+    let mut s = Silence {
+        id: "k".into(),
+        matchers: vec![],
+        state: SilenceState::Active,
+        created_by: "karma".into(),
+        comment: "ACK! This alert was acknowledged using karma".into(),
+        starts_at: None,
+        ends_at: None,
+        alertmanager: "main".into(),
+    };
+    assert!(s.is_ack());
+    s.comment = "acknowledged upstream outage".into();
+    assert!(!s.is_ack());
+
+    let report = p.report().unwrap();
+    let json = serde_json::to_value(&report.problems).unwrap();
+    let acked: Vec<&serde_json::Value> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["acked"] == true)
+        .collect();
+    assert_eq!(acked.len(), 1, "{json:#}");
+    assert_eq!(acked[0]["labels"]["job"], "routing");
+}
+
+#[test]
+fn with_several_alertmanagers_the_silence_form_lets_the_operator_choose() {
+    let mut p = pane_with_estate();
+    // One Alertmanager: no choice to make, no field.
+    let Outcome::Form(form) = p.on_action("silence", &ctx()) else {
+        panic!()
+    };
+    assert_eq!(form.fields.len(), 3);
+    p.apply(crate::event::Update::Alerts(super::Update::Snapshot(
+        Box::new(snap(am("dr"), 0, vec![])),
+    )));
+    let Outcome::Form(form) = p.on_action("silence", &ctx()) else {
+        panic!()
+    };
+    assert_eq!(form.fields.len(), 4);
+    assert_eq!(form.fields[3].value, "main", "prefilled: the reporting one");
+    assert!(
+        form.fields[3].label.contains("dr, main"),
+        "{}",
+        form.fields[3].label
+    );
+    let mut values: Vec<String> = form.fields.iter().map(|f| f.value.clone()).collect();
+    values[2] = "failover test".into();
+    values[3] = "staging".into();
+    match p.on_form(&form.id, &values, &ctx()) {
+        Outcome::Many(v) => {
+            let Some(Outcome::Form(again)) = v.first() else {
+                panic!("{v:?}")
+            };
+            assert!(
+                again.title.contains("no Alertmanager named \"staging\""),
+                "{}",
+                again.title
+            );
+            assert_eq!(again.fields[3].value, "staging", "what was typed is kept");
+        }
+        o => panic!("{o:?}"),
+    }
+    values[3] = "dr".into();
+    match p.on_form(&form.id, &values, &ctx()) {
+        Outcome::Request(ActionSpec::Silence { alertmanager, .. }) => {
+            assert_eq!(alertmanager.as_deref(), Some("dr"));
+        }
+        o => panic!("{o:?}"),
+    }
+}

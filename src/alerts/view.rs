@@ -46,12 +46,16 @@ fn title(p: &AlertsPane) -> String {
     let t = match p.view {
         View::Alerts => {
             let count = |s: AlertState| p.merged.iter().filter(|m| m.alert.state == s).count();
+            let acked = p.merged.iter().filter(|m| p.is_acked(&m.alert)).count();
             let mut t = format!(
                 "Alerts · {} firing · {} pending · {} silenced",
                 count(AlertState::Firing),
                 count(AlertState::Pending),
-                count(AlertState::Silenced) + count(AlertState::Inhibited)
+                count(AlertState::Silenced) + count(AlertState::Inhibited) - acked
             );
+            if acked > 0 {
+                t.push_str(&format!(" · {acked} acked"));
+            }
             if !p.broken.is_empty() {
                 t.push_str(&format!(" · {} broken rule(s)", p.broken.len()));
             }
@@ -329,6 +333,8 @@ fn alerts_table(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCt
             )
         };
     let stale_of = |ai: usize| stale.get(ai).copied().flatten();
+    let acked: Vec<bool> = p.merged.iter().map(|m| p.is_acked(&m.alert)).collect();
+    let state_word = |ai: usize, s: AlertState| if acked[ai] { "acked" } else { s.as_str() };
     let AlertsPane {
         rows,
         groups,
@@ -371,7 +377,14 @@ fn alerts_table(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCt
                 };
                 vec![
                     Span::styled(g.severity.symbol(), sev),
-                    Span::styled(g.state.as_str(), muted(state_style(g.state, g.severity, t))),
+                    Span::styled(
+                        if g.alerts.iter().all(|&ai| acked[ai]) {
+                            "acked"
+                        } else {
+                            g.state.as_str()
+                        },
+                        muted(state_style(g.state, g.severity, t)),
+                    ),
                     Span::styled(format!("{marker}{}", sanitize(&g.title())), sev),
                     Span::raw(g.alerts.len().to_string()),
                     Span::raw(g.since.map(|s| age(s, now)).unwrap_or_default()),
@@ -391,7 +404,7 @@ fn alerts_table(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCt
                 vec![
                     Span::styled(sev.symbol(), severity_style(sev, t)),
                     Span::styled(
-                        m.alert.state.as_str(),
+                        state_word(ai, m.alert.state),
                         muted(state_style(m.alert.state, sev, t)),
                     ),
                     Span::raw(format!(
@@ -472,7 +485,7 @@ fn alert_detail(p: &AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_
                         format!("{} {} ", sev.symbol(), sanitize(a.name())),
                         severity_style(sev, t),
                     ),
-                    Span::styled(a.state.as_str().to_string(), state_style(a.state, sev, t)),
+                    Span::styled(p.state_word(a).to_string(), state_style(a.state, sev, t)),
                     Span::raw(format!(
                         " · {} · since {} · from {}",
                         sev.as_str(),
@@ -494,7 +507,7 @@ fn alert_detail(p: &AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_
                 if let Some(sid) = a.silenced_by.first() {
                     let s = p.silences.iter().find(|s| &s.id == sid);
                     lines.push(kv(
-                        "silenced",
+                        if p.is_acked(a) { "acked" } else { "silenced" },
                         match s {
                             Some(s) => format!(
                                 "by {} until {}: {}",

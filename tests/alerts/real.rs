@@ -131,7 +131,7 @@ async fn real_alert_silence_expire_and_alertmanager_outage() {
     c.wait("ServiceDown silenced", 20, |c| {
         c.alerts("ServiceDown")
             .iter()
-            .any(|a| a["state"] == "silenced" && a["silenced"] == true)
+            .any(|a| a["state"] == "silenced" && a["silenced"] == true && a["acked"] == false)
     })
     .await;
 
@@ -158,6 +158,53 @@ async fn real_alert_silence_expire_and_alertmanager_outage() {
         .await;
     let again = c.actions.preview(&expire).await.unwrap();
     assert!(again.blocked.unwrap().contains("already expired"));
+
+    // 5b. Ack with the pane's key: a short silence that reads "acked", then
+    // expire it with the pane's key (the focused alert's silence).
+    let key = |c: &mut Console, action: &str| {
+        let ctx = warroom::pane::PaneCtx {
+            read_only: false,
+            now: jiff::Timestamp::now(),
+        };
+        match c.pane.on_action(action, &ctx) {
+            warroom::pane::Outcome::Request(spec) => spec,
+            o => panic!("{action}: {o:?}"),
+        }
+    };
+    let ack = key(&mut c, "ack");
+    assert!(
+        matches!(&ack, ActionSpec::Silence { comment, duration, alertmanager, .. }
+            if comment.starts_with("ack by ") && *duration == Duration::from_secs(15 * 60)
+                && alertmanager.as_deref() == Some("main")),
+        "{ack:?}"
+    );
+    let preview = c.actions.preview(&ack).await.expect("ack preview");
+    c.actions
+        .execute(&ack, &preview, "test", Progress::discard())
+        .await
+        .expect("ack created");
+    c.wait("ServiceDown acked", 20, |c| {
+        c.alerts("ServiceDown")
+            .iter()
+            .any(|a| a["state"] == "silenced" && a["acked"] == true)
+    })
+    .await;
+    let expire_ack = key(&mut c, "expire_silence");
+    let preview = c
+        .actions
+        .preview(&expire_ack)
+        .await
+        .expect("expire preview");
+    c.actions
+        .execute(&expire_ack, &preview, "test", Progress::discard())
+        .await
+        .expect("ack expired");
+    c.wait(
+        "ServiceDown firing again after the ack",
+        20,
+        firing_from_both,
+    )
+    .await;
 
     // 6. Alertmanager dies: its source goes unreachable, Prometheus' alert stays.
     am.proc.kill();
