@@ -332,16 +332,17 @@ impl Loaded {
     }
 
     /// Process groups of steps that were started and never finished (the
-    /// run died mid-step): `(step, pgid)`, in the order they were started.
-    pub fn unfinished_groups(&self) -> Vec<(usize, i32)> {
-        let mut open: BTreeMap<usize, Vec<i32>> = BTreeMap::new();
+    /// run died mid-step): `(step, pgid, when it was journaled)`, in the
+    /// order they were started.
+    pub fn unfinished_groups(&self) -> Vec<(usize, i32, jiff::Timestamp)> {
+        let mut open: BTreeMap<usize, Vec<(i32, jiff::Timestamp)>> = BTreeMap::new();
         for e in &self.entries {
             match e {
                 Entry::StepStarted { step, .. } => {
                     open.insert(*step, Vec::new());
                 }
-                Entry::StepProcess { step, pgid, .. } => {
-                    open.entry(*step).or_default().push(*pgid);
+                Entry::StepProcess { step, pgid, ts } => {
+                    open.entry(*step).or_default().push((*pgid, *ts));
                 }
                 Entry::StepFinished { step, .. }
                 | Entry::StepSkipped { step, .. }
@@ -352,7 +353,7 @@ impl Loaded {
             }
         }
         open.into_iter()
-            .flat_map(|(step, g)| g.into_iter().map(move |p| (step, p)))
+            .flat_map(|(step, g)| g.into_iter().map(move |(p, ts)| (step, p, ts)))
             .collect()
     }
 
@@ -570,7 +571,12 @@ mod tests {
             torn: false,
             good_len: 0,
         };
-        assert_eq!(l.unfinished_groups(), [(0, 20), (0, 21)]);
+        let groups: Vec<(usize, i32)> = l
+            .unfinished_groups()
+            .into_iter()
+            .map(|(s, p, _)| (s, p))
+            .collect();
+        assert_eq!(groups, [(0, 20), (0, 21)]);
     }
 
     #[test]

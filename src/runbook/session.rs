@@ -138,8 +138,8 @@ impl Session {
         let running: Vec<String> = loaded
             .unfinished_groups()
             .into_iter()
-            .filter_map(|(step, pgid)| {
-                let live = super::shell::group_members(pgid);
+            .filter_map(|(step, pgid, started)| {
+                let live = super::shell::group_members_since(pgid, started);
                 (!live.is_empty()).then(|| {
                     format!(
                         "step {} \"{}\": process group {pgid} (pids {})",

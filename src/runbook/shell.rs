@@ -238,6 +238,51 @@ pub(super) fn group_members(pgid: i32) -> Vec<i32> {
     }
 }
 
+/// Slack between a command's spawn and its journal entry, and for clock
+/// granularity (start times are in clock ticks).
+const START_SLACK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// [`group_members`] of a group journaled at `journaled`, unless the group
+/// is provably someone else's: its leader (pid == pgid) started well after
+/// the journal entry, i.e. the old group died and the id was reused by a new
+/// session or group. Without a reliable start time, the members count (a
+/// false refusal, overridable with `--force`, beats running a step twice).
+pub(super) fn group_members_since(pgid: i32, journaled: jiff::Timestamp) -> Vec<i32> {
+    let live = group_members(pgid);
+    match process_start(pgid) {
+        Some(leader) if leader_is_newer(leader, journaled) => Vec::new(),
+        _ => live,
+    }
+}
+
+fn leader_is_newer(leader_start: jiff::Timestamp, journaled: jiff::Timestamp) -> bool {
+    leader_start.duration_since(journaled)
+        > jiff::SignedDuration::try_from(START_SLACK).unwrap_or_default()
+}
+
+/// When process `pid` started: boot time (`btime` in /proc/stat) plus its
+/// `starttime` in clock ticks (field 22 of /proc/PID/stat). Linux only.
+pub(super) fn process_start(pid: i32) -> Option<jiff::Timestamp> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = stat.rsplit_once(") ")?.1;
+    // Fields after `(comm)`: state is field 3 overall, starttime field 22.
+    let ticks: i64 = rest.split_whitespace().nth(22 - 3)?.parse().ok()?;
+    let boot: i64 = std::fs::read_to_string("/proc/stat")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if hz <= 0 {
+        return None;
+    }
+    let nanos = boot as i128 * 1_000_000_000 + ticks as i128 * 1_000_000_000 / hz as i128;
+    jiff::Timestamp::from_nanosecond(nanos).ok()
+}
+
 fn kill_group(pid: Option<u32>) {
     if let Some(pid) = pid
         && let Ok(pid) = i32::try_from(pid)
@@ -246,5 +291,37 @@ fn kill_group(pid: Option<u32>) {
         unsafe {
             libc::kill(-pid, libc::SIGKILL);
         }
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use std::os::unix::process::CommandExt;
+
+    #[test]
+    fn a_reused_process_group_id_is_not_taken_for_the_journaled_command() {
+        let before = jiff::Timestamp::now();
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .process_group(0)
+            .spawn()
+            .expect("spawn sleep");
+        let pgid = child.id() as i32;
+        let started = process_start(pgid).expect("start time from /proc");
+        let skew = started.duration_since(before).abs();
+        assert!(
+            skew < jiff::SignedDuration::from_secs(2),
+            "start {started} vs spawn {before}"
+        );
+        // Journaled at the spawn: the group is ours and still running.
+        assert_eq!(group_members_since(pgid, before), vec![pgid]);
+        // Journaled an hour ago: this group started long after, so the old
+        // one died and its id was reused — not a reason to refuse a resume.
+        let hour_ago = before - jiff::SignedDuration::from_hours(1);
+        assert!(group_members_since(pgid, hour_ago).is_empty());
+        child.kill().ok();
+        child.wait().ok();
+        assert!(group_members_since(pgid, before).is_empty(), "reaped: gone");
     }
 }
