@@ -34,6 +34,16 @@ pub struct AuditEntry {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub demo: Option<bool>,
+    /// When execution began (`ts` is when it ended); absent when nothing ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<jiff::Timestamp>,
+    /// Exit code of the last command the action ran (restore, verify, safety backup).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// For restores: when the restored data was captured (achieved RPO =
+    /// `ts` − this), recorded even when the restore failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore_point_time: Option<jiff::Timestamp>,
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +110,9 @@ mod tests {
             result: "ok".into(),
             message: String::new(),
             demo: None,
+            started: None,
+            exit_code: None,
+            restore_point_time: None,
         }
     }
 

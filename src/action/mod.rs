@@ -310,19 +310,54 @@ pub struct ActionOutcome {
 }
 
 /// Streams progress/output lines while an action runs (restore output, rollout
-/// status). Cheap to clone.
+/// status), and collects the facts the audit entry records. Cheap to clone:
+/// clones share both.
 #[derive(Clone)]
-pub struct Progress(Arc<dyn Fn(String) + Send + Sync>);
+pub struct Progress {
+    sink: Arc<dyn Fn(String) + Send + Sync>,
+    facts: Arc<std::sync::Mutex<RunFacts>>,
+}
+
+/// What a handler learned while running, for the audit log.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RunFacts {
+    /// Exit code of the last command run (None: killed by a signal, or no command).
+    pub exit_code: Option<i32>,
+    pub restore_point_time: Option<jiff::Timestamp>,
+}
 
 impl Progress {
     pub fn new(f: impl Fn(String) + Send + Sync + 'static) -> Self {
-        Self(Arc::new(f))
+        Self {
+            sink: Arc::new(f),
+            facts: Arc::default(),
+        }
     }
     pub fn discard() -> Self {
         Self::new(|_| {})
     }
     pub fn line(&self, line: impl Into<String>) {
-        (self.0)(line.into())
+        (self.sink)(line.into())
+    }
+    /// A command finished with this exit code.
+    pub fn exit_code(&self, code: Option<i32>) {
+        if let Ok(mut f) = self.facts.lock() {
+            f.exit_code = code;
+        }
+    }
+    /// The restore point being restored was captured at `t`.
+    pub fn restore_point(&self, t: jiff::Timestamp) {
+        if let Ok(mut f) = self.facts.lock() {
+            f.restore_point_time = Some(t);
+        }
+    }
+    pub fn facts(&self) -> RunFacts {
+        self.facts.lock().map(|f| *f).unwrap_or_default()
+    }
+    fn reset_facts(&self) {
+        if let Ok(mut f) = self.facts.lock() {
+            *f = RunFacts::default();
+        }
     }
 }
 
@@ -408,13 +443,18 @@ impl Actions {
     ) -> Result<ActionOutcome, String> {
         // Run exactly what was previewed (see `Preview::pinned`).
         let spec = preview.pinned.as_ref().unwrap_or(spec);
+        progress.reset_facts();
+        let mut started = None;
         let result = if self.read_only && spec.is_mutating() {
             Err("read-only mode".to_string())
         } else if let Some(reason) = &preview.blocked {
             Err(format!("blocked: {reason}"))
         } else {
             match self.handler(spec) {
-                Ok(h) => h.execute(spec, progress).await,
+                Ok(h) => {
+                    started = Some(jiff::Timestamp::now());
+                    h.execute(spec, progress.clone()).await
+                }
                 Err(e) => Err(e),
             }
         };
@@ -422,7 +462,11 @@ impl Actions {
             Ok(o) => ("ok", o.summary.clone()),
             Err(e) => ("error", e.clone()),
         };
-        self.record(spec, preview, origin, res, &msg)?;
+        let mut facts = progress.facts();
+        if let Ok(o) = &result {
+            facts.restore_point_time = facts.restore_point_time.or(o.restore_point_time);
+        }
+        self.record(spec, preview, origin, res, &msg, started.map(|s| (s, facts)))?;
         result
     }
 
@@ -439,7 +483,7 @@ impl Actions {
             Disposition::Cancelled => "cancelled",
             Disposition::Refused => "refused",
         };
-        self.record(spec, preview, origin, result, "")
+        self.record(spec, preview, origin, result, "", None)
     }
 
     fn record(
@@ -449,6 +493,7 @@ impl Actions {
         origin: &str,
         result: &str,
         message: &str,
+        ran: Option<(jiff::Timestamp, RunFacts)>,
     ) -> Result<(), String> {
         let spec = preview.pinned.as_ref().unwrap_or(spec);
         let entry = AuditEntry {
@@ -462,6 +507,9 @@ impl Actions {
             result: result.to_string(),
             message: message.to_string(),
             demo: self.demo.then_some(true),
+            started: ran.map(|(s, _)| s),
+            exit_code: ran.and_then(|(_, f)| f.exit_code),
+            restore_point_time: ran.and_then(|(_, f)| f.restore_point_time),
         };
         self.audit.append(&entry)
     }

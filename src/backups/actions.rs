@@ -94,6 +94,7 @@ impl LiveActions {
     ) -> Result<ActionOutcome, String> {
         let data = src.fetch().await?;
         let plan = plan::plan_restore(&src.cfg, &data, point)?;
+        progress.restore_point(plan.point.time);
         let env = env(src);
         let started = jiff::Timestamp::now();
         if let Some(pre) = &plan.pre_restore {

@@ -112,6 +112,7 @@ pub async fn run_shell(
         .map_err(|e| format!("waiting for command: {e}"))?;
     let _ = out_task.await;
     let tail = err_task.await.unwrap_or_default();
+    progress.exit_code(status.code());
     if status.success() {
         Ok(())
     } else {

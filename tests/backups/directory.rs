@@ -212,6 +212,22 @@ async fn restore_quotes_a_hostile_file_name_and_takes_a_safety_backup_first() {
     let pre = lines.find("$ echo before").expect("safety backup streamed");
     let main = lines.find("$ gunzip").expect("restore streamed");
     assert!(pre < main, "{lines}");
+
+    // The audit entry records start, end, exit code and the point's capture time.
+    let e = last_audit(data.path());
+    assert_eq!((e.action.as_str(), e.result.as_str()), ("restore", "ok"));
+    assert_eq!(e.exit_code, Some(0));
+    assert_eq!(e.restore_point_time, Some(time));
+    let started = e.started.expect("start time");
+    assert!(started <= e.ts, "{started} .. {}", e.ts);
+}
+
+/// The newest entry of the audit log in `data`.
+fn last_audit(data: &std::path::Path) -> warroom::audit::AuditEntry {
+    warroom::audit::AuditLog::new(data.join("audit.jsonl"))
+        .read_all()
+        .pop()
+        .expect("an audit entry")
 }
 
 #[tokio::test]
@@ -242,6 +258,10 @@ async fn a_failing_safety_backup_stops_the_restore() {
         "{err}"
     );
     assert!(!target.exists());
+    let e = last_audit(data.path());
+    assert_eq!(e.result, "error");
+    assert_eq!(e.exit_code, Some(4), "the failing command's exit code");
+    assert!(e.restore_point_time.is_some() && e.started.is_some());
 
     // Unknown sources and points are refused with what exists.
     let err = door
