@@ -466,7 +466,14 @@ impl Actions {
         if let Ok(o) = &result {
             facts.restore_point_time = facts.restore_point_time.or(o.restore_point_time);
         }
-        self.record(spec, preview, origin, res, &msg, started.map(|s| (s, facts)))?;
+        self.record(
+            spec,
+            preview,
+            origin,
+            res,
+            &msg,
+            started.map(|s| (s, facts)),
+        )?;
         result
     }
 
