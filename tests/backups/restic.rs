@@ -257,10 +257,25 @@ async fn restore_brings_the_files_back_and_check_verifies_the_repository() {
         .unwrap();
     assert!(ok.summary.contains("no errors"), "{}", ok.summary);
 
-    // Damage the repository: check must fail and say so.
-    let packs = repo.repo().join("data");
-    let victim = walk(&packs).into_iter().next().expect("a data pack");
-    std::fs::write(&victim, b"garbage").unwrap();
+    // Bit rot: flip bytes inside every pack, keeping the sizes (a truncated
+    // pack is an I/O error restic 0.14 retries with backoff for up to ~90 s;
+    // a flipped byte is a hash mismatch it reports at once). Check must fail
+    // and say so.
+    let packs = walk(&repo.repo().join("data"));
+    assert!(!packs.is_empty(), "packs written");
+    for pack in packs {
+        let mut bytes = std::fs::read(&pack).unwrap();
+        let mid = bytes.len() / 2;
+        for b in bytes.iter_mut().skip(mid).take(16) {
+            *b ^= 0xff;
+        }
+        // restic writes packs read-only.
+        let mut perm = std::fs::metadata(&pack).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        perm.set_readonly(false);
+        std::fs::set_permissions(&pack, perm).unwrap();
+        std::fs::write(&pack, bytes).unwrap();
+    }
     let pv = door.preview(&verify).await.unwrap();
     let err = door
         .execute(&verify, &pv, "test", capture().0)
