@@ -17,6 +17,24 @@ pub struct KubeSource {
 pub const HINT: &str =
     "check [kubernetes] context and KUBECONFIG (try `kubectl --context CONTEXT get pods`)";
 
+/// The hint for a failure `reason` (as [`error_text`] writes it): refused
+/// credentials and missing permissions need different fixes than a cluster
+/// that cannot be reached.
+pub fn hint_for(reason: &str) -> String {
+    if reason.contains("(401)") {
+        "the cluster refused the credentials (an expired token?): log in again — e.g. \
+         `aws eks update-kubeconfig`, `gcloud container clusters get-credentials`, `kubelogin` \
+         — or check this context's user in KUBECONFIG"
+            .into()
+    } else if reason.contains("(403)") {
+        "the kubeconfig user may not list these resources: check its RBAC \
+         (`kubectl auth can-i list pods -n NAMESPACE`) or watch other namespaces ([kubernetes] namespaces)"
+            .into()
+    } else {
+        HINT.into()
+    }
+}
+
 impl KubeSource {
     pub fn new(kubeconfig: Option<PathBuf>, context: Option<String>) -> Self {
         Self {
@@ -126,5 +144,23 @@ fn raw_error_text(e: &kube::Error) -> String {
             }
             text
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_of_failure_gets_its_own_fix() {
+        assert!(hint_for("Unauthorized (401)").contains("expired token"));
+        assert!(
+            hint_for("pods is forbidden: User \"dev\" cannot list resource \"pods\" (403)")
+                .contains("kubectl auth can-i")
+        );
+        assert_eq!(
+            hint_for("error trying to connect: tcp connect error: Connection refused"),
+            HINT
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! turns their health into the source status, context/namespace switches, and
 //! pod log streams. All I/O happens here, never in the pane.
 
-use super::client::{HINT, KubeSource, error_text};
+use super::client::{HINT, KubeSource, error_text, hint_for};
 use super::model::{Kind, NodeSummary, Object, PodSummary, WorkloadSummary};
 use super::{Command, ContextInfo, Perm, Update};
 use crate::event::{Command as AnyCommand, Update as AnyUpdate};
@@ -275,8 +275,8 @@ impl Session {
                     SourceStatus::Stale { reason }
                 } else {
                     SourceStatus::Unreachable {
+                        hint: hint_for(&reason),
                         reason,
-                        hint: HINT.into(),
                     }
                 })
             }
@@ -509,11 +509,12 @@ impl Worker for KubeWorker {
         let version = match client.apiserver_version().await {
             Ok(v) => v.git_version,
             Err(e) => {
+                let detail = error_text(&e);
                 return Probe {
                     source,
                     ok: false,
-                    detail: error_text(&e),
-                    hint: HINT.into(),
+                    hint: hint_for(&detail),
+                    detail,
                 };
             }
         };

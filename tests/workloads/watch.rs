@@ -148,6 +148,31 @@ async fn an_unreachable_cluster_says_why_and_how_to_fix_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_credentials_say_the_token_may_have_expired() {
+    let k = Kmock::start(&fixtures::estate());
+    k.fail_next(
+        "GET",
+        "/api/v1/namespaces/shop/pods",
+        401,
+        10_000,
+        "Unauthorized",
+    );
+    let mut r = Running::start(&k, &["shop"]);
+    r.until("Unreachable", 30, |r| {
+        matches!(r.status, Some(SourceStatus::Unreachable { .. }))
+    })
+    .await;
+    let Some(SourceStatus::Unreachable { reason, hint }) = &r.status else {
+        unreachable!()
+    };
+    assert!(reason.contains("Unauthorized (401)"), "{reason}");
+    assert!(
+        hint.contains("expired token") && hint.contains("KUBECONFIG"),
+        "{hint}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pod_logs_stream_in_batches_then_end() {
     let k = Kmock::start(&fixtures::estate());
     let text: String = (1..=1200)
