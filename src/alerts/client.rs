@@ -273,8 +273,17 @@ fn url_escape(s: &str) -> String {
         .collect()
 }
 
-/// The `[[section]]` lines an operator edits for this source, for hints.
-pub fn config_hint(kind: SourceKind, ep: &HttpEndpoint) -> String {
+/// The `[[section]]` lines an operator edits for this source, for hints;
+/// refused credentials point at the credential keys.
+pub fn config_hint(kind: SourceKind, ep: &HttpEndpoint, error: &str) -> String {
+    if error.contains("HTTP 401") || error.contains("HTTP 403") {
+        return format!(
+            "the server refused the credentials: check bearer_token_file or basic_auth \
+             (username, password_file) of {} name = {:?} — an expired token file?",
+            kind.config_key(),
+            ep.name
+        );
+    }
     format!(
         "check {} name = {:?} url = {:?} (reachable from here? credentials?)",
         kind.config_key(),

@@ -359,7 +359,7 @@ impl Poll for DemoPoller {
             .collect()
     }
 
-    fn hint(&self) -> String {
+    fn hint(&self, _error: &str) -> String {
         "demo sources never fail".into()
     }
 }

@@ -19,8 +19,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(300);
 #[async_trait::async_trait]
 pub trait Poll: Send + Sync + 'static {
     async fn poll(&self) -> Result<(Snapshot, String), String>;
-    /// The hint shown when the source is unreachable.
-    fn hint(&self) -> String;
+    /// The hint shown when the source is unreachable with `error`.
+    fn hint(&self, error: &str) -> String;
     /// Snapshots of the past sent before the first poll (the demo's backstory).
     fn history(&self) -> Vec<Snapshot> {
         Vec::new()
@@ -112,8 +112,8 @@ impl<P: Poll> Worker for PollWorker<P> {
                         SourceStatus::Stale { reason }
                     } else {
                         SourceStatus::Unreachable {
+                            hint: self.poller.hint(&reason),
                             reason,
-                            hint: self.poller.hint(),
                         }
                     }
                 }
@@ -159,8 +159,8 @@ impl<P: Poll> Worker for PollWorker<P> {
             Err(e) => Probe {
                 source: self.id.to_string(),
                 ok: false,
+                hint: self.poller.hint(&e),
                 detail: crate::text::sanitize(&e).into_owned(),
-                hint: self.poller.hint(),
             },
         }
     }
@@ -249,8 +249,8 @@ impl Poll for PromPoller {
         Ok((snap, detail))
     }
 
-    fn hint(&self) -> String {
-        client::config_hint(SourceKind::Prometheus, &self.client.ep)
+    fn hint(&self, error: &str) -> String {
+        client::config_hint(SourceKind::Prometheus, &self.client.ep, error)
     }
 }
 
@@ -296,8 +296,8 @@ impl Poll for AmPoller {
         Ok((snap, detail))
     }
 
-    fn hint(&self) -> String {
-        client::config_hint(SourceKind::Alertmanager, &self.client.ep)
+    fn hint(&self, error: &str) -> String {
+        client::config_hint(SourceKind::Alertmanager, &self.client.ep, error)
     }
 }
 

@@ -122,20 +122,29 @@ async fn workers_report_unreachable_with_the_fix_and_keep_others_alive() {
         .respond_with(ResponseTemplate::new(502).set_body_string("upstream connect error"))
         .mount(&bad)
         .await;
+    // And prom:locked refusing the credentials (an expired token).
+    let locked = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401).set_body_string("Unauthorized"))
+        .mount(&locked)
+        .await;
     let dead = format!("http://127.0.0.1:{}", harness::free_port());
     let tmp = tempfile::tempdir().unwrap();
     let text = format!(
         "[kubernetes]\nenabled = false\n[docker]\nenabled = false\n\
          [[prometheus]]\nname = \"main\"\nurl = \"{}\"\ninterval = \"1s\"\n\
          [[prometheus]]\nname = \"bad\"\nurl = \"{}\"\ninterval = \"1s\"\n\
+         [[prometheus]]\nname = \"locked\"\nurl = \"{}\"\ninterval = \"1s\"\n\
          [[alertmanager]]\nname = \"main\"\nurl = \"{dead}\"\ninterval = \"1s\"\n",
         alive.uri(),
-        bad.uri()
+        bad.uri(),
+        locked.uri()
     );
     let path = tmp.path().join("config.toml");
     std::fs::write(&path, &text).unwrap();
     let cfg = warroom::config::Config::parse(&text, &path).unwrap();
     let bad_id = SourceId::new(SourceKind::Prometheus, "bad");
+    let locked_id = SourceId::new(SourceKind::Prometheus, "locked");
     let mut c = Console::start(&cfg);
     c.wait(
         "prom:bad and am:main unreachable, prom:main connected with its alert",
@@ -143,6 +152,9 @@ async fn workers_report_unreachable_with_the_fix_and_keep_others_alive() {
         |c| {
             matches!(
                 c.statuses.get(&bad_id),
+                Some(SourceStatus::Unreachable { .. })
+            ) && matches!(
+                c.statuses.get(&locked_id),
                 Some(SourceStatus::Unreachable { .. })
             ) && matches!(
                 c.status(SourceKind::Alertmanager),
@@ -163,6 +175,16 @@ async fn workers_report_unreachable_with_the_fix_and_keep_others_alive() {
     );
     assert!(
         hint.contains("[[prometheus]]") && hint.contains("bad"),
+        "{hint}"
+    );
+    let Some(SourceStatus::Unreachable { reason, hint }) = c.statuses.get(&locked_id) else {
+        unreachable!()
+    };
+    assert!(reason.contains("HTTP 401"), "{reason}");
+    assert!(
+        hint.contains("refused the credentials")
+            && hint.contains("bearer_token_file")
+            && hint.contains("\"locked\""),
         "{hint}"
     );
     let Some(SourceStatus::Unreachable { reason, .. }) = c.status(SourceKind::Alertmanager) else {
