@@ -34,12 +34,23 @@ pub async fn run(
         println!("– {:<13} {text}", id.to_string());
     }
     for p in probe_all(&wiring.workers, cfg.general.source_timeout).await {
-        let glyph = if p.ok { "✓" } else { "✗" };
+        // A worker that runs without its source (Loki: pod and container
+        // logs still stream) probes ok with a "not configured" detail: shown
+        // like the idle ones, with how to configure it, and not a failure.
+        let unconfigured = p.ok && p.detail.starts_with("not configured");
+        let glyph = match (p.ok, unconfigured) {
+            (true, true) => "–",
+            (true, false) => "✓",
+            (false, _) => "✗",
+        };
         println!(
             "{glyph} {:<13} {}",
             p.source,
             crate::text::sanitize(&p.detail)
         );
+        if unconfigured && !p.hint.is_empty() {
+            println!("                {}", p.hint);
+        }
         if !p.ok {
             failed = true;
             if !p.hint.is_empty() {

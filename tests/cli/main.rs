@@ -112,7 +112,20 @@ fn doctor_with_nothing_configured_passes_and_says_how_to_configure() {
     let e = Env::new(QUIET);
     let out = e.run(&["doctor"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("audit log"));
+    let t = text(&out);
+    assert!(t.contains("audit log"));
+    // Every source that is not configured is marked – and says how, Loki too.
+    for source in ["prom", "am", "loki"] {
+        let line = t
+            .lines()
+            .find(|l| l.contains(&format!(" {source} ")))
+            .unwrap_or_else(|| panic!("no {source} line:\n{t}"));
+        assert!(
+            line.starts_with("– ") && line.contains("not configured"),
+            "{line}"
+        );
+    }
+    assert!(t.contains("add [loki] url"), "{t}");
 }
 
 #[test]
