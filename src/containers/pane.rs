@@ -474,10 +474,10 @@ impl Pane for ContainersPane {
             problems.push(p);
         }
         let summary = format!(
-            "{} containers, {} running, {} problems",
-            self.containers.len(),
+            "{}, {} running, {}",
+            crate::text::count(self.containers.len(), "container"),
             self.containers.iter().filter(|c| c.is_running()).count(),
-            problems.len()
+            crate::text::count(problems.len(), "problem")
         );
         Some(ReportSection::new(summary, problems))
     }

@@ -5,6 +5,15 @@ use std::time::Duration;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Compact human duration: `45s`, `3m`, `2h5m`, `4d3h`.
+/// `1 problem`, `3 problems`: a count with its noun.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 pub fn human_duration(d: Duration) -> String {
     let s = d.as_secs();
     match s {
@@ -82,6 +91,13 @@ pub fn truncate(s: &str, width: usize) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(count(0, "problem"), "0 problems");
+        assert_eq!(count(1, "problem"), "1 problem");
+        assert_eq!(count(15, "container"), "15 containers");
+    }
 
     #[test]
     fn durations_read_like_an_operator_would_say_them() {

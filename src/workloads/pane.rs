@@ -327,8 +327,10 @@ impl Pane for WorkloadsPane {
             .collect();
         let (pods, controllers) = self.store.counts();
         let counts = format!(
-            "{pods} pods, {controllers} workloads, {} problems",
-            problems.len()
+            "{}, {}, {}",
+            crate::text::count(pods, "pod"),
+            crate::text::count(controllers, "workload"),
+            crate::text::count(problems.len(), "problem")
         );
         let summary = match self.context_label() {
             Some(label) => format!("{label} — {counts}"),
