@@ -1,4 +1,4 @@
-use crate::common::{Env, GroupGuard, live_group, wait_for};
+use crate::common::{Env, GroupGuard, live_group, step_pid, wait_for};
 use warroom::runbook::journal::{self, Entry};
 use warroom::runbook::walker::StepStatus;
 
@@ -300,15 +300,7 @@ fn kill_9_mid_step_leaves_a_journal_that_loads_and_resumes_at_that_step() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn warroom");
-    let pidfile = env.path().join("two.pid");
-    wait_for("step 2 to start", 60, || {
-        std::fs::read_to_string(&pidfile).is_ok_and(|s| s.ends_with('\n'))
-    });
-    let step_pid: i32 = std::fs::read_to_string(&pidfile)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let step_pid = step_pid("step 2 to start", &env.path().join("two.pid"));
     let bg: i32 = std::fs::read_to_string(env.path().join("two.bg"))
         .unwrap()
         .trim()
@@ -658,15 +650,7 @@ fn sigint_mid_step_kills_the_command_and_journals_the_interruption() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let pidfile = env.path().join("pid");
-    wait_for("the step to start", 60, || {
-        std::fs::read_to_string(&pidfile).is_ok_and(|s| s.ends_with('\n'))
-    });
-    let pid: i32 = std::fs::read_to_string(&pidfile)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let pid = step_pid("the step to start", &env.path().join("pid"));
     let _guard = GroupGuard(Some(pid));
     // SAFETY: signalling the warroom process this test spawned.
     unsafe {
@@ -699,15 +683,7 @@ fn a_run_open_in_another_process_cannot_be_resumed() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let pidfile = env.path().join("pid");
-    wait_for("the step to start", 60, || {
-        std::fs::read_to_string(&pidfile).is_ok_and(|s| s.ends_with('\n'))
-    });
-    let pid: i32 = std::fs::read_to_string(&pidfile)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let pid = step_pid("the step to start", &env.path().join("pid"));
     let _guard = GroupGuard(Some(pid));
     let out = env.run(&["runbook", "run", rb.to_str().unwrap(), "--resume", "--yes"]);
     std::fs::write(env.path().join("go"), "").unwrap();

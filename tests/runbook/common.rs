@@ -79,6 +79,18 @@ pub fn wait_for(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
     panic!("timed out waiting for {what}");
 }
 
+/// The pid a step's shell wrote (`echo $$ > FILE`), once the whole line is there.
+pub fn step_pid(what: &str, pidfile: &std::path::Path) -> i32 {
+    wait_for(what, 60, || {
+        std::fs::read_to_string(pidfile).is_ok_and(|s| s.ends_with('\n'))
+    });
+    std::fs::read_to_string(pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .expect("a pid in the pid file")
+}
+
 /// Kills a process group on drop (a step's shell left behind by kill -9).
 pub struct GroupGuard(pub Option<i32>);
 
