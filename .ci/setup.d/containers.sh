@@ -19,3 +19,10 @@ if ! docker image inspect warroom-test/busybox >/dev/null 2>&1; then
     tar -C rootfs -c . | docker import - warroom-test/busybox >/dev/null
   )
 fi
+# ssh:// Docker hosts are tested through a real sshd on loopback.
+if [ ! -x /usr/sbin/sshd ]; then
+  apt-get install -y -qq --no-install-recommends openssh-server >/dev/null 2>&1 || {
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends openssh-server >/dev/null
+  }
+fi

@@ -2,9 +2,11 @@
 //!
 //! Where: `[docker] host`, else `DOCKER_HOST`, else the local socket. How:
 //! `unix://` and `tcp://`/`http://` (TLS with `DOCKER_TLS_VERIFY`/`https://`).
-//! `ssh://` needs bollard's `ssh` feature, which pulls an OpenSSH process
-//! wrapper into the build; warroom does not enable it, so an `ssh://` host
-//! gets an error that says how to tunnel instead. The API version is
+//! `ssh://USER@HOST` goes through bollard's `ssh` feature: the system `ssh`
+//! (with the user's ~/.ssh/config, agent and known_hosts; new host keys are
+//! accepted once, in batch mode) runs `docker system dial-stdio` on the host.
+//! bollard does not pass a `:PORT` on to ssh, so a port is refused with the
+//! fix (a Host entry in ~/.ssh/config). The API version is
 //! negotiated down to what the engine speaks (20.10 → 1.41).
 
 use bollard::Docker;
@@ -86,12 +88,22 @@ impl std::fmt::Display for ConnectError {
     }
 }
 
+/// The `:PORT` of an ssh destination `user@host:port`, if any.
+fn ssh_port(dest: &str) -> Option<u16> {
+    let host = dest.rsplit_once('@').map_or(dest, |(_, h)| h);
+    host.rsplit_once(':').and_then(|(_, p)| p.parse().ok())
+}
+
 /// A client for `ep` without touching the network (bad URLs fail here).
 pub fn client(ep: &Endpoint) -> Result<Docker, ConnectError> {
-    if ep.host.starts_with("ssh://") {
+    if let Some(dest) = ep.host.strip_prefix("ssh://")
+        && ssh_port(dest).is_some()
+    {
+        // bollard hands `user@host:port` to ssh as a host name; ssh's own
+        // config is where a port goes.
         return Err(ConnectError {
-            reason: format!("{}: ssh:// hosts are not supported by this build", ep.host),
-            hint: "tunnel the socket instead: `ssh -NL 127.0.0.1:2375:/var/run/docker.sock USER@HOST`, then [docker] host = \"tcp://127.0.0.1:2375\"".into(),
+            reason: format!("{}: a port in an ssh:// Docker host is not passed on to ssh", ep.host),
+            hint: "name the port in ~/.ssh/config (Host NAME / HostName HOST / Port PORT) and use ssh://USER@NAME".into(),
         });
     }
     Docker::connect_with_host(&ep.host)
@@ -177,10 +189,14 @@ mod tests {
     }
 
     #[test]
-    fn ssh_and_unknown_schemes_fail_with_what_to_do() {
-        let e = client(&Endpoint::resolve_with(Some("ssh://ops@db1"), None)).unwrap_err();
-        assert!(e.reason.contains("ssh://"), "{e}");
-        assert!(e.hint.contains("ssh -NL"), "{e}");
+    fn ssh_ports_and_unknown_schemes_fail_with_what_to_do() {
+        assert!(client(&Endpoint::resolve_with(Some("ssh://ops@db1"), None)).is_ok());
+        let e = client(&Endpoint::resolve_with(Some("ssh://ops@db1:2222"), None)).unwrap_err();
+        assert!(e.reason.contains("ssh://ops@db1:2222"), "{e}");
+        assert!(
+            e.hint.contains("~/.ssh/config") && e.hint.contains("Port"),
+            "{e}"
+        );
         let e = client(&Endpoint::resolve_with(Some("ftp://x"), None)).unwrap_err();
         assert!(e.reason.contains("ftp://x"), "{e}");
     }

@@ -10,4 +10,5 @@ mod events;
 mod harness;
 mod logs;
 mod report;
+mod ssh;
 mod unreachable;
