@@ -64,8 +64,9 @@ pub struct LogsPane {
     pub(super) tail: Option<TailInfo>,
     /// A pod/container stream is open (None: ended, with its error).
     pub(super) stream: Option<Result<(), Option<String>>>,
-    /// How far back the open stream started (`since` of the pod-log form).
-    pub(super) stream_since: Option<i64>,
+    /// Where the open stream started when it was asked for a time back
+    /// (`since` of the pod-log form): the header shows its age as time passes.
+    pub(super) stream_from: Option<jiff::Timestamp>,
     pub(super) history: Vec<String>,
     pub(super) history_pos: Option<usize>,
     pub(super) mode: Mode,
@@ -116,7 +117,7 @@ impl LogsPane {
             histogram: None,
             tail: None,
             stream: None,
-            stream_since: None,
+            stream_from: None,
             history: Vec::new(),
             history_pos: None,
             mode: Mode::Normal,
@@ -239,7 +240,8 @@ impl LogsPane {
         self.loading = false;
         self.target = Some(target.clone());
         self.stream = Some(Ok(()));
-        self.stream_since = since_seconds;
+        self.stream_from =
+            since_seconds.map(|s| ctx.now - jiff::SignedDuration::from_secs(s.max(0)));
         out.push(stream_command(&target, since_seconds));
         Outcome::Many(out)
     }

@@ -184,14 +184,9 @@ fn render_header(p: &LogsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>
         }
         Some(other) => {
             spans.push(Span::styled(s(other.to_string()), t.header));
-            if let Some(secs) = p.stream_since {
+            if let Some(from) = p.stream_from {
                 spans.push(Span::styled(
-                    format!(
-                        "  since {} ago",
-                        crate::text::human_duration(std::time::Duration::from_secs(
-                            secs.max(0) as u64
-                        ))
-                    ),
+                    format!("  since {} ago", crate::text::age(from, ctx.now)),
                     t.muted,
                 ));
             }
@@ -223,39 +218,6 @@ fn render_status(p: &LogsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>
         ));
         spans.push(Span::raw(" "));
     }
-    // Pausing only holds lines back: the connection keeps living, so its
-    // state (reconnecting, refused) and Loki's dropped count still matter.
-    if let Some(tail) = &p.tail {
-        let (text, style) = match &tail.state {
-            // "LIVE" beside "PAUSED" would read as a contradiction.
-            TailState::Live if v.paused() => ("● connected".to_string(), t.ok),
-            TailState::Live => ("● LIVE".to_string(), t.ok),
-            TailState::Connecting => ("… connecting".to_string(), t.info),
-            TailState::Reconnecting { attempt, error } => (
-                format!(
-                    "↻ reconnecting (attempt {attempt}): {}",
-                    crate::text::truncate(&s(error), 32)
-                ),
-                t.warning,
-            ),
-            TailState::Failed(e) => (
-                match e.status {
-                    Some(code) => format!("✗ tail refused ({code}), not retrying"),
-                    None => "✗ tail refused, not retrying".to_string(),
-                },
-                t.critical,
-            ),
-            TailState::Stopped => ("tail stopped".to_string(), t.muted),
-        };
-        spans.push(Span::styled(text, style));
-        if tail.dropped > 0 {
-            spans.push(Span::styled(
-                format!(" dropped {}", tail.dropped),
-                t.warning,
-            ));
-        }
-        spans.push(Span::raw(" · "));
-    }
     let shown = v.visible_len();
     let kept = v.ring().len();
     let count = if shown == kept {
@@ -275,6 +237,41 @@ fn render_status(p: &LogsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>
             format!(" · {} not kept", v.refused()),
             t.warning,
         ));
+    }
+    // What was lost comes before the connection state: at 80 columns the
+    // end of the line is cut, and a count of lost lines must never be.
+    if let Some(tail) = p.tail.as_ref().filter(|t| t.dropped > 0) {
+        spans.push(Span::styled(
+            format!(" · dropped {}", tail.dropped),
+            t.warning,
+        ));
+    }
+    // Pausing only holds lines back: the connection keeps living, so its
+    // state (reconnecting, refused) still matters.
+    if let Some(tail) = &p.tail {
+        let (text, style) = match &tail.state {
+            // "LIVE" beside "PAUSED" would read as a contradiction.
+            TailState::Live if v.paused() => ("● connected".to_string(), t.ok),
+            TailState::Live => ("● LIVE".to_string(), t.ok),
+            TailState::Connecting => ("… connecting".to_string(), t.info),
+            TailState::Reconnecting { attempt, error } => (
+                format!(
+                    "↻ reconnecting, try {attempt}: {}",
+                    crate::text::truncate(&s(error), 32)
+                ),
+                t.warning,
+            ),
+            TailState::Failed(e) => (
+                match e.status {
+                    Some(code) => format!("✗ tail refused ({code}), not retrying"),
+                    None => "✗ tail refused, not retrying".to_string(),
+                },
+                t.critical,
+            ),
+            TailState::Stopped => ("tail stopped".to_string(), t.muted),
+        };
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(text, style));
     }
     if p.loading {
         spans.push(Span::styled(" loading…", t.info));
