@@ -322,8 +322,6 @@ impl Config {
     }
 }
 
-/// Read a secret from the file a config key names, trimming the trailing newline.
-/// The error names the file, never its content.
 /// Keys every HTTP source takes (see [`HttpAuth`]).
 const AUTH_KEYS: &[&str] = &["bearer_token_file", "basic_auth", "ca_file", "tls_verify"];
 
@@ -337,14 +335,15 @@ fn unknown_flattened_keys(text: &str) -> Result<(), String> {
     };
     let check = |section: String, table: &toml::Table, allowed: &[&str]| {
         for key in table.keys() {
-            if allowed.contains(&key.as_str()) || AUTH_KEYS.contains(&key.as_str()) {
+            if allowed.contains(&key.as_str()) {
                 continue;
             }
             let hint = if ["token", "bearer_token", "password", "secret"].contains(&key.as_str()) {
-                " — secrets are never written in the config: put it in a file and name it with                  bearer_token_file or basic_auth.password_file"
+                " — secrets are never written in the config: put it in a file and name it with \
+                 bearer_token_file or basic_auth.password_file"
                     .to_string()
             } else {
-                let mut all: Vec<&str> = allowed.iter().chain(AUTH_KEYS).copied().collect();
+                let mut all = allowed.to_vec();
                 all.sort_unstable();
                 format!(" (expected one of: {})", all.join(", "))
             };
@@ -361,17 +360,20 @@ fn unknown_flattened_keys(text: &str) -> Result<(), String> {
             _ => Vec::new(),
         }
     };
+    let with_auth = |keys: &[&'static str]| -> Vec<&'static str> {
+        keys.iter().chain(AUTH_KEYS).copied().collect()
+    };
     for kind in ["prometheus", "alertmanager"] {
         for (i, t) in tables(kind).iter().enumerate() {
             check(
                 format!("[[{kind}]] #{}", i + 1),
                 t,
-                &["name", "url", "interval"],
+                &with_auth(&["name", "url", "interval"]),
             )?;
         }
     }
     for t in tables("loki") {
-        check("[loki]".into(), &t, &["url", "org_id"])?;
+        check("[loki]".into(), &t, &with_auth(&["url", "org_id"]))?;
     }
     for (i, t) in tables("backups").iter().enumerate() {
         let per_kind: &[&str] = match t.get("kind").and_then(|k| k.as_str()) {
@@ -390,23 +392,15 @@ fn unknown_flattened_keys(text: &str) -> Result<(), String> {
             "pre_restore",
             "target",
         ];
+        // Backups take no HTTP auth: their own keys only.
         let allowed: Vec<&str> = common.iter().chain(per_kind).copied().collect();
-        // Backups take no HTTP auth: check against their own keys only.
-        for key in t.keys() {
-            if !allowed.contains(&key.as_str()) {
-                let mut all = allowed.clone();
-                all.sort_unstable();
-                return Err(format!(
-                    "[[backups]] #{}: unknown key `{key}` (expected one of: {})",
-                    i + 1,
-                    all.join(", ")
-                ));
-            }
-        }
+        check(format!("[[backups]] #{}", i + 1), t, &allowed)?;
     }
     Ok(())
 }
 
+/// Read a secret from the file a config key names, trimming the trailing newline.
+/// The error names the file, never its content.
 pub fn read_secret(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path)
         .map(|s| s.trim_end_matches(['\n', '\r']).to_string())

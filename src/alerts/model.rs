@@ -68,6 +68,12 @@ pub enum AlertState {
 }
 
 impl AlertState {
+    /// The word shown for the state; a silence that is only acks reads
+    /// `acked` (someone is on it) instead of `silenced` (muted as noise).
+    pub fn label(self, acked: bool) -> &'static str {
+        if acked { "acked" } else { self.as_str() }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Firing => "firing",

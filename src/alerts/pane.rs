@@ -289,7 +289,6 @@ impl AlertsPane {
         }
     }
 
-    /// The one alert the detail panel and the jumps use.
     /// Silenced only by acks (and at least one): the state to show is "acked".
     pub(super) fn is_acked(&self, a: &model::Alert) -> bool {
         a.state == AlertState::Silenced
@@ -302,15 +301,7 @@ impl AlertsPane {
             })
     }
 
-    /// The state word for an alert: `acked` apart from `silenced`.
-    pub(super) fn state_word(&self, a: &model::Alert) -> &'static str {
-        if self.is_acked(a) {
-            "acked"
-        } else {
-            a.state.as_str()
-        }
-    }
-
+    /// The one alert the detail panel and the jumps use.
     pub(super) fn focused_alert(&self) -> Option<&MergedAlert> {
         self.selected_alerts().into_iter().next()
     }

@@ -334,7 +334,6 @@ fn alerts_table(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCt
         };
     let stale_of = |ai: usize| stale.get(ai).copied().flatten();
     let acked: Vec<bool> = p.merged.iter().map(|m| p.is_acked(&m.alert)).collect();
-    let state_word = |ai: usize, s: AlertState| if acked[ai] { "acked" } else { s.as_str() };
     let AlertsPane {
         rows,
         groups,
@@ -378,11 +377,7 @@ fn alerts_table(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCt
                 vec![
                     Span::styled(g.severity.symbol(), sev),
                     Span::styled(
-                        if g.alerts.iter().all(|&ai| acked[ai]) {
-                            "acked"
-                        } else {
-                            g.state.as_str()
-                        },
+                        g.state.label(g.alerts.iter().all(|&ai| acked[ai])),
                         muted(state_style(g.state, g.severity, t)),
                     ),
                     Span::styled(format!("{marker}{}", sanitize(&g.title())), sev),
@@ -404,7 +399,7 @@ fn alerts_table(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCt
                 vec![
                     Span::styled(sev.symbol(), severity_style(sev, t)),
                     Span::styled(
-                        state_word(ai, m.alert.state),
+                        m.alert.state.label(acked[ai]),
                         muted(state_style(m.alert.state, sev, t)),
                     ),
                     Span::raw(format!(
@@ -485,7 +480,10 @@ fn alert_detail(p: &AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_
                         format!("{} {} ", sev.symbol(), sanitize(a.name())),
                         severity_style(sev, t),
                     ),
-                    Span::styled(p.state_word(a).to_string(), state_style(a.state, sev, t)),
+                    Span::styled(
+                        a.state.label(p.is_acked(a)).to_string(),
+                        state_style(a.state, sev, t),
+                    ),
                     Span::raw(format!(
                         " · {} · since {} · from {}",
                         sev.as_str(),
@@ -507,7 +505,7 @@ fn alert_detail(p: &AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_
                 if let Some(sid) = a.silenced_by.first() {
                     let s = p.silences.iter().find(|s| &s.id == sid);
                     lines.push(kv(
-                        if p.is_acked(a) { "acked" } else { "silenced" },
+                        AlertState::Silenced.label(p.is_acked(a)),
                         match s {
                             Some(s) => format!(
                                 "by {} until {}: {}",

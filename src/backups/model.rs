@@ -108,7 +108,6 @@ impl SourceData {
         }
     }
 
-    /// The newest successful restore point.
     /// Record the last verification; a point that failed it stops counting
     /// as good, so freshness and the default restore point skip it (restoring
     /// a dump known to be truncated is the last thing an incident needs).
@@ -127,6 +126,7 @@ impl SourceData {
         self.verification = v;
     }
 
+    /// The newest successful restore point.
     pub fn newest_good(&self) -> Option<&RestorePoint> {
         self.points.iter().filter(|p| p.ok).max_by_key(|p| p.time)
     }

@@ -4,7 +4,6 @@
 use std::time::Duration;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// Compact human duration: `45s`, `3m`, `2h5m`, `4d3h`.
 /// `1 problem`, `3 problems`: a count with its noun.
 pub fn count(n: usize, noun: &str) -> String {
     if n == 1 {
@@ -14,6 +13,7 @@ pub fn count(n: usize, noun: &str) -> String {
     }
 }
 
+/// Compact human duration: `45s`, `3m`, `2h5m`, `4d3h`.
 pub fn human_duration(d: Duration) -> String {
     let s = d.as_secs();
     match s {

@@ -2,6 +2,10 @@
 //! report and doctor — run as real processes with an isolated HOME/data dir.
 
 use std::path::Path;
+#[path = "../support/output.rs"]
+mod output;
+
+use output::text;
 use std::process::{Command, Output, Stdio};
 
 struct Env {
@@ -32,14 +36,6 @@ impl Env {
             .output()
             .unwrap()
     }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 const QUIET: &str = "[kubernetes]\nenabled = false\n[docker]\nenabled = false\n";

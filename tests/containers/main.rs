@@ -5,6 +5,9 @@
 //! labelled `warroom-test=1` and removed on drop, even when a test fails. If
 //! the engine is not reachable the tests fail and say so.
 
+#[path = "../support/output.rs"]
+mod output;
+
 mod actions;
 mod events;
 mod harness;

@@ -3,6 +3,7 @@
 
 use crate::fixtures;
 use crate::kmock::Kmock;
+use crate::output::text;
 use std::process::{Command, Output, Stdio};
 
 const DEP: &str = "/apis/apps/v1/namespaces/shop/deployments/checkout";
@@ -23,14 +24,6 @@ fn warroom(k: &Kmock, data: &std::path::Path, args: &[&str]) -> Output {
         .stdin(Stdio::null())
         .output()
         .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn audit(data: &std::path::Path) -> Vec<serde_json::Value> {

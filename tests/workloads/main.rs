@@ -2,6 +2,8 @@
 
 #[path = "../support/kmock.rs"]
 mod kmock;
+#[path = "../support/output.rs"]
+mod output;
 
 mod actions;
 mod fixtures;
