@@ -53,8 +53,17 @@ pub fn reparsed_refs(body: &str, params: &[Param]) -> Vec<Reparsed> {
     let mut out = Vec::new();
     for (line, text) in logical_lines(body) {
         for cmd in simple_commands(&text) {
-            let Some(words) = words(&cmd) else { continue };
-            for (word, via) in reparsed_words(&words) {
+            // A command this scanner cannot split into words (`$'…'`, a quote
+            // that spans lines) is not waved through: if it names a command
+            // that re-parses, every reference in it counts as re-parsed.
+            let split = words(&cmd);
+            let found = match &split {
+                Some(words) => reparsed_words(words),
+                None => mentions_reparser(&cmd)
+                    .map(|via| vec![(cmd.as_str(), via)])
+                    .unwrap_or_default(),
+            };
+            for (word, via) in found {
                 for (_, name) in super::subst::ref_spans(word) {
                     let safe = params
                         .iter()
@@ -173,6 +182,15 @@ fn simple_commands(line: &str) -> Vec<String> {
     out.push(cur);
     out.retain(|c| !c.trim().is_empty());
     out
+}
+
+/// The re-parsing command a line mentions, read crudely (whitespace-split
+/// words, quotes left on): for commands shlex cannot split.
+fn mentions_reparser(cmd: &str) -> Option<String> {
+    cmd.split_whitespace()
+        .map(|w| base(w.trim_matches(['\'', '"'])))
+        .find(|w| ["ssh", "eval", "su", "runuser", "watch"].contains(w) || SHELLS.contains(w))
+        .map(|w| format!("{w} (in a command warroom could not split into words)"))
 }
 
 fn words(cmd: &str) -> Option<Vec<String>> {
@@ -376,6 +394,18 @@ mod tests {
         );
         // The safe pattern: the script is fixed, the value is `$1`.
         assert!(flagged(r#"bash -c 'psql -d "$1" -c "select 1"' _ {{db}}"#, &ps).is_empty());
+        // Wrappers that exec their arguments are looked through.
+        for wrapped in [
+            "sudo -u postgres ssh h psql {{db}}",
+            "env A=b nice -n 5 nohup ssh h psql {{db}}",
+            "exec timeout -s KILL 30 ssh h psql {{db}}",
+        ] {
+            assert_eq!(flagged(wrapped, &ps).len(), 1, "{wrapped}");
+        }
+        // A command shlex cannot split still counts when it names ssh.
+        let got = flagged("echo $'it\\'s'; ssh h restart {{db}}", &ps);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].2.starts_with("ssh (in a command"), "{got:?}");
         // Ordinary commands, comments, and a plain ssh session.
         assert!(
             flagged(

@@ -301,6 +301,8 @@ fn kill_9_mid_step_leaves_a_journal_that_loads_and_resumes_at_that_step() {
         .spawn()
         .expect("spawn warroom");
     let step_pid = step_pid("step 2 to start", &env.path().join("two.pid"));
+    // Whatever fails below, the step's background `sleep 300` does not outlive the test.
+    let _guard = GroupGuard(Some(step_pid));
     let bg: i32 = std::fs::read_to_string(env.path().join("two.bg"))
         .unwrap()
         .trim()
