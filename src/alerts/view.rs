@@ -12,6 +12,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
+use unicode_width::UnicodeWidthStr;
 
 const TREND_WIDTH: u16 = 8;
 const DETAIL_HEIGHT: u16 = 7;
@@ -83,29 +84,46 @@ fn stale_prefix(since: Option<jiff::Timestamp>, now: jiff::Timestamp) -> String 
 
 /// One endpoint: `am:main ✗ cannot connect: … (2m)`; `troubled` when it is
 /// down or partial, so it earns a line of its own when one line is too short.
+/// The reason is cut to `reason_width` and so that the whole endpoint fits in
+/// `line_width`: the data age at the end must stay on screen.
 fn endpoint_spans(
     id: &crate::source::SourceId,
     h: &Health,
     reason_width: usize,
+    line_width: usize,
     ctx: &RenderCtx<'_>,
 ) -> (Vec<Span<'static>>, bool) {
     let t = ctx.theme;
-    let reason = |r: &str| truncate(&sanitize(short_reason(r)), reason_width).into_owned();
+    let name = sanitize(&id.to_string()).into_owned();
+    // `NAME G REASON SUFFIX`: name, glyph and the spaces around it are fixed.
+    let reason = |r: &str, suffix: &str| {
+        let fixed = UnicodeWidthStr::width(name.as_str()) + 3 + UnicodeWidthStr::width(suffix);
+        let room = reason_width.min(line_width.saturating_sub(fixed));
+        truncate(&sanitize(short_reason(r)), room).into_owned()
+    };
     let (glyph, style, text, troubled) = match h {
         Health::Ok => ("✓", t.ok, String::new(), false),
         Health::Loading => ("…", t.info, String::new(), false),
         Health::Off(what) => ("–", t.muted, format!(" {what}"), false),
-        Health::Partial(r) => ("!", t.warning, format!(" {}", reason(r)), true),
+        Health::Partial(r) => ("!", t.warning, format!(" {}", reason(r, "")), true),
         Health::Down { reason: r, data_at } => {
-            let data = data_at
-                .map(|d| age(d, ctx.now))
-                .unwrap_or_else(|| "no data".into());
-            ("✗", t.critical, format!(" {} ({data})", reason(r)), true)
+            let data = format!(
+                " ({})",
+                data_at
+                    .map(|d| age(d, ctx.now))
+                    .unwrap_or_else(|| "no data".into())
+            );
+            (
+                "✗",
+                t.critical,
+                format!(" {}{data}", reason(r, &data)),
+                true,
+            )
         }
     };
     (
         vec![
-            Span::styled(sanitize(&id.to_string()).into_owned(), t.header),
+            Span::styled(name, t.header),
             Span::styled(format!(" {glyph}{text}"), style),
         ],
         troubled,
@@ -114,13 +132,14 @@ fn endpoint_spans(
 
 /// Per-endpoint health: one line while it fits (`prom:main ✓  am:main ✗
 /// connection refused (2m)`), else the healthy ones on one line and each
-/// troubled one on its own. Never more than 1 + TROUBLED_LINES lines.
+/// troubled (down or partial) one on its own, at most TROUBLED_LINES of them
+/// plus a `+N more` line.
 fn endpoint_lines(p: &AlertsPane, width: usize, ctx: &RenderCtx<'_>) -> Vec<Line<'static>> {
     let eps = p.endpoints(ctx.sources);
     let sep = || Span::raw("  ");
     let short: Vec<(Vec<Span<'static>>, bool)> = eps
         .iter()
-        .map(|(id, h)| endpoint_spans(id, h, SHORT_REASON, ctx))
+        .map(|(id, h)| endpoint_spans(id, h, SHORT_REASON, usize::MAX, ctx))
         .collect();
     let mut one: Vec<Span<'static>> = Vec::new();
     for (i, (spans, _)) in short.iter().enumerate() {
@@ -141,7 +160,7 @@ fn endpoint_lines(p: &AlertsPane, width: usize, ctx: &RenderCtx<'_>) -> Vec<Line
     let mut lines = Vec::new();
     let mut troubled = 0;
     for (id, h) in &eps {
-        let (spans, bad) = endpoint_spans(id, h, width, ctx);
+        let (spans, bad) = endpoint_spans(id, h, width, width, ctx);
         if !bad {
             if !fine.is_empty() {
                 fine.push(sep());
@@ -156,7 +175,10 @@ fn endpoint_lines(p: &AlertsPane, width: usize, ctx: &RenderCtx<'_>) -> Vec<Line
     }
     if troubled > TROUBLED_LINES {
         lines.push(Line::from(Span::styled(
-            format!("+{} more endpoint(s) down", troubled - TROUBLED_LINES),
+            format!(
+                "+{} more endpoint(s) down or partial",
+                troubled - TROUBLED_LINES
+            ),
             ctx.theme.critical,
         )));
     }
