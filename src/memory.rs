@@ -6,6 +6,17 @@
 //! a trim the peak of the list stays resident for the whole session even
 //! though nothing uses it.
 
+/// [`release_freed_heap`] on a blocking thread when a tokio runtime is
+/// around (the UI loop must not stall on it), else right here.
+pub fn release_freed_heap_in_background() {
+    match tokio::runtime::Handle::try_current() {
+        Ok(rt) => {
+            rt.spawn_blocking(release_freed_heap);
+        }
+        Err(_) => release_freed_heap(),
+    }
+}
+
 /// Release free heap pages back to the OS (a no-op where glibc is absent).
 pub fn release_freed_heap() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -64,16 +64,14 @@ impl LiveActions {
     }
 }
 
-/// Why `scale` is refused for this kind: a DaemonSet runs one pod per node,
-/// and patching its `spec.replicas` "succeeds" while changing nothing.
+/// Why `scale` is refused for this kind (see [`Kind::SCALABLE`]).
 fn unscalable(kind: Kind) -> Option<String> {
-    match kind {
-        Kind::Deployment | Kind::StatefulSet => None,
-        other => Some(format!(
+    (!kind.is_scalable()).then(|| {
+        format!(
             "a {} cannot be scaled here: only deployments and statefulsets",
-            other.arg()
-        )),
-    }
+            kind.arg()
+        )
+    })
 }
 
 fn kind_of(t: &KubeTarget) -> Result<Kind, String> {

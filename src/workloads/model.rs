@@ -25,6 +25,14 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kinds `scale` works on. A DaemonSet runs one pod per node, and
+    /// patching its `spec.replicas` "succeeds" while changing nothing.
+    pub const SCALABLE: [Kind; 2] = [Kind::Deployment, Kind::StatefulSet];
+
+    pub fn is_scalable(self) -> bool {
+        Self::SCALABLE.contains(&self)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Pod => "Pod",

@@ -14,10 +14,6 @@ use crate::pane::{
 use crate::report::{Problem, ReportSection};
 use crate::ui::table::TableState;
 use jiff::Timestamp;
-
-/// A re-list this large leaves megabytes of freed parse buffers behind; hand
-/// them back to the OS once the projection is stored.
-const BURST: usize = 1000;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::collections::{HashMap, HashSet};
@@ -223,13 +219,13 @@ impl Pane for WorkloadsPane {
                 return true;
             }
             other => {
-                let burst =
-                    matches!(&other, Update::Reset { objects, .. } if objects.len() >= BURST);
+                let burst = matches!(&other, Update::Reset { objects, .. } if objects.len() >= super::store::BURST);
                 if !self.store.apply(other) {
                     return false;
                 }
                 if burst {
-                    crate::memory::release_freed_heap();
+                    // Off the UI task: trimming a large heap takes a while.
+                    crate::memory::release_freed_heap_in_background();
                 }
             }
         }

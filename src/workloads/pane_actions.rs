@@ -147,7 +147,7 @@ impl WorkloadsPane {
         }
         let since = match field(1) {
             "" => None,
-            s => match humantime::parse_duration(s) {
+            s => match crate::text::parse_duration(s) {
                 Ok(d) if !d.is_zero() => Some(d.as_secs().max(1) as i64),
                 _ => {
                     return notify(format!(
@@ -205,7 +205,7 @@ impl WorkloadsPane {
                     return notify("rollout undo: no deployment owns the selection");
                 }
             },
-            "scale" => match self.controller(kind, &key, &controllers[..2]) {
+            "scale" => match self.controller(kind, &key, &Kind::SCALABLE) {
                 Some((k, t)) => (Perm::patch(k).unwrap_or(Perm::PatchDeployments), (k, t)),
                 None => {
                     return notify(

@@ -512,7 +512,7 @@ fn actions_line(
     };
     if let Some(c) = ctrl.and_then(Perm::patch) {
         offer("rollout_restart", "restart", c);
-        if ctrl != Some(Kind::DaemonSet) {
+        if ctrl.is_some_and(Kind::is_scalable) {
             offer("scale", "scale", c);
         }
         if ctrl == Some(Kind::Deployment) {
