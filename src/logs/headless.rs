@@ -167,6 +167,7 @@ fn print(out: &mut impl Write, l: &LogLine, output: LogOutput) -> std::io::Resul
 
 /// Print one tail event; `Some(error)` when Loki refused the tail for good.
 fn follow_event(
+    query: &str,
     ev: TailEvent,
     output: LogOutput,
     out: &mut impl Write,
@@ -191,7 +192,8 @@ fn follow_event(
             before_ns,
         } => eprintln!(
             "warroom: the tail reconnected and lines may be missing between {a} and {b}; \
-             see them with: warroom logs QUERY --from {a} --to {b}",
+             see them with: warroom logs {q} --from {a} --to {b}",
+            q = crate::text::sanitize(&shlex::try_quote(query).unwrap_or_default()),
             a = format_ts(after_ns),
             b = format_ts(before_ns),
         ),
@@ -223,7 +225,7 @@ pub async fn run_loki(
                 _ = &mut tail, if !tail_done => tail_done = true,
                 ev = rx.recv() => match ev {
                     Some(ev) => {
-                        if let Some(e) = follow_event(ev, args.output, out).map_err(io)? {
+                        if let Some(e) = follow_event(&query, ev, args.output, out).map_err(io)? {
                             return Err(e);
                         }
                     }
