@@ -225,7 +225,7 @@ pub async fn run_loki(
                 _ = &mut tail, if !tail_done => tail_done = true,
                 ev = rx.recv() => match ev {
                     Some(ev) => {
-                        if let Some(e) = follow_event(&query, ev, args.output, out).map_err(io)? {
+                        if let Some(e) = follow_event(query, ev, args.output, out).map_err(io)? {
                             return Err(e);
                         }
                     }
