@@ -46,6 +46,20 @@ pub struct AuditEntry {
     pub restore_point_time: Option<jiff::Timestamp>,
 }
 
+/// Why an entry could not be written. Each names the file, so the operator
+/// knows what to fix (a full disk, a read-only data dir).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AuditError {
+    #[error("cannot create {}: {reason}", dir.display())]
+    CreateDir { dir: PathBuf, reason: String },
+    #[error("cannot open audit log {}: {reason}", path.display())]
+    Open { path: PathBuf, reason: String },
+    #[error("cannot write audit log {}: {reason}", path.display())]
+    Write { path: PathBuf, reason: String },
+    #[error("cannot encode audit entry: {0}")]
+    Encode(String),
+}
+
 #[derive(Debug, Clone)]
 pub struct AuditLog {
     path: PathBuf,
@@ -66,21 +80,29 @@ impl AuditLog {
     }
 
     /// Append one entry durably. Errors name the file so the operator can fix it.
-    pub fn append(&self, entry: &AuditEntry) -> Result<(), String> {
-        let mut line = serde_json::to_vec(entry).map_err(|e| e.to_string())?;
+    pub fn append(&self, entry: &AuditEntry) -> Result<(), AuditError> {
+        let mut line = serde_json::to_vec(entry).map_err(|e| AuditError::Encode(e.to_string()))?;
         line.push(b'\n');
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(|e| AuditError::CreateDir {
+                dir: dir.to_path_buf(),
+                reason: e.to_string(),
+            })?;
         }
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&self.path)
-            .map_err(|e| format!("cannot open audit log {}: {e}", self.path.display()))?;
+            .map_err(|e| AuditError::Open {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })?;
         file.write_all(&line)
             .and_then(|_| file.sync_data())
-            .map_err(|e| format!("cannot write audit log {}: {e}", self.path.display()))
+            .map_err(|e| AuditError::Write {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })
     }
 
     /// Read every entry; lines that do not parse (e.g. a partial last line after a

@@ -280,7 +280,7 @@ pub trait Pane: Send {
     fn on_action_done(
         &mut self,
         _spec: &ActionSpec,
-        _result: &Result<ActionOutcome, String>,
+        _result: &Result<ActionOutcome, crate::action::ActionError>,
     ) -> bool {
         false
     }

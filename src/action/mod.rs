@@ -95,6 +95,93 @@ pub enum ActionSpec {
     },
 }
 
+/// Why an action could not be previewed or run.
+///
+/// The variant says what kind of failure it is — and so which fix the console
+/// and the CLI suggest ([`ActionError::hint`]) — and keeps the facts as data
+/// (HTTP status, exit code); the text is only what the operator reads. Domain
+/// errors convert into it (`From<DomainError> for ActionError` in each domain).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ActionError {
+    /// `--read-only` refuses every mutating action.
+    #[error("read-only mode: `{verb}` is disabled (restart without --read-only)")]
+    ReadOnly { verb: &'static str },
+    /// No source of the action's kind is configured or reachable.
+    #[error("`{verb}` needs a {config_key} source, and none is configured or reachable")]
+    NoBackend {
+        verb: &'static str,
+        config_key: &'static str,
+    },
+    /// The preview said it cannot run (RBAC, a paused deployment…).
+    #[error("blocked: {0}")]
+    Blocked(String),
+    /// The action as written cannot run (a bad matcher, an unknown Alertmanager).
+    #[error("{0}")]
+    Invalid(String),
+    /// The object acted on does not exist (any more).
+    #[error("{0}")]
+    NotFound(String),
+    /// The backend refused the credentials (401) or the permission (403).
+    #[error("{message}")]
+    Denied { message: String, status: u16 },
+    /// The backend could not be reached at all.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The backend answered with an error.
+    #[error("{message}")]
+    Backend {
+        message: String,
+        status: Option<u16>,
+    },
+    /// A command the action ran failed (restore, safety backup, verification).
+    #[error("{message}")]
+    Command {
+        message: String,
+        exit_code: Option<i32>,
+    },
+    /// The handler does not take this verb (a wiring mistake, not the operator's).
+    #[error("the {handler} handler cannot run `{verb}`")]
+    Unsupported {
+        handler: &'static str,
+        verb: &'static str,
+    },
+    /// No answer within the runbook block's `timeout`.
+    #[error(
+        "no result within {} (it may still complete; check before retrying)",
+        crate::text::human_duration(*after)
+    )]
+    TimedOut { after: Duration },
+    /// The action could not be recorded; it is not run unrecorded.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
+}
+
+/// Transitional: a handler error that is still text. Each domain replaces
+/// these with its own typed error as it moves over.
+impl From<String> for ActionError {
+    fn from(message: String) -> Self {
+        Self::Backend {
+            message,
+            status: None,
+        }
+    }
+}
+
+impl ActionError {
+    /// What the operator can do about it, chosen from the kind of failure.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Self::ReadOnly { .. } => Some("restart warroom without --read-only"),
+            Self::NoBackend { .. } => Some("`warroom doctor` shows what is configured"),
+            Self::Denied { status: 401, .. } => Some("log in again: the credentials were refused"),
+            Self::Denied { .. } => Some("check the account's permissions (RBAC)"),
+            Self::Unreachable(_) => Some("`warroom doctor` checks every source"),
+            Self::Audit(_) => Some("fix the data directory (`warroom config path`)"),
+            _ => None,
+        }
+    }
+}
+
 /// Which handler runs an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Domain {
@@ -364,10 +451,13 @@ impl Progress {
 #[async_trait::async_trait]
 pub trait ActionHandler: Send + Sync {
     /// Look before leaping: gather what the action will change. Must not change anything.
-    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, String>;
+    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, ActionError>;
     /// Do it. Errors say what failed and that nothing (or what) was changed.
-    async fn execute(&self, spec: &ActionSpec, progress: Progress)
-    -> Result<ActionOutcome, String>;
+    async fn execute(
+        &self,
+        spec: &ActionSpec,
+        progress: Progress,
+    ) -> Result<ActionOutcome, ActionError>;
 }
 
 /// The one door every action goes through: read-only mode, handler dispatch, audit.
@@ -408,27 +498,23 @@ impl Actions {
         &self.audit
     }
 
-    fn handler(&self, spec: &ActionSpec) -> Result<&Arc<dyn ActionHandler>, String> {
-        self.handlers.get(&spec.domain()).ok_or_else(|| {
-            let key = match spec.domain() {
-                Domain::Kubernetes => "[kubernetes]",
-                Domain::Docker => "[docker]",
-                Domain::Alertmanager => "[[alertmanager]]",
-                Domain::Backups => "[[backups]]",
-            };
-            format!(
-                "`{}` needs a {key} source, and none is configured or reachable",
-                spec.verb()
-            )
-        })
+    fn handler(&self, spec: &ActionSpec) -> Result<&Arc<dyn ActionHandler>, ActionError> {
+        self.handlers
+            .get(&spec.domain())
+            .ok_or_else(|| ActionError::NoBackend {
+                verb: spec.verb(),
+                config_key: match spec.domain() {
+                    Domain::Kubernetes => "[kubernetes]",
+                    Domain::Docker => "[docker]",
+                    Domain::Alertmanager => "[[alertmanager]]",
+                    Domain::Backups => "[[backups]]",
+                },
+            })
     }
 
-    pub async fn preview(&self, spec: &ActionSpec) -> Result<Preview, String> {
+    pub async fn preview(&self, spec: &ActionSpec) -> Result<Preview, ActionError> {
         if self.read_only && spec.is_mutating() {
-            return Err(format!(
-                "read-only mode: `{}` is disabled (restart without --read-only)",
-                spec.verb()
-            ));
+            return Err(ActionError::ReadOnly { verb: spec.verb() });
         }
         self.handler(spec)?.preview(spec).await
     }
@@ -440,15 +526,15 @@ impl Actions {
         preview: &Preview,
         origin: &str,
         progress: Progress,
-    ) -> Result<ActionOutcome, String> {
+    ) -> Result<ActionOutcome, ActionError> {
         // Run exactly what was previewed (see `Preview::pinned`).
         let spec = preview.pinned.as_ref().unwrap_or(spec);
         progress.reset_facts();
         let mut started = None;
         let result = if self.read_only && spec.is_mutating() {
-            Err("read-only mode".to_string())
+            Err(ActionError::ReadOnly { verb: spec.verb() })
         } else if let Some(reason) = &preview.blocked {
-            Err(format!("blocked: {reason}"))
+            Err(ActionError::Blocked(reason.clone()))
         } else {
             match self.handler(spec) {
                 Ok(h) => {
@@ -460,7 +546,7 @@ impl Actions {
         };
         let (res, msg) = match &result {
             Ok(o) => ("ok", o.summary.clone()),
-            Err(e) => ("error", e.clone()),
+            Err(e) => ("error", e.to_string()),
         };
         let mut facts = progress.facts();
         if let Ok(o) = &result {
@@ -484,7 +570,7 @@ impl Actions {
         preview: &Preview,
         origin: &str,
         why: Disposition,
-    ) -> Result<(), String> {
+    ) -> Result<(), ActionError> {
         let result = match why {
             Disposition::DryRun => "dry-run",
             Disposition::Cancelled => "cancelled",
@@ -501,7 +587,7 @@ impl Actions {
         result: &str,
         message: &str,
         ran: Option<(jiff::Timestamp, RunFacts)>,
-    ) -> Result<(), String> {
+    ) -> Result<(), ActionError> {
         let spec = preview.pinned.as_ref().unwrap_or(spec);
         let entry = AuditEntry {
             ts: jiff::Timestamp::now(),
@@ -518,6 +604,6 @@ impl Actions {
             exit_code: ran.and_then(|(_, f)| f.exit_code),
             restore_point_time: ran.and_then(|(_, f)| f.restore_point_time),
         };
-        self.audit.append(&entry)
+        Ok(self.audit.append(&entry)?)
     }
 }

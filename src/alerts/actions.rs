@@ -297,21 +297,23 @@ impl<A: AmApi> SilenceHandler<A> {
 
 #[async_trait::async_trait]
 impl<A: AmApi> ActionHandler for SilenceHandler<A> {
-    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, String> {
+    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, crate::action::ActionError> {
         match spec {
             ActionSpec::Silence {
                 matchers,
                 duration,
                 comment,
                 alertmanager,
-            } => {
-                self.preview_silence(matchers, *duration, comment, alertmanager.as_deref())
-                    .await
-            }
+            } => Ok(self
+                .preview_silence(matchers, *duration, comment, alertmanager.as_deref())
+                .await?),
             ActionSpec::ExpireSilence { id, alertmanager } => {
-                self.preview_expire(id, alertmanager.as_deref()).await
+                Ok(self.preview_expire(id, alertmanager.as_deref()).await?)
             }
-            other => Err(format!("the alerts handler cannot run `{}`", other.verb())),
+            other => Err(crate::action::ActionError::Unsupported {
+                handler: "alerts",
+                verb: other.verb(),
+            }),
         }
     }
 
@@ -319,7 +321,7 @@ impl<A: AmApi> ActionHandler for SilenceHandler<A> {
         &self,
         spec: &ActionSpec,
         progress: Progress,
-    ) -> Result<ActionOutcome, String> {
+    ) -> Result<ActionOutcome, crate::action::ActionError> {
         match spec {
             ActionSpec::Silence {
                 matchers,
@@ -362,7 +364,10 @@ impl<A: AmApi> ActionHandler for SilenceHandler<A> {
                     restore_point_time: None,
                 })
             }
-            other => Err(format!("the alerts handler cannot run `{}`", other.verb())),
+            other => Err(crate::action::ActionError::Unsupported {
+                handler: "alerts",
+                verb: other.verb(),
+            }),
         }
     }
 }

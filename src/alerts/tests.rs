@@ -550,7 +550,8 @@ async fn preview_lists_exactly_the_alerts_the_matchers_silence() {
     let e = h
         .preview(&silence(&["a=b"], Some("north")))
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("north") && e.contains("east, west"), "{e}");
 }
 

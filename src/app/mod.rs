@@ -372,7 +372,7 @@ impl App {
 
     // ---- action events ---------------------------------------------------
 
-    pub fn preview_ready(&mut self, id: u64, result: Result<Preview, String>) {
+    pub fn preview_ready(&mut self, id: u64, result: Result<Preview, crate::action::ActionError>) {
         if let Some(Overlay::Confirm(c)) = &mut self.overlay
             && c.id == id
         {
@@ -395,7 +395,7 @@ impl App {
         &mut self,
         id: u64,
         spec: &ActionSpec,
-        result: Result<ActionOutcome, String>,
+        result: Result<ActionOutcome, crate::action::ActionError>,
     ) {
         for pane in &mut self.panes {
             pane.on_action_done(spec, &result);

@@ -124,11 +124,11 @@ pub enum ConfirmPhase {
     /// Preview shown; waiting for the operator.
     Ready(Preview),
     /// Preview failed (target gone, forbidden, unreachable).
-    PreviewFailed(String),
+    PreviewFailed(crate::action::ActionError),
     Running(Preview),
     Done {
         preview: Preview,
-        result: Result<String, String>,
+        result: Result<String, crate::action::ActionError>,
     },
 }
 

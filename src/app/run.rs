@@ -5,7 +5,9 @@
 
 use super::wiring::Hub;
 use super::{App, Effect};
-use crate::action::{ActionOutcome, ActionSpec, Actions, Disposition, Preview, Progress};
+use crate::action::{
+    ActionError, ActionOutcome, ActionSpec, Actions, Disposition, Preview, Progress,
+};
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use ratatui::buffer::Buffer;
@@ -17,7 +19,7 @@ use tokio::sync::mpsc;
 pub enum ActionEvent {
     Preview {
         id: u64,
-        result: Result<Preview, String>,
+        result: Result<Preview, ActionError>,
     },
     Progress {
         id: u64,
@@ -26,7 +28,7 @@ pub enum ActionEvent {
     Done {
         id: u64,
         spec: ActionSpec,
-        result: Result<ActionOutcome, String>,
+        result: Result<ActionOutcome, ActionError>,
     },
 }
 
@@ -72,7 +74,7 @@ impl EffectRunner {
                     &self.origin,
                     Disposition::Cancelled,
                 ) {
-                    app.notify(e, true);
+                    app.notify(e.to_string(), true);
                 }
             }
             Effect::Copy(text) => {

@@ -142,7 +142,7 @@ fn env(src: &LiveSource) -> Vec<(&'static str, String)> {
 
 #[async_trait::async_trait]
 impl ActionHandler for LiveActions {
-    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, String> {
+    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, crate::action::ActionError> {
         match spec {
             ActionSpec::VerifyBackup { source, point } => {
                 let src = self.source(source)?;
@@ -183,7 +183,10 @@ impl ActionHandler for LiveActions {
                     },
                 )
             }
-            other => Err(format!("`{}` is not a backups action", other.verb())),
+            other => Err(crate::action::ActionError::Unsupported {
+                handler: "backups",
+                verb: other.verb(),
+            }),
         }
     }
 
@@ -191,17 +194,18 @@ impl ActionHandler for LiveActions {
         &self,
         spec: &ActionSpec,
         progress: Progress,
-    ) -> Result<ActionOutcome, String> {
+    ) -> Result<ActionOutcome, crate::action::ActionError> {
         match spec {
-            ActionSpec::VerifyBackup { source, point } => {
-                self.verify(self.source(source)?, point.as_deref(), &progress)
-                    .await
-            }
-            ActionSpec::Restore { source, point } => {
-                self.restore(self.source(source)?, point.as_deref(), &progress)
-                    .await
-            }
-            other => Err(format!("`{}` is not a backups action", other.verb())),
+            ActionSpec::VerifyBackup { source, point } => Ok(self
+                .verify(self.source(source)?, point.as_deref(), &progress)
+                .await?),
+            ActionSpec::Restore { source, point } => Ok(self
+                .restore(self.source(source)?, point.as_deref(), &progress)
+                .await?),
+            other => Err(crate::action::ActionError::Unsupported {
+                handler: "backups",
+                verb: other.verb(),
+            }),
         }
     }
 }

@@ -313,13 +313,17 @@ impl DemoActions {
         &self,
         source: &str,
         f: impl FnOnce(&mut Sim) -> Result<T, String>,
-    ) -> Result<T, String> {
+    ) -> Result<T, crate::action::ActionError> {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let sim = st
             .iter_mut()
             .find(|s| s.cfg.name == source)
-            .ok_or_else(|| format!("no [[backups]] source named {source:?} in the demo estate"))?;
-        f(sim)
+            .ok_or_else(|| {
+                crate::action::ActionError::NotFound(format!(
+                    "no [[backups]] source named {source:?} in the demo estate"
+                ))
+            })?;
+        Ok(f(sim)?)
     }
 
     fn poke_all(&self) {
@@ -331,7 +335,7 @@ impl DemoActions {
 
 #[async_trait::async_trait]
 impl ActionHandler for DemoActions {
-    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, String> {
+    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, crate::action::ActionError> {
         let now = Timestamp::now();
         match spec {
             ActionSpec::VerifyBackup { source, point } => self.with(source, |sim| {
@@ -351,7 +355,10 @@ impl ActionHandler for DemoActions {
                     },
                 )
             }),
-            other => Err(format!("`{}` is not a backups action", other.verb())),
+            other => Err(crate::action::ActionError::Unsupported {
+                handler: "backups",
+                verb: other.verb(),
+            }),
         }
     }
 
@@ -359,7 +366,7 @@ impl ActionHandler for DemoActions {
         &self,
         spec: &ActionSpec,
         progress: Progress,
-    ) -> Result<ActionOutcome, String> {
+    ) -> Result<ActionOutcome, crate::action::ActionError> {
         let now = Timestamp::now();
         let result = match spec {
             ActionSpec::VerifyBackup { source, point } => self.with(source, |sim| {
@@ -434,7 +441,10 @@ impl ActionHandler for DemoActions {
                     restore_point_time: Some(plan.point.time),
                 })
             }),
-            other => Err(format!("`{}` is not a backups action", other.verb())),
+            other => Err(crate::action::ActionError::Unsupported {
+                handler: "backups",
+                verb: other.verb(),
+            }),
         };
         self.poke_all();
         result

@@ -250,7 +250,7 @@ impl Pane for BackupsPane {
     fn on_action_done(
         &mut self,
         spec: &ActionSpec,
-        result: &Result<ActionOutcome, String>,
+        result: &Result<ActionOutcome, crate::action::ActionError>,
     ) -> bool {
         if !matches!(
             spec,

@@ -224,7 +224,10 @@ fn action_results_are_shown_in_the_pane() {
     };
     assert!(p.on_action_done(
         &spec,
-        &Err("app_corrupt: gzip integrity check failed".into())
+        &Err(crate::action::ActionError::Command {
+            message: "app_corrupt: gzip integrity check failed".into(),
+            exit_code: Some(1),
+        })
     ));
     let text = crate::ui::buffer_text(&render(&mut p, 80, 24, false, &BTreeMap::new()));
     assert!(

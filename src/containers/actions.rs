@@ -180,7 +180,7 @@ impl LiveActions {
 
 #[async_trait::async_trait]
 impl ActionHandler for LiveActions {
-    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, String> {
+    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, crate::action::ActionError> {
         let (verb, name) = target(spec)?;
         let docker = self.docker().await?;
         let c = Self::find(&docker, name).await?;
@@ -197,7 +197,7 @@ impl ActionHandler for LiveActions {
         &self,
         spec: &ActionSpec,
         progress: Progress,
-    ) -> Result<ActionOutcome, String> {
+    ) -> Result<ActionOutcome, crate::action::ActionError> {
         let (verb, name) = target(spec)?;
         let docker = self.docker().await?;
         let before = Self::find(&docker, name)

@@ -648,7 +648,7 @@ pub struct DemoActions {
 
 #[async_trait::async_trait]
 impl ActionHandler for DemoActions {
-    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, String> {
+    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, crate::action::ActionError> {
         let (verb, name) = target(spec)?;
         let sim = self
             .sim
@@ -662,7 +662,7 @@ impl ActionHandler for DemoActions {
         &self,
         spec: &ActionSpec,
         progress: Progress,
-    ) -> Result<ActionOutcome, String> {
+    ) -> Result<ActionOutcome, crate::action::ActionError> {
         let (verb, name) = target(spec)?;
         progress.line(format!("{verb} {name} (simulated)…"));
         let summary = self

@@ -34,7 +34,7 @@ pub struct PlannedBlock {
     /// Rendered with secrets masked: what is shown and journaled.
     pub display: String,
     /// For `warroom` blocks: each action with its preview (or why none).
-    pub actions: Vec<(ActionSpec, Result<Preview, String>)>,
+    pub actions: Vec<(ActionSpec, Result<Preview, crate::action::ActionError>)>,
     /// A rendering/parsing error: the step cannot run as written.
     pub error: Option<String>,
 }
@@ -95,7 +95,7 @@ pub struct StepResult {
 pub struct ActionRun {
     pub ts: jiff::Timestamp,
     pub command: String,
-    pub result: Result<ActionOutcome, String>,
+    pub result: Result<ActionOutcome, crate::action::ActionError>,
     /// Already in the journal (written as soon as it returned); the step's
     /// end writes only those that are not.
     pub journaled: bool,
@@ -125,7 +125,7 @@ fn action_entry(
 ) -> Entry {
     let (ok, message, rpt) = match &a.result {
         Ok(o) => (true, o.summary.clone(), o.restore_point_time),
-        Err(e) => (false, e.clone(), None),
+        Err(e) => (false, e.to_string(), None),
     };
     Entry::Action {
         ts: a.ts,
@@ -556,10 +556,7 @@ async fn run_actions(
         let result = match block.attrs.timeout {
             Some(t) => match tokio::time::timeout(t, fut).await {
                 Ok(r) => r,
-                Err(_) => Err(format!(
-                    "no result within {} (it may still complete; check before retrying)",
-                    crate::text::human_duration(t)
-                )),
+                Err(_) => Err(crate::action::ActionError::TimedOut { after: t }),
             },
             None => fut.await,
         };

@@ -12,14 +12,20 @@ struct Any;
 
 #[async_trait::async_trait]
 impl ActionHandler for Any {
-    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, String> {
+    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, crate::action::ActionError> {
         Ok(Preview::new(
             format!("{} {}", spec.verb(), spec.target()),
             "test",
         ))
     }
-    async fn execute(&self, _: &ActionSpec, _: Progress) -> Result<ActionOutcome, String> {
-        Err("not in this test".into())
+    async fn execute(
+        &self,
+        _: &ActionSpec,
+        _: Progress,
+    ) -> Result<ActionOutcome, crate::action::ActionError> {
+        Err(crate::action::ActionError::Invalid(
+            "not in this test".into(),
+        ))
     }
 }
 
@@ -104,13 +110,17 @@ const RESTORE_POINT: i64 = 1_800_000_000;
 
 #[async_trait::async_trait]
 impl ActionHandler for Restorer {
-    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, String> {
+    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, crate::action::ActionError> {
         Ok(Preview::new(
             format!("{} {}", spec.verb(), spec.target()),
             "test",
         ))
     }
-    async fn execute(&self, _: &ActionSpec, _: Progress) -> Result<ActionOutcome, String> {
+    async fn execute(
+        &self,
+        _: &ActionSpec,
+        _: Progress,
+    ) -> Result<ActionOutcome, crate::action::ActionError> {
         Ok(ActionOutcome {
             summary: "restored".into(),
             restore_point_time: Some(jiff::Timestamp::from_second(RESTORE_POINT).unwrap()),

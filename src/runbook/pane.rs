@@ -443,7 +443,7 @@ impl Pane for RunbookPane {
     fn on_action_done(
         &mut self,
         spec: &ActionSpec,
-        result: &Result<ActionOutcome, String>,
+        result: &Result<ActionOutcome, crate::action::ActionError>,
     ) -> bool {
         // The worker records it in the open run's and incident's journals
         // (and drops it when neither is open), then sends the new view.

@@ -265,11 +265,11 @@ impl Session {
         &self,
         origin: &str,
         command: &str,
-        result: &Result<crate::action::ActionOutcome, String>,
+        result: &Result<crate::action::ActionOutcome, crate::action::ActionError>,
     ) -> Result<(), String> {
         let (ok, message, rpt) = match result {
             Ok(o) => (true, o.summary.clone(), o.restore_point_time),
-            Err(e) => (false, e.clone(), None),
+            Err(e) => (false, e.to_string(), None),
         };
         self.journal.append(&Entry::Action {
             ts: jiff::Timestamp::now(),

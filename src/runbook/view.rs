@@ -95,7 +95,7 @@ pub enum Prompt {
 #[derive(Debug, Clone)]
 pub struct ActionRecord {
     pub spec: ActionSpec,
-    pub result: Result<ActionOutcome, String>,
+    pub result: Result<ActionOutcome, crate::action::ActionError>,
 }
 
 /// The pane's handle for recording console actions in the open timeline.

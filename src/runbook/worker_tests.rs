@@ -19,7 +19,7 @@ struct Docker(Mutex<Vec<String>>);
 
 #[async_trait::async_trait]
 impl ActionHandler for Docker {
-    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, String> {
+    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, crate::action::ActionError> {
         Ok(Preview::new(
             format!("restart {}", spec.target()),
             "test docker",
@@ -29,7 +29,7 @@ impl ActionHandler for Docker {
         &self,
         spec: &ActionSpec,
         progress: Progress,
-    ) -> Result<ActionOutcome, String> {
+    ) -> Result<ActionOutcome, crate::action::ActionError> {
         progress.line("container restarted");
         self.0.lock().unwrap().push(spec.to_string());
         Ok(ActionOutcome {
@@ -245,7 +245,10 @@ async fn a_run_through_the_worker_with_actions_and_a_timeline() {
         spec: ActionSpec::ContainerStop {
             name: "cache".into(),
         },
-        result: Err("permission denied".into()),
+        result: Err(crate::action::ActionError::Denied {
+            message: "permission denied".into(),
+            status: 403,
+        }),
     })
     .unwrap();
     h.run_view("action recorded", |v| {

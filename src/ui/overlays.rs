@@ -257,7 +257,10 @@ fn confirm(t: &Theme, c: &ConfirmDialog, area: Rect, buf: &mut Buffer) {
                 "Cannot preview this action; nothing was changed.",
                 t.critical,
             )));
-            lines.push(Line::from(crate::text::sanitize(e).into_owned()));
+            lines.push(Line::from(
+                crate::text::sanitize(&e.to_string()).into_owned(),
+            ));
+            lines.extend(hint_line(t, e));
             footer_line = Line::from(vec![Span::styled("esc", t.key), Span::raw(" close")]);
         }
         ConfirmPhase::Ready(p) => {
@@ -312,10 +315,13 @@ fn confirm(t: &Theme, c: &ConfirmDialog, area: Rect, buf: &mut Buffer) {
                     t.ok,
                 )),
                 Err(e) => Line::from(Span::styled(
-                    format!("✗ {}", crate::text::sanitize(e)),
+                    format!("✗ {}", crate::text::sanitize(&e.to_string())),
                     t.critical,
                 )),
             });
+            if let Err(e) = result {
+                lines.extend(hint_line(t, e));
+            }
             footer_line = Line::from(vec![Span::styled("enter/esc", t.key), Span::raw(" close")]);
         }
     }
@@ -385,4 +391,10 @@ fn form(t: &Theme, f: &FormDialog, area: Rect, buf: &mut Buffer) {
         Span::styled(hint, t.muted)
             .render(Rect::new(body.x, body.bottom() - 1, body.width, 1), buf);
     }
+}
+
+/// The fix the error's kind suggests, if it has one.
+fn hint_line(t: &crate::theme::Theme, e: &crate::action::ActionError) -> Option<Line<'static>> {
+    e.hint()
+        .map(|h| Line::from(Span::styled(format!("fix: {h}"), t.muted)))
 }

@@ -213,7 +213,7 @@ async fn plan_undo(r: &Resolved, name: &str, to: Option<i64>) -> Result<UndoPlan
 
 #[async_trait::async_trait]
 impl ActionHandler for LiveActions {
-    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, String> {
+    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, crate::action::ActionError> {
         match spec {
             ActionSpec::DeletePod(t) => {
                 let r = self.resolve(t).await?;
@@ -375,7 +375,10 @@ impl ActionHandler for LiveActions {
                 }
                 Ok(p)
             }
-            other => Err(format!("{} is not a Kubernetes action", other.verb())),
+            other => Err(crate::action::ActionError::Unsupported {
+                handler: "Kubernetes",
+                verb: other.verb(),
+            }),
         }
     }
 
@@ -383,7 +386,7 @@ impl ActionHandler for LiveActions {
         &self,
         spec: &ActionSpec,
         progress: Progress,
-    ) -> Result<ActionOutcome, String> {
+    ) -> Result<ActionOutcome, crate::action::ActionError> {
         match spec {
             ActionSpec::DeletePod(t) => {
                 let r = self.resolve(t).await?;
@@ -428,11 +431,13 @@ impl ActionHandler for LiveActions {
                 replicas,
             } => {
                 if *replicas < 0 {
-                    return Err("replicas must be 0 or more".into());
+                    return Err(crate::action::ActionError::Invalid(
+                        "replicas must be 0 or more".into(),
+                    ));
                 }
                 let kind = kind_of(t)?;
                 if let Some(why) = unscalable(kind) {
-                    return Err(why);
+                    return Err(crate::action::ActionError::Invalid(why));
                 }
                 let r = self.resolve(t).await?;
                 patch_controller(&r, kind, &t.name, &json!({"spec": {"replicas": replicas}}))
@@ -471,7 +476,10 @@ impl ActionHandler for LiveActions {
                     ..Default::default()
                 })
             }
-            other => Err(format!("{} is not a Kubernetes action", other.verb())),
+            other => Err(crate::action::ActionError::Unsupported {
+                handler: "Kubernetes",
+                verb: other.verb(),
+            }),
         }
     }
 }

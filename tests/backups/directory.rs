@@ -124,7 +124,8 @@ async fn a_truncated_dump_fails_verification_by_name_and_the_result_is_kept() {
     let err = door
         .execute(&spec, &preview, "test", progress)
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(err.contains(&bad) && err.contains("gzip"), "{err}");
 
     // The view (a fresh scan, even after a restart) shows the failed verification.
@@ -252,7 +253,8 @@ async fn a_failing_safety_backup_stops_the_restore() {
     let err = door
         .execute(&spec, &preview, "test", Progress::discard())
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("safety backup failed, nothing was restored") && err.contains("disk full"),
         "{err}"
@@ -270,7 +272,8 @@ async fn a_failing_safety_backup_stops_the_restore() {
             point: None,
         })
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("configured: pg"), "{err}");
     let p = door
         .preview(&ActionSpec::Restore {

@@ -280,7 +280,8 @@ async fn restore_brings_the_files_back_and_check_verifies_the_repository() {
     let err = door
         .execute(&verify, &pv, "test", capture().0)
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("restic check found problems"), "{err}");
     let v = warroom::backups::store::VerificationStore::new(data.path())
         .get("files")

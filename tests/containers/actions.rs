@@ -84,7 +84,13 @@ async fn restart_through_the_action_door_changes_started_at_and_is_audited() {
     // Read-only refuses before touching anything.
     let ro = door(dir.path(), true);
     let err = ro.preview(&spec).await.unwrap_err();
-    assert!(err.contains("read-only"), "{err}");
+    assert!(
+        matches!(
+            err,
+            warroom::action::ActionError::ReadOnly { verb: "restart" }
+        ),
+        "{err}"
+    );
 
     // A missing container is blocked, not attempted.
     let ghost = ActionSpec::ContainerRestart {

@@ -52,7 +52,7 @@ struct Estate {
 
 #[async_trait::async_trait]
 impl ActionHandler for Estate {
-    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, String> {
+    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, warroom::action::ActionError> {
         let mut p = Preview::new(format!("simulated {}", spec.verb()), "test estate");
         p.confirm = match spec {
             ActionSpec::Restore { source, .. } => Confirm::Typed(source.clone()),
@@ -65,7 +65,7 @@ impl ActionHandler for Estate {
         &self,
         spec: &ActionSpec,
         progress: Progress,
-    ) -> Result<ActionOutcome, String> {
+    ) -> Result<ActionOutcome, warroom::action::ActionError> {
         progress.line(format!("simulating {spec}"));
         self.done.lock().unwrap().push(spec.to_string());
         Ok(ActionOutcome {

@@ -199,7 +199,11 @@ async fn rollout_undo_of_a_paused_deployment_is_refused_and_changes_nothing() {
         why.contains("is paused") && why.contains("kubectl rollout resume deployment/checkout"),
         "{why}"
     );
-    let err = h.execute(&spec, Progress::discard()).await.unwrap_err();
+    let err = h
+        .execute(&spec, Progress::discard())
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("is paused"), "{err}");
     assert_eq!(k.get(DEP).unwrap()["spec"]["template"], before);
 }
@@ -253,7 +257,8 @@ async fn a_failed_or_forbidden_call_shows_the_message_and_changes_nothing() {
             Progress::discard(),
         )
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("etcdserver: request timed out"), "{err}");
     assert!(err.contains("nothing was changed"), "{err}");
     assert_eq!(k.get(DEP).unwrap(), before, "no half-applied undo");
@@ -274,7 +279,8 @@ async fn a_failed_or_forbidden_call_shows_the_message_and_changes_nothing() {
             Progress::discard(),
         )
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("is forbidden"), "{err}");
     assert_eq!(k.get(DEP).unwrap()["spec"]["replicas"], 3);
 
@@ -291,7 +297,8 @@ async fn a_failed_or_forbidden_call_shows_the_message_and_changes_nothing() {
             Progress::discard(),
         )
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("forbidden") && err.contains("nothing was deleted"),
         "{err}"
@@ -360,6 +367,10 @@ async fn a_daemonset_is_never_offered_scale() {
             .is_some_and(|b| b.contains("daemonset cannot be scaled")),
         "{p:?}"
     );
-    let err = h.execute(&spec, Progress::discard()).await.unwrap_err();
+    let err = h
+        .execute(&spec, Progress::discard())
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("cannot be scaled"), "{err}");
 }

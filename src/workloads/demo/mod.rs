@@ -206,12 +206,12 @@ fn location(t: &KubeTarget) -> String {
 }
 
 impl DemoActions {
-    fn with<R>(&self, f: impl FnOnce(&mut Estate) -> R) -> Result<R, String> {
+    fn with<R>(&self, f: impl FnOnce(&mut Estate) -> R) -> Result<R, crate::action::ActionError> {
         let mut e = self
             .shared
             .estate
             .lock()
-            .map_err(|_| "demo state poisoned".to_string())?;
+            .map_err(|_| crate::action::ActionError::Invalid("demo state poisoned".into()))?;
         Ok(f(&mut e))
     }
 }
@@ -266,8 +266,8 @@ fn demo_undo_plan(
 
 #[async_trait::async_trait]
 impl ActionHandler for DemoActions {
-    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, String> {
-        self.with(|e| match spec {
+    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, crate::action::ActionError> {
+        Ok(self.with(|e| match spec {
             ActionSpec::DeletePod(t) => {
                 let key = Key::new(ns_of(t), t.name.clone());
                 let mut p = Preview::new(
@@ -395,14 +395,14 @@ impl ActionHandler for DemoActions {
                 Ok(p)
             }
             other => Err(format!("{} is not a Kubernetes action", other.verb())),
-        })?
+        })??)
     }
 
     async fn execute(
         &self,
         spec: &ActionSpec,
         _progress: Progress,
-    ) -> Result<ActionOutcome, String> {
+    ) -> Result<ActionOutcome, crate::action::ActionError> {
         let summary = self.with(|e| -> Result<String, String> {
             e.now = jiff::Timestamp::now();
             let s = match spec {
