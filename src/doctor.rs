@@ -1,7 +1,7 @@
 //! `warroom doctor`: check every configured source and say how to fix what fails.
 
-use crate::app::wiring::{Mode, probe_all, wire};
 use crate::config::{Config, ConfigError};
+use crate::runtime::{Mode, probe_all, wire};
 use crate::source::SourceStatus;
 use std::process::ExitCode;
 

@@ -1,4 +1,4 @@
-//! Keys bound to named actions, loaded from TOML.
+//! Keys bound to typed actions, loaded from TOML.
 //!
 //! `keymaps/default.toml` is embedded in the binary; `keymap.toml` in the config
 //! dir is merged over it per action (`keys` replaces an action's keys, `add`
@@ -7,8 +7,13 @@
 //! A binding the keymap cannot understand (unknown action or section, bad key)
 //! becomes a warning shown in the console, never a crash. The help overlay and
 //! the palette are generated from the live keymap.
+//!
+//! Names are resolved once, at load time: a bound key maps to the index of its
+//! action in the section's [`ActionSet`] table, and [`Keymap::resolve`] hands
+//! back a [`Bound`] value — `Global` and `Nav` already typed, a pane's action
+//! as the index its own enum turns back into a variant.
 
-use crate::pane::{ActionDef, NAVIGATION, PaneId, def};
+use crate::pane::{ActionDef, ActionSet, Nav, PaneId};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -16,27 +21,68 @@ use std::fmt;
 
 pub const DEFAULT_KEYMAP: &str = include_str!("../keymaps/default.toml");
 
-/// Actions the shell itself handles.
-pub const GLOBAL: &[ActionDef] = &[
-    def(
-        "quit",
-        "Quit warroom (asks first while a runbook step runs)",
-    ),
-    def("help", "Show this help: every key in the live keymap"),
-    def(
-        "palette",
-        "Command palette: fuzzy-find any action or command",
-    ),
-    def("filter", "Filter the current list"),
-    def("next_pane", "Next pane"),
-    def("prev_pane", "Previous pane"),
-    def("pane_workloads", "Go to the Workloads pane"),
-    def("pane_containers", "Go to the Containers pane"),
-    def("pane_alerts", "Go to the Alerts pane"),
-    def("pane_logs", "Go to the Logs pane"),
-    def("pane_backups", "Go to the Backups pane"),
-    def("pane_runbook", "Go to the Runbook pane"),
-];
+crate::actions! {
+    /// Actions the shell itself handles (the `[global]` section).
+    pub enum Global {
+        Quit = ("quit", "Quit warroom (asks first while a runbook step runs)"),
+        Help = ("help", "Show this help: every key in the live keymap"),
+        Palette = ("palette", "Command palette: fuzzy-find any action or command"),
+        Filter = ("filter", "Filter the current list"),
+        NextPane = ("next_pane", "Next pane"),
+        PrevPane = ("prev_pane", "Previous pane"),
+        PaneWorkloads = ("pane_workloads", "Go to the Workloads pane"),
+        PaneContainers = ("pane_containers", "Go to the Containers pane"),
+        PaneAlerts = ("pane_alerts", "Go to the Alerts pane"),
+        PaneLogs = ("pane_logs", "Go to the Logs pane"),
+        PaneBackups = ("pane_backups", "Go to the Backups pane"),
+        PaneRunbook = ("pane_runbook", "Go to the Runbook pane"),
+    }
+}
+
+impl Global {
+    /// The pane a `pane_*` action goes to.
+    pub fn pane(self) -> Option<PaneId> {
+        Some(match self {
+            Self::PaneWorkloads => PaneId::Workloads,
+            Self::PaneContainers => PaneId::Containers,
+            Self::PaneAlerts => PaneId::Alerts,
+            Self::PaneLogs => PaneId::Logs,
+            Self::PaneBackups => PaneId::Backups,
+            Self::PaneRunbook => PaneId::Runbook,
+            _ => return None,
+        })
+    }
+}
+
+/// A keymap section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Section {
+    Global,
+    Navigation,
+    Pane(PaneId),
+}
+
+impl Section {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Global => "global",
+            Self::Navigation => "navigation",
+            Self::Pane(p) => p.section(),
+        }
+    }
+}
+
+/// What a key means, resolved at load time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    Global(Global),
+    Nav(Nav),
+    /// Index into the pane's [`ActionSet::ALL`].
+    Pane(PaneId, usize),
+}
+
+/// Each pane's action table, as the keymap binds it.
+pub type Registry = [(PaneId, &'static [ActionDef])];
 
 /// A key with modifiers, normalised so `R` and `shift-r` are the same key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -172,16 +218,18 @@ impl fmt::Display for Key {
 /// One action's binding in the live keymap.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Binding {
-    pub action: String,
+    pub action: &'static str,
+    /// Index into its section's table.
+    pub index: usize,
     pub keys: Vec<Key>,
     pub desc: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct Keymap {
-    /// section → bindings, in the order of the registry (stable help output).
-    sections: BTreeMap<String, Vec<Binding>>,
-    lookup: HashMap<(String, Key), String>,
+    /// Sections in help order: global, navigation, then the panes.
+    sections: Vec<(Section, Vec<Binding>)>,
+    lookup: HashMap<(Section, Key), usize>,
 }
 
 #[derive(Deserialize)]
@@ -194,22 +242,28 @@ struct RawBinding {
 
 type RawKeymap = BTreeMap<String, BTreeMap<String, RawBinding>>;
 
-/// Every section and the actions it may bind.
-pub fn registry() -> Vec<(&'static str, &'static [ActionDef])> {
-    let mut r: Vec<(&'static str, &'static [ActionDef])> =
-        vec![("global", GLOBAL), ("navigation", NAVIGATION)];
-    r.extend(PaneId::ALL.iter().map(|p| (p.section(), p.actions())));
-    r
-}
-
 impl Keymap {
-    /// The embedded default keymap merged with the user's file (if any).
-    /// Returns the keymap and warnings for anything that was skipped.
-    pub fn load(user: Option<(&str, &std::path::Path)>) -> (Self, Vec<String>) {
+    /// The embedded default keymap merged with the user's file (if any), for
+    /// the panes in `registry`. Returns the keymap and warnings for anything
+    /// that was skipped.
+    pub fn load(
+        registry: &Registry,
+        user: Option<(&str, &std::path::Path)>,
+    ) -> (Self, Vec<String>) {
         let mut warnings = Vec::new();
-        let mut map = Self::empty();
+        let mut map = Self::empty(registry);
         match toml::from_str::<RawKeymap>(DEFAULT_KEYMAP) {
-            Ok(raw) => map.merge(raw, "embedded keymap", &mut warnings),
+            // The embedded file binds every pane; a partial registry (a
+            // pane's own tests) just skips the other sections.
+            Ok(raw) => {
+                let mut ignored = Vec::new();
+                map.merge(raw, "embedded keymap", &mut ignored);
+                warnings.extend(
+                    ignored
+                        .into_iter()
+                        .filter(|w| !w.contains("unknown section")),
+                );
+            }
             Err(e) => warnings.push(format!("embedded keymap: {e}")),
         }
         if let Some((text, path)) = user {
@@ -226,26 +280,38 @@ impl Keymap {
         (map, warnings)
     }
 
-    /// The embedded keymap alone.
-    pub fn default_keymap() -> Self {
-        Self::load(None).0
+    /// The embedded keymap alone, for the panes in `registry`.
+    pub fn embedded(registry: &Registry) -> Self {
+        Self::load(registry, None).0
     }
 
-    fn empty() -> Self {
-        let sections = registry()
-            .into_iter()
-            .map(|(section, defs)| {
-                let b = defs
-                    .iter()
-                    .map(|d| Binding {
-                        action: d.name.to_string(),
-                        keys: Vec::new(),
-                        desc: d.desc.to_string(),
-                    })
-                    .collect();
-                (section.to_string(), b)
-            })
-            .collect();
+    /// The embedded keymap for one pane (plus global and navigation): what a
+    /// pane's own tests render with.
+    pub fn for_pane<A: ActionSet>(pane: PaneId) -> Self {
+        Self::embedded(&[(pane, A::DEFS)])
+    }
+
+    fn empty(registry: &Registry) -> Self {
+        let bindings = |defs: &'static [ActionDef]| -> Vec<Binding> {
+            defs.iter()
+                .enumerate()
+                .map(|(index, d)| Binding {
+                    action: d.name,
+                    index,
+                    keys: Vec::new(),
+                    desc: d.desc.to_string(),
+                })
+                .collect()
+        };
+        let mut sections = vec![
+            (Section::Global, bindings(Global::DEFS)),
+            (Section::Navigation, bindings(Nav::DEFS)),
+        ];
+        sections.extend(
+            registry
+                .iter()
+                .map(|(p, defs)| (Section::Pane(*p), bindings(defs))),
+        );
         Self {
             sections,
             lookup: HashMap::new(),
@@ -254,7 +320,8 @@ impl Keymap {
 
     fn merge(&mut self, raw: RawKeymap, origin: &str, warnings: &mut Vec<String>) {
         for (section, actions) in raw {
-            let Some(bindings) = self.sections.get_mut(&section) else {
+            let Some((_, bindings)) = self.sections.iter_mut().find(|(s, _)| s.name() == section)
+            else {
                 warnings.push(format!("{origin}: unknown section [{section}]"));
                 continue;
             };
@@ -296,11 +363,13 @@ impl Keymap {
         for (section, bindings) in &self.sections {
             for b in bindings {
                 for k in &b.keys {
-                    if let Some(prev) = self.lookup.insert((section.clone(), *k), b.action.clone())
-                        && prev != b.action
+                    if let Some(prev) = self.lookup.insert((*section, *k), b.index)
+                        && prev != b.index
                     {
                         warnings.push(format!(
-                            "[{section}] key {k} is bound to both {prev} and {}",
+                            "[{}] key {k} is bound to both {} and {}",
+                            section.name(),
+                            bindings[prev].action,
                             b.action
                         ));
                     }
@@ -310,25 +379,34 @@ impl Keymap {
     }
 
     /// The action a key means in `section` (no fallback).
-    pub fn action_in(&self, section: &str, key: &Key) -> Option<&str> {
-        self.lookup
-            .get(&(section.to_string(), *key))
-            .map(String::as_str)
+    pub fn action_in(&self, section: Section, key: &Key) -> Option<Bound> {
+        let i = *self.lookup.get(&(section, *key))?;
+        Some(match section {
+            Section::Global => Bound::Global(Global::from_index(i)?),
+            Section::Navigation => Bound::Nav(Nav::from_index(i)?),
+            Section::Pane(p) => Bound::Pane(p, i),
+        })
     }
 
     /// Resolve a key for the active pane: its own section first, then
-    /// navigation, then global. Returns (section, action).
-    pub fn resolve(&self, pane: PaneId, key: &Key) -> Option<(&'static str, &str)> {
-        for section in [pane.section(), "navigation", "global"] {
-            if let Some(a) = self.action_in(section, key) {
-                return Some((section, a));
-            }
-        }
-        None
+    /// navigation, then global.
+    pub fn resolve(&self, pane: PaneId, key: &Key) -> Option<Bound> {
+        [Section::Pane(pane), Section::Navigation, Section::Global]
+            .into_iter()
+            .find_map(|s| self.action_in(s, key))
+    }
+
+    /// Every section, in help order.
+    pub fn sections(&self) -> impl Iterator<Item = Section> + '_ {
+        self.sections.iter().map(|(s, _)| *s)
     }
 
     pub fn bindings(&self, section: &str) -> &[Binding] {
-        self.sections.get(section).map(Vec::as_slice).unwrap_or(&[])
+        self.sections
+            .iter()
+            .find(|(s, _)| s.name() == section)
+            .map(|(_, b)| b.as_slice())
+            .unwrap_or(&[])
     }
 
     /// `q / ctrl-c` for help and hints; empty when unbound.
@@ -345,50 +423,41 @@ impl Keymap {
             })
             .unwrap_or_default()
     }
+
+    /// The keys of a typed action of `pane`.
+    pub fn keys_of<A: ActionSet>(&self, pane: PaneId, action: A) -> String {
+        self.keys_for(pane.section(), action.name())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn embedded_keymap_parses_without_warnings() {
-        let (_, warnings) = Keymap::load(None);
-        assert!(warnings.is_empty(), "{warnings:#?}");
-    }
+    // The embedded file against every pane's table is checked in `runtime`,
+    // which knows all the panes.
 
-    #[test]
-    fn every_registered_action_has_a_binding() {
-        let km = Keymap::default_keymap();
-        for (section, defs) in registry() {
-            for d in defs {
-                assert!(
-                    !km.keys_for(section, d.name).is_empty(),
-                    "[{section}] {} has no key",
-                    d.name
-                );
-            }
-        }
+    fn global(k: &str) -> Key {
+        Key::parse(k).unwrap()
     }
 
     #[test]
     fn user_file_replaces_and_adds_per_action() {
         let user = "[global]\nquit = { keys = [\"ctrl-q\"] }\nhelp = { add = [\"f1\"], desc = \"Halp\" }\n";
-        let (km, warnings) = Keymap::load(Some((user, std::path::Path::new("k.toml"))));
+        let (km, warnings) = Keymap::load(&[], Some((user, std::path::Path::new("k.toml"))));
         assert!(warnings.is_empty(), "{warnings:?}");
-        let q = Key::parse("q").unwrap();
-        assert_eq!(km.action_in("global", &q), None);
+        assert_eq!(km.action_in(Section::Global, &global("q")), None);
         assert_eq!(
-            km.action_in("global", &Key::parse("ctrl-q").unwrap()),
-            Some("quit")
+            km.action_in(Section::Global, &global("ctrl-q")),
+            Some(Bound::Global(Global::Quit))
         );
         assert_eq!(
-            km.action_in("global", &Key::parse("f1").unwrap()),
-            Some("help")
+            km.action_in(Section::Global, &global("f1")),
+            Some(Bound::Global(Global::Help))
         );
         assert_eq!(
-            km.action_in("global", &Key::parse("?").unwrap()),
-            Some("help")
+            km.action_in(Section::Global, &global("?")),
+            Some(Bound::Global(Global::Help))
         );
         assert!(km.bindings("global").iter().any(|b| b.desc == "Halp"));
     }
@@ -396,16 +465,16 @@ mod tests {
     #[test]
     fn bad_user_bindings_warn_and_keep_the_rest() {
         let user = "[global]\nquit = { keys = [\"ctrl-\", \"Q\"] }\nfly = { keys = [\"f\"] }\n[nowhere]\nx = { keys = [\"x\"] }\n";
-        let (km, warnings) = Keymap::load(Some((user, std::path::Path::new("k.toml"))));
+        let (km, warnings) = Keymap::load(&[], Some((user, std::path::Path::new("k.toml"))));
         assert_eq!(warnings.len(), 3, "{warnings:#?}");
         assert!(warnings.iter().any(|w| w.contains("bad key \"ctrl-\"")));
         assert!(warnings.iter().any(|w| w.contains("\"fly\"")));
         assert!(warnings.iter().any(|w| w.contains("[nowhere]")));
         assert_eq!(
-            km.action_in("global", &Key::parse("Q").unwrap()),
-            Some("quit")
+            km.action_in(Section::Global, &global("Q")),
+            Some(Bound::Global(Global::Quit))
         );
-        let (_, w) = Keymap::load(Some(("not toml [", std::path::Path::new("k.toml"))));
+        let (_, w) = Keymap::load(&[], Some(("not toml [", std::path::Path::new("k.toml"))));
         assert!(w[0].contains("using the default keymap"));
     }
 
@@ -422,14 +491,29 @@ mod tests {
     }
 
     #[test]
-    fn pane_section_shadows_navigation_and_global() {
-        let km = Keymap::default_keymap();
-        let enter = Key::parse("enter").unwrap();
-        assert_eq!(
-            km.resolve(PaneId::Workloads, &enter).map(|(s, _)| s),
-            Some("navigation")
+    fn a_pane_section_shadows_navigation_and_global() {
+        crate::actions! {
+            enum Probe {
+                Open = ("open", "Open it"),
+            }
+        }
+        let user = "[logs]\nopen = { keys = [\"enter\", \"q\"] }\n";
+        let (km, _) = Keymap::load(
+            &[(PaneId::Logs, Probe::DEFS)],
+            Some((user, std::path::Path::new("k.toml"))),
         );
-        let q = Key::parse("q").unwrap();
-        assert_eq!(km.resolve(PaneId::Logs, &q), Some(("global", "quit")));
+        let enter = global("enter");
+        assert_eq!(
+            km.resolve(PaneId::Logs, &enter),
+            Some(Bound::Pane(PaneId::Logs, 0))
+        );
+        assert_eq!(
+            km.resolve(PaneId::Workloads, &enter),
+            Some(Bound::Nav(Nav::Select))
+        );
+        assert_eq!(
+            km.resolve(PaneId::Workloads, &global("q")),
+            Some(Bound::Global(Global::Quit))
+        );
     }
 }

@@ -1,10 +1,10 @@
 use clap::Parser;
 use color_eyre::eyre::{Result, eyre};
 use std::process::ExitCode;
-use warroom::app::wiring::{Hub, Mode, wire};
 use warroom::app::{App, AppOptions};
 use warroom::audit::AuditLog;
 use warroom::cli::{Cli, Cmd, ConfigCmd};
+use warroom::runtime::{Hub, Mode, wire};
 use warroom::startup::Startup;
 
 fn main() -> ExitCode {
@@ -53,6 +53,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let app = App::new(
                 wiring.panes,
                 AppOptions {
+                    clock: warroom::clock::Clock::system(),
                     keymap,
                     theme,
                     read_only: mode.read_only,

@@ -186,8 +186,8 @@ fn md_cell(s: &str) -> String {
 
 /// Run every source headless until each has settled (or `source_timeout`
 /// passed), feed the panes, and collect their sections.
-pub async fn collect(cfg: &crate::config::Config, mode: crate::app::wiring::Mode) -> Report {
-    use crate::app::wiring::{Hub, wire};
+pub async fn collect(cfg: &crate::config::Config, mode: crate::runtime::Mode) -> Report {
+    use crate::runtime::{Hub, wire};
     use crate::source::{SourceId, SourceStatus};
 
     let wiring = wire(cfg, mode, crate::audit::AuditLog::default_location());
@@ -247,7 +247,7 @@ pub async fn collect(cfg: &crate::config::Config, mode: crate::app::wiring::Mode
             lines.push(line);
         }
         let mut section = pane
-            .report()
+            .report(jiff::Timestamp::now())
             .unwrap_or_else(|| ReportSection::new("", Vec::new()));
         section.sources = lines;
         if configured == 0 {

@@ -5,7 +5,7 @@
 //! unwinding. The panic hook restores too (and first), so the panic message is
 //! printed on a sane terminal instead of being lost in the alternate screen —
 //! for panics of the UI (main) thread; a worker's panic is only logged and
-//! shown as that source's status (see `app::wiring::supervise`).
+//! shown as that source's status (see `runtime::supervise`).
 
 use crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;

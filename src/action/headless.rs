@@ -6,8 +6,8 @@
 //! (a cron job must say `--yes` to change anything).
 
 use super::{ActionArgs, Confirm, Disposition, Progress};
-use crate::app::wiring::{Mode, wire};
 use crate::config::Config;
+use crate::runtime::{Mode, wire};
 use color_eyre::eyre::{Result, eyre};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;

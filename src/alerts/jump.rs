@@ -44,7 +44,7 @@ fn local_runbook(rel: &Path, dirs: &[PathBuf]) -> Option<PathBuf> {
 /// `runbook_url` → the runbook pane when it names a local file (or a file under
 /// `[runbooks] paths`); otherwise copy the URL (OSC 52) and show it.
 /// Stats a few paths: runs on a key press, never while rendering.
-pub fn open_runbook(url: &str, dirs: &[PathBuf]) -> Outcome {
+pub fn open_runbook<F, C>(url: &str, dirs: &[PathBuf]) -> Outcome<F, C> {
     let url = url.trim();
     let shown = crate::text::sanitize(url).into_owned();
     let parsed = url::Url::parse(url).ok();
@@ -177,13 +177,13 @@ mod tests {
         std::fs::write(dir.path().join("restart-service.md"), "# r").unwrap();
         let dirs = vec![dir.path().to_path_buf()];
         assert_eq!(
-            open_runbook("docs/runbooks/restart-service.md", &dirs),
+            open_runbook::<(), ()>("docs/runbooks/restart-service.md", &dirs),
             Outcome::Jump(Jump::Runbook {
                 path: dir.path().join("restart-service.md")
             })
         );
         assert_eq!(
-            open_runbook(
+            open_runbook::<(), ()>(
                 "https://git.example/ops/blob/main/runbooks/restart-service.md",
                 &dirs
             ),
@@ -191,7 +191,7 @@ mod tests {
                 path: dir.path().join("restart-service.md")
             })
         );
-        match open_runbook("https://wiki.example/Runbooks/DB", &dirs) {
+        match open_runbook::<(), ()>("https://wiki.example/Runbooks/DB", &dirs) {
             Outcome::Many(v) => {
                 assert_eq!(
                     v[0],
@@ -203,7 +203,7 @@ mod tests {
         }
         // A relative path nobody has configured stays as written (cwd-relative).
         assert_eq!(
-            open_runbook("docs/runbooks/dr-drill.md", &[]),
+            open_runbook::<(), ()>("docs/runbooks/dr-drill.md", &[]),
             Outcome::Jump(Jump::Runbook {
                 path: "docs/runbooks/dr-drill.md".into()
             })

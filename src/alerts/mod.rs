@@ -24,25 +24,30 @@ pub mod worker;
 mod tests;
 
 use crate::config::Config;
-use crate::pane::{ActionDef, Pane, def};
 use crate::source::{Backend, SourceId, SourceKind, SourceStatus};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub const ACTIONS: &[ActionDef] = &[
-    def(
-        "silence",
-        "Silence the selected alert or group (preview first)",
-    ),
-    def("ack", "Acknowledge: a short silence in one key"),
-    def("expire_silence", "Expire the selected silence"),
-    def("toggle_silences", "Alerts / silences view"),
-    def("open_runbook", "Open the alert's runbook"),
-    def("jump_logs", "Logs for the alert's labels"),
-    def("jump_target", "Jump to the alert's workload or container"),
-    def("refresh", "Poll every Prometheus and Alertmanager now"),
-];
+crate::actions! {
+    /// The alerts pane's keymap section.
+    pub enum Action {
+        Silence = ("silence", "Silence the selected alert or group (preview first)"),
+        Ack = ("ack", "Acknowledge: a short silence in one key"),
+        ExpireSilence = ("expire_silence", "Expire the selected silence"),
+        ToggleSilences = ("toggle_silences", "Alerts / silences view"),
+        OpenRunbook = ("open_runbook", "Open the alert's runbook"),
+        JumpLogs = ("jump_logs", "Logs for the alert's labels"),
+        JumpTarget = ("jump_target", "Jump to the alert's workload or container"),
+        Refresh = ("refresh", "Poll every Prometheus and Alertmanager now"),
+    }
+}
 
+/// The silence form: where the silence goes (`None`: the field, or the
+/// Alertmanager that reported the alerts).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SilenceForm {
+    pub alertmanager: Option<String>,
+}
 /// Worker → pane messages.
 #[derive(Debug)]
 pub enum Update {
@@ -62,8 +67,8 @@ pub enum Command {
 }
 
 /// The pane, before any data has arrived.
-pub fn pane(cfg: &Config) -> Box<dyn Pane> {
-    Box::new(pane::AlertsPane::new(cfg))
+pub fn pane(cfg: &Config) -> pane::AlertsPane {
+    pane::AlertsPane::new(cfg)
 }
 
 /// What to add to config.toml for a missing source.

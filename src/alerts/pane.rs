@@ -6,10 +6,16 @@ use super::model::{
     self, AlertState, BrokenRule, Group, MergedAlert, Silence, SilenceState, Snapshot,
 };
 use super::timeline::Timeline;
+use super::{Action, SilenceForm};
 use super::{Command, Update, jump};
 use crate::action::ActionSpec;
 use crate::config::Config;
-use crate::pane::{Form, FormField, Outcome, Pane, PaneCtx, PaneId, RenderCtx, SourceState};
+use crate::pane::{
+    Form, FormField, Input, Nav, NoCommand, Outcome, Pane, PaneCtx, PaneId, RenderCtx, SourceState,
+};
+
+/// What the alerts pane answers.
+type Out = Outcome<SilenceForm, Command>;
 use crate::report::{Problem, ReportSection};
 use crate::source::{SourceId, SourceKind, SourceStatus};
 use crate::ui::table::TableState;
@@ -22,7 +28,6 @@ use std::time::Duration;
 
 /// Expired silences stay listed this long after they ended.
 const RECENTLY_EXPIRED: i64 = 24 * 3600;
-const SILENCE_FORM: &str = "silence";
 const DEFAULT_SILENCE: &str = "2h";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,12 +43,6 @@ pub enum Row {
     /// An alert inside an expanded group: (group, merged alert index).
     Alert(usize, usize),
     Rule(usize),
-}
-
-/// The silence form remembers where the silence goes.
-#[derive(Debug, Clone, PartialEq)]
-struct SilenceDraft {
-    alertmanager: Option<String>,
 }
 
 pub struct AlertsPane {
@@ -67,7 +66,6 @@ pub struct AlertsPane {
     pub(super) table: TableState,
     pub(super) silence_table: TableState,
     pub(super) timeline: Timeline,
-    draft: Option<SilenceDraft>,
 }
 
 impl AlertsPane {
@@ -94,7 +92,6 @@ impl AlertsPane {
             table: TableState::default(),
             silence_table: TableState::default(),
             timeline: Timeline::default(),
-            draft: None,
         }
     }
 
@@ -369,7 +366,7 @@ impl AlertsPane {
         (known.len() > 1).then(|| (current.unwrap_or_default().to_string(), known))
     }
 
-    fn silence_form(&mut self, read_only: bool) -> Outcome {
+    fn silence_form(&mut self, read_only: bool) -> Out {
         if read_only {
             return Outcome::Notify("read-only mode: silences are disabled".into());
         }
@@ -388,16 +385,22 @@ impl AlertsPane {
                 .unwrap_or_default()
         );
         let choice = self.am_choice(am.as_deref());
-        self.draft = Some(SilenceDraft { alertmanager: am });
         let text = matchers
             .iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join(" ");
-        Outcome::Form(silence_form(title, &text, DEFAULT_SILENCE, "", choice))
+        Outcome::Form(silence_form(
+            SilenceForm { alertmanager: am },
+            title,
+            &text,
+            DEFAULT_SILENCE,
+            "",
+            choice,
+        ))
     }
 
-    fn ack(&self, read_only: bool) -> Outcome {
+    fn ack(&self, read_only: bool) -> Out {
         if read_only {
             return Outcome::Notify("read-only mode: ack is disabled".into());
         }
@@ -417,7 +420,7 @@ impl AlertsPane {
         })
     }
 
-    fn expire(&self, read_only: bool) -> Outcome {
+    fn expire(&self, read_only: bool) -> Out {
         if read_only {
             return Outcome::Notify("read-only mode: expiring silences is disabled".into());
         }
@@ -441,14 +444,14 @@ impl AlertsPane {
         }
     }
 
-    fn with_focused(&self, f: impl FnOnce(&MergedAlert) -> Outcome) -> Outcome {
+    fn with_focused(&self, f: impl FnOnce(&MergedAlert) -> Out) -> Out {
         match self.focused_alert() {
             Some(m) => f(m),
             None => Outcome::Notify("select an alert first".into()),
         }
     }
 
-    fn open_runbook(&self) -> Outcome {
+    fn open_runbook(&self) -> Out {
         self.with_focused(|m| match m.alert.annotations.get("runbook_url") {
             Some(url) if !url.trim().is_empty() => jump::open_runbook(url, &self.runbook_dirs),
             _ => Outcome::Notify(format!(
@@ -458,7 +461,7 @@ impl AlertsPane {
         })
     }
 
-    fn jump_logs(&self) -> Outcome {
+    fn jump_logs(&self) -> Out {
         self.with_focused(|m| match jump::logql_selector(&m.alert.labels) {
             Some(query) => Outcome::Jump(crate::pane::Jump::LogQuery { query }),
             None => Outcome::Notify(
@@ -467,7 +470,7 @@ impl AlertsPane {
         })
     }
 
-    fn jump_target(&self) -> Outcome {
+    fn jump_target(&self) -> Out {
         self.with_focused(|m| match jump::target(&m.alert.labels) {
             Some(j) => Outcome::Jump(j),
             None => {
@@ -476,7 +479,7 @@ impl AlertsPane {
         })
     }
 
-    fn toggle_expand(&mut self, open: Option<bool>) -> Outcome {
+    fn toggle_expand(&mut self, open: Option<bool>) -> Out {
         let gi = match self.rows.get(self.table.selected) {
             Some(Row::Group(gi)) | Some(Row::Alert(gi, _)) => *gi,
             _ => return Outcome::Handled,
@@ -523,12 +526,13 @@ pub(super) fn short_reason(reason: &str) -> &str {
 /// `am`: the Alertmanager field (value, the names to choose from), shown
 /// only when more than one is known.
 pub(super) fn silence_form(
+    payload: SilenceForm,
     title: String,
     matchers: &str,
     duration: &str,
     comment: &str,
     am: Option<(String, Vec<String>)>,
-) -> Form {
+) -> Form<SilenceForm> {
     let mut fields = vec![
         FormField::new("Matchers", matchers),
         FormField::new("Duration (e.g. 30m, 2h)", duration),
@@ -540,14 +544,16 @@ pub(super) fn silence_form(
             value,
         ));
     }
-    Form {
-        id: SILENCE_FORM.into(),
-        title,
-        fields,
-    }
+    Form::new(payload, title, fields)
 }
 
 impl Pane for AlertsPane {
+    type Action = Action;
+    type Form = SilenceForm;
+    type PaletteCommand = NoCommand;
+    type Update = Update;
+    type Command = Command;
+
     fn id(&self) -> PaneId {
         PaneId::Alerts
     }
@@ -556,10 +562,7 @@ impl Pane for AlertsPane {
         super::view::render(self, area, buf, ctx);
     }
 
-    fn apply(&mut self, update: crate::event::Update) -> bool {
-        let crate::event::Update::Alerts(update) = update else {
-            return false;
-        };
+    fn apply(&mut self, update: Update) -> bool {
         let mut snap = match update {
             Update::Snapshot(snap) => snap,
             Update::Down { source, reason } => {
@@ -606,43 +609,53 @@ impl Pane for AlertsPane {
         true
     }
 
-    fn on_action(&mut self, action: &str, ctx: &PaneCtx) -> Outcome {
-        let len = match self.view {
-            View::Alerts => self.rows.len(),
-            View::Silences => self.silences.len(),
-        };
-        let state = match self.view {
-            View::Alerts => &mut self.table,
-            View::Silences => &mut self.silence_table,
-        };
-        if state.navigate(action, len) {
-            return Outcome::Handled;
-        }
-        match action {
-            "select" if self.view == View::Alerts => self.toggle_expand(None),
-            "right" if self.view == View::Alerts => self.toggle_expand(Some(true)),
-            "left" if self.view == View::Alerts => self.toggle_expand(Some(false)),
-            "back" if self.view == View::Silences => {
-                self.view = View::Alerts;
-                Outcome::Handled
+    fn on_input(&mut self, input: Input<Action>, ctx: &PaneCtx) -> Out {
+        let alerts = self.view == View::Alerts;
+        let action = match input {
+            Input::Nav(nav) => {
+                let len = match self.view {
+                    View::Alerts => self.rows.len(),
+                    View::Silences => self.silences.len(),
+                };
+                let state = match self.view {
+                    View::Alerts => &mut self.table,
+                    View::Silences => &mut self.silence_table,
+                };
+                if state.navigate(nav, len) {
+                    return Outcome::Handled;
+                }
+                return match nav {
+                    Nav::Select if alerts => self.toggle_expand(None),
+                    Nav::Right if alerts => self.toggle_expand(Some(true)),
+                    Nav::Left if alerts => self.toggle_expand(Some(false)),
+                    Nav::Back if alerts => self.toggle_expand(Some(false)),
+                    Nav::Back => {
+                        self.view = View::Alerts;
+                        Outcome::Handled
+                    }
+                    _ => Outcome::Ignored,
+                };
             }
-            "back" if self.view == View::Alerts => self.toggle_expand(Some(false)),
-            "toggle_silences" => {
+            Input::Action(a) => a,
+        };
+        match action {
+            Action::ToggleSilences => {
                 self.view = match self.view {
                     View::Alerts => View::Silences,
                     View::Silences => View::Alerts,
                 };
                 Outcome::Handled
             }
-            "silence" if self.view == View::Alerts => self.silence_form(ctx.read_only),
-            "ack" if self.view == View::Alerts => self.ack(ctx.read_only),
-            "expire_silence" => self.expire(ctx.read_only),
-            "open_runbook" => self.open_runbook(),
-            "jump_logs" => self.jump_logs(),
-            "jump_target" => self.jump_target(),
-            "refresh" => Outcome::Command(crate::event::Command::Alerts(Command::Refresh)),
-            "silence" | "ack" => Outcome::Notify("switch to the alerts view (v) to silence".into()),
-            _ => Outcome::Ignored,
+            Action::Silence if alerts => self.silence_form(ctx.read_only),
+            Action::Ack if alerts => self.ack(ctx.read_only),
+            Action::Silence | Action::Ack => {
+                Outcome::Notify("switch to the alerts view (v) to silence".into())
+            }
+            Action::ExpireSilence => self.expire(ctx.read_only),
+            Action::OpenRunbook => self.open_runbook(),
+            Action::JumpLogs => self.jump_logs(),
+            Action::JumpTarget => self.jump_target(),
+            Action::Refresh => Outcome::Command(Command::Refresh),
         }
     }
 
@@ -651,10 +664,7 @@ impl Pane for AlertsPane {
         self.recompute();
     }
 
-    fn on_form(&mut self, form_id: &str, values: &[String], ctx: &PaneCtx) -> Outcome {
-        if form_id != SILENCE_FORM {
-            return Outcome::Ignored;
-        }
+    fn on_form(&mut self, form: SilenceForm, values: &[String], ctx: &PaneCtx) -> Out {
         if ctx.read_only {
             return Outcome::Notify("read-only mode: silences are disabled".into());
         }
@@ -692,10 +702,11 @@ impl Pane for AlertsPane {
             });
         let am = chosen
             .map(str::to_string)
-            .or_else(|| self.draft.as_ref().and_then(|d| d.alertmanager.clone()));
+            .or_else(|| form.alertmanager.clone());
         if let Some(e) = error {
             return Outcome::Many(vec![
                 Outcome::Form(silence_form(
+                    form,
                     format!("Silence — {e}"),
                     &matchers,
                     &duration,
@@ -705,7 +716,6 @@ impl Pane for AlertsPane {
                 Outcome::Notify(e),
             ]);
         }
-        self.draft = None;
         Outcome::Request(ActionSpec::Silence {
             matchers: words,
             duration: crate::text::parse_duration(&duration).unwrap_or(Duration::from_secs(3600)),
@@ -714,7 +724,7 @@ impl Pane for AlertsPane {
         })
     }
 
-    fn report(&self) -> Option<ReportSection> {
+    fn report(&self, _now: Timestamp) -> Option<ReportSection> {
         let mut problems = Vec::new();
         let (mut firing, mut silenced, mut pending) = (0, 0, 0);
         for m in &self.merged {

@@ -8,6 +8,7 @@ use super::model::*;
 use super::pane::AlertsPane;
 use crate::action::{ActionHandler, ActionSpec, PreviewLine, Progress};
 use crate::config::Config;
+use crate::pane::testing::Press;
 use crate::pane::{Jump, Outcome, Pane, PaneCtx, RenderCtx};
 use crate::source::{SourceId, SourceKind};
 use jiff::Timestamp;
@@ -133,12 +134,8 @@ fn estate() -> (Snapshot, Snapshot) {
 fn pane_with_estate() -> AlertsPane {
     let mut p = AlertsPane::new(&Config::default());
     let (a, b) = estate();
-    p.apply(crate::event::Update::Alerts(super::Update::Snapshot(
-        Box::new(b),
-    )));
-    p.apply(crate::event::Update::Alerts(super::Update::Snapshot(
-        Box::new(a),
-    )));
+    p.apply(super::Update::Snapshot(Box::new(b)));
+    p.apply(super::Update::Snapshot(Box::new(a)));
     p
 }
 
@@ -273,7 +270,7 @@ fn silence_matchers_pin_a_group_or_one_alert() {
 #[test]
 fn silence_form_prefills_matchers_and_targets_the_reporting_alertmanager() {
     let mut p = pane_with_estate();
-    let Outcome::Form(form) = p.on_action("silence", &ctx()) else {
+    let Outcome::Form(form) = p.press("silence", &ctx()) else {
         panic!("expected a form")
     };
     assert!(
@@ -290,7 +287,7 @@ fn silence_form_prefills_matchers_and_targets_the_reporting_alertmanager() {
         "30m".into(),
         "restarting dispatch".into(),
     ];
-    match p.on_form(&form.id, &values, &ctx()) {
+    match p.on_form(form.payload.clone(), &values, &ctx()) {
         Outcome::Request(ActionSpec::Silence {
             matchers,
             duration,
@@ -309,7 +306,7 @@ fn silence_form_prefills_matchers_and_targets_the_reporting_alertmanager() {
 #[test]
 fn a_silence_form_without_comment_or_with_bad_input_comes_back() {
     let mut p = pane_with_estate();
-    let Outcome::Form(form) = p.on_action("silence", &ctx()) else {
+    let Outcome::Form(form) = p.press("silence", &ctx()) else {
         panic!()
     };
     for (values, err) in [
@@ -326,7 +323,7 @@ fn a_silence_form_without_comment_or_with_bad_input_comes_back() {
             "regex",
         ),
     ] {
-        match p.on_form(&form.id, &values, &ctx()) {
+        match p.on_form(form.payload.clone(), &values, &ctx()) {
             Outcome::Many(v) => {
                 assert!(matches!(&v[0], Outcome::Form(f) if f.fields[1].value == values[1]));
                 assert!(
@@ -345,10 +342,8 @@ fn ack_is_one_key_for_a_short_silence_and_read_only_refuses() {
     cfg.alerts.ack_duration = Duration::from_secs(600);
     let mut p = AlertsPane::new(&cfg);
     let (a, _) = estate();
-    p.apply(crate::event::Update::Alerts(super::Update::Snapshot(
-        Box::new(a),
-    )));
-    match p.on_action("ack", &ctx()) {
+    p.apply(super::Update::Snapshot(Box::new(a)));
+    match p.press("ack", &ctx()) {
         Outcome::Request(ActionSpec::Silence {
             duration, comment, ..
         }) => {
@@ -363,7 +358,7 @@ fn ack_is_one_key_for_a_short_silence_and_read_only_refuses() {
     };
     for action in ["ack", "silence", "expire_silence"] {
         assert!(
-            matches!(p.on_action(action, &ro), Outcome::Notify(t) if t.contains("read-only")),
+            matches!(p.press(action, &ro), Outcome::Notify(t) if t.contains("read-only")),
             "{action}"
         );
     }
@@ -372,17 +367,17 @@ fn ack_is_one_key_for_a_short_silence_and_read_only_refuses() {
 #[test]
 fn expire_from_the_silences_view_and_from_a_silenced_alert() {
     let mut p = pane_with_estate();
-    p.on_action("toggle_silences", &ctx());
+    p.press("toggle_silences", &ctx());
     let want = Outcome::Request(ActionSpec::ExpireSilence {
         id: "sil-1".into(),
         alertmanager: Some("main".into()),
     });
-    assert_eq!(p.on_action("expire_silence", &ctx()), want);
-    p.on_action("toggle_silences", &ctx());
-    p.on_action("bottom", &ctx());
-    p.on_action("up", &ctx());
+    assert_eq!(p.press("expire_silence", &ctx()), want);
+    p.press("toggle_silences", &ctx());
+    p.press("bottom", &ctx());
+    p.press("up", &ctx());
     assert_eq!(
-        p.on_action("expire_silence", &ctx()),
+        p.press("expire_silence", &ctx()),
         want,
         "DiskSpaceLow is silenced by sil-1"
     );
@@ -391,37 +386,37 @@ fn expire_from_the_silences_view_and_from_a_silenced_alert() {
 #[test]
 fn jumps_go_to_runbook_logs_and_workload() {
     let mut p = pane_with_estate();
-    p.on_action("select", &ctx()); // expand ServiceDown
-    p.on_action("down", &ctx()); // its first alert (dispatch)
+    p.press("select", &ctx()); // expand ServiceDown
+    p.press("down", &ctx()); // its first alert (dispatch)
     assert_eq!(
-        p.on_action("open_runbook", &ctx()),
+        p.press("open_runbook", &ctx()),
         Outcome::Jump(Jump::Runbook {
             path: "docs/runbooks/restart-service.md".into()
         })
     );
     assert_eq!(
-        p.on_action("jump_logs", &ctx()),
+        p.press("jump_logs", &ctx()),
         Outcome::Jump(Jump::LogQuery {
             query: r#"{namespace="ridendine", job="dispatch"}"#.into()
         })
     );
     assert_eq!(
-        p.on_action("jump_target", &ctx()),
+        p.press("jump_target", &ctx()),
         Outcome::Jump(Jump::Workload {
             namespace: Some("ridendine".into()),
             name: "dispatch".into()
         })
     );
-    p.on_action("down", &ctx()); // routing: no runbook annotation
+    p.press("down", &ctx()); // routing: no runbook annotation
     assert!(
-        matches!(p.on_action("open_runbook", &ctx()), Outcome::Notify(t) if t.contains("no runbook_url"))
+        matches!(p.press("open_runbook", &ctx()), Outcome::Notify(t) if t.contains("no runbook_url"))
     );
 }
 
 #[test]
 fn report_lists_firing_and_silenced_alerts_and_broken_rules() {
     let p = pane_with_estate();
-    let r = p.report().unwrap();
+    let r = p.report(jiff::Timestamp::now()).unwrap();
     let v = serde_json::to_value(&r).unwrap();
     let problems = v["problems"].as_array().unwrap();
     let down = problems
@@ -586,7 +581,8 @@ fn render(p: &mut AlertsPane, w: u16, h: u16, read_only: bool) -> Buffer {
 
 fn render_at(p: &mut AlertsPane, w: u16, h: u16, read_only: bool, now: i64) -> Buffer {
     let theme = crate::theme::Theme::fallback(false);
-    let keymap = crate::keymap::Keymap::default_keymap();
+    let keymap =
+        crate::keymap::Keymap::for_pane::<crate::alerts::Action>(crate::pane::PaneId::Alerts);
     let sources = BTreeMap::new();
     let rctx = RenderCtx {
         theme: &theme,
@@ -605,7 +601,7 @@ fn render_at(p: &mut AlertsPane, w: u16, h: u16, read_only: bool, now: i64) -> B
 #[test]
 fn snapshot_grouped_alerts() {
     let mut p = pane_with_estate();
-    p.on_action("select", &ctx());
+    p.press("select", &ctx());
     let buf = render(&mut p, 80, 24, false);
     insta::assert_snapshot!(crate::ui::buffer_text(&buf));
 }
@@ -613,7 +609,7 @@ fn snapshot_grouped_alerts() {
 #[test]
 fn snapshot_silences_view() {
     let mut p = pane_with_estate();
-    p.on_action("toggle_silences", &ctx());
+    p.press("toggle_silences", &ctx());
     let buf = render(&mut p, 80, 24, false);
     insta::assert_snapshot!(crate::ui::buffer_text(&buf));
 }
@@ -621,7 +617,7 @@ fn snapshot_silences_view() {
 #[test]
 fn severity_carries_its_colour_and_symbol() {
     let mut p = pane_with_estate();
-    p.on_action("bottom", &ctx()); // the selection restyles its row
+    p.press("bottom", &ctx()); // the selection restyles its row
     let buf = render(&mut p, 80, 24, false);
     let theme = crate::theme::Theme::fallback(false);
     let text = crate::ui::buffer_text(&buf);
@@ -653,7 +649,7 @@ fn read_only_hides_mutating_hints_and_tiny_areas_do_not_panic() {
     );
     render(&mut p, 20, 5, false);
     render(&mut p, 3, 2, false);
-    p.on_action("toggle_silences", &ctx());
+    p.press("toggle_silences", &ctx());
     render(&mut p, 20, 5, false);
     let mut empty = AlertsPane::new(&Config::default());
     render(&mut empty, 20, 5, false);
@@ -671,9 +667,7 @@ fn hostile_annotations_are_sanitised() {
         5,
     );
     a.annotations = labels(&[("summary", "\x1b[2Jclear\rscreen")]);
-    p.apply(crate::event::Update::Alerts(super::Update::Snapshot(
-        Box::new(snap(am("a"), 0, vec![a])),
-    )));
+    p.apply(super::Update::Snapshot(Box::new(snap(am("a"), 0, vec![a]))));
     let buf = render(&mut p, 80, 24, false);
     for cell in buf.content() {
         assert!(!cell.symbol().contains('\x1b') && !cell.symbol().contains('\r'));
@@ -687,10 +681,10 @@ const REFUSED: &str =
     "GET http://127.0.0.1:9093/api/v2/alerts: cannot connect: Connection refused (os error 111)";
 
 fn down(p: &mut AlertsPane, source: SourceId, reason: &str) {
-    p.apply(crate::event::Update::Alerts(super::Update::Down {
+    p.apply(super::Update::Down {
         source,
         reason: reason.into(),
-    }));
+    });
 }
 
 fn line_with<'a>(text: &'a str, needle: &str) -> &'a str {
@@ -726,7 +720,7 @@ fn a_down_alertmanager_keeps_its_alerts_marked_stale_until_it_recovers() {
     // The detail says which source is down for the focused alert.
     assert!(text.contains("from am:main (stale 2m),prom:"), "{text}");
     // Its silences are stale too.
-    p.on_action("toggle_silences", &ctx());
+    p.press("toggle_silences", &ctx());
     let text = crate::ui::buffer_text(&render_at(&mut p, 80, 24, false, 120));
     assert!(
         line_with(&text, "DiskSpaceLow").contains("stale 2m"),
@@ -734,7 +728,7 @@ fn a_down_alertmanager_keeps_its_alerts_marked_stale_until_it_recovers() {
     );
 
     // The report says the same: stale only where no live source remains.
-    let r = serde_json::to_value(p.report().unwrap()).unwrap();
+    let r = serde_json::to_value(p.report(jiff::Timestamp::now()).unwrap()).unwrap();
     let probs = r["problems"].as_array().unwrap();
     let by = |n: &str| probs.iter().find(|x| x["name"] == n).unwrap().clone();
     assert_eq!(by("DiskSpaceLow")["stale"], true);
@@ -749,16 +743,14 @@ fn a_down_alertmanager_keeps_its_alerts_marked_stale_until_it_recovers() {
     fresh.at = ts(120);
     fresh.silences_at = Some(ts(120));
     fresh.rules_at = Some(ts(120));
-    p.apply(crate::event::Update::Alerts(super::Update::Snapshot(
-        Box::new(fresh),
-    )));
+    p.apply(super::Update::Snapshot(Box::new(fresh)));
     for view in ["silences", "alerts"] {
         let text = crate::ui::buffer_text(&render_at(&mut p, 80, 24, false, 120));
         assert!(!text.contains("stale"), "{view}:\n{text}");
         assert!(text.contains("prom:main ✓  am:main ✓"), "{view}:\n{text}");
-        p.on_action("toggle_silences", &ctx());
+        p.press("toggle_silences", &ctx());
     }
-    let r = serde_json::to_value(p.report().unwrap()).unwrap();
+    let r = serde_json::to_value(p.report(jiff::Timestamp::now()).unwrap()).unwrap();
     assert!(
         r["problems"]
             .as_array()
@@ -779,13 +771,11 @@ fn snapshot_alertmanager_down() {
 #[test]
 fn a_source_down_from_the_start_shows_no_data_and_marks_nothing_else() {
     let mut p = AlertsPane::new(&Config::default());
-    p.apply(crate::event::Update::Alerts(super::Update::Snapshot(
-        Box::new(snap(
-            prom("main"),
-            0,
-            vec![alert(&[("alertname", "A")], AlertState::Firing, 5)],
-        )),
-    )));
+    p.apply(super::Update::Snapshot(Box::new(snap(
+        prom("main"),
+        0,
+        vec![alert(&[("alertname", "A")], AlertState::Firing, 5)],
+    ))));
     down(&mut p, am("main"), REFUSED);
     let text = crate::ui::buffer_text(&render_at(&mut p, 80, 24, false, 60));
     assert!(text.contains("am:main ✗ cannot connect"), "{text}");
@@ -849,9 +839,7 @@ fn failing_rules_and_silences_calls_keep_alerts_and_carry_the_rest_over_stale() 
         "GET http://am:9093/api/v2/silences: HTTP 500: \"oops\"".into(),
     )];
     for s in [prom_snap, am_snap] {
-        p.apply(crate::event::Update::Alerts(super::Update::Snapshot(
-            Box::new(s),
-        )));
+        p.apply(super::Update::Snapshot(Box::new(s)));
     }
     let text = crate::ui::buffer_text(&render_at(&mut p, 80, 24, false, 120));
     for name in ["ServiceDown", "HighLatency", "DiskSpaceLow"] {
@@ -866,7 +854,7 @@ fn failing_rules_and_silences_calls_keep_alerts_and_carry_the_rest_over_stale() 
     assert!(text.contains("prom:main ! rules: HTTP 503"), "{text}");
     assert!(text.contains("am:main ! silences: HTTP 500"), "{text}");
     assert!(!text.contains("· 1 down"), "{text}");
-    p.on_action("toggle_silences", &ctx());
+    p.press("toggle_silences", &ctx());
     let text = crate::ui::buffer_text(&render_at(&mut p, 80, 24, false, 120));
     assert!(
         line_with(&text, "DiskSpaceLow").contains("stale 2m"),
@@ -876,9 +864,7 @@ fn failing_rules_and_silences_calls_keep_alerts_and_carry_the_rest_over_stale() 
     let (mut am_snap, _) = estate();
     am_snap.at = ts(120);
     am_snap.silences_at = Some(ts(120));
-    p.apply(crate::event::Update::Alerts(super::Update::Snapshot(
-        Box::new(am_snap),
-    )));
+    p.apply(super::Update::Snapshot(Box::new(am_snap)));
     let text = crate::ui::buffer_text(&render_at(&mut p, 80, 24, false, 120));
     assert!(
         !line_with(&text, "DiskSpaceLow").contains("stale"),
@@ -906,9 +892,7 @@ fn pane_with_an_ack() -> AlertsPane {
         alertmanager: "main".into(),
     });
     for s in [b, a] {
-        p.apply(crate::event::Update::Alerts(super::Update::Snapshot(
-            Box::new(s),
-        )));
+        p.apply(super::Update::Snapshot(Box::new(s)));
     }
     p
 }
@@ -927,7 +911,7 @@ fn acknowledged_alerts_are_shown_apart_from_silenced_ones() {
         "a plain silence still reads silenced:\n{text}"
     );
     // The ServiceDown group: one firing, one acked; expanded, the acked row says so.
-    p.on_action("select", &ctx());
+    p.press("select", &ctx());
     let text = crate::ui::buffer_text(&render(&mut p, 100, 24, false));
     assert!(
         text.lines()
@@ -949,7 +933,7 @@ fn acknowledged_alerts_are_shown_apart_from_silenced_ones() {
     s.comment = "acknowledged upstream outage".into();
     assert!(!s.is_ack());
 
-    let report = p.report().unwrap();
+    let report = p.report(jiff::Timestamp::now()).unwrap();
     let json = serde_json::to_value(&report.problems).unwrap();
     let acked: Vec<&serde_json::Value> = json
         .as_array()
@@ -965,14 +949,12 @@ fn acknowledged_alerts_are_shown_apart_from_silenced_ones() {
 fn with_several_alertmanagers_the_silence_form_lets_the_operator_choose() {
     let mut p = pane_with_estate();
     // One Alertmanager: no choice to make, no field.
-    let Outcome::Form(form) = p.on_action("silence", &ctx()) else {
+    let Outcome::Form(form) = p.press("silence", &ctx()) else {
         panic!()
     };
     assert_eq!(form.fields.len(), 3);
-    p.apply(crate::event::Update::Alerts(super::Update::Snapshot(
-        Box::new(snap(am("dr"), 0, vec![])),
-    )));
-    let Outcome::Form(form) = p.on_action("silence", &ctx()) else {
+    p.apply(super::Update::Snapshot(Box::new(snap(am("dr"), 0, vec![]))));
+    let Outcome::Form(form) = p.press("silence", &ctx()) else {
         panic!()
     };
     assert_eq!(form.fields.len(), 4);
@@ -985,7 +967,7 @@ fn with_several_alertmanagers_the_silence_form_lets_the_operator_choose() {
     let mut values: Vec<String> = form.fields.iter().map(|f| f.value.clone()).collect();
     values[2] = "failover test".into();
     values[3] = "staging".into();
-    match p.on_form(&form.id, &values, &ctx()) {
+    match p.on_form(form.payload.clone(), &values, &ctx()) {
         Outcome::Many(v) => {
             let Some(Outcome::Form(again)) = v.first() else {
                 panic!("{v:?}")
@@ -1000,7 +982,7 @@ fn with_several_alertmanagers_the_silence_form_lets_the_operator_choose() {
         o => panic!("{o:?}"),
     }
     values[3] = "dr".into();
-    match p.on_form(&form.id, &values, &ctx()) {
+    match p.on_form(form.payload.clone(), &values, &ctx()) {
         Outcome::Request(ActionSpec::Silence { alertmanager, .. }) => {
             assert_eq!(alertmanager.as_deref(), Some("dr"));
         }

@@ -9,12 +9,13 @@
 pub mod overlay;
 mod overlay_keys;
 pub mod run;
-pub mod wiring;
 
 use crate::action::{ActionOutcome, ActionSpec, Preview};
+use crate::clock::Clock;
 use crate::event::{Command, Update};
-use crate::keymap::{Key, Keymap};
-use crate::pane::{Jump, Outcome, Pane, PaneCtx, PaneId, SourceState};
+use crate::keymap::{Bound, Global, Key, Keymap};
+use crate::pane::{Jump, Nav, Outcome, PaneCtx, PaneId, SourceState};
+use crate::runtime::{AnyOutcome, AnyPane};
 use crate::source::{SourceId, SourceStatus};
 use crate::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -55,7 +56,9 @@ pub struct Notice {
 }
 
 pub struct App {
-    panes: Vec<Box<dyn Pane>>,
+    panes: Vec<Box<dyn AnyPane>>,
+    /// Where "now" comes from (a manual clock in tests).
+    pub clock: Clock,
     pub active: PaneId,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -75,6 +78,7 @@ pub struct App {
 }
 
 pub struct AppOptions {
+    pub clock: Clock,
     pub keymap: Keymap,
     pub theme: Theme,
     pub read_only: bool,
@@ -84,7 +88,7 @@ pub struct AppOptions {
 
 impl App {
     /// `panes` must hold one pane per [`PaneId`], in any order.
-    pub fn new(mut panes: Vec<Box<dyn Pane>>, opts: AppOptions) -> Self {
+    pub fn new(mut panes: Vec<Box<dyn AnyPane>>, opts: AppOptions) -> Self {
         panes.sort_by_key(|p| p.id());
         debug_assert_eq!(
             panes.iter().map(|p| p.id()).collect::<Vec<_>>(),
@@ -92,6 +96,7 @@ impl App {
         );
         Self {
             panes,
+            clock: opts.clock,
             active: PaneId::Workloads,
             keymap: opts.keymap,
             theme: opts.theme,
@@ -109,24 +114,24 @@ impl App {
         }
     }
 
-    pub fn pane(&self, id: PaneId) -> &dyn Pane {
+    pub fn pane(&self, id: PaneId) -> &dyn AnyPane {
         self.panes[id.index()].as_ref()
     }
 
-    pub fn pane_mut(&mut self, id: PaneId) -> &mut Box<dyn Pane> {
+    pub fn pane_mut(&mut self, id: PaneId) -> &mut Box<dyn AnyPane> {
         &mut self.panes[id.index()]
     }
 
     fn ctx(&self) -> PaneCtx {
         PaneCtx {
             read_only: self.read_only,
-            now: jiff::Timestamp::now(),
+            now: self.clock.now(),
         }
     }
 
     /// Apply a worker update. Returns whether anything visible changed.
     pub fn apply(&mut self, update: Update) -> bool {
-        let now = jiff::Timestamp::now();
+        let now = self.clock.now();
         match update {
             Update::Status { source, status } => {
                 let last_data = matches!(status, SourceStatus::Connected { .. }).then_some(now);
@@ -206,52 +211,68 @@ impl App {
         let pane = self.active;
         if self.panes[pane.index()].captures_input() {
             if key.code == KeyCode::Esc {
-                let outcome = self.panes[pane.index()].on_action("back", &ctx);
+                let outcome = self.panes[pane.index()].on_nav(Nav::Back, &ctx);
                 return self.outcome(pane, outcome);
             }
             let outcome = self.panes[pane.index()].on_key(key, &ctx);
             return self.outcome(pane, outcome);
         }
         let k = Key::from_event(&key);
-        let Some((section, action)) = self.keymap.resolve(pane, &k) else {
+        let Some(bound) = self.keymap.resolve(pane, &k) else {
             return Vec::new();
         };
-        let action = action.to_string();
-        if section == "global" {
-            return self.global(&action);
-        }
-        self.notice = None;
-        let outcome = self.panes[pane.index()].on_action(&action, &ctx);
-        self.outcome(pane, outcome)
+        self.dispatch(bound)
     }
 
-    fn global(&mut self, action: &str) -> Vec<Effect> {
+    /// Carry out a resolved keymap action (from a key or the palette).
+    fn dispatch(&mut self, bound: Bound) -> Vec<Effect> {
+        let ctx = self.ctx();
+        let outcome = match bound {
+            Bound::Global(g) => return self.global(g),
+            Bound::Nav(nav) => {
+                self.notice = None;
+                self.panes[self.active.index()].on_nav(nav, &ctx)
+            }
+            Bound::Pane(pane, index) => {
+                self.notice = None;
+                if pane != self.active {
+                    self.switch(pane);
+                }
+                self.panes[pane.index()].on_action(index, &ctx)
+            }
+        };
+        self.outcome(self.active, outcome)
+    }
+
+    fn global(&mut self, action: Global) -> Vec<Effect> {
         let idx = self.active.index();
         match action {
-            "quit" => return self.request_quit(),
-            "help" => {
+            Global::Quit => return self.request_quit(),
+            Global::Help => {
                 self.overlay = Some(Overlay::Help { scroll: 0 });
                 self.warnings_seen = true;
             }
-            "palette" => {
+            Global::Palette => {
                 self.overlay = Some(Overlay::Palette(Box::new(Palette::new(
                     self.palette_entries(),
                 ))))
             }
-            "filter" => {
+            Global::Filter => {
                 let current = self.filters.get(&self.active).cloned().unwrap_or_default();
                 self.filter_input = Some(overlay::single_line(&current));
             }
-            "next_pane" => self.switch(PaneId::ALL[(idx + 1) % PaneId::ALL.len()]),
-            "prev_pane" => {
+            Global::NextPane => self.switch(PaneId::ALL[(idx + 1) % PaneId::ALL.len()]),
+            Global::PrevPane => {
                 self.switch(PaneId::ALL[(idx + PaneId::ALL.len() - 1) % PaneId::ALL.len()])
             }
-            other => {
-                if let Some(p) = PaneId::ALL
-                    .iter()
-                    .find(|p| other == format!("pane_{}", p.section()))
-                {
-                    self.switch(*p);
+            Global::PaneWorkloads
+            | Global::PaneContainers
+            | Global::PaneAlerts
+            | Global::PaneLogs
+            | Global::PaneBackups
+            | Global::PaneRunbook => {
+                if let Some(p) = action.pane() {
+                    self.switch(p);
                 }
             }
         }
@@ -312,7 +333,7 @@ impl App {
     }
 
     /// Turn a pane's answer into effects and app state changes.
-    fn outcome(&mut self, from: PaneId, outcome: Outcome) -> Vec<Effect> {
+    fn outcome(&mut self, from: PaneId, outcome: AnyOutcome) -> Vec<Effect> {
         match outcome {
             Outcome::Ignored | Outcome::Handled => Vec::new(),
             Outcome::Request(spec) => self.request_action(spec),
@@ -454,9 +475,10 @@ impl App {
     }
 
     pub fn reports(&self) -> Vec<(PaneId, crate::report::ReportSection)> {
+        let now = self.clock.now();
         self.panes
             .iter()
-            .filter_map(|p| p.report().map(|r| (p.id(), r)))
+            .filter_map(|p| p.report(now).map(|r| (p.id(), r)))
             .collect()
     }
 }

@@ -2,7 +2,9 @@
 //! Rendering lives in `ui::overlays`; this file holds only data and input.
 
 use crate::action::{ActionSpec, Confirm, Preview};
+use crate::keymap::Bound;
 use crate::pane::{Form, PaneId};
+use crate::runtime::{AnyForm, AnyPaletteCommand};
 use ratatui_textarea::TextArea;
 
 pub enum Overlay {
@@ -19,7 +21,7 @@ pub enum Overlay {
 }
 
 /// One line in the palette.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct PaletteEntry {
     /// Shown and matched, e.g. `workloads: rollout undo` or `incident start`.
     pub label: String,
@@ -28,15 +30,16 @@ pub struct PaletteEntry {
     pub target: PaletteTarget,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum PaletteTarget {
-    /// A keymap action: section is `global`, `navigation` or a pane's.
-    Action { section: String, action: String },
+    /// A keymap action, resolved as a key would be.
+    Action(Bound),
     /// A pane's own command; `takes_arg` commands get the rest of the line.
     Command {
         pane: PaneId,
         name: String,
         takes_arg: bool,
+        command: AnyPaletteCommand,
     },
 }
 
@@ -183,13 +186,13 @@ impl ConfirmDialog {
 
 pub struct FormDialog {
     pub pane: PaneId,
-    pub form: Form,
+    pub form: Form<AnyForm>,
     pub inputs: Vec<TextArea<'static>>,
     pub focus: usize,
 }
 
 impl FormDialog {
-    pub fn new(pane: PaneId, form: Form) -> Self {
+    pub fn new(pane: PaneId, form: Form<AnyForm>) -> Self {
         let inputs = form
             .fields
             .iter()

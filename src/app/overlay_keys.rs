@@ -5,8 +5,8 @@ use super::overlay::{
     ConfirmDialog, ConfirmPhase, FormDialog, Overlay, Palette, PaletteEntry, PaletteTarget,
 };
 use super::{App, Effect};
-use crate::keymap::{Key, registry};
-use crate::pane::PaneId;
+use crate::keymap::{Bound, Global, Key, Section};
+use crate::pane::{ActionSet, Nav};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 impl App {
@@ -17,14 +17,14 @@ impl App {
         match overlay {
             Overlay::Help { scroll } => {
                 let k = Key::from_event(&key);
-                let scroll = match self.keymap.resolve(self.active, &k).map(|(_, a)| a) {
+                let scroll = match self.keymap.resolve(self.active, &k) {
                     _ if key.code == KeyCode::Esc => return Vec::new(),
-                    Some("help") | Some("quit") => return Vec::new(),
-                    Some("down") => scroll.saturating_add(1),
-                    Some("up") => scroll.saturating_sub(1),
-                    Some("page_down") => scroll.saturating_add(10),
-                    Some("page_up") => scroll.saturating_sub(10),
-                    Some("top") => 0,
+                    Some(Bound::Global(Global::Help | Global::Quit)) => return Vec::new(),
+                    Some(Bound::Nav(Nav::Down)) => scroll.saturating_add(1),
+                    Some(Bound::Nav(Nav::Up)) => scroll.saturating_sub(1),
+                    Some(Bound::Nav(Nav::PageDown)) => scroll.saturating_add(10),
+                    Some(Bound::Nav(Nav::PageUp)) => scroll.saturating_sub(10),
+                    Some(Bound::Nav(Nav::Top)) => 0,
                     _ => scroll,
                 };
                 self.overlay = Some(Overlay::Help { scroll });
@@ -79,27 +79,30 @@ impl App {
     pub fn palette_entries(&self) -> Vec<PaletteEntry> {
         let mut entries = Vec::new();
         // The active pane first: what the operator most likely wants.
-        let mut sections: Vec<&str> = vec![self.active.section(), "global"];
+        let active = Section::Pane(self.active);
+        let mut sections = vec![active, Section::Global];
         sections.extend(
-            registry()
-                .iter()
-                .map(|(s, _)| *s)
-                .filter(|s| *s != self.active.section() && *s != "global"),
+            self.keymap
+                .sections()
+                .filter(|s| *s != active && *s != Section::Global),
         );
         for section in sections {
-            for b in self.keymap.bindings(section) {
+            for b in self.keymap.bindings(section.name()) {
                 let label = match section {
-                    "global" | "navigation" => b.action.replace('_', " "),
-                    s => format!("{s}: {}", b.action.replace('_', " ")),
+                    Section::Global | Section::Navigation => b.action.replace('_', " "),
+                    Section::Pane(p) => format!("{}: {}", p.section(), b.action.replace('_', " ")),
                 };
+                let bound = match section {
+                    Section::Global => Global::from_index(b.index).map(Bound::Global),
+                    Section::Navigation => Nav::from_index(b.index).map(Bound::Nav),
+                    Section::Pane(p) => Some(Bound::Pane(p, b.index)),
+                };
+                let Some(bound) = bound else { continue };
                 entries.push(PaletteEntry {
                     label,
                     desc: b.desc.clone(),
-                    keys: self.keymap.keys_for(section, &b.action),
-                    target: PaletteTarget::Action {
-                        section: section.to_string(),
-                        action: b.action.clone(),
-                    },
+                    keys: self.keymap.keys_for(section.name(), b.action),
+                    target: PaletteTarget::Action(bound),
                 });
             }
         }
@@ -113,6 +116,7 @@ impl App {
                         pane: pane.id(),
                         name: c.name,
                         takes_arg: c.takes_arg,
+                        command: c.command,
                     },
                 });
             }
@@ -123,25 +127,12 @@ impl App {
     fn run_palette_entry(&mut self, entry: &PaletteEntry, query: &str) -> Vec<Effect> {
         let ctx = self.ctx();
         match &entry.target {
-            PaletteTarget::Action { section, action } => match section.as_str() {
-                "global" => self.global(action),
-                "navigation" => {
-                    let o = self.panes[self.active.index()].on_action(action, &ctx);
-                    self.outcome(self.active, o)
-                }
-                s => {
-                    let Some(pane) = PaneId::ALL.into_iter().find(|p| p.section() == s) else {
-                        return Vec::new();
-                    };
-                    self.switch(pane);
-                    let o = self.panes[pane.index()].on_action(action, &ctx);
-                    self.outcome(pane, o)
-                }
-            },
+            PaletteTarget::Action(bound) => self.dispatch(*bound),
             PaletteTarget::Command {
                 pane,
                 name,
                 takes_arg,
+                command,
             } => {
                 let arg = if *takes_arg {
                     query
@@ -153,7 +144,7 @@ impl App {
                     String::new()
                 };
                 self.switch(*pane);
-                let o = self.panes[pane.index()].on_command(name, &arg, &ctx);
+                let o = self.panes[pane.index()].on_command(command.clone(), &arg, &ctx);
                 self.outcome(*pane, o)
             }
         }
@@ -264,8 +255,9 @@ impl App {
             {
                 let values = f.values();
                 let ctx = self.ctx();
-                let o = self.panes[f.pane.index()].on_form(&f.form.id, &values, &ctx);
-                return self.outcome(f.pane, o);
+                let pane = f.pane;
+                let o = self.panes[pane.index()].on_form(f.form.payload, &values, &ctx);
+                return self.outcome(pane, o);
             }
             _ => {
                 if let Some(input) = f.inputs.get_mut(f.focus) {

@@ -3,11 +3,11 @@
 //! Each turn applies inputs to the [`App`], carries out its [`Effect`]s, and
 //! draws only if the rendered frame differs from the one on screen.
 
-use super::wiring::Hub;
 use super::{App, Effect};
 use crate::action::{
     ActionError, ActionOutcome, ActionSpec, Actions, Disposition, Preview, Progress,
 };
+use crate::runtime::Hub;
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use ratatui::buffer::Buffer;
@@ -151,7 +151,7 @@ fn draw(
     last: &mut Option<Buffer>,
 ) -> std::io::Result<()> {
     let size = guard.terminal.size()?;
-    let frame = crate::ui::render_to_buffer(app, size.width, size.height, jiff::Timestamp::now());
+    let frame = crate::ui::render_to_buffer(app, size.width, size.height, app.clock.now());
     if last.as_ref() == Some(&frame) {
         return Ok(());
     }

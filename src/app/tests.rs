@@ -3,20 +3,39 @@
 
 use super::*;
 use crate::action::{Confirm, KubeTarget, PreviewLine};
-use crate::pane::{Form, FormField, RenderCtx};
+use crate::pane::{Form, FormField, Pane, RenderCtx};
 use crate::source::SourceKind;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::sync::{Arc, Mutex};
 
 /// Records what the shell hands it; answers `rollout_undo` with a request.
-struct Probe {
+/// It answers the real keymap section of the pane it stands in for (`A`).
+struct Probe<A> {
     id: PaneId,
     log: Arc<Mutex<Vec<String>>>,
     busy: bool,
+    _actions: std::marker::PhantomData<A>,
 }
 
-impl Pane for Probe {
+/// Whatever update reaches a probe.
+struct Any;
+
+impl TryFrom<Update> for Any {
+    type Error = Update;
+    fn try_from(_: Update) -> Result<Self, Update> {
+        Ok(Any)
+    }
+}
+
+impl<A: crate::pane::ActionSet> Pane for Probe<A> {
+    type Action = A;
+    /// The form's name, logged when it comes back.
+    type Form = &'static str;
+    type PaletteCommand = crate::pane::NoCommand;
+    type Update = Any;
+    type Command = crate::pane::NoCommand;
+
     fn id(&self) -> PaneId {
         self.id
     }
@@ -28,10 +47,15 @@ impl Pane for Probe {
             ratatui::style::Style::default(),
         );
     }
-    fn apply(&mut self, _update: Update) -> bool {
+    fn apply(&mut self, _update: Any) -> bool {
         true
     }
-    fn on_action(&mut self, action: &str, _ctx: &PaneCtx) -> Outcome {
+    fn on_input(
+        &mut self,
+        input: crate::pane::Input<A>,
+        _ctx: &PaneCtx,
+    ) -> Outcome<&'static str, crate::pane::NoCommand> {
+        let action = input.name();
         self.log
             .lock()
             .unwrap()
@@ -41,11 +65,11 @@ impl Pane for Probe {
                 target: target(),
                 to_revision: None,
             }),
-            "scale" => Outcome::Form(Form {
-                id: "scale".into(),
-                title: "Scale".into(),
-                fields: vec![FormField::new("replicas", "3")],
-            }),
+            "scale" => Outcome::Form(Form::new(
+                "scale",
+                "Scale",
+                vec![FormField::new("replicas", "3")],
+            )),
             "logs" => Outcome::Jump(Jump::LogQuery {
                 query: "{app=\"web\"}".into(),
             }),
@@ -61,14 +85,23 @@ impl Pane for Probe {
     fn set_filter(&mut self, filter: &str) {
         self.log.lock().unwrap().push(format!("filter:{filter}"));
     }
-    fn on_form(&mut self, id: &str, values: &[String], _ctx: &PaneCtx) -> Outcome {
+    fn on_form(
+        &mut self,
+        id: &'static str,
+        values: &[String],
+        _ctx: &PaneCtx,
+    ) -> Outcome<&'static str, crate::pane::NoCommand> {
         self.log
             .lock()
             .unwrap()
             .push(format!("form:{id}:{}", values.join(",")));
         Outcome::Handled
     }
-    fn on_jump(&mut self, jump: &Jump, _ctx: &PaneCtx) -> Outcome {
+    fn on_jump(
+        &mut self,
+        jump: &Jump,
+        _ctx: &PaneCtx,
+    ) -> Outcome<&'static str, crate::pane::NoCommand> {
         self.log
             .lock()
             .unwrap()
@@ -99,20 +132,31 @@ fn target() -> KubeTarget {
 
 fn app_with(read_only: bool, busy: bool) -> (App, Arc<Mutex<Vec<String>>>) {
     let log = Arc::new(Mutex::new(Vec::new()));
-    let panes: Vec<Box<dyn Pane>> = PaneId::ALL
-        .iter()
-        .map(|id| {
-            Box::new(Probe {
-                id: *id,
-                log: log.clone(),
-                busy: busy && *id == PaneId::Runbook,
-            }) as Box<dyn Pane>
+    fn probe<A: crate::pane::ActionSet>(
+        id: PaneId,
+        log: &Arc<Mutex<Vec<String>>>,
+        busy: bool,
+    ) -> Box<dyn AnyPane> {
+        Box::new(Probe::<A> {
+            id,
+            log: log.clone(),
+            busy: busy && id == PaneId::Runbook,
+            _actions: std::marker::PhantomData,
         })
-        .collect();
+    }
+    let panes = vec![
+        probe::<crate::workloads::Action>(PaneId::Workloads, &log, busy),
+        probe::<crate::containers::Action>(PaneId::Containers, &log, busy),
+        probe::<crate::alerts::Action>(PaneId::Alerts, &log, busy),
+        probe::<crate::logs::Action>(PaneId::Logs, &log, busy),
+        probe::<crate::backups::Action>(PaneId::Backups, &log, busy),
+        probe::<crate::runbook::Action>(PaneId::Runbook, &log, busy),
+    ];
     let app = App::new(
         panes,
         AppOptions {
-            keymap: Keymap::default_keymap(),
+            clock: Clock::manual("2026-12-02T03:00:00Z".parse().unwrap()),
+            keymap: crate::runtime::default_keymap(),
             theme: Theme::fallback(false),
             read_only,
             demo: false,
@@ -362,7 +406,7 @@ fn status_updates_only_count_as_changes_when_they_change() {
 #[test]
 fn rendering_the_same_state_twice_gives_identical_frames() {
     let (mut app, _) = app_with(false, false);
-    let now = jiff::Timestamp::now();
+    let now = app.clock.now();
     let a = crate::ui::render_to_buffer(&mut app, 80, 24, now);
     let b = crate::ui::render_to_buffer(&mut app, 80, 24, now);
     assert_eq!(
@@ -374,7 +418,7 @@ fn rendering_the_same_state_twice_gives_identical_frames() {
 #[test]
 fn tiny_terminals_render_without_panicking() {
     let (mut app, _) = app_with(false, false);
-    let now = jiff::Timestamp::now();
+    let now = app.clock.now();
     for (w, h) in [(20, 5), (1, 1), (0, 0), (80, 2), (10, 24)] {
         crate::ui::render_to_buffer(&mut app, w, h, now);
         app.handle_key(key('?'));
@@ -424,7 +468,8 @@ fn the_status_bar_says_why_a_source_is_down() {
             detail: String::new(),
         },
     });
-    let buf = crate::ui::render_to_buffer(&mut app, 100, 10, jiff::Timestamp::now());
+    let now = app.clock.now();
+    let buf = crate::ui::render_to_buffer(&mut app, 100, 10, now);
     let status = crate::ui::buffer_text(&buf)
         .lines()
         .nth(9)
@@ -475,7 +520,7 @@ impl crate::source::Worker for Crashing {
 
 #[tokio::test]
 async fn a_panicking_worker_becomes_an_unreachable_source_not_a_dead_console() {
-    let mut hub = super::wiring::Hub::start(vec![(PaneId::Logs, Box::new(Crashing))], vec![]);
+    let mut hub = crate::runtime::Hub::start(vec![(PaneId::Logs, Box::new(Crashing))], vec![]);
     let mut last = None;
     while let Ok(Some(u)) =
         tokio::time::timeout(std::time::Duration::from_secs(5), hub.updates.recv()).await
@@ -517,15 +562,16 @@ fn a_broken_watch_counts_its_stale_age_from_the_break_and_a_poll_from_its_last_s
         });
     }
     let connected_at = app.sources[&k8s].last_data.unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(20));
+    app.clock.advance(jiff::SignedDuration::from_secs(40));
     for id in [&k8s, &am] {
         app.apply(Update::Status {
             source: id.clone(),
             status: stale(),
         });
     }
-    assert!(
-        app.sources[&k8s].last_data.unwrap() > connected_at,
+    assert_eq!(
+        app.sources[&k8s].last_data.unwrap(),
+        connected_at + jiff::SignedDuration::from_secs(40),
         "the watch kept the data current until it broke"
     );
     assert!(

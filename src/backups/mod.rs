@@ -22,15 +22,17 @@ pub mod store;
 pub mod worker;
 
 use crate::config::Config;
-use crate::pane::{ActionDef, Pane, def};
 use crate::source::{Backend, SourceId, SourceKind, SourceStatus};
 use std::path::Path;
 use std::sync::Arc;
 
-pub const ACTIONS: &[ActionDef] = &[
-    def("verify", "Verify the selected restore point"),
-    def("restore", "Restore (dry-run preview, typed confirmation)"),
-];
+crate::actions! {
+    /// The backups pane's keymap section.
+    pub enum Action {
+        Verify = ("verify", "Verify the selected restore point"),
+        Restore = ("restore", "Restore (dry-run preview, typed confirmation)"),
+    }
+}
 
 /// Worker → pane messages.
 #[derive(Debug)]
@@ -47,8 +49,8 @@ pub enum Command {
 }
 
 /// The pane, before any data has arrived.
-pub fn pane(cfg: &Config) -> Box<dyn Pane> {
-    Box::new(pane::BackupsPane::new(cfg))
+pub fn pane(cfg: &Config) -> pane::BackupsPane {
+    pane::BackupsPane::new(cfg)
 }
 
 /// Workers and action handler for the configured sources.

@@ -3,10 +3,10 @@
 //! restore-point list on Enter. Verify/restore act on the selection.
 
 use super::model::{Freshness, SourceData, Summary, sparkline};
+use super::{Action, Command, Update};
 use crate::action::{ActionOutcome, ActionSpec};
 use crate::config::Config;
-use crate::event::Update;
-use crate::pane::{Outcome, Pane, PaneCtx, PaneId, RenderCtx};
+use crate::pane::{Input, Nav, NoCommand, NoForm, Outcome, Pane, PaneCtx, PaneId, RenderCtx};
 use crate::report::{Problem, ReportSection, Severity};
 use crate::source::{SourceId, SourceKind, SourceStatus};
 use crate::text::{age, human_bytes, human_duration, sanitize, truncate};
@@ -116,6 +116,12 @@ fn source_status<'a>(name: &str, ctx: &'a RenderCtx<'_>) -> Option<&'a SourceSta
 }
 
 impl Pane for BackupsPane {
+    type Action = Action;
+    type Form = NoForm;
+    type PaletteCommand = NoCommand;
+    type Update = Update;
+    type Command = Command;
+
     fn id(&self) -> PaneId {
         PaneId::Backups
     }
@@ -172,9 +178,7 @@ impl Pane for BackupsPane {
     }
 
     fn apply(&mut self, update: Update) -> bool {
-        let Update::Backups(super::Update::Source(data)) = update else {
-            return false;
-        };
+        let Update::Source(data) = update;
         match self.entries.iter_mut().find(|e| e.name == data.name) {
             Some(e) => {
                 e.rpo = data.rpo;
@@ -192,26 +196,26 @@ impl Pane for BackupsPane {
         true
     }
 
-    fn on_action(&mut self, action: &str, ctx: &PaneCtx) -> Outcome {
-        match action {
-            "verify" => match self.selected() {
+    fn on_input(&mut self, input: Input<Action>, ctx: &PaneCtx) -> Outcome<NoForm, Command> {
+        match input {
+            Input::Action(Action::Verify) => match self.selected() {
                 Some(e) => Outcome::Request(ActionSpec::VerifyBackup {
                     source: e.name.clone(),
                     point: self.selected_point(),
                 }),
                 None => Outcome::Notify("no backup source selected".into()),
             },
-            "restore" if ctx.read_only => {
+            Input::Action(Action::Restore) if ctx.read_only => {
                 Outcome::Notify("read-only mode: restore is disabled".into())
             }
-            "restore" => match self.selected() {
+            Input::Action(Action::Restore) => match self.selected() {
                 Some(e) => Outcome::Request(ActionSpec::Restore {
                     source: e.name.clone(),
                     point: self.selected_point(),
                 }),
                 None => Outcome::Notify("no backup source selected".into()),
             },
-            "select" if self.detail.is_none() => match self.selected() {
+            Input::Nav(Nav::Select) if self.detail.is_none() => match self.selected() {
                 Some(e) => {
                     self.detail = Some(e.name.clone());
                     self.points = TableState::default();
@@ -219,11 +223,11 @@ impl Pane for BackupsPane {
                 }
                 None => Outcome::Ignored,
             },
-            "back" if self.detail.is_some() => {
+            Input::Nav(Nav::Back) if self.detail.is_some() => {
                 self.detail = None;
                 Outcome::Handled
             }
-            nav => {
+            Input::Nav(nav) => {
                 let handled = if self.detail.is_some() {
                     let n = self
                         .selected()
@@ -265,8 +269,7 @@ impl Pane for BackupsPane {
         true
     }
 
-    fn report(&self) -> Option<ReportSection> {
-        let now = Timestamp::now();
+    fn report(&self, now: Timestamp) -> Option<ReportSection> {
         Some(report_section(
             &self
                 .entries

@@ -5,8 +5,7 @@ use super::model::SourceData;
 use super::pane::{BackupsPane, report_section};
 use crate::action::{ActionOutcome, ActionSpec};
 use crate::config::Config;
-use crate::event::Update;
-use crate::keymap::Keymap;
+use crate::pane::testing::Press;
 use crate::pane::{Outcome, Pane, PaneCtx, RenderCtx, SourceState};
 use crate::source::{SourceId, SourceKind, SourceStatus};
 use crate::theme::Theme;
@@ -22,7 +21,7 @@ fn now() -> Timestamp {
 fn pane_with(sources: Vec<SourceData>) -> BackupsPane {
     let mut p = BackupsPane::new(&Config::default());
     for s in sources {
-        assert!(p.apply(Update::Backups(super::Update::Source(Box::new(s)))));
+        assert!(p.apply(super::Update::Source(Box::new(s))));
     }
     p
 }
@@ -35,7 +34,8 @@ fn render(
     sources: &BTreeMap<SourceId, SourceState>,
 ) -> Buffer {
     let theme = Theme::load("default", false).unwrap();
-    let keymap = Keymap::default_keymap();
+    let keymap =
+        crate::keymap::Keymap::for_pane::<crate::backups::Action>(crate::pane::PaneId::Backups);
     let ctx = RenderCtx {
         theme: &theme,
         keymap: &keymap,
@@ -89,7 +89,7 @@ fn status_colours_distinguish_ok_warning_and_breach() {
     let mut p = pane_with(super::demo::sources_at(now()));
     render(&mut p, 80, 24, false, &BTreeMap::new());
     // Select the last row, so the breach row shows its own colours.
-    p.on_action("bottom", &pctx(false));
+    p.press("bottom", &pctx(false));
     let buf = render(&mut p, 80, 24, false, &BTreeMap::new());
     let (x, y) = find(&buf, "RPO breach");
     assert_eq!(buf[(x, y)].fg, theme.critical.fg.unwrap());
@@ -108,30 +108,30 @@ fn detail_view_lists_restore_points_and_actions_target_the_selected_point() {
     let mut p = pane_with(super::demo::sources_at(now()));
     render(&mut p, 80, 24, false, &BTreeMap::new());
     // Move to postgres-orders (last row) and open it.
-    assert_eq!(p.on_action("bottom", &pctx(false)), Outcome::Handled);
-    assert_eq!(p.on_action("select", &pctx(false)), Outcome::Handled);
+    assert_eq!(p.press("bottom", &pctx(false)), Outcome::Handled);
+    assert_eq!(p.press("select", &pctx(false)), Outcome::Handled);
     let buf = render(&mut p, 80, 24, false, &BTreeMap::new());
     let text = crate::ui::buffer_text(&buf);
     insta::assert_snapshot!("backups_points_80x24", text);
-    p.on_action("down", &pctx(false));
+    p.press("down", &pctx(false));
     assert_eq!(
-        p.on_action("restore", &pctx(false)),
+        p.press("restore", &pctx(false)),
         Outcome::Request(ActionSpec::Restore {
             source: "postgres-orders".into(),
             point: Some("app_20260131_141500.sql.gz".into()),
         })
     );
     assert_eq!(
-        p.on_action("verify", &pctx(false)),
+        p.press("verify", &pctx(false)),
         Outcome::Request(ActionSpec::VerifyBackup {
             source: "postgres-orders".into(),
             point: Some("app_20260131_141500.sql.gz".into()),
         })
     );
-    assert_eq!(p.on_action("back", &pctx(false)), Outcome::Handled);
+    assert_eq!(p.press("back", &pctx(false)), Outcome::Handled);
     // From the list, the action names the source: the newest good point is meant.
     assert_eq!(
-        p.on_action("verify", &pctx(false)),
+        p.press("verify", &pctx(false)),
         Outcome::Request(ActionSpec::VerifyBackup {
             source: "postgres-orders".into(),
             point: None,
@@ -148,10 +148,10 @@ fn read_only_hides_and_refuses_restore() {
         "{text}"
     );
     assert!(
-        matches!(p.on_action("restore", &pctx(true)), Outcome::Notify(m) if m.contains("read-only"))
+        matches!(p.press("restore", &pctx(true)), Outcome::Notify(m) if m.contains("read-only"))
     );
     assert!(matches!(
-        p.on_action("verify", &pctx(true)),
+        p.press("verify", &pctx(true)),
         Outcome::Request(_)
     ));
 }
@@ -211,7 +211,7 @@ fn tiny_terminals_and_hostile_names_do_not_break_rendering() {
         let buf = render(&mut p, w, h, false, &BTreeMap::new());
         assert!(!crate::ui::buffer_text(&buf).contains('\x1b'));
     }
-    p.on_action("select", &pctx(false));
+    p.press("select", &pctx(false));
     render(&mut p, 20, 5, false, &BTreeMap::new());
 }
 

@@ -26,17 +26,19 @@ mod view_tests;
 pub mod worker;
 
 use crate::config::Config;
-use crate::pane::{ActionDef, Pane, def};
 use crate::source::{Backend, SourceStatus};
 use std::sync::Arc;
 
-pub const ACTIONS: &[ActionDef] = &[
-    def("logs", "Follow the container's logs"),
-    def("restart", "Restart the container"),
-    def("stop", "Stop the container"),
-    def("start", "Start the container"),
-    def("toggle_all", "Problems only / all containers"),
-];
+crate::actions! {
+    /// The containers pane's keymap section.
+    pub enum Action {
+        Logs = ("logs", "Follow the container's logs"),
+        Restart = ("restart", "Restart the container"),
+        Stop = ("stop", "Stop the container"),
+        Start = ("start", "Start the container"),
+        ToggleAll = ("toggle_all", "Problems only / all containers"),
+    }
+}
 
 /// Worker → pane messages.
 #[derive(Debug)]
@@ -71,8 +73,8 @@ pub enum Command {
 }
 
 /// The pane, before any data has arrived.
-pub fn pane(_cfg: &Config) -> Box<dyn Pane> {
-    Box::new(pane::ContainersPane::new())
+pub fn pane(_cfg: &Config) -> pane::ContainersPane {
+    pane::ContainersPane::new()
 }
 
 /// Workers and action handler for the configured sources.

@@ -9,13 +9,16 @@
 use super::health::{Verdict, classify};
 use super::model::{Container, Health};
 use super::restarts::RestartLog;
-use super::{Command, Update};
+use super::{Action, Command, Update};
 use crate::action::ActionSpec;
-use crate::event::{Command as AppCommand, Update as AppUpdate};
 use crate::logs::LogTarget;
-use crate::pane::{Jump, Outcome, Pane, PaneCtx, PaneId, RenderCtx};
+use crate::pane::{Input, Jump, Nav, NoCommand, NoForm, Outcome, Pane, PaneCtx, PaneId, RenderCtx};
 use crate::report::{Problem, ReportSection, Severity};
+use crate::ui::scroll::Scroll;
 use crate::ui::table::TableState;
+
+/// What the containers pane answers.
+type Out = Outcome<NoForm, Command>;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::collections::BTreeMap;
@@ -41,7 +44,7 @@ pub struct ContainersPane {
     pub(super) dirty: bool,
     pub(super) table: TableState,
     /// The container shown in detail, by id, and its scroll offset.
-    pub(super) detail: Option<(String, u16)>,
+    pub(super) detail: Option<(String, Scroll)>,
     /// Restarts seen per container: the input for restart-loop verdicts.
     pub(super) restarts: RestartLog,
     /// Last visible set sent to the worker (stats stream for these only).
@@ -174,7 +177,7 @@ impl ContainersPane {
     }
 
     /// Add a `WatchStats` command when the rows on screen changed.
-    fn with_watch(&mut self, outcome: Outcome) -> Outcome {
+    fn with_watch(&mut self, outcome: Out) -> Out {
         if self.table.page == 0 {
             // Never rendered: the worker's default set applies.
             return outcome;
@@ -184,26 +187,27 @@ impl ContainersPane {
             return outcome;
         }
         self.sent_watch = ids.clone();
-        let cmd = Outcome::Command(AppCommand::Containers(Command::WatchStats { ids }));
+        let cmd = Outcome::Command(Command::WatchStats { ids });
         match outcome {
             Outcome::Ignored | Outcome::Handled => cmd,
             other => Outcome::Many(vec![other, cmd]),
         }
     }
 
-    fn act(&self, verb: &str, ctx: &PaneCtx) -> Outcome {
+    fn act(&self, action: Action, ctx: &PaneCtx) -> Out {
         let Some(c) = self.selected() else {
             return Outcome::Notify("no container selected".into());
         };
-        if ctx.read_only {
-            return Outcome::Notify(format!("read-only mode: {verb} is disabled"));
-        }
         let name = c.name.clone();
-        Outcome::Request(match verb {
-            "restart" => ActionSpec::ContainerRestart { name },
-            "stop" => ActionSpec::ContainerStop { name },
+        let spec = match action {
+            Action::Restart => ActionSpec::ContainerRestart { name },
+            Action::Stop => ActionSpec::ContainerStop { name },
             _ => ActionSpec::ContainerStart { name },
-        })
+        };
+        if ctx.read_only {
+            return Outcome::Notify(format!("read-only mode: {} is disabled", spec.verb()));
+        }
+        Outcome::Request(spec)
     }
 
     fn index_of(&self, id: &str) -> Option<usize> {
@@ -276,6 +280,12 @@ pub fn build_rows(
 }
 
 impl Pane for ContainersPane {
+    type Action = Action;
+    type Form = NoForm;
+    type PaletteCommand = NoCommand;
+    type Update = Update;
+    type Command = Command;
+
     fn id(&self) -> PaneId {
         PaneId::Containers
     }
@@ -285,10 +295,7 @@ impl Pane for ContainersPane {
         super::view::render(self, area, buf, ctx);
     }
 
-    fn apply(&mut self, update: AppUpdate) -> bool {
-        let AppUpdate::Containers(u) = update else {
-            return false;
-        };
+    fn apply(&mut self, u: Update) -> bool {
         if !matches!(u, Update::Stats(_)) {
             self.invalidate();
         }
@@ -353,35 +360,43 @@ impl Pane for ContainersPane {
         true
     }
 
-    fn on_action(&mut self, action: &str, ctx: &PaneCtx) -> Outcome {
+    fn on_input(&mut self, input: Input<Action>, ctx: &PaneCtx) -> Out {
         self.refresh(ctx.now);
-        let outcome = match action {
-            "logs" => match self.selected() {
-                Some(c) => Outcome::Jump(Jump::LogStream(LogTarget::Container {
-                    name: c.name.clone(),
-                })),
-                None => Outcome::Notify("no container selected".into()),
-            },
-            "restart" | "stop" | "start" => self.act(action, ctx),
-            "toggle_all" => {
+        let nav = match input {
+            Input::Action(Action::Logs) => {
+                return match self.selected() {
+                    Some(c) => Outcome::Jump(Jump::LogStream(LogTarget::Container {
+                        name: c.name.clone(),
+                    })),
+                    None => Outcome::Notify("no container selected".into()),
+                };
+            }
+            Input::Action(a @ (Action::Restart | Action::Stop | Action::Start)) => {
+                return self.act(a, ctx);
+            }
+            Input::Action(Action::ToggleAll) => {
                 self.invalidate();
                 self.problems_only = !self.problems_only;
                 self.refresh(ctx.now);
-                Outcome::Notify(if self.problems_only {
-                    "showing problems only".into()
+                let text = if self.problems_only {
+                    "showing problems only"
                 } else {
-                    "showing all containers".into()
-                })
+                    "showing all containers"
+                };
+                return self.with_watch(Outcome::Notify(text.into()));
             }
-            "select" => {
+            Input::Nav(nav) => nav,
+        };
+        let outcome = match nav {
+            Nav::Select => {
                 if self.detail.is_none()
                     && let Some(c) = self.selected()
                 {
-                    self.detail = Some((c.id.clone(), 0));
+                    self.detail = Some((c.id.clone(), Scroll::default()));
                 }
                 Outcome::Handled
             }
-            "back" => {
+            Nav::Back => {
                 if self.detail.take().is_some() {
                     Outcome::Handled
                 } else {
@@ -390,28 +405,23 @@ impl Pane for ContainersPane {
             }
             nav => {
                 if let Some((_, scroll)) = &mut self.detail {
-                    match nav {
-                        "up" => *scroll = scroll.saturating_sub(1),
-                        "down" => *scroll = scroll.saturating_add(1),
-                        "page_up" => *scroll = scroll.saturating_sub(10),
-                        "page_down" => *scroll = scroll.saturating_add(10),
-                        "top" => *scroll = 0,
-                        _ => return Outcome::Ignored,
+                    if scroll.navigate(nav) {
+                        Outcome::Handled
+                    } else {
+                        Outcome::Ignored
                     }
-                    Outcome::Handled
                 } else if self.table.navigate(nav, self.rows.len()) {
-                    self.skip_header(matches!(nav, "down" | "page_down" | "bottom" | "top"));
+                    self.skip_header(matches!(
+                        nav,
+                        Nav::Down | Nav::PageDown | Nav::Bottom | Nav::Top
+                    ));
                     Outcome::Handled
                 } else {
                     Outcome::Ignored
                 }
             }
         };
-        if matches!(action, "logs" | "restart" | "stop" | "start") {
-            outcome
-        } else {
-            self.with_watch(outcome)
-        }
+        self.with_watch(outcome)
     }
 
     fn set_filter(&mut self, filter: &str) {
@@ -419,23 +429,22 @@ impl Pane for ContainersPane {
         self.filter = filter.to_string();
     }
 
-    fn on_jump(&mut self, jump: &Jump, ctx: &PaneCtx) -> Outcome {
+    fn on_jump(&mut self, jump: &Jump, ctx: &PaneCtx) -> Out {
         let Jump::Container { name } = jump else {
             return Outcome::Ignored;
         };
         let Some(c) = self.containers.iter().find(|c| &c.name == name) else {
             return Outcome::Notify(format!("no container named {name}"));
         };
-        self.detail = Some((c.id.clone(), 0));
+        self.detail = Some((c.id.clone(), Scroll::default()));
         self.refresh(ctx.now);
         self.with_watch(Outcome::Handled)
     }
 
-    fn report(&self) -> Option<ReportSection> {
+    fn report(&self, now: jiff::Timestamp) -> Option<ReportSection> {
         if !self.loaded {
             return None;
         }
-        let now = jiff::Timestamp::now();
         let mut problems = Vec::new();
         for c in &self.containers {
             let v = classify(c, self.restarts.recent(&c.id, now), now);

@@ -468,11 +468,9 @@ fn render_detail(
     let Some((_, scroll)) = &mut p.detail else {
         return;
     };
-    let max = (lines.len() as u16).saturating_sub(area.height.max(1));
-    *scroll = (*scroll).min(max);
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .scroll((*scroll, 0))
+    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let offset = scroll.clamp_to(text.line_count(area.width), area.height.into());
+    text.scroll((u16::try_from(offset).unwrap_or(u16::MAX), 0))
         .render(area, buf);
 }
 

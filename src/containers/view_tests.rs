@@ -6,9 +6,8 @@ use super::pane::ContainersPane;
 use super::testdata::container;
 use super::{Command, Update};
 use crate::action::ActionSpec;
-use crate::event::{Command as AppCommand, Update as AppUpdate};
-use crate::keymap::Keymap;
 use crate::logs::LogTarget;
+use crate::pane::testing::Press;
 use crate::pane::{Jump, Outcome, Pane, PaneCtx, RenderCtx, SourceState};
 use crate::source::{SourceId, SourceKind, SourceStatus};
 use crate::theme::Theme;
@@ -50,15 +49,15 @@ fn estate() -> Vec<Container> {
 
 fn loaded() -> ContainersPane {
     let mut p = ContainersPane::new();
-    p.apply(AppUpdate::Containers(Update::Snapshot(estate())));
-    p.apply(AppUpdate::Containers(Update::Stats(vec![(
+    p.apply(Update::Snapshot(estate()));
+    p.apply(Update::Stats(vec![(
         "healthy-id".into(),
         Stats {
             cpu_percent: 12.4,
             mem_used: 181 << 20,
             mem_limit: 512 << 20,
         },
-    )])));
+    )]));
     p
 }
 
@@ -75,7 +74,9 @@ fn sources(status: SourceStatus) -> BTreeMap<SourceId, SourceState> {
 
 fn render_with(p: &mut ContainersPane, w: u16, h: u16, status: SourceStatus, ro: bool) -> Buffer {
     let theme = Theme::fallback(false);
-    let keymap = Keymap::default_keymap();
+    let keymap = crate::keymap::Keymap::for_pane::<crate::containers::Action>(
+        crate::pane::PaneId::Containers,
+    );
     let sources = sources(status);
     let ctx = RenderCtx {
         theme: &theme,
@@ -157,22 +158,22 @@ fn health_is_coloured_by_meaning() {
 #[test]
 fn detail_shows_health_log_check_config_and_restart_policy() {
     let mut p = loaded();
-    assert_eq!(p.on_action("select", &ctx()), Outcome::Handled);
+    assert_eq!(p.press("select", &ctx()), Outcome::Handled);
     let buf = render(&mut p);
     let text = crate::ui::buffer_text(&buf);
     assert!(text.contains("exit 1   probe: /tmp/h missing"), "{text}");
     assert!(text.contains("retries 2"), "{text}");
     assert!(text.contains("unless-stopped"), "{text}");
     insta::assert_snapshot!(text);
-    assert_eq!(p.on_action("back", &ctx()), Outcome::Handled);
-    assert_eq!(p.on_action("back", &ctx()), Outcome::Ignored);
+    assert_eq!(p.press("back", &ctx()), Outcome::Handled);
+    assert_eq!(p.press("back", &ctx()), Outcome::Ignored);
 }
 
 #[test]
 fn tiny_terminals_do_not_panic() {
     let mut p = loaded();
     render_with(&mut p, 20, 5, connected(), false);
-    p.on_action("select", &ctx());
+    p.press("select", &ctx());
     render_with(&mut p, 20, 5, connected(), false);
     render_with(&mut p, 1, 1, connected(), false);
     let mut empty = ContainersPane::new();
@@ -200,7 +201,7 @@ fn unreachable_before_any_data_says_why_and_what_to_fix() {
     );
     assert!(text.contains("[docker] host"), "{text}");
     assert!(
-        p.report().is_none(),
+        p.report(now()).is_none(),
         "no data: the report shows the source status"
     );
 }
@@ -232,19 +233,19 @@ fn keys_request_actions_jump_to_logs_and_respect_read_only() {
     // First row is the Problems header: the first problem is selected.
     let sel = p.selected().unwrap().name.clone();
     assert_eq!(sel, "shop-api-1", "criticals sort by name");
-    match p.on_action("logs", &ctx()) {
+    match p.press("logs", &ctx()) {
         Outcome::Jump(Jump::LogStream(LogTarget::Container { name })) => assert_eq!(name, sel),
         other => panic!("{other:?}"),
     }
     assert_eq!(
-        p.on_action("restart", &ctx()),
+        p.press("restart", &ctx()),
         Outcome::Request(ActionSpec::ContainerRestart { name: sel.clone() })
     );
     let ro = PaneCtx {
         read_only: true,
         now: now(),
     };
-    match p.on_action("stop", &ro) {
+    match p.press("stop", &ro) {
         Outcome::Notify(m) => assert!(m.contains("read-only"), "{m}"),
         other => panic!("{other:?}"),
     }
@@ -266,10 +267,8 @@ fn navigation_skips_headers_and_tells_the_worker_what_is_on_screen() {
         if let Some(c) = p.selected() {
             names.push(c.name.clone());
         }
-        match p.on_action("down", &ctx()) {
-            Outcome::Command(AppCommand::Containers(Command::WatchStats { ids })) => {
-                watched = Some(ids)
-            }
+        match p.press("down", &ctx()) {
+            Outcome::Command(Command::WatchStats { ids }) => watched = Some(ids),
             Outcome::Handled => {}
             other => panic!("{other:?}"),
         }
@@ -279,7 +278,7 @@ fn navigation_skips_headers_and_tells_the_worker_what_is_on_screen() {
     assert!(ids.contains(&"healthy-id".to_string()), "{ids:?}");
     assert!(!ids.iter().any(|i| i.is_empty()));
     // Problems only hides healthy containers.
-    p.on_action("toggle_all", &ctx());
+    p.press("toggle_all", &ctx());
     let text = crate::ui::buffer_text(&render(&mut p));
     assert!(!text.contains("web-1"), "{text}");
     assert!(text.contains("problems only"), "{text}");
@@ -299,20 +298,20 @@ fn filter_events_and_removal_update_the_rows() {
     healed.id = "unhealthy-id".into();
     healed.health = super::model::Health::Healthy;
     healed.failing_streak = 0;
-    assert!(p.apply(AppUpdate::Containers(Update::Upsert(Box::new(healed)))));
-    p.apply(AppUpdate::Containers(Update::Removed {
+    assert!(p.apply(Update::Upsert(Box::new(healed))));
+    p.apply(Update::Removed {
         id: "dead-id".into(),
-    }));
+    });
     let text = crate::ui::buffer_text(&render(&mut p));
     assert!(!text.contains("cache-1"), "{text}");
-    let report = p.report().unwrap();
+    let report = p.report(now()).unwrap();
     assert!(report.problems.iter().all(|x| x.name != "shop-api-1"));
 }
 
 #[test]
 fn report_lists_problems_with_health_and_the_last_probe_output() {
     let p = loaded();
-    let r = p.report().unwrap();
+    let r = p.report(now()).unwrap();
     assert_eq!(r.status, "problems");
     let json = serde_json::to_value(&r).unwrap();
     let api = json["problems"]
@@ -343,9 +342,9 @@ fn hostile_probe_output_is_neutralised() {
     let mut c = container("unhealthy");
     c.name = "evil\x1b]0;pwned\x07-1".into();
     c.probes[4].output = "\x1b[2J\x1b]52;c;ZXZpbA==\x07boom\rhidden".into();
-    p.apply(AppUpdate::Containers(Update::Snapshot(vec![c])));
+    p.apply(Update::Snapshot(vec![c]));
     render(&mut p);
-    p.on_action("select", &ctx());
+    p.press("select", &ctx());
     let buf = render(&mut p);
     let text = crate::ui::buffer_text(&buf);
     assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
@@ -362,9 +361,9 @@ fn the_pane_flags_a_loop_from_restarts_it_saw_not_the_lifetime_count() {
     web.restart_count = 40;
     web.started_at = Some(ago(30 * 86400));
     let mut p = ContainersPane::new();
-    p.apply(AppUpdate::Containers(Update::Snapshot(vec![web.clone()])));
+    p.apply(Update::Snapshot(vec![web.clone()]));
     let loops = |p: &ContainersPane| {
-        p.report()
+        p.report(now())
             .unwrap()
             .problems
             .iter()
@@ -373,17 +372,17 @@ fn the_pane_flags_a_loop_from_restarts_it_saw_not_the_lifetime_count() {
     };
     // The operator restarts it a minute ago: a fresh run, same count.
     web.started_at = Some(ago(60));
-    p.apply(AppUpdate::Containers(Update::Upsert(Box::new(web.clone()))));
+    p.apply(Update::Upsert(Box::new(web.clone())));
     assert_eq!(loops(&p), 0, "a manual restart is not a loop");
     // Then the restart policy brings it back three times in five minutes.
     for (n, secs) in [(41, 300), (42, 200), (43, 20)] {
         web.restart_count = n;
         web.started_at = Some(ago(secs));
-        p.apply(AppUpdate::Containers(Update::Upsert(Box::new(web.clone()))));
+        p.apply(Update::Upsert(Box::new(web.clone())));
     }
     assert_eq!(loops(&p), 1);
     // A re-list after a reconnect keeps what was seen.
-    p.apply(AppUpdate::Containers(Update::Snapshot(vec![web.clone()])));
+    p.apply(Update::Snapshot(vec![web.clone()]));
     assert_eq!(loops(&p), 1);
 }
 
@@ -395,7 +394,7 @@ fn replicas_sit_under_their_service_named_once() {
     web2.name = "shop-web-2".into();
     list.push(web2);
     let mut p = ContainersPane::new();
-    p.apply(AppUpdate::Containers(Update::Snapshot(list)));
+    p.apply(Update::Snapshot(list));
     // The SERVICE column shows from 100 columns (below, REASON gets its room).
     let text = crate::ui::buffer_text(&render_with(&mut p, 120, 24, connected(), false));
     let row = |needle: &str| {

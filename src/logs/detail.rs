@@ -5,6 +5,7 @@
 
 use super::ring::{Entry, LogRing};
 use super::{Level, format_ts};
+use crate::pane::Nav;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DetailKind {
@@ -136,7 +137,7 @@ impl Detail {
         d
     }
 
-    pub fn navigate(&mut self, action: &str) -> bool {
+    pub fn navigate(&mut self, nav: Nav) -> bool {
         let page = self.page.max(1);
         // Rows are known only after a render at some width; the renderer
         // clamps, so "bottom" can simply ask for the end.
@@ -145,15 +146,15 @@ impl Detail {
             .as_ref()
             .map(|(_, r)| r.len().saturating_sub(page))
             .unwrap_or(usize::MAX);
-        self.scroll = match action {
-            "up" => self.scroll.saturating_sub(1),
-            "down" => (self.scroll + 1).min(max),
-            "page_up" => self.scroll.saturating_sub(page),
-            "page_down" => (self.scroll + page).min(max),
-            "top" => 0,
-            "bottom" => max,
-            "left" | "right" => self.scroll,
-            _ => return false,
+        self.scroll = match nav {
+            Nav::Up => self.scroll.saturating_sub(1),
+            Nav::Down => (self.scroll + 1).min(max),
+            Nav::PageUp => self.scroll.saturating_sub(page),
+            Nav::PageDown => (self.scroll + page).min(max),
+            Nav::Top => 0,
+            Nav::Bottom => max,
+            Nav::Left | Nav::Right => self.scroll,
+            Nav::Select | Nav::Back => return false,
         };
         true
     }

@@ -30,35 +30,44 @@ mod viewer_render;
 pub mod worker;
 
 use crate::config::Config;
-use crate::pane::{ActionDef, Pane, def};
 use crate::source::Backend;
 pub use level::Level;
 pub use loki::paging::Boundary;
 pub use loki::{Direction, LokiError, TailState, VolumeSeries};
 
-pub const ACTIONS: &[ActionDef] = &[
-    def(
-        "edit_query",
-        "Edit the LogQL query (Enter runs, ↑/↓ history)",
-    ),
-    def("labels", "Label browser: insert a matcher"),
-    def("time_range", "Time range, limit and direction"),
-    def("follow", "Live tail on/off"),
-    def("pause", "Pause / resume the tail"),
-    def("older", "Load older lines (newer with --forward)"),
-    def("search", "Search (highlight matches)"),
-    def("next_match", "Next match"),
-    def("prev_match", "Previous match"),
-    def("include", "Only lines containing…"),
-    def("exclude", "Hide lines containing…"),
-    def("clear_filters", "Clear include/exclude filters and search"),
-    def("context", "Context lines around the selected line"),
-    def("wrap", "Wrap long lines"),
-    def("json", "Pretty-print the selected JSON line"),
-    def("copy", "Copy the line (OSC 52)"),
-    def("save", "Save the view to a file"),
-];
+crate::actions! {
+    /// The logs pane's keymap section.
+    pub enum Action {
+        EditQuery = ("edit_query", "Edit the LogQL query (Enter runs, ↑/↓ history)"),
+        Labels = ("labels", "Label browser: insert a matcher"),
+        TimeRange = ("time_range", "Time range, limit and direction"),
+        Follow = ("follow", "Live tail on/off"),
+        Pause = ("pause", "Pause / resume the tail"),
+        Older = ("older", "Load older lines (newer with --forward)"),
+        Search = ("search", "Search (highlight matches)"),
+        NextMatch = ("next_match", "Next match"),
+        PrevMatch = ("prev_match", "Previous match"),
+        Include = ("include", "Only lines containing…"),
+        Exclude = ("exclude", "Hide lines containing…"),
+        ClearFilters = ("clear_filters", "Clear include/exclude filters and search"),
+        Context = ("context", "Context lines around the selected line"),
+        Wrap = ("wrap", "Wrap long lines"),
+        Json = ("json", "Pretty-print the selected JSON line"),
+        Copy = ("copy", "Copy the line (OSC 52)"),
+        Save = ("save", "Save the view to a file"),
+    }
+}
 
+/// What a logs form asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// `[file]` to save the view to.
+    Save,
+    /// `[from, to]`: an absolute time range.
+    Range,
+    /// `[limit]`: lines per query.
+    Limit,
+}
 /// Worker → pane messages. Pod and container log streams (from the workloads
 /// and containers workers) arrive as `Lines`/`Ended` too, tagged with their target.
 #[derive(Debug)]
@@ -158,6 +167,8 @@ pub enum Command {
         limit: usize,
     },
     StopTail,
+    /// A pod's or container's stream: the runtime hands it to the worker that serves it.
+    Stream(crate::target::LogStreamRequest),
     /// Write `text` to `path` (the pane formats the view; the worker does the I/O).
     Save {
         path: std::path::PathBuf,
@@ -169,8 +180,8 @@ pub enum Command {
 }
 
 /// The pane: the viewer plus the Loki controls.
-pub fn pane(cfg: &Config) -> Box<dyn Pane> {
-    Box::new(pane::LogsPane::new(cfg))
+pub fn pane(cfg: &Config) -> pane::LogsPane {
+    pane::LogsPane::new(cfg)
 }
 
 /// Workers for the configured sources. The logs worker always runs (it saves
@@ -193,50 +204,7 @@ pub fn demo() -> Backend {
     }
 }
 
-/// Whose log stream a viewer shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LogTarget {
-    /// A LogQL query against `[loki]`.
-    Loki {
-        query: String,
-    },
-    Pod {
-        context: Option<String>,
-        namespace: String,
-        name: String,
-        container: Option<String>,
-        /// The previous (terminated) container instance.
-        previous: bool,
-    },
-    Container {
-        name: String,
-    },
-}
-
-impl std::fmt::Display for LogTarget {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Loki { query } => write!(f, "{query}"),
-            Self::Pod {
-                namespace,
-                name,
-                container,
-                previous,
-                ..
-            } => {
-                write!(f, "pod {namespace}/{name}")?;
-                if let Some(c) = container {
-                    write!(f, "/{c}")?;
-                }
-                if *previous {
-                    write!(f, " (previous)")?;
-                }
-                Ok(())
-            }
-            Self::Container { name } => write!(f, "container {name}"),
-        }
-    }
-}
+pub use crate::target::LogTarget;
 
 /// Which output stream a line came from (containers and pods mark stderr).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -303,7 +271,7 @@ pub fn now_ns() -> i128 {
 /// `warroom logs`: print sanitised lines from Loki, a pod or a container.
 pub async fn headless(
     cfg: &Config,
-    mode: crate::app::wiring::Mode,
+    mode: crate::runtime::Mode,
     args: crate::cli::LogsArgs,
 ) -> color_eyre::Result<std::process::ExitCode> {
     headless::run(cfg, mode, args).await

@@ -9,11 +9,11 @@ use super::histogram::Histogram;
 use super::labels::{LabelBrowser, Stage};
 use super::timerange::{PRESETS, TimeRange};
 use super::viewer::LogViewer;
-use super::{Boundary, Command, Direction, LogTarget, LokiError, TailState};
+use super::{Action, Boundary, Command, Direction, Form, LogTarget, LokiError, TailState, Update};
 use crate::config::Config;
-use crate::event::{Command as AnyCommand, Update as AnyUpdate};
-use crate::pane::{Jump, Outcome, Pane, PaneCtx, PaneId, RenderCtx};
+use crate::pane::{Input, Jump, Nav, NoCommand, Outcome, Pane, PaneCtx, PaneId, RenderCtx};
 use crate::report::ReportSection;
+use crate::target::LogStreamRequest;
 use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -73,8 +73,11 @@ pub struct LogsPane {
     pub(super) notice: Option<String>,
 }
 
-pub(super) fn cmd(c: Command) -> Outcome {
-    Outcome::Command(AnyCommand::Logs(c))
+/// What the logs pane answers.
+pub(super) type Out = Outcome<Form, Command>;
+
+pub(super) fn cmd(c: Command) -> Out {
+    Outcome::Command(c)
 }
 
 pub(super) fn editor(text: &str) -> Box<TextArea<'static>> {
@@ -136,21 +139,17 @@ impl LogsPane {
     }
 
     /// Stop whatever feeds the current target (before switching).
-    pub(super) fn stop_current(&mut self) -> Vec<Outcome> {
+    pub(super) fn stop_current(&mut self) -> Vec<Out> {
         let mut out = Vec::new();
         if self.tail.take().is_some() {
             out.push(cmd(Command::StopTail));
         }
         match &self.target {
             Some(LogTarget::Pod { .. }) if self.stream == Some(Ok(())) => {
-                out.push(Outcome::Command(AnyCommand::Workloads(
-                    crate::workloads::Command::StopLogs,
-                )));
+                out.push(cmd(Command::Stream(LogStreamRequest::Stop { pod: true })));
             }
             Some(LogTarget::Container { .. }) if self.stream == Some(Ok(())) => {
-                out.push(Outcome::Command(AnyCommand::Containers(
-                    crate::containers::Command::StopLogs,
-                )));
+                out.push(cmd(Command::Stream(LogStreamRequest::Stop { pod: false })));
             }
             _ => {}
         }
@@ -160,7 +159,7 @@ impl LogsPane {
 
     /// Run `self.query` over the range: first page plus the histogram (and
     /// restart the tail if it was on).
-    pub(super) fn run_query(&mut self, ctx: &PaneCtx) -> Outcome {
+    pub(super) fn run_query(&mut self, ctx: &PaneCtx) -> Out {
         let query = self.query.trim().to_string();
         if query.is_empty() {
             return Outcome::Notify("write a LogQL query first (e), e.g. {app=\"api\"}".into());
@@ -206,7 +205,7 @@ impl LogsPane {
         Outcome::Many(out)
     }
 
-    pub(super) fn start_tail(&mut self, now_ns: i128) -> Outcome {
+    pub(super) fn start_tail(&mut self, now_ns: i128) -> Out {
         let Some(LogTarget::Loki { query }) = &self.target else {
             return Outcome::Ignored;
         };
@@ -228,7 +227,7 @@ impl LogsPane {
         target: LogTarget,
         since_seconds: Option<i64>,
         ctx: &PaneCtx,
-    ) -> Outcome {
+    ) -> Out {
         if let LogTarget::Loki { query } = &target {
             self.query = query.clone();
             return self.run_query(ctx);
@@ -246,7 +245,7 @@ impl LogsPane {
         Outcome::Many(out)
     }
 
-    pub(super) fn older(&mut self, ctx: &PaneCtx) -> Outcome {
+    pub(super) fn older(&mut self, ctx: &PaneCtx) -> Out {
         let Some(LogTarget::Loki { query }) = self.target.clone() else {
             return Outcome::Notify("older lines: only for Loki queries".into());
         };
@@ -270,7 +269,7 @@ impl LogsPane {
         })
     }
 
-    pub(super) fn follow(&mut self, ctx: &PaneCtx) -> Outcome {
+    pub(super) fn follow(&mut self, ctx: &PaneCtx) -> Out {
         match self.target.clone() {
             None => Outcome::Notify("nothing to follow: run a query (e) first".into()),
             Some(LogTarget::Loki { .. }) => {
@@ -301,35 +300,37 @@ impl LogsPane {
 }
 
 /// The StreamLogs command for a pod or container target.
-fn stream_command(target: &LogTarget, since_seconds: Option<i64>) -> Outcome {
+fn stream_command(target: &LogTarget, since_seconds: Option<i64>) -> Out {
     let tail_lines = if since_seconds.is_some() {
         None
     } else {
         Some(1000)
     };
     match target {
-        LogTarget::Pod { previous, .. } => Outcome::Command(AnyCommand::Workloads(
-            crate::workloads::Command::StreamLogs {
-                target: target.clone(),
-                // A terminated instance's log is complete: nothing to follow.
-                follow: !previous,
-                since_seconds,
-                tail_lines: tail_lines.map(|n| n as i64),
-            },
-        )),
-        LogTarget::Container { name } => Outcome::Command(AnyCommand::Containers(
-            crate::containers::Command::StreamLogs {
-                name: name.clone(),
-                follow: true,
-                since_seconds,
-                tail_lines,
-            },
-        )),
+        LogTarget::Pod { previous, .. } => cmd(Command::Stream(LogStreamRequest::Open {
+            target: target.clone(),
+            // A terminated instance's log is complete: nothing to follow.
+            follow: !previous,
+            since_seconds,
+            tail_lines,
+        })),
+        LogTarget::Container { .. } => cmd(Command::Stream(LogStreamRequest::Open {
+            target: target.clone(),
+            follow: true,
+            since_seconds,
+            tail_lines,
+        })),
         LogTarget::Loki { .. } => Outcome::Ignored,
     }
 }
 
 impl Pane for LogsPane {
+    type Action = Action;
+    type Form = Form;
+    type PaletteCommand = NoCommand;
+    type Update = Update;
+    type Command = Command;
+
     fn id(&self) -> PaneId {
         PaneId::Logs
     }
@@ -338,18 +339,15 @@ impl Pane for LogsPane {
         super::pane_render::render(self, area, buf, ctx);
     }
 
-    fn apply(&mut self, update: AnyUpdate) -> bool {
-        let AnyUpdate::Logs(u) = update else {
-            return false;
-        };
+    fn apply(&mut self, u: Update) -> bool {
         self.apply_logs(u)
     }
 
-    fn on_action(&mut self, action: &str, ctx: &PaneCtx) -> Outcome {
+    fn on_input(&mut self, input: Input<Action>, ctx: &PaneCtx) -> Out {
         let menu_len = menu_items(self).len();
         match &mut self.mode {
             Mode::Editing(_) | Mode::Prompt(..) => {
-                if action == "back" {
+                if input == Input::Nav(Nav::Back) {
                     if matches!(self.mode, Mode::Prompt(PromptKind::Search, _)) {
                         self.viewer.set_search("");
                     }
@@ -360,15 +358,17 @@ impl Pane for LogsPane {
             }
             Mode::Labels(b) => {
                 let len = b.shown().len();
-                if b.state.navigate(action, len) {
+                if let Input::Nav(nav) = input
+                    && b.state.navigate(nav, len)
+                {
                     return Outcome::Handled;
                 }
-                return match action {
-                    "select" => self.label_select(ctx),
-                    "back" => {
+                return match input {
+                    Input::Nav(Nav::Select) => self.label_select(ctx),
+                    Input::Nav(Nav::Back) => {
                         if matches!(b.stage, Stage::Values { .. }) {
                             self.mode = Mode::Normal;
-                            return self.on_action("labels", ctx);
+                            return self.on_input(Input::Action(Action::Labels), ctx);
                         }
                         self.mode = Mode::Normal;
                         Outcome::Handled
@@ -378,43 +378,47 @@ impl Pane for LogsPane {
             }
             Mode::Menu(sel) => {
                 let n = menu_len;
-                match action {
-                    "up" => *sel = sel.saturating_sub(1),
-                    "down" => *sel = (*sel + 1).min(n - 1),
-                    "select" => {
+                match input {
+                    Input::Nav(Nav::Up) => *sel = sel.saturating_sub(1),
+                    Input::Nav(Nav::Down) => *sel = (*sel + 1).min(n - 1),
+                    Input::Nav(Nav::Select) => {
                         let i = *sel;
                         return self.menu_select(i, ctx);
                     }
-                    "back" | "time_range" => self.mode = Mode::Normal,
+                    Input::Nav(Nav::Back) | Input::Action(Action::TimeRange) => {
+                        self.mode = Mode::Normal
+                    }
                     _ => return Outcome::Ignored,
                 }
                 return Outcome::Handled;
             }
             Mode::Normal => {}
         }
-        if self.viewer.detail.is_some() && (action == "back" || action == "select") {
+        if self.viewer.detail.is_some() && matches!(input, Input::Nav(Nav::Back | Nav::Select)) {
             self.viewer.close_detail();
-            return Outcome::Handled;
-        }
-        if self.viewer.navigate(action) {
             return Outcome::Handled;
         }
         let detail = |p: &mut Self, k: DetailKind| match p.viewer.open_detail(k) {
             Ok(()) => Outcome::Handled,
             Err(e) => Outcome::Notify(e),
         };
-        match action {
-            "select" => detail(self, DetailKind::Line),
-            "json" => detail(self, DetailKind::Json),
-            "context" => detail(self, DetailKind::Context),
-            "back" => {
-                if self.error.take().is_some() {
+        let action = match input {
+            Input::Nav(nav) if self.viewer.navigate(nav) => return Outcome::Handled,
+            Input::Nav(Nav::Select) => return detail(self, DetailKind::Line),
+            Input::Nav(Nav::Back) => {
+                return if self.error.take().is_some() {
                     Outcome::Handled
                 } else {
                     Outcome::Ignored
-                }
+                };
             }
-            "edit_query" => {
+            Input::Nav(_) => return Outcome::Ignored,
+            Input::Action(a) => a,
+        };
+        match action {
+            Action::Json => detail(self, DetailKind::Json),
+            Action::Context => detail(self, DetailKind::Context),
+            Action::EditQuery => {
                 let text = if self.query.is_empty() {
                     self.history.last().cloned().unwrap_or_default()
                 } else {
@@ -424,46 +428,45 @@ impl Pane for LogsPane {
                 self.mode = Mode::Editing(editor(&text));
                 Outcome::Handled
             }
-            "labels" => {
+            Action::Labels => {
                 self.mode = Mode::Labels(LabelBrowser::new());
                 let (start_ns, end_ns) = self.range.bounds(ctx.now.as_nanosecond());
                 cmd(Command::Labels { start_ns, end_ns })
             }
-            "time_range" => {
+            Action::TimeRange => {
                 self.mode = Mode::Menu(0);
                 Outcome::Handled
             }
-            "follow" => self.follow(ctx),
-            "pause" => {
+            Action::Follow => self.follow(ctx),
+            Action::Pause => {
                 self.viewer.set_paused(!self.viewer.paused());
                 Outcome::Handled
             }
-            "older" => self.older(ctx),
-            "search" => self.start_prompt(PromptKind::Search),
-            "include" => self.start_prompt(PromptKind::Include),
-            "exclude" => self.start_prompt(PromptKind::Exclude),
-            "next_match" | "prev_match" => {
+            Action::Older => self.older(ctx),
+            Action::Search => self.start_prompt(PromptKind::Search),
+            Action::Include => self.start_prompt(PromptKind::Include),
+            Action::Exclude => self.start_prompt(PromptKind::Exclude),
+            Action::NextMatch | Action::PrevMatch => {
                 if self.viewer.search().is_none() {
                     return Outcome::Notify("no search: press s first".into());
                 }
-                self.viewer.next_match(action == "next_match");
+                self.viewer.next_match(action == Action::NextMatch);
                 Outcome::Handled
             }
-            "clear_filters" => {
+            Action::ClearFilters => {
                 self.viewer.clear_filters();
                 Outcome::Handled
             }
-            "wrap" => {
+            Action::Wrap => {
                 self.viewer.toggle_wrap();
                 Outcome::Handled
             }
-            "copy" => self.copy(),
-            "save" => self.save_form(ctx),
-            _ => Outcome::Ignored,
+            Action::Copy => self.copy(),
+            Action::Save => self.save_form(ctx),
         }
     }
 
-    fn on_key(&mut self, key: KeyEvent, ctx: &PaneCtx) -> Outcome {
+    fn on_key(&mut self, key: KeyEvent, ctx: &PaneCtx) -> Out {
         match self.mode {
             Mode::Editing(_) => self.editing_key(key, ctx),
             Mode::Prompt(..) => self.prompt_key(key),
@@ -484,7 +487,7 @@ impl Pane for LogsPane {
         }
     }
 
-    fn on_jump(&mut self, jump: &Jump, ctx: &PaneCtx) -> Outcome {
+    fn on_jump(&mut self, jump: &Jump, ctx: &PaneCtx) -> Out {
         self.mode = Mode::Normal;
         match jump {
             Jump::LogQuery { query } => {
@@ -500,10 +503,10 @@ impl Pane for LogsPane {
         }
     }
 
-    fn on_form(&mut self, form_id: &str, values: &[String], ctx: &PaneCtx) -> Outcome {
+    fn on_form(&mut self, form: Form, values: &[String], ctx: &PaneCtx) -> Out {
         let first = values.first().map(|s| s.trim()).unwrap_or("");
-        match form_id {
-            "save" => {
+        match form {
+            Form::Save => {
                 if first.is_empty() {
                     return Outcome::Notify("no file name given".into());
                 }
@@ -514,28 +517,27 @@ impl Pane for LogsPane {
                     lines,
                 })
             }
-            "limit" => match first.parse::<usize>() {
+            Form::Limit => match first.parse::<usize>() {
                 Ok(n) if n > 0 => {
                     self.limit = n;
                     self.rerun(ctx)
                 }
                 _ => Outcome::Notify(format!("bad limit {first:?}: give a positive number")),
             },
-            "range" => {
+            Form::Range => {
                 let to = values.get(1).map(String::as_str).unwrap_or("now");
                 match TimeRange::absolute(first, to, ctx.now.as_nanosecond()) {
                     Ok(r) => {
                         self.range = r;
                         self.rerun(ctx)
                     }
-                    Err(e) => Outcome::Notify(e),
+                    Err(e) => Outcome::Notify(e.to_string()),
                 }
             }
-            _ => Outcome::Ignored,
         }
     }
 
-    fn report(&self) -> Option<ReportSection> {
+    fn report(&self, _now: jiff::Timestamp) -> Option<ReportSection> {
         let summary = match &self.target {
             None => "no log view open".to_string(),
             Some(t) => format!(

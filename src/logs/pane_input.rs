@@ -3,7 +3,9 @@
 //! and save.
 
 use super::Command;
+use super::Form as LogsForm;
 use super::labels::Stage;
+use super::pane::Out;
 use super::pane::{LogsPane, MAX_COPY, Mode, PromptKind, cmd, editor};
 use super::timerange::{PRESETS, TimeRange};
 use super::{Direction, LogTarget};
@@ -12,7 +14,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use std::time::Duration;
 
 impl LogsPane {
-    pub(super) fn start_prompt(&mut self, kind: PromptKind) -> Outcome {
+    pub(super) fn start_prompt(&mut self, kind: PromptKind) -> Out {
         let current = match kind {
             PromptKind::Search => self
                 .viewer
@@ -25,7 +27,7 @@ impl LogsPane {
         Outcome::Handled
     }
 
-    pub(super) fn copy(&self) -> Outcome {
+    pub(super) fn copy(&self) -> Out {
         let Some(e) = self.viewer.selected_entry() else {
             return Outcome::Notify("no line selected".into());
         };
@@ -38,36 +40,35 @@ impl LogsPane {
         Outcome::Copy(e.line.text.clone())
     }
 
-    pub(super) fn save_form(&self, ctx: &PaneCtx) -> Outcome {
+    pub(super) fn save_form(&self, ctx: &PaneCtx) -> Out {
         let name = format!("warroom-logs-{}.log", ctx.now.strftime("%Y%m%d-%H%M%S"));
-        Outcome::Form(Form {
-            id: "save".into(),
-            title: format!("Save the {} lines in view to", self.viewer.visible_len()),
-            fields: vec![FormField::new("file", name)],
-        })
+        Outcome::Form(Form::new(
+            LogsForm::Save,
+            format!("Save the {} lines in view to", self.viewer.visible_len()),
+            vec![FormField::new("file", name)],
+        ))
     }
 
-    pub(super) fn menu_select(&mut self, i: usize, ctx: &PaneCtx) -> Outcome {
+    pub(super) fn menu_select(&mut self, i: usize, ctx: &PaneCtx) -> Out {
         self.mode = Mode::Normal;
         if let Some((_, secs)) = PRESETS.get(i) {
             self.range = TimeRange::Last(Duration::from_secs(*secs));
         } else if i == PRESETS.len() {
             let (from, to) = self.range.bounds(ctx.now.as_nanosecond());
-            return Outcome::Form(Form {
-                id: "range".into(),
-                title: "Absolute time range (RFC 3339, e.g. 2026-01-31T14:30:00Z, or 2h, now)"
-                    .into(),
-                fields: vec![
+            return Outcome::Form(Form::new(
+                LogsForm::Range,
+                "Absolute time range (RFC 3339, e.g. 2026-01-31T14:30:00Z, or 2h, now)",
+                vec![
                     FormField::new("from", super::format_ts(from)),
                     FormField::new("to", super::format_ts(to)),
                 ],
-            });
+            ));
         } else if i == PRESETS.len() + 1 {
-            return Outcome::Form(Form {
-                id: "limit".into(),
-                title: "Lines per query (Loki's max_entries_limit_per_query caps it)".into(),
-                fields: vec![FormField::new("limit", self.limit.to_string())],
-            });
+            return Outcome::Form(Form::new(
+                LogsForm::Limit,
+                "Lines per query (Loki's max_entries_limit_per_query caps it)",
+                vec![FormField::new("limit", self.limit.to_string())],
+            ));
         } else {
             self.direction = match self.direction {
                 Direction::Backward => Direction::Forward,
@@ -77,7 +78,7 @@ impl LogsPane {
         self.rerun(ctx)
     }
 
-    pub(super) fn rerun(&mut self, ctx: &PaneCtx) -> Outcome {
+    pub(super) fn rerun(&mut self, ctx: &PaneCtx) -> Out {
         if matches!(self.target, Some(LogTarget::Loki { .. })) {
             self.run_query(ctx)
         } else {
@@ -85,7 +86,7 @@ impl LogsPane {
         }
     }
 
-    pub(super) fn label_select(&mut self, ctx: &PaneCtx) -> Outcome {
+    pub(super) fn label_select(&mut self, ctx: &PaneCtx) -> Out {
         let Mode::Labels(b) = &mut self.mode else {
             return Outcome::Ignored;
         };
@@ -115,7 +116,7 @@ impl LogsPane {
         }
     }
 
-    pub(super) fn editing_key(&mut self, key: KeyEvent, ctx: &PaneCtx) -> Outcome {
+    pub(super) fn editing_key(&mut self, key: KeyEvent, ctx: &PaneCtx) -> Out {
         let Mode::Editing(t) = &mut self.mode else {
             return Outcome::Ignored;
         };
@@ -145,7 +146,7 @@ impl LogsPane {
         }
     }
 
-    pub(super) fn prompt_key(&mut self, key: KeyEvent) -> Outcome {
+    pub(super) fn prompt_key(&mut self, key: KeyEvent) -> Out {
         let Mode::Prompt(kind, t) = &mut self.mode else {
             return Outcome::Ignored;
         };

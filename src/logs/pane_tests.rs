@@ -3,9 +3,10 @@
 use super::loki::VolumeSeries;
 use super::pane::LogsPane;
 use super::*;
-use crate::event::{Command as AnyCommand, Update as AnyUpdate};
+use crate::pane::testing::Press;
 use crate::pane::{Jump, Outcome, Pane, PaneCtx, RenderCtx, SourceState};
 use crate::source::{SourceId, SourceKind, SourceStatus};
+use crate::target::LogStreamRequest;
 use crate::theme::Theme;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
@@ -40,7 +41,7 @@ fn render(p: &mut LogsPane, w: u16, h: u16, loki: bool) -> Buffer {
 
 fn render_at(p: &mut LogsPane, w: u16, h: u16, loki: bool, at: jiff::Timestamp) -> Buffer {
     let theme = theme();
-    let keymap = crate::keymap::Keymap::default_keymap();
+    let keymap = crate::keymap::Keymap::for_pane::<crate::logs::Action>(crate::pane::PaneId::Logs);
     let mut sources = BTreeMap::new();
     if loki {
         sources.insert(
@@ -84,9 +85,9 @@ fn line(i: i128, app: &str, text: &str) -> LogLine {
     }
 }
 
-fn commands(o: &Outcome) -> Vec<Command> {
+fn commands(o: &super::pane::Out) -> Vec<Command> {
     match o {
-        Outcome::Command(AnyCommand::Logs(c)) => vec![c.clone()],
+        Outcome::Command(c) => vec![c.clone()],
         Outcome::Many(v) => v.iter().flat_map(commands).collect(),
         _ => Vec::new(),
     }
@@ -126,7 +127,7 @@ fn with_results() -> LogsPane {
     else {
         panic!("no volume query sent: {cmds:?}")
     };
-    p.apply(AnyUpdate::Logs(Update::Volume {
+    p.apply(Update::Volume {
         id: *vid,
         start_ns: *start_ns,
         end_ns: *end_ns,
@@ -148,7 +149,7 @@ fn with_results() -> LogsPane {
                 points: vec![((T0 / 1_000_000_000) as f64 + 1800.0, 9.0)],
             },
         ],
-    }));
+    });
     let lines = vec![
         line(
             0,
@@ -178,7 +179,7 @@ fn with_results() -> LogsPane {
             "ERROR [backend.api] request 42 failed: connection refused",
         ),
     ];
-    p.apply(AnyUpdate::Logs(Update::Page {
+    p.apply(Update::Page {
         id: *id,
         query: r#"{namespace="toolboxai"}"#.into(),
         lines,
@@ -188,7 +189,7 @@ fn with_results() -> LogsPane {
             keys: vec![1],
         }),
         more: true,
-    }));
+    });
     p
 }
 
@@ -209,7 +210,7 @@ fn col_of(buf: &Buffer, y: u16, needle: &str) -> u16 {
 #[test]
 fn loki_results_show_levels_in_colour_histogram_and_paging_hint() {
     let mut p = with_results();
-    p.on_action("top", &ctx());
+    p.press("top", &ctx());
     let buf = render(&mut p, 80, 24, true);
     insta::assert_snapshot!("loki_results_80x24", crate::ui::buffer_text(&buf));
     let t = theme();
@@ -244,13 +245,13 @@ fn loki_results_show_levels_in_colour_histogram_and_paging_hint() {
 #[test]
 fn search_highlights_matches_and_n_moves_between_them() {
     let mut p = with_results();
-    p.on_action("search", &ctx());
+    p.press("search", &ctx());
     assert!(p.captures_input());
     type_text(&mut p, "backend");
     p.on_key(key(KeyCode::Enter), &ctx());
     assert!(!p.captures_input());
     let first = p.viewer().selected_index();
-    p.on_action("next_match", &ctx());
+    p.press("next_match", &ctx());
     assert_ne!(p.viewer().selected_index(), first);
     let buf = render(&mut p, 80, 24, true);
     let t = theme();
@@ -270,11 +271,11 @@ fn search_highlights_matches_and_n_moves_between_them() {
 #[test]
 fn include_exclude_prompts_filter_the_view() {
     let mut p = with_results();
-    p.on_action("include", &ctx());
+    p.press("include", &ctx());
     type_text(&mut p, "backend");
     p.on_key(key(KeyCode::Enter), &ctx());
     assert_eq!(p.viewer().visible_len(), 2, "lines containing 'backend'");
-    p.on_action("exclude", &ctx());
+    p.press("exclude", &ctx());
     type_text(&mut p, "slow");
     p.on_key(key(KeyCode::Enter), &ctx());
     assert_eq!(p.viewer().visible_len(), 1);
@@ -283,36 +284,34 @@ fn include_exclude_prompts_filter_the_view() {
         text.contains("1/7 lines · o: older +backend -slow"),
         "{text}"
     );
-    p.on_action("clear_filters", &ctx());
+    p.press("clear_filters", &ctx());
     assert_eq!(p.viewer().visible_len(), 7);
 }
 
 #[test]
 fn json_context_and_expand_views() {
     let mut p = with_results();
-    p.on_action("top", &ctx());
+    p.press("top", &ctx());
     for _ in 0..3 {
-        p.on_action("down", &ctx());
+        p.press("down", &ctx());
     }
-    p.on_action("json", &ctx());
+    p.press("json", &ctx());
     let buf = render(&mut p, 80, 24, true);
     insta::assert_snapshot!("json_view_80x24", crate::ui::buffer_text(&buf));
-    p.on_action("back", &ctx());
+    p.press("back", &ctx());
     assert!(p.viewer().detail.is_none());
-    p.on_action("context", &ctx());
+    p.press("context", &ctx());
     assert!(p.viewer().detail.is_some());
-    p.on_action("back", &ctx());
-    p.on_action("up", &ctx());
-    assert!(matches!(p.on_action("json", &ctx()), Outcome::Notify(m) if m.contains("not JSON")));
+    p.press("back", &ctx());
+    p.press("up", &ctx());
+    assert!(matches!(p.press("json", &ctx()), Outcome::Notify(m) if m.contains("not JSON")));
 }
 
 #[test]
 fn editor_runs_the_query_and_keeps_history() {
     let mut p = LogsPane::new(&cfg());
-    p.apply(AnyUpdate::Logs(Update::History(vec![
-        r#"{app="old"}"#.into(),
-    ])));
-    p.on_action("edit_query", &ctx());
+    p.apply(Update::History(vec![r#"{app="old"}"#.into()]));
+    p.press("edit_query", &ctx());
     assert!(p.captures_input());
     let buf = render(&mut p, 80, 24, true);
     assert!(crate::ui::buffer_text(&buf).contains(r#"LogQL › {app="old"}"#));
@@ -330,12 +329,12 @@ fn editor_runs_the_query_and_keeps_history() {
     );
     assert!(cmds.iter().any(|c| matches!(c, Command::Volume { .. })));
     // Up recalls history in the editor.
-    p.on_action("edit_query", &ctx());
+    p.press("edit_query", &ctx());
     p.on_key(key(KeyCode::Up), &ctx());
     p.on_key(key(KeyCode::Up), &ctx());
     let text = crate::ui::buffer_text(&render(&mut p, 80, 24, true));
     assert!(text.contains(r#"LogQL › {app="old"}"#), "{text}");
-    p.on_action("back", &ctx());
+    p.press("back", &ctx());
     assert!(!p.captures_input());
 }
 
@@ -355,14 +354,14 @@ fn loki_errors_show_lokis_text_and_a_hint() {
             _ => None,
         })
         .unwrap();
-    p.apply(AnyUpdate::Logs(Update::Failed {
+    p.apply(Update::Failed {
         id,
         what: "query".into(),
         error: LokiError::from_status(
             400,
             "parse error at line 1, col 11: syntax error: unexpected $end, expecting } or ,",
         ),
-    }));
+    });
     let buf = render(&mut p, 80, 24, true);
     insta::assert_snapshot!("loki_error_80x24", crate::ui::buffer_text(&buf));
     let text = crate::ui::buffer_text(&buf);
@@ -374,7 +373,7 @@ fn loki_errors_show_lokis_text_and_a_hint() {
 #[test]
 fn older_paging_sends_the_boundary_and_prepends() {
     let mut p = with_results();
-    let o = p.on_action("older", &ctx());
+    let o = p.press("older", &ctx());
     let cmds = commands(&o);
     let Some(Command::Query {
         id,
@@ -385,7 +384,7 @@ fn older_paging_sends_the_boundary_and_prepends() {
         panic!("{cmds:?}")
     };
     assert_eq!(b.ts_ns, T0);
-    p.apply(AnyUpdate::Logs(Update::Page {
+    p.apply(Update::Page {
         id: *id,
         query: String::new(),
         lines: vec![
@@ -395,10 +394,10 @@ fn older_paging_sends_the_boundary_and_prepends() {
         older: true,
         boundary: None,
         more: false,
-    }));
+    });
     assert_eq!(p.viewer().visible_len(), 9);
     assert_eq!(p.viewer().visible_entry(0).unwrap().line.text, "older one");
-    assert!(matches!(p.on_action("older", &ctx()), Outcome::Notify(m) if m.contains("no more")));
+    assert!(matches!(p.press("older", &ctx()), Outcome::Notify(m) if m.contains("no more")));
 }
 
 #[test]
@@ -408,24 +407,24 @@ fn tail_pause_reconnect_dropped_and_evictions_are_visible() {
     let mut p = LogsPane::new(&cfg);
     let q = r#"{app="api"}"#.to_string();
     p.on_jump(&Jump::LogQuery { query: q.clone() }, &ctx());
-    let o = p.on_action("follow", &ctx());
+    let o = p.press("follow", &ctx());
     assert!(matches!(commands(&o).as_slice(), [Command::Tail { query, .. }] if *query == q));
     let target = LogTarget::Loki { query: q.clone() };
     let batch: Vec<LogLine> = (0..8)
         .map(|i| line(i, "api", &format!("tail line {i}")))
         .collect();
-    p.apply(AnyUpdate::Logs(Update::Lines {
+    p.apply(Update::Lines {
         target: target.clone(),
         lines: batch,
-    }));
-    p.apply(AnyUpdate::Logs(Update::Tail {
+    });
+    p.apply(Update::Tail {
         query: q.clone(),
         state: TailState::Reconnecting {
             attempt: 2,
             error: "connection reset".into(),
         },
         dropped: 12,
-    }));
+    });
     let text = crate::ui::buffer_text(&render(&mut p, 80, 24, true));
     assert!(
         text.contains("↻ reconnecting, try 2: connection reset"),
@@ -435,11 +434,11 @@ fn tail_pause_reconnect_dropped_and_evictions_are_visible() {
         text.contains("5 lines · 3 evicted · dropped 12 · ↻ reconnecting"),
         "{text}"
     );
-    p.on_action("pause", &ctx());
-    p.apply(AnyUpdate::Logs(Update::Lines {
+    p.press("pause", &ctx());
+    p.apply(Update::Lines {
         target,
         lines: vec![line(9, "api", "while paused")],
-    }));
+    });
     let buf = render(&mut p, 80, 24, true);
     insta::assert_snapshot!("tail_paused_80x24", crate::ui::buffer_text(&buf));
     let status = crate::ui::buffer_text(&buf)
@@ -458,24 +457,24 @@ fn tail_pause_reconnect_dropped_and_evictions_are_visible() {
         wide.contains("dropped 12 · ↻ reconnecting, try 2: connection reset"),
         "{wide}"
     );
-    p.apply(AnyUpdate::Logs(Update::Tail {
+    p.apply(Update::Tail {
         query: q.clone(),
         state: TailState::Live,
         dropped: 13,
-    }));
+    });
     let text = crate::ui::buffer_text(&render(&mut p, 80, 24, true));
     assert!(
         text.contains("❚❚ PAUSED (1 new)  5 lines · 3 evicted · dropped 13 · ● connected"),
         "{text}"
     );
     assert!(!text.contains("LIVE"), "{text}");
-    p.on_action("pause", &ctx());
+    p.press("pause", &ctx());
     assert_eq!(
         p.viewer().selected_entry().unwrap().line.text,
         "while paused"
     );
     assert!(matches!(
-        commands(&p.on_action("follow", &ctx())).as_slice(),
+        commands(&p.press("follow", &ctx())).as_slice(),
         [Command::StopTail]
     ));
 }
@@ -485,16 +484,16 @@ fn refused_tail_shows_lokis_error_and_stops() {
     let mut p = LogsPane::new(&cfg());
     let q = r#"{app="api"} |= "x"#.to_string();
     p.on_jump(&Jump::LogQuery { query: q.clone() }, &ctx());
-    p.on_action("follow", &ctx());
+    p.press("follow", &ctx());
     let e = LokiError::from_status(
         400,
         "parse error at line 1, col 18: syntax error: unexpected $end\n",
     );
-    p.apply(AnyUpdate::Logs(Update::Tail {
+    p.apply(Update::Tail {
         query: q,
         state: TailState::Failed(e),
         dropped: 0,
-    }));
+    });
     let text = crate::ui::buffer_text(&render(&mut p, 80, 24, true));
     assert!(
         text.contains("✗ tail refused (400), not retrying"),
@@ -521,7 +520,7 @@ fn pod_and_container_streams_go_to_their_workers() {
     let Outcome::Many(list) = &o else {
         panic!("{o:?}")
     };
-    assert!(list.iter().any(|o| matches!(o, Outcome::Command(AnyCommand::Workloads(crate::workloads::Command::StreamLogs { target, follow: true, since_seconds: None, tail_lines: Some(_) })) if *target == pod)));
+    assert!(list.iter().any(|o| matches!(o, Outcome::Command(Command::Stream(LogStreamRequest::Open { target, follow: true, since_seconds: None, tail_lines: Some(_) })) if *target == pod)));
     // With a since: from that far back, not the last lines.
     let o = p.on_jump(
         &Jump::LogStreamSince {
@@ -533,7 +532,7 @@ fn pod_and_container_streams_go_to_their_workers() {
     let Outcome::Many(list) = &o else {
         panic!("{o:?}")
     };
-    assert!(list.iter().any(|o| matches!(o, Outcome::Command(AnyCommand::Workloads(crate::workloads::Command::StreamLogs { target, since_seconds: Some(900), tail_lines: None, .. })) if *target == pod)), "{list:?}");
+    assert!(list.iter().any(|o| matches!(o, Outcome::Command(Command::Stream(LogStreamRequest::Open { target, since_seconds: Some(900), tail_lines: None, .. })) if *target == pod)), "{list:?}");
     let text = crate::ui::buffer_text(&render(&mut p, 100, 10, false));
     assert!(
         text.contains("since 15m ago"),
@@ -559,21 +558,21 @@ fn pod_and_container_streams_go_to_their_workers() {
         "psycopg2.OperationalError: could not connect to server",
     );
     plain.labels = Default::default();
-    p.apply(AnyUpdate::Logs(Update::Lines {
+    p.apply(Update::Lines {
         target: pod.clone(),
         lines: vec![stderr, plain],
-    }));
+    });
     // Lines for another target are not mixed in.
-    p.apply(AnyUpdate::Logs(Update::Lines {
+    p.apply(Update::Lines {
         target: LogTarget::Container {
             name: "other".into(),
         },
         lines: vec![LogLine::new(None, "not mine")],
-    }));
-    p.apply(AnyUpdate::Logs(Update::Ended {
+    });
+    p.apply(Update::Ended {
         target: pod.clone(),
         error: Some("pod deleted".into()),
-    }));
+    });
     let buf = render(&mut p, 80, 24, false);
     insta::assert_snapshot!("pod_stream_80x24", crate::ui::buffer_text(&buf));
     assert!(!crate::ui::buffer_text(&buf).contains("not mine"));
@@ -584,31 +583,31 @@ fn pod_and_container_streams_go_to_their_workers() {
     let Outcome::Many(list) = &o else {
         panic!("{o:?}")
     };
-    assert!(list.iter().any(|o| matches!(o, Outcome::Command(AnyCommand::Containers(crate::containers::Command::StreamLogs { name, .. })) if name == "toolboxai-backend")));
+    assert!(list.iter().any(|o| matches!(o, Outcome::Command(Command::Stream(LogStreamRequest::Open { target: LogTarget::Container { name }, .. })) if name == "toolboxai-backend")));
 }
 
 #[test]
 fn label_browser_inserts_the_chosen_matcher() {
     let mut p = LogsPane::new(&cfg());
     assert!(matches!(
-        commands(&p.on_action("labels", &ctx())).as_slice(),
+        commands(&p.press("labels", &ctx())).as_slice(),
         [Command::Labels { .. }]
     ));
-    p.apply(AnyUpdate::Logs(Update::Labels {
+    p.apply(Update::Labels {
         names: vec!["app".into(), "level".into()],
-    }));
+    });
     let buf = render(&mut p, 80, 24, true);
     assert!(crate::ui::buffer_text(&buf).contains("labels — Enter picks"));
-    let o = p.on_action("select", &ctx());
+    let o = p.press("select", &ctx());
     assert!(
         matches!(commands(&o).as_slice(), [Command::LabelValues { name, .. }] if name == "app")
     );
-    p.apply(AnyUpdate::Logs(Update::LabelValues {
+    p.apply(Update::LabelValues {
         name: "app".into(),
         values: vec!["api".into(), "web".into()],
-    }));
+    });
     p.set_filter("we");
-    p.on_action("select", &ctx());
+    p.press("select", &ctx());
     assert!(p.captures_input(), "the editor opens with the new matcher");
     let o = p.on_key(key(KeyCode::Enter), &ctx());
     assert!(
@@ -621,9 +620,9 @@ fn label_browser_inserts_the_chosen_matcher() {
 #[test]
 fn time_menu_limit_and_direction() {
     let mut p = with_results();
-    p.on_action("time_range", &ctx());
-    p.on_action("down", &ctx());
-    let o = p.on_action("select", &ctx());
+    p.press("time_range", &ctx());
+    p.press("down", &ctx());
+    let o = p.press("select", &ctx());
     let Some(Command::Query {
         start_ns, end_ns, ..
     }) = commands(&o)
@@ -633,11 +632,11 @@ fn time_menu_limit_and_direction() {
         panic!()
     };
     assert_eq!(end_ns - start_ns, 900 * 1_000_000_000, "15m preset");
-    p.on_action("time_range", &ctx());
+    p.press("time_range", &ctx());
     for _ in 0..7 {
-        p.on_action("down", &ctx());
+        p.press("down", &ctx());
     }
-    let o = p.on_action("select", &ctx());
+    let o = p.press("select", &ctx());
     assert!(commands(&o).iter().any(|c| matches!(
         c,
         Command::Query {
@@ -645,14 +644,14 @@ fn time_menu_limit_and_direction() {
             ..
         }
     )));
-    let o = p.on_form("limit", &["250".into()], &ctx());
+    let o = p.on_form(Form::Limit, &["250".into()], &ctx());
     assert!(
         commands(&o)
             .iter()
             .any(|c| matches!(c, Command::Query { limit: 250, .. }))
     );
     let o = p.on_form(
-        "range",
+        Form::Range,
         &["2026-01-31T14:00:00Z".into(), "2026-01-31T15:00:00Z".into()],
         &ctx(),
     );
@@ -662,7 +661,7 @@ fn time_menu_limit_and_direction() {
         )
     );
     assert!(matches!(
-        p.on_form("range", &["soon".into(), "now".into()], &ctx()),
+        p.on_form(Form::Range, &["soon".into(), "now".into()], &ctx()),
         Outcome::Notify(_)
     ));
 }
@@ -671,14 +670,14 @@ fn time_menu_limit_and_direction() {
 fn copy_is_the_raw_line_and_save_goes_through_the_worker() {
     let mut p = with_results();
     assert_eq!(
-        p.on_action("copy", &ctx()),
+        p.press("copy", &ctx()),
         Outcome::Copy("ERROR [backend.api] request 42 failed: connection refused".into())
     );
-    let Outcome::Form(f) = p.on_action("save", &ctx()) else {
+    let Outcome::Form(f) = p.press("save", &ctx()) else {
         panic!()
     };
     assert!(f.fields[0].value.starts_with("warroom-logs-"));
-    let o = p.on_form("save", &["/tmp/x.log".into()], &ctx());
+    let o = p.on_form(f.payload, &["/tmp/x.log".into()], &ctx());
     let Some(Command::Save { path, text, lines }) = commands(&o).into_iter().next() else {
         panic!("no save command")
     };
@@ -690,10 +689,10 @@ fn copy_is_the_raw_line_and_save_goes_through_the_worker() {
         )
     );
     assert!(!text.contains('\x1b'));
-    p.apply(AnyUpdate::Logs(Update::Saved {
+    p.apply(Update::Saved {
         path,
         result: Ok(7),
-    }));
+    });
     assert!(
         crate::ui::buffer_text(&render(&mut p, 80, 24, true))
             .contains("saved 7 lines to /tmp/x.log")
@@ -709,13 +708,13 @@ fn long_lines_are_cut_for_display_and_expand_shows_all() {
     long.push_str(&"x".repeat(20_000));
     long.push_str(" end");
     let huge = "y".repeat(10 * 1024 * 1024);
-    p.apply(AnyUpdate::Logs(Update::Lines {
+    p.apply(Update::Lines {
         target: pod.clone(),
         lines: vec![
             LogLine::new(Some(T0), long.clone()),
             LogLine::new(Some(T0 + 1), huge),
         ],
-    }));
+    });
     assert_eq!(
         p.viewer().ring().get(0).unwrap().line.text.len(),
         long.len(),
@@ -734,12 +733,12 @@ fn long_lines_are_cut_for_display_and_expand_shows_all() {
         text.contains("line cut at 2.0 KiB of 10.0 MiB — Enter shows all"),
         "{text}"
     );
-    p.on_action("wrap", &ctx());
+    p.press("wrap", &ctx());
     let text = crate::ui::buffer_text(&render(&mut p, 80, 24, false));
     assert!(text.contains("yyyy"), "{text}");
-    p.on_action("up", &ctx());
-    p.on_action("select", &ctx());
-    p.on_action("bottom", &ctx());
+    p.press("up", &ctx());
+    p.press("select", &ctx());
+    p.press("bottom", &ctx());
     let text = crate::ui::buffer_text(&render(&mut p, 80, 24, false));
     assert!(
         text.contains(" end"),
@@ -755,19 +754,19 @@ fn empty_states_and_tiny_sizes_do_not_panic() {
     let mut p = with_results();
     for setup in ["", "labels", "time_range", "edit_query", "search", "json"] {
         if !setup.is_empty() {
-            p.on_action(setup, &ctx());
+            p.press(setup, &ctx());
         }
         for (w, h) in [(20, 5), (1, 1), (0, 0), (200, 60)] {
             render(&mut p, w, h, true);
         }
-        p.on_action("back", &ctx());
+        p.press("back", &ctx());
     }
 }
 
 #[test]
 fn report_counts_lines_and_errors() {
     let p = with_results();
-    let r = p.report().unwrap();
+    let r = p.report(now()).unwrap();
     assert_eq!(r.status, "ok");
     assert!(r.summary.contains("7 lines"), "{}", r.summary);
     assert!(r.summary.contains("3 at error level"), "{}", r.summary);

@@ -10,6 +10,7 @@ use super::detail::{Detail, DetailKind};
 use super::matcher::Matcher;
 use super::ring::{Entry, LogRing};
 use super::{LogLine, format_ts};
+use crate::pane::Nav;
 use std::collections::VecDeque;
 
 /// Lines shown before and after the selected one in the context view.
@@ -309,30 +310,30 @@ impl LogViewer {
     // ---- navigation --------------------------------------------------------
 
     /// Navigation actions; returns whether the action was one.
-    pub fn navigate(&mut self, action: &str) -> bool {
+    pub fn navigate(&mut self, nav: Nav) -> bool {
         if let Some(d) = &mut self.detail {
-            return d.navigate(action);
+            return d.navigate(nav);
         }
         let last = self.visible.len().saturating_sub(1);
         let page = self.page.max(1);
-        match action {
-            "up" => self.selected = self.selected.saturating_sub(1),
-            "down" => self.selected = (self.selected + 1).min(last),
-            "page_up" => self.selected = self.selected.saturating_sub(page),
-            "page_down" => self.selected = (self.selected + page).min(last),
-            "top" => self.selected = 0,
-            "bottom" => self.selected = last,
-            "left" => {
+        match nav {
+            Nav::Up => self.selected = self.selected.saturating_sub(1),
+            Nav::Down => self.selected = (self.selected + 1).min(last),
+            Nav::PageUp => self.selected = self.selected.saturating_sub(page),
+            Nav::PageDown => self.selected = (self.selected + page).min(last),
+            Nav::Top => self.selected = 0,
+            Nav::Bottom => self.selected = last,
+            Nav::Left => {
                 self.hscroll = self.hscroll.saturating_sub(8);
                 return true;
             }
-            "right" => {
+            Nav::Right => {
                 if !self.wrap {
                     self.hscroll += 8;
                 }
                 return true;
             }
-            _ => return false,
+            Nav::Select | Nav::Back => return false,
         }
         // Reaching the newest line re-enables following, like `tail -f` in less.
         self.follow = self.selected >= last;
@@ -449,7 +450,7 @@ mod tests {
     fn search_n_and_shift_n_walk_matches_and_wrap() {
         let mut v = LogViewer::new(100, 100);
         v.push(lines(&["x", "match 1", "y", "match 2", "z"]));
-        v.navigate("top");
+        v.navigate(Nav::Top);
         assert!(v.set_search("match"));
         assert_eq!(v.selected_entry().unwrap().line.text, "match 1");
         assert!(v.next_match(true));
@@ -499,7 +500,7 @@ mod tests {
     fn older_pages_prepend_and_keep_the_selection() {
         let mut v = LogViewer::new(5, 100);
         v.push(lines(&["c", "d"]));
-        v.navigate("up");
+        v.navigate(Nav::Up);
         assert_eq!(v.selected_entry().unwrap().line.text, "c");
         assert_eq!(v.prepend(lines(&["a", "b"])), 0);
         assert_eq!(visible_texts(&v), ["a", "b", "c", "d"]);

@@ -461,7 +461,10 @@ impl LogsWorker {
                         &mut tasks.tail,
                         spawn_tail(api, tx.clone(), query, start_ns, limit),
                     ),
-                    Command::Save { .. } | Command::SaveHistory(_) | Command::StopTail => {}
+                    Command::Save { .. }
+                    | Command::SaveHistory(_)
+                    | Command::StopTail
+                    | Command::Stream(_) => {}
                 }
             }
         }

@@ -40,21 +40,46 @@ mod worker_runs;
 mod worker_tests;
 
 use crate::config::Config;
-use crate::pane::{ActionDef, Pane, def};
 use crate::source::Backend;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub const ACTIONS: &[ActionDef] = &[
-    def("run_step", "Run the current step (preview, then confirm)"),
-    def("skip", "Skip the current step (asks why)"),
-    def("retry", "Retry the failed step"),
-    def("mark_done", "Mark a manual step done"),
-    def("note", "Add a note to the timeline"),
-    def("abort", "Abort the run"),
-    def("export", "Export the timeline as Markdown"),
-];
+crate::actions! {
+    /// The runbook pane's keymap section.
+    pub enum Action {
+        RunStep = ("run_step", "Run the current step (preview, then confirm)"),
+        Skip = ("skip", "Skip the current step (asks why)"),
+        Retry = ("retry", "Retry the failed step"),
+        MarkDone = ("mark_done", "Mark a manual step done"),
+        Note = ("note", "Add a note to the timeline"),
+        Abort = ("abort", "Abort the run"),
+        Export = ("export", "Export the timeline as Markdown"),
+    }
+}
 
+/// What a runbook form is about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Form {
+    /// What opening a run asks (params, secrets again, force/new).
+    Prompt(view::Prompt),
+    /// `[reason]` to skip this step.
+    Skip { step: usize },
+    /// `[note]` for the timeline, at this step (if any).
+    Note { step: Option<usize> },
+    /// `[word]` that must match to run this step.
+    Typed { step: usize, word: String },
+    /// `[abort]` typed to abort the run.
+    Abort,
+}
+
+/// The runbook pane's palette commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaletteCommand {
+    /// `incident start TITLE`.
+    IncidentStart,
+    IncidentEnd,
+    ReloadRunbooks,
+}
 /// Worker → pane messages.
 #[derive(Debug)]
 pub enum Update {
@@ -135,8 +160,8 @@ pub enum Command {
 }
 
 /// The runbook pane.
-pub fn pane(_cfg: &Config) -> Box<dyn Pane> {
-    Box::new(pane::RunbookPane::new())
+pub fn pane(_cfg: &Config) -> pane::RunbookPane {
+    pane::RunbookPane::new()
 }
 
 /// The runbook worker: lists runbooks, runs steps (shell blocks itself,
@@ -175,7 +200,7 @@ pub fn demo(actions: Arc<crate::action::Actions>) -> Backend {
 /// `warroom runbook lint|run|export`.
 pub async fn headless(
     cfg: &Config,
-    mode: crate::app::wiring::Mode,
+    mode: crate::runtime::Mode,
     cmd: crate::cli::RunbookCmd,
 ) -> color_eyre::Result<std::process::ExitCode> {
     headless::run(cfg, mode, cmd).await

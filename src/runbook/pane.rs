@@ -6,11 +6,10 @@
 
 use super::view::{CatalogEntry, PlanView, Prompt, RunView, TimelineTx};
 use super::walker::StepStatus;
-use super::{Command, Update};
+use super::{Action, Command, Form as RForm, PaletteCommand as RCommand, Update};
 use crate::action::{ActionOutcome, ActionSpec, Confirm};
-use crate::event::{Command as AnyCommand, Update as AnyUpdate};
 use crate::pane::{
-    Form, FormField, Jump, Outcome, PaletteCommand, Pane, PaneCtx, PaneId, RenderCtx,
+    Form, FormField, Input, Jump, Nav, Outcome, PaletteCommand, Pane, PaneCtx, PaneId, RenderCtx,
 };
 use crate::ui::table::TableState;
 use ratatui::buffer::Buffer;
@@ -19,8 +18,6 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 
 /// Output lines kept on screen for the running/last step.
-use super::pane_forms::{FORM_ABORT, FORM_NOTE, FORM_SKIP, FORM_TYPED};
-
 const OUTPUT_KEEP: usize = 2000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +42,7 @@ pub struct RunbookPane {
     pub(super) prompt: Option<Prompt>,
     timeline: Option<TimelineTx>,
     /// Scroll of the detail panel (prose + output), lines from the top.
-    pub(super) scroll: u16,
+    pub(super) scroll: crate::ui::scroll::Scroll,
 }
 
 impl Default for RunbookPane {
@@ -54,8 +51,11 @@ impl Default for RunbookPane {
     }
 }
 
-pub(super) fn cmd(c: Command) -> Outcome {
-    Outcome::Command(AnyCommand::Runbook(c))
+/// What the runbook pane answers.
+pub(super) type Out = Outcome<RForm, Command>;
+
+pub(super) fn cmd(c: Command) -> Out {
+    Outcome::Command(c)
 }
 
 impl RunbookPane {
@@ -74,7 +74,7 @@ impl RunbookPane {
             notice: None,
             prompt: None,
             timeline: None,
-            scroll: 0,
+            scroll: Default::default(),
         }
     }
 
@@ -127,26 +127,28 @@ impl RunbookPane {
             .is_some_and(|s| s.is_manual())
     }
 
-    fn open(&mut self, path: PathBuf) -> Outcome {
+    fn open(&mut self, path: PathBuf) -> Out {
         self.notice = None;
         cmd(Command::Open { path })
     }
 
-    fn step_action(&mut self, action: &str, ctx: &PaneCtx) -> Outcome {
+    fn step_action(&mut self, action: Action, ctx: &PaneCtx) -> Out {
         let Some(run) = &self.run else {
             return Outcome::Notify("no run is open: pick a runbook and press enter".into());
         };
-        if action == "note" {
-            return Outcome::Form(Form {
-                id: FORM_NOTE.into(),
-                title: format!("Note for the timeline of {}", run.title),
-                fields: vec![FormField {
+        if action == Action::Note {
+            return Outcome::Form(Form::new(
+                RForm::Note {
+                    step: self.selected_step(),
+                },
+                format!("Note for the timeline of {}", run.title),
+                vec![FormField {
                     multiline: true,
                     ..FormField::new("note (ctrl-enter saves)", "")
                 }],
-            });
+            ));
         }
-        if action == "export" {
+        if action == Action::Export {
             return cmd(Command::Export);
         }
         let Some(step) = self.selected_step() else {
@@ -157,12 +159,12 @@ impl RunbookPane {
         if let Some(r) = self.running {
             return Outcome::Notify(format!("step {} is running", r + 1));
         }
-        if ctx.read_only && matches!(action, "run_step" | "retry") {
+        if ctx.read_only && matches!(action, Action::RunStep | Action::Retry) {
             return Outcome::Notify("read-only mode: steps are not run".into());
         }
         let status = self.status(step);
         match action {
-            "run_step" => {
+            Action::RunStep => {
                 if let Some(p) = &self.plan
                     && p.step == step
                 {
@@ -182,24 +184,25 @@ impl RunbookPane {
                 }
                 cmd(Command::Plan { step })
             }
-            "retry" => cmd(Command::Retry { step }),
-            "mark_done" => cmd(Command::MarkDone { step }),
-            "skip" => Outcome::Form(Form {
-                id: FORM_SKIP.into(),
-                title: format!("Skip step {}: why?", step + 1),
-                fields: vec![FormField::new("reason", "")],
-            }),
-            "abort" => Outcome::Form(Form {
-                id: FORM_ABORT.into(),
-                title: format!("Abort run {}? Type abort to confirm", run.run_id),
-                fields: vec![FormField::new("type abort", "")],
-            }),
-            _ => Outcome::Ignored,
+            Action::Retry => cmd(Command::Retry { step }),
+            Action::MarkDone => cmd(Command::MarkDone { step }),
+            Action::Skip => Outcome::Form(Form::new(
+                RForm::Skip { step },
+                format!("Skip step {}: why?", step + 1),
+                vec![FormField::new("reason", "")],
+            )),
+            Action::Abort => Outcome::Form(Form::new(
+                RForm::Abort,
+                format!("Abort run {}? Type abort to confirm", run.run_id),
+                vec![FormField::new("type abort", "")],
+            )),
+            // Handled above, before a step is needed.
+            Action::Note | Action::Export => Outcome::Ignored,
         }
     }
 
     /// The operator said go to the shown plan.
-    fn confirm_plan(&mut self) -> Outcome {
+    fn confirm_plan(&mut self) -> Out {
         let Some(p) = &self.plan else {
             return Outcome::Ignored;
         };
@@ -207,11 +210,14 @@ impl RunbookPane {
             return Outcome::Notify(format!("step {} cannot run: {e}", p.step + 1));
         }
         match &p.confirm {
-            Confirm::Typed(word) => Outcome::Form(Form {
-                id: FORM_TYPED.into(),
-                title: format!("Step {}: type {word} to run it", p.step + 1),
-                fields: vec![FormField::new(format!("type {word}"), "")],
-            }),
+            Confirm::Typed(word) => Outcome::Form(Form::new(
+                RForm::Typed {
+                    step: p.step,
+                    word: word.clone(),
+                },
+                format!("Step {}: type {word} to run it", p.step + 1),
+                vec![FormField::new(format!("type {word}"), "")],
+            )),
             _ => {
                 let step = p.step;
                 self.plan = None;
@@ -222,6 +228,12 @@ impl RunbookPane {
 }
 
 impl Pane for RunbookPane {
+    type Action = Action;
+    type Form = RForm;
+    type PaletteCommand = RCommand;
+    type Update = Update;
+    type Command = Command;
+
     fn id(&self) -> PaneId {
         PaneId::Runbook
     }
@@ -230,10 +242,7 @@ impl Pane for RunbookPane {
         super::pane_view::render(self, area, buf, ctx);
     }
 
-    fn apply(&mut self, update: AnyUpdate) -> bool {
-        let AnyUpdate::Runbook(u) = update else {
-            return false;
-        };
+    fn apply(&mut self, u: Update) -> bool {
         match u {
             Update::Attach(tx) => {
                 self.timeline = Some(tx);
@@ -277,13 +286,13 @@ impl Pane for RunbookPane {
             Update::Plan(p) => {
                 self.steps.selected = p.step;
                 self.plan = Some(*p);
-                self.scroll = 0;
+                self.scroll.reset();
             }
             Update::StepRunning { step } => {
                 self.running = Some(step);
                 self.output.clear();
                 self.output_step = Some(step);
-                self.scroll = 0;
+                self.scroll.reset();
             }
             Update::Output(lines) => {
                 for l in lines {
@@ -307,73 +316,69 @@ impl Pane for RunbookPane {
         true
     }
 
-    fn on_action(&mut self, action: &str, ctx: &PaneCtx) -> Outcome {
-        if let Some(p) = self.prompt.take()
-            && action == "select"
+    fn on_input(&mut self, input: Input<Action>, ctx: &PaneCtx) -> Out {
+        if input == Input::Nav(Nav::Select)
+            && let Some(p) = self.prompt.take()
         {
             return self.prompt_form(p);
         }
         match self.view {
-            View::List => {
-                let n = self.visible().len();
-                if self.list.navigate(action, n) {
-                    return Outcome::Handled;
+            View::List => match input {
+                Input::Nav(nav) if self.list.navigate(nav, self.visible().len()) => {
+                    Outcome::Handled
                 }
-                match action {
-                    "select" => match self.selected_entry().cloned() {
-                        Some(e) => self.enter(e),
-                        None => Outcome::Ignored,
-                    },
-                    "right" if self.run.is_some() => {
-                        self.view = View::Run;
-                        Outcome::Handled
-                    }
-                    "note" | "export" if self.run.is_some() => self.step_action(action, ctx),
-                    a if super::ACTIONS.iter().any(|d| d.name == a) => {
-                        Outcome::Notify("open a runbook first (enter)".into())
-                    }
-                    _ => Outcome::Ignored,
+                Input::Nav(Nav::Select) => match self.selected_entry().cloned() {
+                    Some(e) => self.enter(e),
+                    None => Outcome::Ignored,
+                },
+                Input::Nav(Nav::Right) if self.run.is_some() => {
+                    self.view = View::Run;
+                    Outcome::Handled
                 }
-            }
-            View::Run => {
-                match action {
-                    "up" | "down" | "top" | "bottom" | "page_up" | "page_down" => {
-                        let n = self.step_count();
-                        if self.plan.is_some() {
-                            self.plan = None;
-                        }
-                        self.scroll = 0;
-                        self.steps.navigate(action, n);
-                        return Outcome::Handled;
-                    }
-                    "right" => {
-                        self.scroll = self.scroll.saturating_add(5);
-                        return Outcome::Handled;
-                    }
-                    "left" => {
-                        self.scroll = self.scroll.saturating_sub(5);
-                        return Outcome::Handled;
-                    }
-                    "select" => {
-                        if self.plan.is_some() {
-                            return self.confirm_plan();
-                        }
-                        return self.step_action("run_step", ctx);
-                    }
-                    "back" => {
-                        if self.plan.take().is_some() {
-                            return Outcome::Notify("cancelled: nothing was run".into());
-                        }
-                        self.view = View::List;
-                        return Outcome::Handled;
-                    }
-                    _ => {}
+                Input::Nav(_) => Outcome::Ignored,
+                Input::Action(a @ (Action::Note | Action::Export)) if self.run.is_some() => {
+                    self.step_action(a, ctx)
                 }
-                if super::ACTIONS.iter().any(|d| d.name == action) {
-                    return self.step_action(action, ctx);
+                Input::Action(_) => Outcome::Notify("open a runbook first (enter)".into()),
+            },
+            View::Run => match input {
+                Input::Nav(
+                    nav @ (Nav::Up
+                    | Nav::Down
+                    | Nav::Top
+                    | Nav::Bottom
+                    | Nav::PageUp
+                    | Nav::PageDown),
+                ) => {
+                    let n = self.step_count();
+                    self.plan = None;
+                    self.scroll.reset();
+                    self.steps.navigate(nav, n);
+                    Outcome::Handled
                 }
-                Outcome::Ignored
-            }
+                Input::Nav(Nav::Right) => {
+                    self.scroll.by(5);
+                    Outcome::Handled
+                }
+                Input::Nav(Nav::Left) => {
+                    self.scroll.by(-5);
+                    Outcome::Handled
+                }
+                Input::Nav(Nav::Select) => {
+                    if self.plan.is_some() {
+                        return self.confirm_plan();
+                    }
+                    self.step_action(Action::RunStep, ctx)
+                }
+                Input::Nav(Nav::Back) => {
+                    if self.plan.take().is_some() {
+                        return Outcome::Notify("cancelled: nothing was run".into());
+                    }
+                    self.view = View::List;
+                    Outcome::Handled
+                }
+                Input::Action(a) => self.step_action(a, ctx),
+            },
         }
     }
 
@@ -382,7 +387,7 @@ impl Pane for RunbookPane {
         self.list.clamp(self.visible().len());
     }
 
-    fn on_jump(&mut self, jump: &Jump, _ctx: &PaneCtx) -> Outcome {
+    fn on_jump(&mut self, jump: &Jump, _ctx: &PaneCtx) -> Out {
         let Jump::Runbook { path } = jump else {
             return Outcome::Ignored;
         };
@@ -397,33 +402,34 @@ impl Pane for RunbookPane {
         self.open(path.clone())
     }
 
-    fn on_form(&mut self, form_id: &str, values: &[String], _ctx: &PaneCtx) -> Outcome {
-        self.form_submitted(form_id, values)
+    fn on_form(&mut self, form: RForm, values: &[String], _ctx: &PaneCtx) -> Out {
+        self.form_submitted(form, values)
     }
 
-    fn palette_commands(&self) -> Vec<PaletteCommand> {
+    fn palette_commands(&self) -> Vec<PaletteCommand<RCommand>> {
         vec![
-            PaletteCommand {
-                name: "incident start".into(),
-                desc: "Open an incident timeline: console actions and notes are recorded".into(),
-                takes_arg: true,
-            },
-            PaletteCommand {
-                name: "incident end".into(),
-                desc: "Close the incident timeline and export it".into(),
-                takes_arg: false,
-            },
-            PaletteCommand {
-                name: "runbooks reload".into(),
-                desc: "Re-read the runbooks under [runbooks] paths".into(),
-                takes_arg: false,
-            },
+            PaletteCommand::new(
+                "incident start",
+                "Open an incident timeline: console actions and notes are recorded",
+                RCommand::IncidentStart,
+            )
+            .with_arg(),
+            PaletteCommand::new(
+                "incident end",
+                "Close the incident timeline and export it",
+                RCommand::IncidentEnd,
+            ),
+            PaletteCommand::new(
+                "runbooks reload",
+                "Re-read the runbooks under [runbooks] paths",
+                RCommand::ReloadRunbooks,
+            ),
         ]
     }
 
-    fn on_command(&mut self, name: &str, arg: &str, _ctx: &PaneCtx) -> Outcome {
-        match name {
-            "incident start" => {
+    fn on_command(&mut self, command: RCommand, arg: &str, _ctx: &PaneCtx) -> Out {
+        match command {
+            RCommand::IncidentStart => {
                 let title = arg.trim();
                 if title.is_empty() {
                     return Outcome::Notify(
@@ -434,9 +440,8 @@ impl Pane for RunbookPane {
                     title: title.to_string(),
                 })
             }
-            "incident end" => cmd(Command::IncidentEnd),
-            "runbooks reload" => cmd(Command::Refresh),
-            _ => Outcome::Ignored,
+            RCommand::IncidentEnd => cmd(Command::IncidentEnd),
+            RCommand::ReloadRunbooks => cmd(Command::Refresh),
         }
     }
 

@@ -2,24 +2,16 @@
 //! again on resume, force/new when it changed) and what each submitted form
 //! sends to the worker.
 
-use super::Command;
-use super::pane::{RunbookPane, View, cmd};
+use super::pane::{Out, RunbookPane, View, cmd};
 use super::view::{CatalogEntry, PlanView, Prompt};
+use super::{Command, Form as RForm};
 use crate::action::Confirm;
 use crate::pane::{Form, FormField, Outcome};
-
-pub(super) const FORM_PARAMS: &str = "runbook-params";
-pub(super) const FORM_SECRETS: &str = "runbook-secrets";
-pub(super) const FORM_CHANGED: &str = "runbook-changed";
-pub(super) const FORM_SKIP: &str = "runbook-skip";
-pub(super) const FORM_NOTE: &str = "runbook-note";
-pub(super) const FORM_TYPED: &str = "runbook-typed";
-pub(super) const FORM_ABORT: &str = "runbook-abort";
 
 impl RunbookPane {
     /// Enter on a catalog entry: resume its unfinished run (asking for
     /// secrets, or force when it changed), or ask for params and start one.
-    pub(super) fn enter(&mut self, e: CatalogEntry) -> Outcome {
+    pub(super) fn enter(&mut self, e: CatalogEntry) -> Out {
         let rb = match &e.runbook {
             Ok(rb) => rb.clone(),
             Err(err) => {
@@ -76,12 +68,11 @@ impl RunbookPane {
         })
     }
 
-    pub(super) fn prompt_form(&mut self, p: Prompt) -> Outcome {
-        let form = match &p {
-            Prompt::Params { title, params, .. } => Form {
-                id: FORM_PARAMS.into(),
-                title: format!("Start: {title}"),
-                fields: params
+    pub(super) fn prompt_form(&mut self, p: Prompt) -> Out {
+        let form: (String, Vec<FormField>) = match &p {
+            Prompt::Params { title, params, .. } => (
+                format!("Start: {title}"),
+                params
                     .iter()
                     .map(|pa| {
                         let mut label = pa.name.clone();
@@ -96,11 +87,10 @@ impl RunbookPane {
                         f
                     })
                     .collect(),
-            },
-            Prompt::Secrets { run_id, names, .. } => Form {
-                id: FORM_SECRETS.into(),
-                title: format!("Resume run {run_id}: secret params are not kept, give them again"),
-                fields: names
+            ),
+            Prompt::Secrets { run_id, names, .. } => (
+                format!("Resume run {run_id}: secret params are not kept, give them again"),
+                names
                     .iter()
                     .map(|n| {
                         let mut f = FormField::new(n.clone(), "");
@@ -108,37 +98,36 @@ impl RunbookPane {
                         f
                     })
                     .collect(),
-            },
+            ),
             Prompt::Changed {
                 run_id,
                 changes,
                 names,
                 ..
-            } => Form {
-                id: FORM_CHANGED.into(),
-                title: format!(
+            } => (
+                format!(
                     "Run {run_id} is unfinished but the runbook changed ({}). Type `force` to resume it anyway, or `new` to abandon it and start over",
                     crate::text::sanitize(changes)
                 ),
-                fields: std::iter::once(FormField::new("force / new", ""))
+                std::iter::once(FormField::new("force / new", ""))
                     .chain(names.iter().map(|n| FormField {
                         secret: true,
                         ..FormField::new(format!("{n} (secret, for force)"), "")
                     }))
                     .collect(),
-            },
+            ),
         };
-        self.prompt = Some(p);
-        Outcome::Form(form)
+        // The worker's question stays open until a form answers it: Enter
+        // on the pane asks again after an Esc.
+        self.prompt = Some(p.clone());
+        Outcome::Form(Form::new(RForm::Prompt(p), form.0, form.1))
     }
 
-    pub(super) fn form_submitted(&mut self, form_id: &str, values: &[String]) -> Outcome {
+    pub(super) fn form_submitted(&mut self, form: RForm, values: &[String]) -> Out {
         let first = values.first().cloned().unwrap_or_default();
-        match form_id {
-            FORM_PARAMS | FORM_SECRETS => {
-                let Some(prompt) = self.prompt.take() else {
-                    return Outcome::Ignored;
-                };
+        match form {
+            RForm::Prompt(prompt) => {
+                self.prompt = None;
                 match prompt {
                     Prompt::Params { path, params, .. } => {
                         let given = params
@@ -157,59 +146,49 @@ impl RunbookPane {
                         secrets: names.into_iter().zip(values.iter().cloned()).collect(),
                         force: false,
                     }),
-                    Prompt::Changed { .. } => Outcome::Ignored,
+                    Prompt::Changed { path, names, .. } => match first.trim() {
+                        "force" => cmd(Command::Resume {
+                            path,
+                            secrets: names
+                                .into_iter()
+                                .zip(values.iter().skip(1).cloned())
+                                .collect(),
+                            force: true,
+                        }),
+                        "new" => cmd(Command::Abandon { path }),
+                        _ => Outcome::Notify("nothing done (type force or new)".into()),
+                    },
                 }
             }
-            FORM_CHANGED => {
-                let Some(Prompt::Changed { path, names, .. }) = self.prompt.take() else {
-                    return Outcome::Ignored;
-                };
-                match first.trim() {
-                    "force" => cmd(Command::Resume {
-                        path,
-                        secrets: names
-                            .into_iter()
-                            .zip(values.iter().skip(1).cloned())
-                            .collect(),
-                        force: true,
-                    }),
-                    "new" => cmd(Command::Abandon { path }),
-                    _ => Outcome::Notify("nothing done (type force or new)".into()),
-                }
+            RForm::Skip { step } if !first.trim().is_empty() => {
+                self.plan = None;
+                cmd(Command::Skip {
+                    step,
+                    reason: first,
+                })
             }
-            FORM_SKIP => match self.selected_step() {
-                Some(step) if !first.trim().is_empty() => {
-                    self.plan = None;
-                    cmd(Command::Skip {
-                        step,
-                        reason: first,
-                    })
-                }
-                _ => Outcome::Notify("a skip needs a reason: not skipped".into()),
-            },
-            FORM_NOTE => {
+            RForm::Skip { .. } => Outcome::Notify("a skip needs a reason: not skipped".into()),
+            RForm::Note { step } => {
                 if first.trim().is_empty() {
                     return Outcome::Notify("empty note: not added".into());
                 }
-                cmd(Command::Note {
-                    step: self.selected_step(),
-                    text: first,
-                })
+                cmd(Command::Note { step, text: first })
             }
-            FORM_TYPED => match &self.plan {
+            RForm::Typed { step, word } => match &self.plan {
+                // The plan shown when the form opened must still be the one
+                // on screen: what runs is what was previewed.
                 Some(PlanView {
-                    step,
-                    confirm: Confirm::Typed(word),
+                    step: shown,
+                    confirm: Confirm::Typed(w),
                     ..
-                }) if first.trim() == word => {
-                    let step = *step;
+                }) if *shown == step && *w == word && first.trim() == word => {
                     self.plan = None;
                     cmd(Command::Run { step })
                 }
                 Some(_) => Outcome::Notify("the typed word did not match: not run".into()),
                 None => Outcome::Ignored,
             },
-            FORM_ABORT => {
+            RForm::Abort => {
                 if first.trim() == "abort" {
                     self.plan = None;
                     cmd(Command::Abort)
@@ -217,7 +196,6 @@ impl RunbookPane {
                     Outcome::Notify("not aborted".into())
                 }
             }
-            _ => Outcome::Ignored,
         }
     }
 }

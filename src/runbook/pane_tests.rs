@@ -6,7 +6,7 @@ use super::view::{CatalogEntry, PlanView, RunView, TimelineTx, Unfinished};
 use super::walker::Walker;
 use super::{Command, Update};
 use crate::action::{ActionOutcome, ActionSpec, Confirm};
-use crate::event::{Command as AnyCommand, Update as AnyUpdate};
+use crate::pane::testing::Press;
 use crate::pane::{Outcome, Pane, PaneCtx, RenderCtx};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -27,7 +27,8 @@ fn pctx() -> PaneCtx {
 
 fn draw(p: &mut RunbookPane, w: u16, h: u16) -> Buffer {
     let theme = crate::theme::Theme::fallback(false);
-    let keymap = crate::keymap::Keymap::default_keymap();
+    let keymap =
+        crate::keymap::Keymap::for_pane::<crate::runbook::Action>(crate::pane::PaneId::Runbook);
     let sources = BTreeMap::new();
     let ctx = RenderCtx {
         theme: &theme,
@@ -91,13 +92,13 @@ fn catalog() -> Vec<CatalogEntry> {
 
 fn with_catalog() -> RunbookPane {
     let mut p = RunbookPane::new();
-    p.apply(AnyUpdate::Runbook(Update::Catalog(catalog())));
+    p.apply(Update::Catalog(catalog()));
     p
 }
 
-fn command(o: Outcome) -> Command {
+fn command(o: super::pane::Out) -> Command {
     match o {
-        Outcome::Command(AnyCommand::Runbook(c)) => c,
+        Outcome::Command(c) => c,
         other => panic!("expected a runbook command, got {other:?}"),
     }
 }
@@ -131,7 +132,7 @@ fn restore_run() -> RunView {
 #[test]
 fn list_snapshot_shows_runbooks_state_and_lint_errors() {
     let mut p = with_catalog();
-    p.on_action("bottom", &pctx());
+    p.press("bottom", &pctx());
     let buf = draw(&mut p, 80, 24);
     let text = crate::ui::buffer_text(&buf);
     insta::assert_snapshot!("list_80x24", text);
@@ -155,10 +156,10 @@ fn list_snapshot_shows_runbooks_state_and_lint_errors() {
 #[test]
 fn enter_asks_for_params_with_secrets_masked_and_starts_the_run() {
     let mut p = with_catalog();
-    p.on_action("down", &pctx());
-    p.on_action("down", &pctx());
+    p.press("down", &pctx());
+    p.press("down", &pctx());
     // restore-database has an unfinished run and a secret param: secrets are asked again.
-    let Outcome::Form(f) = p.on_action("select", &pctx()) else {
+    let Outcome::Form(f) = p.press("select", &pctx()) else {
         panic!("expected the secrets form")
     };
     assert!(
@@ -168,7 +169,7 @@ fn enter_asks_for_params_with_secrets_masked_and_starts_the_run() {
     );
     assert_eq!(f.fields.len(), 1);
     assert!(f.fields[0].secret);
-    let c = command(p.on_form(&f.id, &["postgresql://x".into()], &pctx()));
+    let c = command(p.on_form(f.payload.clone(), &["postgresql://x".into()], &pctx()));
     assert_eq!(
         c,
         Command::Resume {
@@ -178,8 +179,8 @@ fn enter_asks_for_params_with_secrets_masked_and_starts_the_run() {
         }
     );
     // dr-drill has no run yet: its params, defaults filled, secret masked.
-    p.on_action("down", &pctx());
-    let Outcome::Form(f) = p.on_action("select", &pctx()) else {
+    p.press("down", &pctx());
+    let Outcome::Form(f) = p.press("select", &pctx()) else {
         panic!("expected the params form")
     };
     assert!(f.title.starts_with("Start: Quarterly"), "{}", f.title);
@@ -201,14 +202,15 @@ fn enter_asks_for_params_with_secrets_masked_and_starts_the_run() {
             }
         })
         .collect();
-    let Command::Start { path, params } = command(p.on_form(&f.id, &values, &pctx())) else {
+    let Command::Start { path, params } = command(p.on_form(f.payload.clone(), &values, &pctx()))
+    else {
         panic!()
     };
     assert!(path.ends_with("dr-drill.md"));
     assert!(params.contains(&("backup_dir".into(), "/var/backups/postgres".into())));
     // A broken runbook says why instead of opening.
-    p.on_action("bottom", &pctx());
-    let Outcome::Notify(msg) = p.on_action("select", &pctx()) else {
+    p.press("bottom", &pctx());
+    let Outcome::Notify(msg) = p.press("select", &pctx()) else {
         panic!()
     };
     assert!(msg.contains("broken.md:7"));
@@ -217,7 +219,7 @@ fn enter_asks_for_params_with_secrets_masked_and_starts_the_run() {
 #[test]
 fn walker_snapshot_with_a_typed_plan_awaiting_confirmation() {
     let mut p = with_catalog();
-    p.apply(AnyUpdate::Runbook(Update::Run(Box::new(restore_run()))));
+    p.apply(Update::Run(Box::new(restore_run())));
     assert_eq!(
         p.selected_step(),
         Some(2),
@@ -225,20 +227,20 @@ fn walker_snapshot_with_a_typed_plan_awaiting_confirmation() {
     );
     // x on a failed step retries it (the worker re-plans it).
     assert_eq!(
-        command(p.on_action("run_step", &pctx())),
+        command(p.press("run_step", &pctx())),
         Command::Retry { step: 2 }
     );
-    p.on_action("down", &pctx());
+    p.press("down", &pctx());
     assert_eq!(
-        command(p.on_action("run_step", &pctx())),
+        command(p.press("run_step", &pctx())),
         Command::Plan { step: 3 }
     );
-    p.apply(AnyUpdate::Runbook(Update::Plan(Box::new(PlanView {
+    p.apply(Update::Plan(Box::new(PlanView {
         step: 3,
         text: "  [warroom]\n    restore postgres\n    │ Restore postgres from app_20260131_143000.sql.gz\n    │   where: postgres database shop\n".into(),
         confirm: Confirm::Typed("postgres".into()),
         error: None,
-    }))));
+    })));
     let buf = draw(&mut p, 80, 24);
     let text = crate::ui::buffer_text(&buf);
     insta::assert_snapshot!("walker_plan_80x24", text);
@@ -247,15 +249,15 @@ fn walker_snapshot_with_a_typed_plan_awaiting_confirmation() {
         "{text}"
     );
     // Enter asks for the typed word; a wrong word runs nothing.
-    let Outcome::Form(f) = p.on_action("select", &pctx()) else {
+    let Outcome::Form(f) = p.press("select", &pctx()) else {
         panic!()
     };
     assert!(matches!(
-        p.on_form(&f.id, &["postgre".into()], &pctx()),
+        p.on_form(f.payload.clone(), &["postgre".into()], &pctx()),
         Outcome::Notify(_)
     ));
     assert_eq!(
-        command(p.on_form(&f.id, &["postgres".into()], &pctx())),
+        command(p.on_form(f.payload.clone(), &["postgres".into()], &pctx())),
         Command::Run { step: 3 }
     );
     let _ = draw(&mut p, 20, 5);
@@ -266,90 +268,90 @@ fn esc_cancels_a_plan_and_manual_steps_are_marked_not_run() {
     let mut p = with_catalog();
     let mut run = restore_run();
     run.walker = Walker::for_runbook(run.runbook.as_ref().unwrap());
-    p.apply(AnyUpdate::Runbook(Update::Run(Box::new(run))));
-    assert!(matches!(p.on_action("run_step", &pctx()), Outcome::Notify(m) if m.contains("manual")));
+    p.apply(Update::Run(Box::new(run)));
+    assert!(matches!(p.press("run_step", &pctx()), Outcome::Notify(m) if m.contains("manual")));
     assert_eq!(
-        command(p.on_action("mark_done", &pctx())),
+        command(p.press("mark_done", &pctx())),
         Command::MarkDone { step: 0 }
     );
-    p.on_action("down", &pctx());
-    command(p.on_action("run_step", &pctx()));
-    p.apply(AnyUpdate::Runbook(Update::Plan(Box::new(PlanView {
+    p.press("down", &pctx());
+    command(p.press("run_step", &pctx()));
+    p.apply(Update::Plan(Box::new(PlanView {
         step: 1,
         text: "  [warroom]\n    scale deployment/backend --replicas 0\n".into(),
         confirm: Confirm::Yes,
         error: None,
-    }))));
-    assert!(matches!(p.on_action("back", &pctx()), Outcome::Notify(m) if m.contains("cancelled")));
+    })));
+    assert!(matches!(p.press("back", &pctx()), Outcome::Notify(m) if m.contains("cancelled")));
     assert!(p.plan.is_none());
     // Skip asks why; an empty reason does not skip.
-    let Outcome::Form(f) = p.on_action("skip", &pctx()) else {
+    let Outcome::Form(f) = p.press("skip", &pctx()) else {
         panic!()
     };
     assert!(matches!(
-        p.on_form(&f.id, &["  ".into()], &pctx()),
+        p.on_form(f.payload.clone(), &["  ".into()], &pctx()),
         Outcome::Notify(_)
     ));
     assert_eq!(
-        command(p.on_form(&f.id, &["db is fine".into()], &pctx())),
+        command(p.on_form(f.payload.clone(), &["db is fine".into()], &pctx())),
         Command::Skip {
             step: 1,
             reason: "db is fine".into()
         }
     );
-    let Outcome::Form(f) = p.on_action("note", &pctx()) else {
+    let Outcome::Form(f) = p.press("note", &pctx()) else {
         panic!()
     };
     assert!(f.fields[0].multiline);
     assert_eq!(
-        command(p.on_form(&f.id, &["paged the DBA\nno answer".into()], &pctx())),
+        command(p.on_form(
+            f.payload.clone(),
+            &["paged the DBA\nno answer".into()],
+            &pctx()
+        )),
         Command::Note {
             step: Some(1),
             text: "paged the DBA\nno answer".into()
         }
     );
-    let Outcome::Form(f) = p.on_action("abort", &pctx()) else {
+    let Outcome::Form(f) = p.press("abort", &pctx()) else {
         panic!()
     };
     assert!(matches!(
-        p.on_form(&f.id, &["no".into()], &pctx()),
+        p.on_form(f.payload.clone(), &["no".into()], &pctx()),
         Outcome::Notify(_)
     ));
     assert_eq!(
-        command(p.on_form(&f.id, &["abort".into()], &pctx())),
+        command(p.on_form(f.payload.clone(), &["abort".into()], &pctx())),
         Command::Abort
     );
     let ro = PaneCtx {
         read_only: true,
         now: now(),
     };
-    assert!(matches!(p.on_action("run_step", &ro), Outcome::Notify(m) if m.contains("read-only")));
+    assert!(matches!(p.press("run_step", &ro), Outcome::Notify(m) if m.contains("read-only")));
 }
 
 #[test]
 fn running_step_streams_output_ticks_and_makes_quit_ask() {
     let mut p = with_catalog();
     let mut run = restore_run();
-    p.apply(AnyUpdate::Runbook(Update::Run(Box::new(run.clone()))));
+    p.apply(Update::Run(Box::new(run.clone())));
     assert!(p.busy().is_none() && !p.wants_tick());
     run.walker.retry(2).unwrap();
     run.walker.start(2, now()).unwrap();
     run.results.clear();
-    p.apply(AnyUpdate::Runbook(Update::StepRunning { step: 2 }));
-    p.apply(AnyUpdate::Runbook(Update::Run(Box::new(run))));
+    p.apply(Update::StepRunning { step: 2 });
+    p.apply(Update::Run(Box::new(run)));
     let lines: Vec<String> = (1..=40).map(|i| format!("restoring table {i}")).collect();
-    p.apply(AnyUpdate::Runbook(Update::Output(lines)));
-    p.apply(AnyUpdate::Runbook(Update::Output(vec![
-        "✗ psql: connection refused".into(),
-    ])));
+    p.apply(Update::Output(lines));
+    p.apply(Update::Output(vec!["✗ psql: connection refused".into()]));
     assert_eq!(
         p.busy().as_deref(),
         Some("runbook step 3 (Verify the newest backup) is running")
     );
     assert!(p.wants_tick());
-    assert!(
-        matches!(p.on_action("run_step", &pctx()), Outcome::Notify(m) if m.contains("running"))
-    );
+    assert!(matches!(p.press("run_step", &pctx()), Outcome::Notify(m) if m.contains("running")));
     let buf = draw(&mut p, 80, 24);
     let text = crate::ui::buffer_text(&buf);
     insta::assert_snapshot!("walker_running_80x24", text);
@@ -367,7 +369,7 @@ fn running_step_streams_output_ticks_and_makes_quit_ask() {
 fn console_actions_go_to_the_worker_and_the_palette_opens_incidents() {
     let mut p = RunbookPane::new();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    p.apply(AnyUpdate::Runbook(Update::Attach(TimelineTx(tx))));
+    p.apply(Update::Attach(TimelineTx(tx)));
     let spec = ActionSpec::ContainerRestart {
         name: "toolboxai-backend-1".into(),
     };
@@ -386,17 +388,21 @@ fn console_actions_go_to_the_worker_and_the_palette_opens_incidents() {
             .any(|c| c.name == "incident start" && c.takes_arg)
     );
     assert_eq!(
-        command(p.on_command("incident start", "db outage", &pctx())),
+        command(p.on_command(
+            crate::runbook::PaletteCommand::IncidentStart,
+            "db outage",
+            &pctx()
+        )),
         Command::IncidentStart {
             title: "db outage".into()
         }
     );
     assert!(matches!(
-        p.on_command("incident start", " ", &pctx()),
+        p.on_command(crate::runbook::PaletteCommand::IncidentStart, " ", &pctx()),
         Outcome::Notify(_)
     ));
     assert_eq!(
-        command(p.on_command("incident end", "", &pctx())),
+        command(p.on_command(crate::runbook::PaletteCommand::IncidentEnd, "", &pctx())),
         Command::IncidentEnd
     );
     // A jump from an alert's runbook_url opens that runbook.
@@ -419,19 +425,21 @@ fn a_changed_unfinished_run_needs_force_and_its_secrets_or_starts_anew() {
         changes: vec!["step 4 \"Restore the newest verified backup\" changed".into()],
     });
     let mut p = RunbookPane::new();
-    p.apply(AnyUpdate::Runbook(Update::Catalog(c)));
-    p.on_action("down", &pctx());
-    p.on_action("down", &pctx());
+    p.apply(Update::Catalog(c));
+    p.press("down", &pctx());
+    p.press("down", &pctx());
     let text = crate::ui::buffer_text(&draw(&mut p, 80, 24));
     assert!(text.contains("! changed run"), "{text}");
-    let Outcome::Form(f) = p.on_action("select", &pctx()) else {
+    let Outcome::Form(f) = p.press("select", &pctx()) else {
         panic!()
     };
     assert!(f.title.contains("step 4"), "{}", f.title);
     assert!(f.fields[1].secret);
-    let Command::Resume { force, secrets, .. } =
-        command(p.on_form(&f.id, &["force".into(), "pg://x".into()], &pctx()))
-    else {
+    let Command::Resume { force, secrets, .. } = command(p.on_form(
+        f.payload.clone(),
+        &["force".into(), "pg://x".into()],
+        &pctx(),
+    )) else {
         panic!()
     };
     assert!(force);
@@ -439,11 +447,11 @@ fn a_changed_unfinished_run_needs_force_and_its_secrets_or_starts_anew() {
         secrets,
         [("database_url".to_string(), "pg://x".to_string())]
     );
-    let Outcome::Form(f) = p.on_action("select", &pctx()) else {
+    let Outcome::Form(f) = p.press("select", &pctx()) else {
         panic!()
     };
     assert!(matches!(
-        command(p.on_form(&f.id, &["new".into(), String::new()], &pctx())),
+        command(p.on_form(f.payload.clone(), &["new".into(), String::new()], &pctx())),
         Command::Abandon { .. }
     ));
 }
@@ -453,7 +461,7 @@ fn filter_narrows_the_list() {
     let mut p = with_catalog();
     p.set_filter("roll");
     assert_eq!(p.visible().len(), 1);
-    let Outcome::Form(f) = p.on_action("select", &pctx()) else {
+    let Outcome::Form(f) = p.press("select", &pctx()) else {
         panic!()
     };
     assert!(f.title.contains("Roll back"));
@@ -464,15 +472,15 @@ fn the_selection_follows_the_walk() {
     let mut p = with_catalog();
     let mut run = restore_run();
     run.walker = Walker::for_runbook(run.runbook.as_ref().unwrap());
-    p.apply(AnyUpdate::Runbook(Update::Run(Box::new(run.clone()))));
+    p.apply(Update::Run(Box::new(run.clone())));
     assert_eq!(p.selected_step(), Some(0));
     run.walker.mark_done(0, now()).unwrap();
-    p.apply(AnyUpdate::Runbook(Update::Run(Box::new(run.clone()))));
+    p.apply(Update::Run(Box::new(run.clone())));
     assert_eq!(p.selected_step(), Some(1), "moves on once the step is done");
     // Looking back at an earlier step does not get yanked forward.
-    p.on_action("up", &pctx());
+    p.press("up", &pctx());
     run.walker.note(None, "x").unwrap();
-    p.apply(AnyUpdate::Runbook(Update::Run(Box::new(run))));
+    p.apply(Update::Run(Box::new(run)));
     assert_eq!(p.selected_step(), Some(0));
 }
 
@@ -482,13 +490,13 @@ fn wrapped_output_lines_never_push_the_newest_off_screen() {
     let mut run = restore_run();
     run.walker.retry(2).unwrap();
     run.walker.start(2, now()).unwrap();
-    p.apply(AnyUpdate::Runbook(Update::Run(Box::new(run))));
-    p.apply(AnyUpdate::Runbook(Update::StepRunning { step: 2 }));
+    p.apply(Update::Run(Box::new(run)));
+    p.apply(Update::StepRunning { step: 2 });
     let mut lines: Vec<String> = (0..30)
         .map(|i| format!("{i} {}", "x".repeat(150)))
         .collect();
     lines.push("newest-line".into());
-    p.apply(AnyUpdate::Runbook(Update::Output(lines)));
+    p.apply(Update::Output(lines));
     let text = crate::ui::buffer_text(&draw(&mut p, 80, 24));
     assert!(text.contains("newest-line"), "{text}");
 }
@@ -498,9 +506,9 @@ fn over_the_rto_and_failed_steps_read_as_critical() {
     let mut p = with_catalog();
     let mut run = restore_run();
     run.walker.started = Some("2026-01-31T12:00:00Z".parse().unwrap());
-    p.apply(AnyUpdate::Runbook(Update::Run(Box::new(run))));
+    p.apply(Update::Run(Box::new(run)));
     // Select another step: the selection has its own colours.
-    p.on_action("down", &pctx());
+    p.press("down", &pctx());
     let buf = draw(&mut p, 80, 24);
     let text = crate::ui::buffer_text(&buf);
     assert!(text.contains("⏱ 3h / RTO 2h OVER RTO"), "{text}");

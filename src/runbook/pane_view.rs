@@ -407,7 +407,9 @@ fn run_view(p: &mut RunbookPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'
             }
         }
         let room = (right.height as usize).saturating_sub(head.len());
-        let end = p.output.len().saturating_sub(p.scroll as usize);
+        // Scrolled back from the newest line, never past the oldest.
+        let back = p.scroll.clamp_to(p.output.len(), 1);
+        let end = p.output.len().saturating_sub(back);
         let mut tail: Vec<Line> = Vec::new();
         for l in p.output.range(..end).rev() {
             let style = if l.starts_with('✗') {
@@ -448,14 +450,14 @@ fn run_view(p: &mut RunbookPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'
             }
         }
     }
+    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
     let scroll = if plan.is_some() || p.output_step != Some(i) {
         p.scroll
+            .clamp_to(text.line_count(right.width), right.height.into())
     } else {
         0
     };
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .scroll((scroll, 0))
+    text.scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
         .render(right, buf);
 }
 

@@ -6,7 +6,7 @@
 
 mod chrome;
 mod overlays;
-pub mod placeholder;
+pub mod scroll;
 pub mod table;
 pub mod widgets;
 

@@ -3,7 +3,6 @@
 use crate::action::{Confirm, Preview, PreviewLine};
 use crate::app::App;
 use crate::app::overlay::{ConfirmDialog, ConfirmPhase, FormDialog, Overlay, Palette};
-use crate::keymap::registry;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -92,11 +91,12 @@ fn help(app: &App, area: Rect, buf: &mut Buffer, scroll: u16) {
         lines.push(Line::default());
     }
     let active = app.active.section();
+    // This pane first, then navigation and global, then the other panes.
     let mut sections: Vec<&str> = vec![active, "navigation", "global"];
     sections.extend(
-        registry()
-            .iter()
-            .map(|(s, _)| *s)
+        app.keymap
+            .sections()
+            .map(|s| s.name())
             .filter(|s| !sections_contains(&[active, "navigation", "global"], s)),
     );
     let key_width = sections
@@ -105,7 +105,7 @@ fn help(app: &App, area: Rect, buf: &mut Buffer, scroll: u16) {
             app.keymap
                 .bindings(s)
                 .iter()
-                .map(|b| app.keymap.keys_for(s, &b.action).chars().count())
+                .map(|b| app.keymap.keys_for(s, b.action).chars().count())
         })
         .max()
         .unwrap_or(8)
@@ -119,7 +119,7 @@ fn help(app: &App, area: Rect, buf: &mut Buffer, scroll: u16) {
         };
         lines.push(Line::from(Span::styled(title, t.header)));
         for b in app.keymap.bindings(section) {
-            let keys = app.keymap.keys_for(section, &b.action);
+            let keys = app.keymap.keys_for(section, b.action);
             lines.push(Line::from(vec![
                 Span::styled(format!("  {keys:<key_width$}"), t.key),
                 Span::styled(format!("{:<18}", b.action), t.base),

@@ -5,6 +5,7 @@
 //! visible slice is ever built, so a 10,000-pod list costs the same per frame
 //! as a 20-pod one (see `benches/render.rs`).
 
+use crate::pane::Nav;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -21,18 +22,18 @@ pub struct TableState {
 }
 
 impl TableState {
-    /// Apply a navigation action; returns whether it was one.
-    pub fn navigate(&mut self, action: &str, len: usize) -> bool {
+    /// Apply a navigation action; returns whether it was one that moves the selection.
+    pub fn navigate(&mut self, nav: Nav, len: usize) -> bool {
         let last = len.saturating_sub(1);
         let page = self.page.max(1);
-        self.selected = match action {
-            "up" => self.selected.saturating_sub(1),
-            "down" => (self.selected + 1).min(last),
-            "page_up" => self.selected.saturating_sub(page),
-            "page_down" => (self.selected + page).min(last),
-            "top" => 0,
-            "bottom" => last,
-            _ => return false,
+        self.selected = match nav {
+            Nav::Up => self.selected.saturating_sub(1),
+            Nav::Down => (self.selected + 1).min(last),
+            Nav::PageUp => self.selected.saturating_sub(page),
+            Nav::PageDown => (self.selected + page).min(last),
+            Nav::Top => 0,
+            Nav::Bottom => last,
+            Nav::Select | Nav::Back | Nav::Left | Nav::Right => return false,
         };
         true
     }
@@ -171,14 +172,14 @@ mod tests {
             page: 10,
             ..Default::default()
         };
-        s.navigate("page_down", 25);
+        s.navigate(Nav::PageDown, 25);
         assert_eq!(s.selected, 10);
-        s.navigate("bottom", 25);
+        s.navigate(Nav::Bottom, 25);
         assert_eq!(s.selected, 24);
-        s.navigate("down", 25);
+        s.navigate(Nav::Down, 25);
         assert_eq!(s.selected, 24);
         s.clamp(3);
         assert_eq!(s.selected, 2);
-        assert!(!s.navigate("select", 3));
+        assert!(!s.navigate(Nav::Select, 3));
     }
 }

@@ -24,30 +24,50 @@ mod view;
 pub mod worker;
 
 use crate::config::Config;
-use crate::pane::{ActionDef, Pane, def};
 use crate::source::{Backend, SourceId, SourceKind, SourceStatus};
 use model::{Key, Kind, Object};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub const ACTIONS: &[ActionDef] = &[
-    def("logs", "Follow the selected pod's logs"),
-    def("previous_logs", "Logs of the previous (crashed) container"),
-    def(
-        "logs_since",
-        "Logs from a time back: asks the container and since (e.g. 2h)",
-    ),
-    def("delete_pod", "Delete the pod (its controller restarts it)"),
-    def("rollout_restart", "Rollout restart the workload"),
-    def(
-        "rollout_undo",
-        "Roll back to the previous or a chosen revision",
-    ),
-    def("scale", "Scale the workload"),
-    def("switch_context", "Switch Kubernetes context"),
-    def("switch_namespace", "Switch namespaces"),
-    def("toggle_view", "Problems list / workload tree"),
-];
+crate::actions! {
+    /// The workloads pane's keymap section.
+    pub enum Action {
+        Logs = ("logs", "Follow the selected pod's logs"),
+        PreviousLogs = ("previous_logs", "Logs of the previous (crashed) container"),
+        LogsSince = ("logs_since", "Logs from a time back: asks the container and since (e.g. 2h)"),
+        DeletePod = ("delete_pod", "Delete the pod (its controller restarts it)"),
+        RolloutRestart = ("rollout_restart", "Rollout restart the workload"),
+        RolloutUndo = ("rollout_undo", "Roll back to the previous or a chosen revision"),
+        Scale = ("scale", "Scale the workload"),
+        SwitchContext = ("switch_context", "Switch Kubernetes context"),
+        SwitchNamespace = ("switch_namespace", "Switch namespaces"),
+        ToggleView = ("toggle_view", "Problems list / workload tree"),
+    }
+}
+
+/// What a workloads form is about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Form {
+    /// `[context]`.
+    Context,
+    /// `[namespaces]`, comma-separated.
+    Namespaces,
+    /// `[container, since]` for this pod.
+    Logs(pane_actions::LogForm),
+    /// `[replicas]` for this controller.
+    Scale { kind: Kind, key: Key },
+    /// `[to revision]` for this deployment.
+    Undo { key: Key },
+}
+
+/// The workloads pane's palette commands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PaletteCommand {
+    /// `context NAME` (the name from the line when `None`).
+    Context(Option<String>),
+    /// `namespace NS[,NS…]` or `*`.
+    Namespaces,
+}
 
 /// Which context and namespaces a worker watches (sent at start and after a switch).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -149,8 +169,8 @@ pub enum Command {
 }
 
 /// The pane, before any data has arrived.
-pub fn pane(cfg: &Config) -> Box<dyn Pane> {
-    Box::new(pane::WorkloadsPane::new(cfg))
+pub fn pane(cfg: &Config) -> pane::WorkloadsPane {
+    pane::WorkloadsPane::new(cfg)
 }
 
 /// Workers and action handler for the configured sources.

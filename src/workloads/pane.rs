@@ -4,14 +4,16 @@
 
 use super::model::{Key, Kind};
 use super::store::{Filter, Row, Store};
-use super::{Command, ContextInfo, Perm, Update};
+use super::{
+    Action, Command, ContextInfo, Form as WForm, PaletteCommand as WCommand, Perm, Update,
+};
 use crate::action::{ActionSpec, KubeTarget};
 use crate::config::Config;
-use crate::event::{Command as AnyCommand, Update as AnyUpdate};
 use crate::pane::{
-    Form, FormField, Jump, Outcome, PaletteCommand, Pane, PaneCtx, PaneId, RenderCtx,
+    Form, FormField, Input, Jump, Nav, Outcome, PaletteCommand, Pane, PaneCtx, PaneId, RenderCtx,
 };
 use crate::report::{Problem, ReportSection};
+use crate::ui::scroll::Scroll;
 use crate::ui::table::TableState;
 use jiff::Timestamp;
 use ratatui::buffer::Buffer;
@@ -28,8 +30,11 @@ pub enum View {
 /// (time-driven states such as "terminating past its grace period").
 const ROWS_MAX_AGE_SECS: i64 = 5;
 
+/// What the workloads pane answers.
+pub(super) type Out = Outcome<WForm, Command>;
+
 /// A status-line message; names and reasons come from the cluster, so sanitised.
-pub(super) fn notify(msg: impl AsRef<str>) -> Outcome {
+pub(super) fn notify(msg: impl AsRef<str>) -> Out {
     Outcome::Notify(crate::text::sanitize(msg.as_ref()).into_owned())
 }
 
@@ -37,7 +42,7 @@ pub struct WorkloadsPane {
     pub(super) store: Store,
     pub(super) view: View,
     pub(super) detail: Option<(Kind, Key)>,
-    pub(super) detail_scroll: u16,
+    pub(super) detail_scroll: Scroll,
     pub(super) table: TableState,
     pub(super) filter: Filter,
     pub(super) filter_text: String,
@@ -50,10 +55,6 @@ pub struct WorkloadsPane {
     /// Namespaces whose access was asked for (answered or not), so each is
     /// reviewed once per connection.
     pub(super) access_asked: HashSet<String>,
-    /// The controller a scale/undo form is about.
-    pub(super) pending: Option<(Kind, Key)>,
-    /// The pod (and its container names) a log form is about.
-    pub(super) pending_logs: Option<super::pane_actions::LogForm>,
 }
 
 impl WorkloadsPane {
@@ -62,7 +63,7 @@ impl WorkloadsPane {
             store: Store::default(),
             view: View::Problems,
             detail: None,
-            detail_scroll: 0,
+            detail_scroll: Scroll::default(),
             table: TableState::default(),
             filter: Filter::All,
             filter_text: String::new(),
@@ -76,8 +77,6 @@ impl WorkloadsPane {
             },
             access: HashMap::new(),
             access_asked: HashSet::new(),
-            pending: None,
-            pending_logs: None,
         }
     }
 
@@ -139,7 +138,7 @@ impl WorkloadsPane {
     }
 
     /// Ask for the verdicts in `namespace` unless known or already asked.
-    pub(super) fn ask_access(&mut self, namespace: &str) -> Option<Outcome> {
+    pub(super) fn ask_access(&mut self, namespace: &str) -> Option<Out> {
         if !self.all_namespaces()
             || namespace.is_empty()
             || self.access.contains_key(namespace)
@@ -147,17 +146,15 @@ impl WorkloadsPane {
         {
             return None;
         }
-        Some(Outcome::Command(AnyCommand::Workloads(
-            Command::CheckAccess {
-                namespace: namespace.to_string(),
-            },
-        )))
+        Some(Outcome::Command(Command::CheckAccess {
+            namespace: namespace.to_string(),
+        }))
     }
 
     /// After a key moved the selection (or opened a detail), fetch the
     /// selected namespace's verdicts so the offered actions are right by the
     /// time the user reaches for one.
-    fn with_access_check(&mut self, out: Outcome, now: Timestamp) -> Outcome {
+    fn with_access_check(&mut self, out: Out, now: Timestamp) -> Out {
         if matches!(out, Outcome::Ignored) || !self.all_namespaces() {
             return out;
         }
@@ -181,6 +178,12 @@ impl WorkloadsPane {
 }
 
 impl Pane for WorkloadsPane {
+    type Action = Action;
+    type Form = WForm;
+    type PaletteCommand = WCommand;
+    type Update = Update;
+    type Command = Command;
+
     fn id(&self) -> PaneId {
         PaneId::Workloads
     }
@@ -190,10 +193,7 @@ impl Pane for WorkloadsPane {
         super::view::render(self, area, buf, ctx);
     }
 
-    fn apply(&mut self, update: AnyUpdate) -> bool {
-        let AnyUpdate::Workloads(u) = update else {
-            return false;
-        };
+    fn apply(&mut self, u: Update) -> bool {
         match u {
             Update::Context(info) => {
                 self.context = info;
@@ -233,8 +233,8 @@ impl Pane for WorkloadsPane {
         true
     }
 
-    fn on_action(&mut self, action: &str, ctx: &PaneCtx) -> Outcome {
-        let out = self.handle_action(action, ctx);
+    fn on_input(&mut self, input: Input<Action>, ctx: &PaneCtx) -> Out {
+        let out = self.handle_input(input, ctx);
         self.with_access_check(out, ctx.now)
     }
 
@@ -245,55 +245,54 @@ impl Pane for WorkloadsPane {
         self.rows_dirty = true;
     }
 
-    fn on_jump(&mut self, jump: &Jump, ctx: &PaneCtx) -> Outcome {
+    fn on_jump(&mut self, jump: &Jump, ctx: &PaneCtx) -> Out {
         let out = self.handle_jump(jump, ctx);
         self.with_access_check(out, ctx.now)
     }
 
-    fn on_form(&mut self, form_id: &str, values: &[String], ctx: &PaneCtx) -> Outcome {
-        self.handle_form(form_id, values, ctx)
+    fn on_form(&mut self, form: WForm, values: &[String], ctx: &PaneCtx) -> Out {
+        self.handle_form(form, values, ctx)
     }
-    fn palette_commands(&self) -> Vec<PaletteCommand> {
+
+    fn palette_commands(&self) -> Vec<PaletteCommand<WCommand>> {
         let mut v = vec![
-            PaletteCommand {
-                name: "context".into(),
-                desc: "Switch Kubernetes context: context NAME".into(),
-                takes_arg: true,
-            },
-            PaletteCommand {
-                name: "namespace".into(),
-                desc: "Watch namespaces: namespace NS[,NS…] or *".into(),
-                takes_arg: true,
-            },
+            PaletteCommand::new(
+                "context",
+                "Switch Kubernetes context: context NAME",
+                WCommand::Context(None),
+            )
+            .with_arg(),
+            PaletteCommand::new(
+                "namespace",
+                "Watch namespaces: namespace NS[,NS…] or *",
+                WCommand::Namespaces,
+            )
+            .with_arg(),
         ];
         for c in &self.context.contexts {
-            v.push(PaletteCommand {
-                name: format!("context {c}"),
-                desc: format!("Switch to context {c}"),
-                takes_arg: false,
-            });
+            v.push(PaletteCommand::new(
+                format!("context {c}"),
+                format!("Switch to context {c}"),
+                WCommand::Context(Some(c.clone())),
+            ));
         }
         v
     }
 
-    fn on_command(&mut self, name: &str, arg: &str, _ctx: &PaneCtx) -> Outcome {
-        let (name, arg) = match name.split_once(' ') {
-            Some((n, a)) if arg.trim().is_empty() => (n, a),
-            _ => (name, arg),
-        };
-        match name {
-            "context" if !arg.trim().is_empty() => Outcome::Command(AnyCommand::Workloads(
-                Command::SwitchContext(arg.trim().to_string()),
-            )),
-            "namespace" => Outcome::Command(AnyCommand::Workloads(Command::SwitchNamespaces(
-                Self::namespaces_arg(arg),
-            ))),
-            _ => Outcome::Ignored,
+    fn on_command(&mut self, command: WCommand, arg: &str, _ctx: &PaneCtx) -> Out {
+        match command {
+            WCommand::Context(Some(name)) => Outcome::Command(Command::SwitchContext(name)),
+            WCommand::Context(None) if !arg.trim().is_empty() => {
+                Outcome::Command(Command::SwitchContext(arg.trim().to_string()))
+            }
+            WCommand::Context(None) => notify("context: name one, e.g. `context prod`"),
+            WCommand::Namespaces => {
+                Outcome::Command(Command::SwitchNamespaces(Self::namespaces_arg(arg)))
+            }
         }
     }
 
-    fn report(&self) -> Option<ReportSection> {
-        let now = Timestamp::now();
+    fn report(&self, now: Timestamp) -> Option<ReportSection> {
         let problems: Vec<Problem> = self
             .store
             .problems(now, &Filter::All)
@@ -350,47 +349,38 @@ impl Pane for WorkloadsPane {
 
 /// The keys, jumps and forms themselves; the trait methods add the lazy access check.
 impl WorkloadsPane {
-    fn handle_action(&mut self, action: &str, ctx: &PaneCtx) -> Outcome {
+    fn handle_input(&mut self, input: Input<Action>, ctx: &PaneCtx) -> Out {
         if self.detail.is_some() {
-            match action {
-                "back" => {
+            match input {
+                Input::Nav(Nav::Back) => {
                     self.detail = None;
                     return Outcome::Handled;
                 }
-                "up" => {
-                    self.detail_scroll = self.detail_scroll.saturating_sub(1);
-                    return Outcome::Handled;
-                }
-                "down" => {
-                    self.detail_scroll = self.detail_scroll.saturating_add(1);
-                    return Outcome::Handled;
-                }
-                "page_up" => {
-                    self.detail_scroll = self.detail_scroll.saturating_sub(10);
-                    return Outcome::Handled;
-                }
-                "page_down" => {
-                    self.detail_scroll = self.detail_scroll.saturating_add(10);
-                    return Outcome::Handled;
-                }
-                "top" => {
-                    self.detail_scroll = 0;
-                    return Outcome::Handled;
-                }
+                Input::Nav(nav) if self.detail_scroll.navigate(nav) => return Outcome::Handled,
                 _ => {}
             }
         }
-        match action {
-            "select" => {
+        let action = match input {
+            Input::Nav(Nav::Select) => {
                 self.refresh_rows(ctx.now);
                 if let Some(r) = self.rows.get(self.table.selected) {
                     self.detail = Some((r.kind, r.key.clone()));
-                    self.detail_scroll = 0;
+                    self.detail_scroll.reset();
                 }
-                Outcome::Handled
+                return Outcome::Handled;
             }
-            "back" => Outcome::Ignored,
-            "toggle_view" => {
+            Input::Nav(nav) => {
+                self.refresh_rows(ctx.now);
+                return if self.table.navigate(nav, self.rows.len()) {
+                    Outcome::Handled
+                } else {
+                    Outcome::Ignored
+                };
+            }
+            Input::Action(a) => a,
+        };
+        match action {
+            Action::ToggleView => {
                 self.view = match self.view {
                     View::Problems => View::Tree,
                     View::Tree => View::Problems,
@@ -400,11 +390,13 @@ impl WorkloadsPane {
                 self.rows_dirty = true;
                 Outcome::Handled
             }
-            "logs" => self.logs(false, false, ctx.now),
-            "previous_logs" => self.logs(true, false, ctx.now),
-            "logs_since" => self.logs(false, true, ctx.now),
-            "delete_pod" | "rollout_restart" | "rollout_undo" | "scale" => self.act(action, ctx),
-            "switch_context" => {
+            Action::Logs => self.logs(false, false, ctx.now),
+            Action::PreviousLogs => self.logs(true, false, ctx.now),
+            Action::LogsSince => self.logs(false, true, ctx.now),
+            Action::DeletePod | Action::RolloutRestart | Action::RolloutUndo | Action::Scale => {
+                self.act(action, ctx)
+            }
+            Action::SwitchContext => {
                 let others: Vec<&str> = self
                     .context
                     .contexts
@@ -412,36 +404,28 @@ impl WorkloadsPane {
                     .map(String::as_str)
                     .filter(|c| *c != self.context.context)
                     .collect();
-                Outcome::Form(Form {
-                    id: "context".into(),
-                    title: if others.is_empty() {
+                Outcome::Form(Form::new(
+                    WForm::Context,
+                    if others.is_empty() {
                         "Switch Kubernetes context".into()
                     } else {
                         format!("Switch context — available: {}", others.join(", "))
                     },
-                    fields: vec![FormField::new("context", self.context.context.clone())],
-                })
+                    vec![FormField::new("context", self.context.context.clone())],
+                ))
             }
-            "switch_namespace" => Outcome::Form(Form {
-                id: "namespaces".into(),
-                title: "Namespaces to watch (comma-separated; * for all)".into(),
-                fields: vec![FormField::new(
+            Action::SwitchNamespace => Outcome::Form(Form::new(
+                WForm::Namespaces,
+                "Namespaces to watch (comma-separated; * for all)",
+                vec![FormField::new(
                     "namespaces",
                     self.context.namespaces.join(","),
                 )],
-            }),
-            nav => {
-                self.refresh_rows(ctx.now);
-                if self.table.navigate(nav, self.rows.len()) {
-                    Outcome::Handled
-                } else {
-                    Outcome::Ignored
-                }
-            }
+            )),
         }
     }
 
-    fn handle_jump(&mut self, jump: &Jump, ctx: &PaneCtx) -> Outcome {
+    fn handle_jump(&mut self, jump: &Jump, ctx: &PaneCtx) -> Out {
         let Jump::Workload { namespace, name } = jump else {
             return Outcome::Ignored;
         };
@@ -463,7 +447,7 @@ impl WorkloadsPane {
         match found {
             Some(d) => {
                 self.detail = Some(d);
-                self.detail_scroll = 0;
+                self.detail_scroll.reset();
                 Outcome::Handled
             }
             None => {
@@ -477,35 +461,28 @@ impl WorkloadsPane {
         }
     }
 
-    fn handle_form(&mut self, form_id: &str, values: &[String], ctx: &PaneCtx) -> Outcome {
+    fn handle_form(&mut self, form: WForm, values: &[String], ctx: &PaneCtx) -> Out {
         let value = values.first().map(|v| v.trim()).unwrap_or("");
-        match form_id {
-            "context" if !value.is_empty() => Outcome::Command(AnyCommand::Workloads(
-                Command::SwitchContext(value.to_string()),
-            )),
-            "namespaces" => Outcome::Command(AnyCommand::Workloads(Command::SwitchNamespaces(
-                Self::namespaces_arg(value),
-            ))),
-            "logs" => self.on_logs_form(values),
-            "scale" | "undo" if ctx.read_only => notify("read-only mode: actions are disabled"),
-            "scale" => {
-                let Some((kind, key)) = self.pending.take() else {
-                    return Outcome::Ignored;
-                };
-                match value.parse::<i32>() {
-                    Ok(n) if n >= 0 => Outcome::Request(ActionSpec::Scale {
-                        target: self.target(kind, &key),
-                        replicas: n,
-                    }),
-                    _ => notify(format!(
-                        "scale: {value:?} is not a replica count (0 or more)"
-                    )),
-                }
+        match form {
+            WForm::Context if value.is_empty() => Outcome::Ignored,
+            WForm::Context => Outcome::Command(Command::SwitchContext(value.to_string())),
+            WForm::Namespaces => {
+                Outcome::Command(Command::SwitchNamespaces(Self::namespaces_arg(value)))
             }
-            "undo" => {
-                let Some((kind, key)) = self.pending.take() else {
-                    return Outcome::Ignored;
-                };
+            WForm::Logs(form) => self.on_logs_form(form, values),
+            WForm::Scale { .. } | WForm::Undo { .. } if ctx.read_only => {
+                notify("read-only mode: actions are disabled")
+            }
+            WForm::Scale { kind, key } => match value.parse::<i32>() {
+                Ok(n) if n >= 0 => Outcome::Request(ActionSpec::Scale {
+                    target: self.target(kind, &key),
+                    replicas: n,
+                }),
+                _ => notify(format!(
+                    "scale: {value:?} is not a replica count (0 or more)"
+                )),
+            },
+            WForm::Undo { key } => {
                 let to_revision = if value.is_empty() {
                     None
                 } else {
@@ -519,11 +496,10 @@ impl WorkloadsPane {
                     }
                 };
                 Outcome::Request(ActionSpec::RolloutUndo {
-                    target: self.target(kind, &key),
+                    target: self.target(Kind::Deployment, &key),
                     to_revision,
                 })
             }
-            _ => Outcome::Ignored,
         }
     }
 }

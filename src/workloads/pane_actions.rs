@@ -1,17 +1,17 @@
 //! The workloads pane's keys that leave the pane: log jumps and incident
 //! actions (resolved to the owning controller, refused when RBAC says no).
 
-use super::Perm;
 use super::model::{Key, Kind, PodSummary};
-use super::pane::{WorkloadsPane, notify};
+use super::pane::{Out, WorkloadsPane, notify};
+use super::{Action, Form as WForm, Perm};
 use crate::action::ActionSpec;
 use crate::logs::LogTarget;
-use crate::pane::{Form, FormField, Jump, Outcome, PaneCtx};
+use crate::pane::{ActionSet, Form, FormField, Jump, Outcome, PaneCtx};
 use jiff::Timestamp;
 
 /// A pending log form: which pod, its container names, previous or not.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct LogForm {
+pub struct LogForm {
     pub(super) pod: Key,
     pub(super) containers: Vec<String>,
     pub(super) previous: bool,
@@ -48,7 +48,7 @@ impl WorkloadsPane {
 
     /// Jump to the logs of the selection's pod; `ask` always shows the form
     /// (container and since), otherwise only a pod with several containers does.
-    pub(super) fn logs(&mut self, previous: bool, ask: bool, now: Timestamp) -> Outcome {
+    pub(super) fn logs(&mut self, previous: bool, ask: bool, now: Timestamp) -> Out {
         let Some((kind, key)) = self.selected(now) else {
             return notify("nothing selected");
         };
@@ -101,20 +101,19 @@ impl WorkloadsPane {
                 containers.join(", ")
             }
         );
-        self.pending_logs = Some(LogForm {
-            pod,
-            containers,
-            previous,
-        });
-        Outcome::Form(Form {
-            id: "logs".into(),
+        Outcome::Form(Form::new(
+            WForm::Logs(LogForm {
+                pod,
+                containers,
+                previous,
+            }),
             title,
-            fields: vec![
+            vec![
                 FormField::new("container", container.unwrap_or_default()),
                 // Empty: the viewer's default (the last lines, then follow).
                 FormField::new("since (e.g. 15m, 2h; empty: latest lines)", ""),
             ],
-        })
+        ))
     }
 
     fn pod_target(&self, pod: Key, container: Option<String>, previous: bool) -> LogTarget {
@@ -129,10 +128,7 @@ impl WorkloadsPane {
 
     /// The log form came back: `[container, since]`. Anything invalid is
     /// refused with the accepted values, and no stream is started.
-    pub(super) fn on_logs_form(&mut self, values: &[String]) -> Outcome {
-        let Some(form) = self.pending_logs.take() else {
-            return Outcome::Ignored;
-        };
+    pub(super) fn on_logs_form(&mut self, form: LogForm, values: &[String]) -> Out {
         let field = |i: usize| values.get(i).map(|v| v.trim()).unwrap_or("");
         let container = field(0);
         // No container known yet (status not reported): empty lets the API
@@ -184,7 +180,7 @@ impl WorkloadsPane {
             .find(|(k, _)| allowed.contains(k))
     }
 
-    pub(super) fn act(&mut self, action: &str, ctx: &PaneCtx) -> Outcome {
+    pub(super) fn act(&mut self, action: Action, ctx: &PaneCtx) -> Out {
         if ctx.read_only {
             return notify("read-only mode: actions are disabled");
         }
@@ -192,20 +188,21 @@ impl WorkloadsPane {
             return notify("nothing selected");
         };
         let controllers = [Kind::Deployment, Kind::StatefulSet, Kind::DaemonSet];
+        let verb = action.name().replace('_', " ");
         let (perm, target) = match action {
-            "delete_pod" => {
+            Action::DeletePod => {
                 if kind != Kind::Pod {
                     return notify("delete pod: select a pod");
                 }
                 (Perm::DeletePods, (kind, key))
             }
-            "rollout_undo" => match self.controller(kind, &key, &[Kind::Deployment]) {
+            Action::RolloutUndo => match self.controller(kind, &key, &[Kind::Deployment]) {
                 Some(t) => (Perm::PatchDeployments, t),
                 None => {
                     return notify("rollout undo: no deployment owns the selection");
                 }
             },
-            "scale" => match self.controller(kind, &key, &Kind::SCALABLE) {
+            Action::Scale => match self.controller(kind, &key, &Kind::SCALABLE) {
                 Some((k, t)) => (Perm::patch(k).unwrap_or(Perm::PatchDeployments), (k, t)),
                 None => {
                     return notify(
@@ -217,8 +214,7 @@ impl WorkloadsPane {
                 Some((k, t)) => (Perm::patch(k).unwrap_or(Perm::PatchDeployments), (k, t)),
                 None => {
                     return notify(format!(
-                        "{}: no deployment, statefulset or daemonset owns the selection",
-                        action.replace('_', " ")
+                        "{verb}: no deployment, statefulset or daemonset owns the selection"
                     ));
                 }
             },
@@ -231,8 +227,7 @@ impl WorkloadsPane {
             // Only the cluster-wide verdict is known and it says no, but the
             // user may well have rights in this namespace: ask, don't refuse.
             let wait = notify(format!(
-                "{}: checking your access in namespace {ns}; try again in a moment",
-                action.replace('_', " ")
+                "{verb}: checking your access in namespace {ns}; try again in a moment"
             ));
             return match self.ask_access(&ns) {
                 Some(ask) => Outcome::Many(vec![ask, wait]),
@@ -240,33 +235,33 @@ impl WorkloadsPane {
             };
         }
         if let Some(reason) = self.denied(&ns, perm) {
-            return notify(format!(
-                "{} unavailable: {reason}",
-                action.replace('_', " ")
-            ));
+            return notify(format!("{verb} unavailable: {reason}"));
         }
         let t = self.target(target.0, &target.1);
         match action {
-            "delete_pod" => Outcome::Request(ActionSpec::DeletePod(t)),
-            "rollout_restart" => Outcome::Request(ActionSpec::RolloutRestart(t)),
-            "scale" => {
+            Action::DeletePod => Outcome::Request(ActionSpec::DeletePod(t)),
+            Action::RolloutRestart => Outcome::Request(ActionSpec::RolloutRestart(t)),
+            Action::Scale => {
                 let current = self
                     .store
                     .workloads
                     .get(&target)
                     .map(|w| w.desired)
                     .unwrap_or(1);
-                self.pending = Some(target.clone());
-                Outcome::Form(Form {
-                    id: "scale".into(),
-                    title: format!(
-                        "Scale {} {}/{} (now {current} replicas)",
-                        target.0.arg(),
-                        target.1.namespace,
-                        target.1.name
-                    ),
-                    fields: vec![FormField::new("replicas", current.to_string())],
-                })
+                let title = format!(
+                    "Scale {} {}/{} (now {current} replicas)",
+                    target.0.arg(),
+                    target.1.namespace,
+                    target.1.name
+                );
+                Outcome::Form(Form::new(
+                    WForm::Scale {
+                        kind: target.0,
+                        key: target.1,
+                    },
+                    title,
+                    vec![FormField::new("replicas", current.to_string())],
+                ))
             }
             _ => {
                 // `8 (2.15.0)`: the revision and its image tags, newest first.
@@ -283,20 +278,20 @@ impl WorkloadsPane {
                         format!("{} ({})", w.revision.unwrap_or(0), tags.join(","))
                     })
                     .collect();
-                self.pending = Some(target.clone());
-                Outcome::Form(Form {
-                    id: "undo".into(),
-                    title: format!(
-                        "Roll back {} — history: {}",
-                        target.1.name,
-                        if revs.is_empty() {
-                            "?".into()
-                        } else {
-                            revs.join(", ")
-                        }
-                    ),
-                    fields: vec![FormField::new("to revision (empty: previous)", "")],
-                })
+                let title = format!(
+                    "Roll back {} — history: {}",
+                    target.1.name,
+                    if revs.is_empty() {
+                        "?".into()
+                    } else {
+                        revs.join(", ")
+                    }
+                );
+                Outcome::Form(Form::new(
+                    WForm::Undo { key: target.1 },
+                    title,
+                    vec![FormField::new("to revision (empty: previous)", "")],
+                ))
             }
         }
     }

@@ -1,8 +1,8 @@
 //! The pane on the demo estate: snapshots at 80x24, colours, keys → outcomes.
 
 use super::*;
-use crate::keymap::Keymap;
 use crate::logs::LogTarget;
+use crate::pane::testing::{Press, payload};
 use crate::pane::{PaneCtx, RenderCtx, SourceState};
 use crate::source::{SourceId, SourceKind, SourceStatus};
 use crate::theme::Theme;
@@ -18,11 +18,11 @@ fn loaded() -> WorkloadsPane {
 
 fn loaded_in(namespaces: &[&str]) -> WorkloadsPane {
     let mut p = WorkloadsPane::new(&Config::default());
-    p.apply(AnyUpdate::Workloads(Update::Context(ContextInfo {
+    p.apply(Update::Context(ContextInfo {
         context: "prod".into(),
         namespaces: namespaces.iter().map(|n| n.to_string()).collect(),
         contexts: vec!["prod".into(), "staging".into()],
-    })));
+    }));
     for kind in [
         Kind::Pod,
         Kind::Deployment,
@@ -37,16 +37,16 @@ fn loaded_in(namespaces: &[&str]) -> WorkloadsPane {
             .into_iter()
             .filter(|o| o.kind() == kind)
             .collect();
-        p.apply(AnyUpdate::Workloads(Update::Reset {
+        p.apply(Update::Reset {
             kind,
             namespace: None,
             objects,
-        }));
+        });
     }
-    p.apply(AnyUpdate::Workloads(Update::Access {
+    p.apply(Update::Access {
         namespace: "toolboxai-staging".into(),
         verdicts: vec![(Perm::DeletePods, Some("RBAC: role oncall-readonly".into()))],
-    }));
+    });
     p
 }
 
@@ -59,7 +59,8 @@ fn pctx() -> PaneCtx {
 
 fn render(p: &mut WorkloadsPane, w: u16, h: u16, read_only: bool) -> Buffer {
     let theme = Theme::fallback(false);
-    let keymap = Keymap::default_keymap();
+    let keymap =
+        crate::keymap::Keymap::for_pane::<crate::workloads::Action>(crate::pane::PaneId::Workloads);
     let mut sources = BTreeMap::new();
     sources.insert(
         SourceId::new(SourceKind::Kubernetes, "prod"),
@@ -116,7 +117,7 @@ fn problems_list_puts_critical_first_with_last_termination() {
 #[test]
 fn tree_shows_deployment_replicasets_and_pods() {
     let mut p = loaded();
-    assert_eq!(p.on_action("toggle_view", &pctx()), Outcome::Handled);
+    assert_eq!(p.press("toggle_view", &pctx()), Outcome::Handled);
     let buf = render(&mut p, 80, 24, false);
     insta::assert_snapshot!("tree_80x24", crate::ui::buffer_text(&buf));
     let depths: Vec<(u8, Kind)> = p.rows.iter().take(4).map(|r| (r.depth, r.kind)).collect();
@@ -130,7 +131,7 @@ fn detail_shows_containers_last_state_probes_events_and_owner_chain() {
     let mut p = loaded();
     p.set_filter("backend-6f4d");
     render(&mut p, 80, 24, false);
-    assert_eq!(p.on_action("select", &pctx()), Outcome::Handled);
+    assert_eq!(p.press("select", &pctx()), Outcome::Handled);
     let buf = render(&mut p, 80, 40, false);
     let text = crate::ui::buffer_text(&buf);
     insta::assert_snapshot!("detail_crashloop_80x40", text);
@@ -143,7 +144,7 @@ fn detail_shows_containers_last_state_probes_events_and_owner_chain() {
     assert!(text.contains("BackOff"));
     let buf = render(&mut p, 80, 24, false);
     insta::assert_snapshot!("detail_crashloop_80x24", crate::ui::buffer_text(&buf));
-    assert_eq!(p.on_action("back", &pctx()), Outcome::Handled);
+    assert_eq!(p.press("back", &pctx()), Outcome::Handled);
     assert!(p.detail.is_none());
 }
 
@@ -151,7 +152,7 @@ fn detail_shows_containers_last_state_probes_events_and_owner_chain() {
 fn tiny_and_empty_renders_do_not_panic_and_empty_says_why() {
     let mut p = loaded();
     render(&mut p, 20, 5, false);
-    p.on_action("toggle_view", &pctx());
+    p.press("toggle_view", &pctx());
     render(&mut p, 20, 5, false);
     let mut empty = WorkloadsPane::new(&Config::default());
     let text = crate::ui::buffer_text(&render(&mut empty, 80, 10, false));
@@ -192,7 +193,7 @@ fn select(p: &mut WorkloadsPane, name_prefix: &str) {
 fn actions_become_requests_for_the_owning_controller() {
     let mut p = loaded();
     select(&mut p, "backend-6f4d");
-    match p.on_action("delete_pod", &pctx()) {
+    match p.press("delete_pod", &pctx()) {
         Outcome::Request(ActionSpec::DeletePod(t)) => {
             assert!(t.name.starts_with("backend-6f4d9c8b7-"));
             assert_eq!(t.namespace.as_deref(), Some("toolboxai"));
@@ -200,7 +201,7 @@ fn actions_become_requests_for_the_owning_controller() {
         }
         o => panic!("{o:?}"),
     }
-    match p.on_action("rollout_restart", &pctx()) {
+    match p.press("rollout_restart", &pctx()) {
         Outcome::Request(ActionSpec::RolloutRestart(t)) => {
             assert_eq!(
                 (t.kind.as_str(), t.name.as_str()),
@@ -209,7 +210,7 @@ fn actions_become_requests_for_the_owning_controller() {
         }
         o => panic!("{o:?}"),
     }
-    let Outcome::Form(f) = p.on_action("rollout_undo", &pctx()) else {
+    let Outcome::Form(f) = p.press("rollout_undo", &pctx()) else {
         panic!()
     };
     assert!(
@@ -218,7 +219,7 @@ fn actions_become_requests_for_the_owning_controller() {
         "{}",
         f.title
     );
-    match p.on_form("undo", &["7".into()], &pctx()) {
+    match p.on_form(f.payload, &["7".into()], &pctx()) {
         Outcome::Request(ActionSpec::RolloutUndo {
             target,
             to_revision,
@@ -228,17 +229,17 @@ fn actions_become_requests_for_the_owning_controller() {
         }
         o => panic!("{o:?}"),
     }
-    let Outcome::Form(f) = p.on_action("scale", &pctx()) else {
+    let Outcome::Form(f) = p.press("scale", &pctx()) else {
         panic!()
     };
     assert_eq!(f.fields[0].value, "3");
     assert!(matches!(
-        p.on_form("scale", &["0".into()], &pctx()),
+        p.on_form(f.payload, &["0".into()], &pctx()),
         Outcome::Request(ActionSpec::Scale { replicas: 0, .. })
     ));
-    p.on_action("scale", &pctx());
+    let form = payload(&p.press("scale", &pctx()));
     assert!(matches!(
-        p.on_form("scale", &["-2".into()], &pctx()),
+        p.on_form(form, &["-2".into()], &pctx()),
         Outcome::Notify(_)
     ));
 }
@@ -248,7 +249,7 @@ fn disallowed_and_read_only_actions_are_refused_with_the_reason() {
     let mut p = loaded();
     p.set_filter("toolboxai-staging");
     render(&mut p, 80, 24, false);
-    p.on_action("toggle_view", &pctx());
+    p.press("toggle_view", &pctx());
     render(&mut p, 80, 24, false);
     let i = p
         .rows
@@ -256,14 +257,14 @@ fn disallowed_and_read_only_actions_are_refused_with_the_reason() {
         .position(|r| r.kind == Kind::Pod)
         .expect("a staging pod");
     p.table.selected = i;
-    match p.on_action("delete_pod", &pctx()) {
+    match p.press("delete_pod", &pctx()) {
         Outcome::Notify(m) => assert!(
             m.contains("unavailable") && m.contains("oncall-readonly"),
             "{m}"
         ),
         o => panic!("{o:?}"),
     }
-    p.on_action("select", &pctx());
+    p.press("select", &pctx());
     let text = crate::ui::buffer_text(&render(&mut p, 120, 40, false));
     assert!(
         text.contains("delete unavailable: RBAC: role oncall-readonly"),
@@ -274,7 +275,7 @@ fn disallowed_and_read_only_actions_are_refused_with_the_reason() {
         now: now(),
     };
     assert!(
-        matches!(p.on_action("rollout_restart", &ro), Outcome::Notify(m) if m.contains("read-only"))
+        matches!(p.press("rollout_restart", &ro), Outcome::Notify(m) if m.contains("read-only"))
     );
     let text = crate::ui::buffer_text(&render(&mut p, 120, 40, true));
     assert!(text.contains("read-only: no actions"));
@@ -284,7 +285,7 @@ fn disallowed_and_read_only_actions_are_refused_with_the_reason() {
 fn logs_jump_to_the_pod_stream_previous_for_the_crashed_container() {
     let mut p = loaded();
     select(&mut p, "backend-6f4d");
-    match p.on_action("previous_logs", &pctx()) {
+    match p.press("previous_logs", &pctx()) {
         Outcome::Jump(Jump::LogStream(LogTarget::Pod {
             namespace,
             name,
@@ -302,14 +303,14 @@ fn logs_jump_to_the_pod_stream_previous_for_the_crashed_container() {
     }
     // On a deployment, logs go to its most troubled pod.
     p.set_filter("");
-    p.on_action("toggle_view", &pctx());
+    p.press("toggle_view", &pctx());
     render(&mut p, 80, 24, false);
     p.table.selected = p
         .rows
         .iter()
         .position(|r| r.kind == Kind::Deployment && r.key.name == "backend")
         .unwrap();
-    match p.on_action("logs", &pctx()) {
+    match p.press("logs", &pctx()) {
         Outcome::Jump(Jump::LogStream(LogTarget::Pod { name, previous, .. })) => {
             assert!(name.starts_with("backend-6f4d9c8b7-"), "{name}");
             assert!(!previous);
@@ -325,28 +326,32 @@ fn context_and_namespace_switches_go_to_the_worker() {
         p.context_label().as_deref(),
         Some("prod/toolboxai,toolboxai-staging")
     );
-    let Outcome::Form(f) = p.on_action("switch_context", &pctx()) else {
+    let Outcome::Form(f) = p.press("switch_context", &pctx()) else {
         panic!()
     };
     assert!(f.title.contains("staging"));
     assert_eq!(
-        p.on_form("context", &["staging".into()], &pctx()),
-        Outcome::Command(AnyCommand::Workloads(Command::SwitchContext(
-            "staging".into()
-        )))
+        p.on_form(f.payload, &["staging".into()], &pctx()),
+        Outcome::Command(Command::SwitchContext("staging".into()))
     );
     assert_eq!(
-        p.on_command("namespace", "shop, payments", &pctx()),
-        Outcome::Command(AnyCommand::Workloads(Command::SwitchNamespaces(vec![
+        p.on_command(
+            crate::workloads::PaletteCommand::Namespaces,
+            "shop, payments",
+            &pctx()
+        ),
+        Outcome::Command(Command::SwitchNamespaces(vec![
             "shop".into(),
             "payments".into()
-        ])))
+        ]))
     );
     assert_eq!(
-        p.on_command("context staging", "", &pctx()),
-        Outcome::Command(AnyCommand::Workloads(Command::SwitchContext(
-            "staging".into()
-        )))
+        p.on_command(
+            crate::workloads::PaletteCommand::Context(Some("staging".into())),
+            "",
+            &pctx()
+        ),
+        Outcome::Command(Command::SwitchContext("staging".into()))
     );
     assert!(
         p.palette_commands()
@@ -354,17 +359,17 @@ fn context_and_namespace_switches_go_to_the_worker() {
             .any(|c| c.name == "context staging")
     );
     // A switch drops the old context's objects.
-    p.apply(AnyUpdate::Workloads(Update::Context(ContextInfo {
+    p.apply(Update::Context(ContextInfo {
         context: "staging".into(),
         ..Default::default()
-    })));
+    }));
     assert!(p.store.is_empty());
 }
 
 #[test]
 fn report_lists_problems_with_namespace_name_reason_detail() {
     let p = loaded();
-    let section = p.report().unwrap();
+    let section = p.report(now()).unwrap();
     let v = serde_json::to_value(&section).unwrap();
     let problems = v["problems"].as_array().unwrap();
     let crash = problems
@@ -401,13 +406,13 @@ fn escape_sequences_from_the_cluster_never_reach_the_screen() {
                 "message": "secret \"a\u{1b}]52;c;SGVsbG8=\u{7}\" not found\r\nfake line"}}}]}
     }))
     .unwrap();
-    p.apply(AnyUpdate::Workloads(Update::Apply(
-        crate::workloads::model::Object::Pod(Box::new((&pod).into())),
+    p.apply(Update::Apply(crate::workloads::model::Object::Pod(
+        Box::new((&pod).into()),
     )));
     p.set_filter("evil");
     let list = crate::ui::buffer_text(&render(&mut p, 80, 24, false));
     assert!(list.contains("CreateContainer"), "{list}");
-    p.on_action("select", &pctx());
+    p.press("select", &pctx());
     let detail = crate::ui::buffer_text(&render(&mut p, 80, 24, false));
     for text in [list, detail] {
         assert!(
@@ -436,10 +441,14 @@ fn two_container_backend(p: &mut WorkloadsPane) -> String {
 fn logs_of_a_multi_container_pod_ask_for_container_and_since() {
     let mut p = loaded();
     let name = two_container_backend(&mut p);
-    let Outcome::Form(f) = p.on_action("previous_logs", &pctx()) else {
+    let Outcome::Form(f) = p.press("previous_logs", &pctx()) else {
         panic!("no form")
     };
-    assert_eq!(f.id, "logs");
+    assert!(
+        matches!(f.payload, crate::workloads::Form::Logs(_)),
+        "{:?}",
+        f.payload
+    );
     assert!(f.title.contains("backend, istio-proxy"), "{}", f.title);
     assert!(
         f.title.starts_with("Previous logs of toolboxai/"),
@@ -449,7 +458,7 @@ fn logs_of_a_multi_container_pod_ask_for_container_and_since() {
     // Prefilled with the automatic pick: the container that crashed.
     assert_eq!(f.fields[0].value, "backend");
     assert_eq!(f.fields[1].value, "");
-    match p.on_form("logs", &["istio-proxy".into(), "".into()], &pctx()) {
+    match p.on_form(f.payload, &["istio-proxy".into(), "".into()], &pctx()) {
         Outcome::Jump(Jump::LogStream(LogTarget::Pod {
             name: n,
             container,
@@ -463,8 +472,8 @@ fn logs_of_a_multi_container_pod_ask_for_container_and_since() {
         o => panic!("{o:?}"),
     }
     // A since starts the stream that far back.
-    p.on_action("logs", &pctx());
-    match p.on_form("logs", &[" backend ".into(), "1h30m".into()], &pctx()) {
+    let form = payload(&p.press("logs", &pctx()));
+    match p.on_form(form, &[" backend ".into(), "1h30m".into()], &pctx()) {
         Outcome::Jump(Jump::LogStreamSince {
             target:
                 LogTarget::Pod {
@@ -485,22 +494,17 @@ fn logs_of_a_multi_container_pod_ask_for_container_and_since() {
 fn log_form_refuses_unknown_containers_and_bad_durations() {
     let mut p = loaded();
     two_container_backend(&mut p);
-    assert!(matches!(p.on_action("logs", &pctx()), Outcome::Form(_)));
-    match p.on_form("logs", &["web".into(), "15m".into()], &pctx()) {
+    let form = payload(&p.press("logs", &pctx()));
+    match p.on_form(form, &["web".into(), "15m".into()], &pctx()) {
         Outcome::Notify(m) => {
             assert!(m.contains("\"web\""), "{m}");
             assert!(m.contains("backend, istio-proxy"), "{m}");
         }
         o => panic!("{o:?}"),
     }
-    // The refused form is spent: a late resubmit starts nothing.
-    assert_eq!(
-        p.on_form("logs", &["backend".into(), "".into()], &pctx()),
-        Outcome::Ignored
-    );
     for bad in ["15 minutes ago", "-5m", "0s", "soon"] {
-        assert!(matches!(p.on_action("logs", &pctx()), Outcome::Form(_)));
-        match p.on_form("logs", &["backend".into(), bad.into()], &pctx()) {
+        let form = payload(&p.press("logs", &pctx()));
+        match p.on_form(form, &["backend".into(), bad.into()], &pctx()) {
             Outcome::Notify(m) => assert!(m.contains("15m") && m.contains(bad), "{m}"),
             o => panic!("{bad}: {o:?}"),
         }
@@ -512,18 +516,17 @@ fn logs_of_a_single_container_pod_need_no_form() {
     let mut p = loaded();
     select(&mut p, "backend-6f4d");
     assert!(matches!(
-        p.on_action("logs", &pctx()),
+        p.press("logs", &pctx()),
         Outcome::Jump(Jump::LogStream(LogTarget::Pod { .. }))
     ));
-    assert!(p.pending_logs.is_none());
     // …but the since key asks, prefilled with the one container.
-    let Outcome::Form(f) = p.on_action("logs_since", &pctx()) else {
+    let Outcome::Form(f) = p.press("logs_since", &pctx()) else {
         panic!("logs_since always asks")
     };
     assert!(f.title.starts_with("Logs of "), "{}", f.title);
     let only = f.fields[0].value.clone();
     assert!(!only.is_empty());
-    match p.on_form("logs", &[only.clone(), "2h".into()], &pctx()) {
+    match p.on_form(f.payload, &[only.clone(), "2h".into()], &pctx()) {
         Outcome::Jump(Jump::LogStreamSince {
             target: LogTarget::Pod { container, .. },
             since_seconds,
@@ -535,23 +538,23 @@ fn logs_of_a_single_container_pod_need_no_form() {
     }
 }
 
-fn ask(ns: &str) -> Outcome {
-    Outcome::Command(AnyCommand::Workloads(Command::CheckAccess {
+fn ask(ns: &str) -> super::Out {
+    Outcome::Command(Command::CheckAccess {
         namespace: ns.into(),
-    }))
+    })
 }
 
 /// Watching all namespaces, where the worker only reviews cluster-wide.
 fn loaded_everywhere() -> WorkloadsPane {
     let mut p = loaded_in(&["*"]);
     p.access.clear();
-    p.apply(AnyUpdate::Workloads(Update::Access {
+    p.apply(Update::Access {
         namespace: "*".into(),
         verdicts: Perm::ALL
             .iter()
             .map(|perm| (*perm, Some("not allowed cluster-wide".into())))
             .collect(),
-    }));
+    });
     p
 }
 
@@ -561,31 +564,31 @@ fn all_namespaces_ask_once_for_the_selected_namespace_and_use_its_verdict() {
     select(&mut p, "backend-6f4d");
     // Moving onto the pod asks about its namespace, once.
     assert_eq!(
-        p.on_action("select", &pctx()),
+        p.press("select", &pctx()),
         Outcome::Many(vec![Outcome::Handled, ask("toolboxai")])
     );
-    assert_eq!(p.on_action("down", &pctx()), Outcome::Handled);
+    assert_eq!(p.press("down", &pctx()), Outcome::Handled);
     // Unanswered yet: the cluster-wide "no" is not taken as final.
-    match p.on_action("rollout_restart", &pctx()) {
+    match p.press("rollout_restart", &pctx()) {
         Outcome::Notify(m) => assert!(m.contains("checking your access in namespace toolboxai")),
         o => panic!("{o:?}"),
     }
     // Every review failed: still unknown, so the next attempt asks again.
-    p.apply(AnyUpdate::Workloads(Update::Access {
+    p.apply(Update::Access {
         namespace: "toolboxai".into(),
         verdicts: vec![],
-    }));
-    match p.on_action("rollout_restart", &pctx()) {
+    });
+    match p.press("rollout_restart", &pctx()) {
         Outcome::Many(v) => assert_eq!(v[0], ask("toolboxai")),
         o => panic!("{o:?}"),
     }
     // Edit rights in this namespace only: the action is offered.
-    p.apply(AnyUpdate::Workloads(Update::Access {
+    p.apply(Update::Access {
         namespace: "toolboxai".into(),
         verdicts: vec![(Perm::PatchDeployments, None), (Perm::DeletePods, None)],
-    }));
+    });
     assert!(matches!(
-        p.on_action("rollout_restart", &pctx()),
+        p.press("rollout_restart", &pctx()),
         Outcome::Request(ActionSpec::RolloutRestart(t)) if t.name == "backend"
     ));
     let text = crate::ui::buffer_text(&render(&mut p, 120, 40, false));
@@ -601,42 +604,42 @@ fn all_namespaces_ask_once_for_the_selected_namespace_and_use_its_verdict() {
 fn all_namespaces_a_namespaced_no_is_final_and_asking_starts_afresh_per_context() {
     let mut p = loaded_everywhere();
     // Healthy staging pods are only in the tree.
-    p.on_action("toggle_view", &pctx());
+    p.press("toggle_view", &pctx());
     select(&mut p, "backend-8c9d");
     p.table.selected = p.rows.iter().position(|r| r.kind == Kind::Pod).unwrap();
-    match p.on_action("delete_pod", &pctx()) {
+    match p.press("delete_pod", &pctx()) {
         Outcome::Many(v) => {
             assert_eq!(v[0], ask("toolboxai-staging"));
             assert!(matches!(&v[1], Outcome::Notify(m) if m.contains("try again")));
         }
         o => panic!("{o:?}"),
     }
-    p.apply(AnyUpdate::Workloads(Update::Access {
+    p.apply(Update::Access {
         namespace: "toolboxai-staging".into(),
         verdicts: vec![(Perm::DeletePods, Some("role oncall-readonly".into()))],
-    }));
+    });
     assert!(matches!(
-        p.on_action("delete_pod", &pctx()),
+        p.press("delete_pod", &pctx()),
         Outcome::Notify(m) if m == "delete pod unavailable: role oncall-readonly"
     ));
     // A new context forgets verdicts and what was asked.
-    p.apply(AnyUpdate::Workloads(Update::Context(ContextInfo {
+    p.apply(Update::Context(ContextInfo {
         context: "staging".into(),
         namespaces: vec!["*".into()],
         contexts: vec![],
-    })));
+    }));
     assert!(p.access.is_empty() && p.access_asked.is_empty());
 }
 
 #[test]
 fn watched_namespaces_are_reviewed_up_front_so_nothing_is_asked() {
     let mut p = loaded();
-    p.on_action("toggle_view", &pctx());
+    p.press("toggle_view", &pctx());
     select(&mut p, "backend-8c9d");
     p.table.selected = p.rows.iter().position(|r| r.kind == Kind::Pod).unwrap();
-    assert_eq!(p.on_action("select", &pctx()), Outcome::Handled);
+    assert_eq!(p.press("select", &pctx()), Outcome::Handled);
     assert!(matches!(
-        p.on_action("delete_pod", &pctx()),
+        p.press("delete_pod", &pctx()),
         Outcome::Notify(m) if m.contains("unavailable: RBAC: role oncall-readonly")
     ));
 }

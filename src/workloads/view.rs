@@ -227,7 +227,7 @@ fn heading(text: &str, ctx: &RenderCtx<'_>) -> Line<'static> {
     ))
 }
 
-fn render_detail(p: &WorkloadsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
+fn render_detail(p: &mut WorkloadsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
     let Some((kind, key)) = p.detail.clone() else {
         return;
     };
@@ -463,9 +463,11 @@ fn render_detail(p: &WorkloadsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCt
     }
     lines.push(heading("Actions", ctx));
     lines.push(actions_line(p, kind, &key, ctx));
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .scroll((p.detail_scroll, 0))
+    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let offset = p
+        .detail_scroll
+        .clamp_to(text.line_count(area.width), area.height.into());
+    text.scroll((u16::try_from(offset).unwrap_or(u16::MAX), 0))
         .render(area, buf);
 }
 

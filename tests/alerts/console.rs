@@ -6,14 +6,15 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use warroom::action::{Actions, Domain};
-use warroom::app::wiring::Hub;
 use warroom::event::Update;
 use warroom::pane::{Pane, PaneId};
+use warroom::runtime::AnyPane;
+use warroom::runtime::Hub;
 use warroom::source::{SourceId, SourceKind, SourceStatus};
 
 pub struct Console {
     hub: Hub,
-    pub pane: Box<dyn Pane>,
+    pub pane: warroom::alerts::pane::AlertsPane,
     pub statuses: BTreeMap<SourceId, SourceStatus>,
     pub actions: Actions,
     _audit_dir: tempfile::TempDir,
@@ -56,7 +57,7 @@ impl Console {
                 self.statuses.insert(source, status);
             }
             other => {
-                self.pane.apply(other);
+                AnyPane::apply(&mut self.pane, other);
             }
         }
     }
@@ -83,7 +84,10 @@ impl Console {
     }
 
     pub fn report(&self) -> Value {
-        serde_json::to_value(self.pane.report().expect("alerts report")).unwrap()
+        serde_json::to_value(
+            Pane::report(&self.pane, jiff::Timestamp::now()).expect("alerts report"),
+        )
+        .unwrap()
     }
 
     /// The report entries for one alertname.

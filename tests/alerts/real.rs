@@ -161,17 +161,18 @@ async fn real_alert_silence_expire_and_alertmanager_outage() {
 
     // 5b. Ack with the pane's key: a short silence that reads "acked", then
     // expire it with the pane's key (the focused alert's silence).
-    let key = |c: &mut Console, action: &str| {
+    let key = |c: &mut Console, action: warroom::alerts::Action| {
         let ctx = warroom::pane::PaneCtx {
             read_only: false,
             now: jiff::Timestamp::now(),
         };
-        match c.pane.on_action(action, &ctx) {
+        match warroom::pane::Pane::on_input(&mut c.pane, warroom::pane::Input::Action(action), &ctx)
+        {
             warroom::pane::Outcome::Request(spec) => spec,
-            o => panic!("{action}: {o:?}"),
+            o => panic!("{action:?}: {o:?}"),
         }
     };
-    let ack = key(&mut c, "ack");
+    let ack = key(&mut c, warroom::alerts::Action::Ack);
     assert!(
         matches!(&ack, ActionSpec::Silence { comment, duration, alertmanager, .. }
             if comment.starts_with("ack by ") && *duration == Duration::from_secs(15 * 60)
@@ -189,7 +190,7 @@ async fn real_alert_silence_expire_and_alertmanager_outage() {
             .any(|a| a["state"] == "silenced" && a["acked"] == true)
     })
     .await;
-    let expire_ack = key(&mut c, "expire_silence");
+    let expire_ack = key(&mut c, warroom::alerts::Action::ExpireSilence);
     let preview = c
         .actions
         .preview(&expire_ack)

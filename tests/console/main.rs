@@ -7,12 +7,11 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
-use warroom::app::wiring::{Hub, Mode, wire};
 use warroom::app::{App, AppOptions};
 use warroom::audit::AuditLog;
 use warroom::config::Config;
-use warroom::keymap::Keymap;
 use warroom::pane::PaneId;
+use warroom::runtime::{Hub, Mode, wire};
 use warroom::theme::Theme;
 use warroom::ui::{buffer_text, render_to_buffer};
 
@@ -47,7 +46,8 @@ async fn demo() -> Demo {
     let mut app = App::new(
         wiring.panes,
         AppOptions {
-            keymap: Keymap::default_keymap(),
+            clock: warroom::clock::Clock::system(),
+            keymap: warroom::runtime::default_keymap(),
             theme: Theme::fallback(false),
             read_only: false,
             demo: true,

@@ -261,7 +261,7 @@ async fn follow_without_relist(
             _ => {}
         }
         let done = until(&u);
-        pane.apply(u);
+        warroom::runtime::AnyPane::apply(pane, u);
         if done {
             return true;
         }
@@ -294,7 +294,7 @@ async fn probes_cost_no_inspects_and_a_vanished_container_keeps_the_session() {
             _ => None,
         })
         .await;
-    pane.apply(Update::Containers(CUpdate::Snapshot(list)));
+    pane.apply(CUpdate::Snapshot(list));
     w.wait_for("Connected", Duration::from_secs(5), |u| {
         matches!(
             u,

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 use std::time::Duration;
-use warroom::app::wiring::Hub;
 use warroom::cli::{LogOutput, LogsArgs};
 use warroom::event::{Command, Update};
 use warroom::logs::{LogLine, LogTarget, Stream};
 use warroom::pane::PaneId;
+use warroom::runtime::Hub;
 use warroom::source::{Probe, SourceId, SourceKind, SourceStatus, Worker, WorkerCtx};
 
 /// Answers `StreamLogs` with two lines (one with escapes) and `Ended`.

@@ -6,7 +6,6 @@ use tokio::sync::{broadcast, mpsc};
 use warroom::config::Config;
 use warroom::event::{Command, Update};
 use warroom::logs::{LogLine, Update as LogUpdate};
-use warroom::pane::Pane;
 use warroom::source::{SourceStatus, WorkerCtx};
 use warroom::workloads::pane::WorkloadsPane;
 use warroom::workloads::{Perm, Update as WUpdate};
@@ -88,13 +87,16 @@ impl Running {
                 verdicts,
             }) => {
                 self.access.push((namespace.clone(), verdicts.clone()));
-                self.pane.apply(Update::Workloads(WUpdate::Access {
-                    namespace,
-                    verdicts,
-                }));
+                warroom::pane::Pane::apply(
+                    &mut self.pane,
+                    WUpdate::Access {
+                        namespace,
+                        verdicts,
+                    },
+                );
             }
             other => {
-                self.pane.apply(other);
+                warroom::runtime::AnyPane::apply(&mut self.pane, other);
             }
         }
     }

@@ -7,8 +7,10 @@ use crate::support::Running;
 use serde_json::json;
 use warroom::event::Command;
 use warroom::logs::LogTarget;
+use warroom::pane::Input;
 use warroom::pane::Pane;
 use warroom::source::SourceStatus;
+use warroom::workloads::Action;
 use warroom::workloads::Command as WCommand;
 use warroom::workloads::store::Filter;
 
@@ -340,7 +342,7 @@ async fn all_namespaces_actions_follow_the_namespace_review_not_the_cluster_one(
     };
     r.pane.set_filter("checkout-6f4d");
     // Before the namespace answers, the cluster-wide "no" is not final: ask.
-    let ask = match r.pane.on_action("rollout_restart", &ctx) {
+    let ask = match r.pane.on_input(Input::Action(Action::RolloutRestart), &ctx) {
         Outcome::Many(v) => match &v[..] {
             [Outcome::Command(c), Outcome::Notify(m)] => {
                 assert!(m.contains("checking your access in namespace shop"), "{m}");
@@ -352,18 +354,18 @@ async fn all_namespaces_actions_follow_the_namespace_review_not_the_cluster_one(
     };
     assert_eq!(
         ask,
-        Command::Workloads(WCommand::CheckAccess {
+        WCommand::CheckAccess {
             namespace: "shop".into()
-        })
+        }
     );
-    r.commands.send(ask).unwrap();
+    r.commands.send(Command::Workloads(ask)).unwrap();
     r.until("the shop verdicts", 20, |r| {
         r.verdict("shop", Perm::PatchDeployments).is_some()
     })
     .await;
     assert_eq!(r.verdict("shop", Perm::PatchDeployments), Some(None));
     assert_eq!(r.verdict("shop", Perm::DeletePods), Some(None));
-    match r.pane.on_action("rollout_restart", &ctx) {
+    match r.pane.on_input(Input::Action(Action::RolloutRestart), &ctx) {
         Outcome::Request(ActionSpec::RolloutRestart(t)) => {
             assert_eq!(
                 (t.name.as_str(), t.namespace.as_deref()),
@@ -373,7 +375,7 @@ async fn all_namespaces_actions_follow_the_namespace_review_not_the_cluster_one(
         o => panic!("{o:?}"),
     }
     assert!(matches!(
-        r.pane.on_action("delete_pod", &ctx),
+        r.pane.on_input(Input::Action(Action::DeletePod), &ctx),
         Outcome::Request(ActionSpec::DeletePod(t)) if t.name == "checkout-6f4d9c8b7-ccccc"
     ));
 }

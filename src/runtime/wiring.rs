@@ -5,7 +5,8 @@ use crate::action::{Actions, Domain};
 use crate::audit::AuditLog;
 use crate::config::Config;
 use crate::event::{Command, Update};
-use crate::pane::{Pane, PaneId};
+use crate::pane::PaneId;
+use crate::runtime::AnyPane;
 use crate::source::{Backend, Probe, SourceId, SourceStatus, Worker, WorkerCtx};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,7 +24,7 @@ pub struct Mode {
 
 /// Everything the console runs on, before anything is started.
 pub struct Wiring {
-    pub panes: Vec<Box<dyn Pane>>,
+    pub panes: Vec<Box<dyn AnyPane>>,
     pub workers: Vec<(PaneId, Box<dyn Worker>)>,
     pub idle: Vec<(SourceId, SourceStatus)>,
     pub actions: Arc<Actions>,
@@ -99,13 +100,13 @@ pub fn wire(cfg: &Config, mode: Mode, audit: AuditLog) -> Wiring {
     };
     workers.extend(runbook.workers.into_iter().map(|w| (PaneId::Runbook, w)));
     idle.extend(runbook.idle);
-    let panes = vec![
-        crate::workloads::pane(cfg),
-        crate::containers::pane(cfg),
-        crate::alerts::pane(cfg),
-        crate::logs::pane(cfg),
-        crate::backups::pane(cfg),
-        crate::runbook::pane(cfg),
+    let panes: Vec<Box<dyn AnyPane>> = vec![
+        Box::new(crate::workloads::pane(cfg)),
+        Box::new(crate::containers::pane(cfg)),
+        Box::new(crate::alerts::pane(cfg)),
+        Box::new(crate::logs::pane(cfg)),
+        Box::new(crate::backups::pane(cfg)),
+        Box::new(crate::runbook::pane(cfg)),
     ];
     Wiring {
         panes,

@@ -6,8 +6,11 @@
 //! (a worker [`Command`] or an incident [`ActionSpec`]) for the main loop to run.
 //! That keeps every pane testable with synthetic updates and a `TestBackend`.
 
+pub mod actions;
+
+pub use actions::{ActionDef, ActionSet, Input, Nav, NoAction, def};
+
 use crate::action::{ActionOutcome, ActionSpec};
-use crate::event::{Command, Update};
 use crate::keymap::Keymap;
 use crate::report::ReportSection;
 use crate::source::{SourceId, SourceKind, SourceStatus};
@@ -64,19 +67,6 @@ impl PaneId {
         Self::ALL.iter().position(|p| *p == self).unwrap_or(0)
     }
 
-    /// The actions this pane answers, with their help text. The keymap binds
-    /// keys to these names; help and the palette list them.
-    pub fn actions(self) -> &'static [ActionDef] {
-        match self {
-            Self::Workloads => crate::workloads::ACTIONS,
-            Self::Containers => crate::containers::ACTIONS,
-            Self::Alerts => crate::alerts::ACTIONS,
-            Self::Logs => crate::logs::ACTIONS,
-            Self::Backups => crate::backups::ACTIONS,
-            Self::Runbook => crate::runbook::ACTIONS,
-        }
-    }
-
     /// Source kinds this pane shows (for its status line and empty states).
     pub fn sources(self) -> &'static [SourceKind] {
         match self {
@@ -89,33 +79,6 @@ impl PaneId {
         }
     }
 }
-
-/// A named action a key can be bound to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ActionDef {
-    pub name: &'static str,
-    pub desc: &'static str,
-}
-
-/// Shorthand for the `ACTIONS` tables.
-pub const fn def(name: &'static str, desc: &'static str) -> ActionDef {
-    ActionDef { name, desc }
-}
-
-/// Navigation actions every list pane answers; the app forwards them to the
-/// active pane (they live in the keymap's `[navigation]` section).
-pub const NAVIGATION: &[ActionDef] = &[
-    def("up", "Move the selection up"),
-    def("down", "Move the selection down"),
-    def("page_up", "Move up one page"),
-    def("page_down", "Move down one page"),
-    def("top", "Jump to the first row"),
-    def("bottom", "Jump to the last row"),
-    def("select", "Open / expand the selection"),
-    def("back", "Close the detail view / go back"),
-    def("left", "Scroll left / previous tab"),
-    def("right", "Scroll right / next tab"),
-];
 
 /// What a pane needs to render, beyond its own state.
 pub struct RenderCtx<'a> {
@@ -159,10 +122,10 @@ pub enum Jump {
         query: String,
     },
     /// Open the logs pane on a pod's or container's own log stream.
-    LogStream(crate::logs::LogTarget),
+    LogStream(crate::target::LogTarget),
     /// The same, starting `since_seconds` back instead of at the latest lines.
     LogStreamSince {
-        target: crate::logs::LogTarget,
+        target: crate::target::LogTarget,
         since_seconds: i64,
     },
     /// Open a runbook file in the runbook pane.
@@ -172,15 +135,42 @@ pub enum Jump {
 }
 
 /// A small form the app shows on a pane's behalf (scale replicas, silence
-/// duration and comment, skip reason…). Submitted values come back through
-/// [`Pane::on_form`] in field order.
+/// duration and comment, skip reason…). The pane's typed `payload` says what
+/// the form is about (the deployment to scale, the pod whose logs to open) and
+/// travels inside the form; it comes back with the values, in field order,
+/// through [`Pane::on_form`], so nothing waits in side fields of the pane.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Form {
-    /// Echoed back to the pane so it knows which form was submitted.
-    pub id: String,
+pub struct Form<F> {
+    pub payload: F,
     pub title: String,
     pub fields: Vec<FormField>,
 }
+
+impl<F> Form<F> {
+    pub fn new(payload: F, title: impl Into<String>, fields: Vec<FormField>) -> Self {
+        Self {
+            payload,
+            title: title.into(),
+            fields,
+        }
+    }
+
+    pub fn map<G>(self, f: impl FnOnce(F) -> G) -> Form<G> {
+        Form {
+            payload: f(self.payload),
+            title: self.title,
+            fields: self.fields,
+        }
+    }
+}
+
+/// For panes that show no form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoForm {}
+
+/// For panes without palette commands or worker commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoCommand {}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FormField {
@@ -203,9 +193,10 @@ impl FormField {
     }
 }
 
-/// What a pane asks the app to do after handling input.
+/// What a pane asks the app to do after handling input. `F` is the pane's
+/// form payload, `C` its workers' command type.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
+pub enum Outcome<F, C> {
     /// Not handled: the app may try a global binding.
     Ignored,
     /// Handled; redraw.
@@ -213,45 +204,107 @@ pub enum Outcome {
     /// Run an incident action: the app previews, confirms, executes, audits.
     Request(ActionSpec),
     /// Send a command to the domain's workers.
-    Command(Command),
+    Command(C),
     /// Switch pane and hand it the jump.
     Jump(Jump),
     /// Show a form; the values come back through `on_form`.
-    Form(Form),
+    Form(Form<F>),
     /// Show a message in the status line.
     Notify(String),
     /// Put text on the clipboard (OSC 52: works over SSH and in tmux).
     Copy(String),
     /// Several at once, in order.
-    Many(Vec<Outcome>),
+    Many(Vec<Outcome<F, C>>),
 }
 
+impl<F, C> Outcome<F, C> {
+    /// The same outcome with the form payload and command converted (the
+    /// app's type-erased side of a pane uses this).
+    pub fn map<G, D>(
+        self,
+        form: &mut impl FnMut(F) -> G,
+        cmd: &mut impl FnMut(C) -> D,
+    ) -> Outcome<G, D> {
+        match self {
+            Self::Ignored => Outcome::Ignored,
+            Self::Handled => Outcome::Handled,
+            Self::Request(spec) => Outcome::Request(spec),
+            Self::Command(c) => Outcome::Command(cmd(c)),
+            Self::Jump(j) => Outcome::Jump(j),
+            Self::Form(f) => Outcome::Form(f.map(&mut *form)),
+            Self::Notify(t) => Outcome::Notify(t),
+            Self::Copy(t) => Outcome::Copy(t),
+            Self::Many(list) => Outcome::Many(list.into_iter().map(|o| o.map(form, cmd)).collect()),
+        }
+    }
+}
+
+/// The outcome type of pane `P`.
+pub type PaneOutcome<P> = Outcome<<P as Pane>::Form, <P as Pane>::Command>;
+
 /// One entry a pane adds to the command palette beyond its keymap actions
-/// (e.g. `context prod`, `incident start`).
+/// (e.g. `context prod`, `incident start`). `command` is the pane's typed
+/// command, parsed once when the entry is listed; the palette hands it back
+/// with the rest of the line for commands that take an argument.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PaletteCommand {
+pub struct PaletteCommand<C> {
     /// What is typed/matched, e.g. `incident start`.
     pub name: String,
     pub desc: String,
     /// Takes the rest of the palette line as an argument.
     pub takes_arg: bool,
+    pub command: C,
 }
 
-pub trait Pane: Send {
+impl<C> PaletteCommand<C> {
+    pub fn new(name: impl Into<String>, desc: impl Into<String>, command: C) -> Self {
+        Self {
+            name: name.into(),
+            desc: desc.into(),
+            takes_arg: false,
+            command,
+        }
+    }
+
+    /// The rest of the palette line is this command's argument.
+    pub fn with_arg(mut self) -> Self {
+        self.takes_arg = true;
+        self
+    }
+}
+
+/// A pane: its domain's state and rendering. Every type it exchanges with the
+/// app is its own: the keymap actions it answers, the payload of its forms,
+/// its palette commands, the updates its workers send and the commands it
+/// sends them. The app holds panes behind `runtime::AnyPane`, which converts
+/// at that one boundary.
+pub trait Pane: Send + 'static {
+    /// Its keymap section.
+    type Action: ActionSet;
+    /// What its forms are about (the target travels inside the form).
+    type Form: std::fmt::Debug + Send + 'static;
+    /// Its palette commands, parsed once when listed.
+    type PaletteCommand: std::fmt::Debug + Clone + Send + Sync + 'static;
+    /// Worker → pane messages.
+    type Update: Send + 'static;
+    /// Pane → worker messages.
+    type Command: std::fmt::Debug + Send + 'static;
+
     fn id(&self) -> PaneId;
 
-    /// Draw into `buf` within `area`. Pure: no I/O, no waiting.
+    /// Draw into `buf` within `area`. No I/O, no waiting; `&mut` only for the
+    /// layout a list learns while drawing (page size, scroll offset).
     fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>);
 
     /// Apply a worker update for this pane. Returns whether anything visible changed.
-    fn apply(&mut self, update: Update) -> bool;
+    fn apply(&mut self, update: Self::Update) -> bool;
 
-    /// A named action from the keymap (navigation or this pane's section).
-    fn on_action(&mut self, action: &str, ctx: &PaneCtx) -> Outcome;
+    /// A keymap action: navigation, or one of this pane's own.
+    fn on_input(&mut self, input: Input<Self::Action>, ctx: &PaneCtx) -> PaneOutcome<Self>;
 
     /// While `captures_input()` is true (an editor is focused), keys come here
     /// raw instead of through the keymap; Esc still reaches the app.
-    fn on_key(&mut self, _key: KeyEvent, _ctx: &PaneCtx) -> Outcome {
+    fn on_key(&mut self, _key: KeyEvent, _ctx: &PaneCtx) -> PaneOutcome<Self> {
         Outcome::Ignored
     }
     fn captures_input(&self) -> bool {
@@ -261,17 +314,29 @@ pub trait Pane: Send {
     /// The `/` filter text changed.
     fn set_filter(&mut self, _filter: &str) {}
 
-    fn on_jump(&mut self, _jump: &Jump, _ctx: &PaneCtx) -> Outcome {
+    fn on_jump(&mut self, _jump: &Jump, _ctx: &PaneCtx) -> PaneOutcome<Self> {
         Outcome::Ignored
     }
-    fn on_form(&mut self, _form_id: &str, _values: &[String], _ctx: &PaneCtx) -> Outcome {
+    /// A form this pane showed was submitted: its payload and the values in field order.
+    fn on_form(
+        &mut self,
+        _form: Self::Form,
+        _values: &[String],
+        _ctx: &PaneCtx,
+    ) -> PaneOutcome<Self> {
         Outcome::Ignored
     }
-    /// A palette command this pane listed in `palette_commands`.
-    fn on_command(&mut self, _name: &str, _arg: &str, _ctx: &PaneCtx) -> Outcome {
+    /// A palette command this pane listed in `palette_commands`; `arg` is the
+    /// rest of the palette line for commands that take one.
+    fn on_command(
+        &mut self,
+        _command: Self::PaletteCommand,
+        _arg: &str,
+        _ctx: &PaneCtx,
+    ) -> PaneOutcome<Self> {
         Outcome::Ignored
     }
-    fn palette_commands(&self) -> Vec<PaletteCommand> {
+    fn palette_commands(&self) -> Vec<PaletteCommand<Self::PaletteCommand>> {
         Vec::new()
     }
 
@@ -286,7 +351,7 @@ pub trait Pane: Send {
     }
 
     /// The health review section for `warroom report` (None: this pane adds none).
-    fn report(&self) -> Option<ReportSection> {
+    fn report(&self, _now: jiff::Timestamp) -> Option<ReportSection> {
         None
     }
 
@@ -304,5 +369,42 @@ pub trait Pane: Send {
     /// A short label for the status bar (e.g. current context/namespace).
     fn context_label(&self) -> Option<String> {
         None
+    }
+}
+
+/// Test helpers: drive a pane by keymap name, as a bound key would.
+#[cfg(test)]
+pub mod testing {
+    use super::*;
+
+    pub trait Press: Pane + Sized {
+        /// The action or navigation the keymap calls `name`; panics on a
+        /// name the pane's table does not have (a typo fails the test).
+        fn press(&mut self, name: &str, ctx: &PaneCtx) -> PaneOutcome<Self> {
+            let input = match (Nav::from_name(name), Self::Action::from_name(name)) {
+                (_, Some(a)) => Input::Action(a),
+                (Some(n), None) => Input::Nav(n),
+                (None, None) => panic!("no action {name:?} in {:?}'s keymap section", self.id()),
+            };
+            self.on_input(input, ctx)
+        }
+    }
+
+    impl<P: Pane> Press for P {}
+
+    /// The form an outcome shows (also inside `Many`).
+    pub fn form_in<F: Clone, C>(o: &Outcome<F, C>) -> Option<Form<F>> {
+        match o {
+            Outcome::Form(f) => Some(f.clone()),
+            Outcome::Many(list) => list.iter().find_map(form_in),
+            _ => None,
+        }
+    }
+
+    /// The payload of the form an outcome shows; panics when it shows none.
+    pub fn payload<F: Clone + std::fmt::Debug, C: std::fmt::Debug>(o: &Outcome<F, C>) -> F {
+        form_in(o)
+            .unwrap_or_else(|| panic!("no form in {o:?}"))
+            .payload
     }
 }

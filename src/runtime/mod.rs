@@ -1,0 +1,89 @@
+//! The runtime: what the console and the headless commands both run on.
+//!
+//! This is the one layer that knows every domain: it builds each domain's
+//! backend (live or demo), starts the workers, routes their messages, and
+//! holds the panes behind [`AnyPane`] — the single place where a pane's own
+//! types (actions, forms, palette commands, updates, commands) meet the app's.
+//! Domains never import it; the console (`app`) and the headless commands do.
+
+pub mod panes;
+pub mod wiring;
+
+pub use panes::{AnyForm, AnyOutcome, AnyPaletteCommand, AnyPane};
+pub use wiring::{Hub, Mode, Wiring, probe_all, wire};
+
+use crate::keymap::{Keymap, Registry};
+use crate::pane::{ActionSet, PaneId};
+
+/// Every pane's action table, for the keymap, help and the palette.
+pub fn registry() -> [(PaneId, &'static [crate::pane::ActionDef]); 6] {
+    [
+        (PaneId::Workloads, crate::workloads::Action::DEFS),
+        (PaneId::Containers, crate::containers::Action::DEFS),
+        (PaneId::Alerts, crate::alerts::Action::DEFS),
+        (PaneId::Logs, crate::logs::Action::DEFS),
+        (PaneId::Backups, crate::backups::Action::DEFS),
+        (PaneId::Runbook, crate::runbook::Action::DEFS),
+    ]
+}
+
+/// The embedded keymap for every pane, merged with the user's file.
+pub fn load_keymap(user: Option<(&str, &std::path::Path)>) -> (Keymap, Vec<String>) {
+    let registry: &Registry = &registry();
+    Keymap::load(registry, user)
+}
+
+/// The embedded keymap for every pane.
+pub fn default_keymap() -> Keymap {
+    load_keymap(None).0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_keymap_parses_without_warnings() {
+        let (_, warnings) = load_keymap(None);
+        assert!(warnings.is_empty(), "{warnings:#?}");
+    }
+
+    #[test]
+    fn every_action_has_a_binding() {
+        let km = default_keymap();
+        for section in km.sections().collect::<Vec<_>>() {
+            for b in km.bindings(section.name()) {
+                assert!(
+                    !b.keys.is_empty(),
+                    "[{}] {} has no key",
+                    section.name(),
+                    b.action
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_pane_section_shadows_navigation_and_global() {
+        use crate::keymap::{Bound, Global, Key};
+        let km = default_keymap();
+        let enter = Key::parse("enter").unwrap();
+        assert_eq!(
+            km.resolve(PaneId::Workloads, &enter),
+            Some(Bound::Nav(crate::pane::Nav::Select))
+        );
+        let q = Key::parse("q").unwrap();
+        assert_eq!(
+            km.resolve(PaneId::Logs, &q),
+            Some(Bound::Global(Global::Quit))
+        );
+        let l = Key::parse("l").unwrap();
+        assert_eq!(
+            km.resolve(PaneId::Workloads, &l),
+            Some(Bound::Pane(
+                PaneId::Workloads,
+                crate::workloads::Action::Logs.index()
+            ))
+        );
+    }
+}
