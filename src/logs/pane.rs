@@ -528,7 +528,7 @@ impl Pane for LogsPane {
                         self.range = r;
                         self.rerun(ctx)
                     }
-                    Err(e) => Outcome::Notify(e),
+                    Err(e) => Outcome::Notify(e.to_string()),
                 }
             }
             _ => Outcome::Ignored,
