@@ -8,23 +8,95 @@
 //! configured — to the one reporting matching alerts; never to all of them.
 
 use super::api::{AmMatcher, PostableSilence};
-use super::matcher::{Matcher, parse_list};
+use super::client::ClientError;
+use super::matcher::{Matcher, MatcherError, parse_list};
 use super::model::{Alert, AlertState, Silence, SilenceState};
-use crate::action::{ActionHandler, ActionOutcome, ActionSpec, Preview, PreviewLine, Progress};
+use crate::action::{
+    ActionError, ActionHandler, ActionOutcome, ActionSpec, Preview, PreviewLine, Progress,
+};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Alerts listed in a preview before "… and N more".
 const PREVIEW_ALERTS: usize = 40;
 
+/// Why a silence could not be previewed, created or expired. The variant
+/// decides the [`ActionError`] kind (and so the hint); an Alertmanager's
+/// answer keeps its HTTP status inside [`ClientError`].
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SilenceError {
+    #[error(transparent)]
+    Matcher(#[from] MatcherError),
+    #[error("no [[alertmanager]] is configured: silences need one")]
+    NoAlertmanager,
+    #[error("no [[alertmanager]] named {name:?} (configured: {})", .configured.join(", "))]
+    UnknownAlertmanager {
+        name: String,
+        configured: Vec<String>,
+    },
+    #[error("duration too long: {reason}")]
+    TooLong { duration: Duration, reason: String },
+    /// No Alertmanager asked knows the silence; `errors` are the ones that
+    /// could not be asked.
+    #[error("no silence {id:?} on {}{}", .on.join(", "), failed_suffix(.errors))]
+    NotFound {
+        id: String,
+        on: Vec<String>,
+        errors: Vec<SilenceError>,
+    },
+    /// The Alertmanager's answer (or no answer).
+    #[error(transparent)]
+    Api(#[from] ClientError),
+    #[error("{0} (no silence was created)")]
+    NotCreated(Box<SilenceError>),
+    #[error("{0} (the silence is unchanged)")]
+    Unchanged(Box<SilenceError>),
+}
+
+fn failed_suffix(errors: &[SilenceError]) -> String {
+    if errors.is_empty() {
+        return String::new();
+    }
+    let texts: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    format!(" ({})", texts.join("; "))
+}
+
+impl SilenceError {
+    /// The [`ActionError`] of this kind, carrying `message`.
+    fn to_action_error(&self, message: String) -> ActionError {
+        match self {
+            Self::Matcher(_) | Self::UnknownAlertmanager { .. } | Self::TooLong { .. } => {
+                ActionError::Invalid(message)
+            }
+            Self::NoAlertmanager => ActionError::NoBackend {
+                verb: "silence",
+                config_key: "[[alertmanager]]",
+            },
+            // Nobody could be asked: that is the failure, not a missing silence.
+            Self::NotFound { on, errors, .. } if !errors.is_empty() && errors.len() == on.len() => {
+                errors[0].to_action_error(message)
+            }
+            Self::NotFound { .. } => ActionError::NotFound(message),
+            Self::Api(e) => e.to_action_error(message),
+            Self::NotCreated(e) | Self::Unchanged(e) => e.to_action_error(message),
+        }
+    }
+}
+
+impl From<SilenceError> for ActionError {
+    fn from(e: SilenceError) -> Self {
+        e.to_action_error(e.to_string())
+    }
+}
+
 #[async_trait::async_trait]
 pub trait AmApi: Send + Sync + 'static {
     /// Configured Alertmanager names, in config order.
     fn names(&self) -> Vec<String>;
-    async fn alerts(&self, am: &str) -> Result<Vec<Alert>, String>;
-    async fn silences(&self, am: &str) -> Result<Vec<Silence>, String>;
-    async fn create(&self, am: &str, silence: &PostableSilence) -> Result<String, String>;
-    async fn expire(&self, am: &str, id: &str) -> Result<(), String>;
+    async fn alerts(&self, am: &str) -> Result<Vec<Alert>, SilenceError>;
+    async fn silences(&self, am: &str) -> Result<Vec<Silence>, SilenceError>;
+    async fn create(&self, am: &str, silence: &PostableSilence) -> Result<String, SilenceError>;
+    async fn expire(&self, am: &str, id: &str) -> Result<(), SilenceError>;
     /// Something changed on `am`: poll it now rather than at the next interval.
     fn changed(&self, _am: &str) {}
 }
@@ -60,11 +132,13 @@ fn when(t: jiff::Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
-fn end_of(duration: Duration) -> Result<jiff::Timestamp, String> {
-    let d = jiff::SignedDuration::try_from(duration).map_err(|e| e.to_string())?;
-    jiff::Timestamp::now()
-        .checked_add(d)
-        .map_err(|e| format!("duration too long: {e}"))
+fn end_of(duration: Duration) -> Result<jiff::Timestamp, SilenceError> {
+    let too_long = |e: jiff::Error| SilenceError::TooLong {
+        duration,
+        reason: e.to_string(),
+    };
+    let d = jiff::SignedDuration::try_from(duration).map_err(too_long)?;
+    jiff::Timestamp::now().checked_add(d).map_err(too_long)
 }
 
 impl<A: AmApi> SilenceHandler<A> {
@@ -77,19 +151,19 @@ impl<A: AmApi> SilenceHandler<A> {
         &self,
         named: Option<&str>,
         matchers: &[Matcher],
-    ) -> Result<(String, Option<String>), String> {
+    ) -> Result<(String, Option<String>), SilenceError> {
         let names = self.api.names();
         if names.is_empty() {
-            return Err("no [[alertmanager]] is configured: silences need one".into());
+            return Err(SilenceError::NoAlertmanager);
         }
         if let Some(n) = named {
             return if names.iter().any(|x| x == n) {
                 Ok((n.to_string(), None))
             } else {
-                Err(format!(
-                    "no [[alertmanager]] named {n:?} (configured: {})",
-                    names.join(", ")
-                ))
+                Err(SilenceError::UnknownAlertmanager {
+                    name: n.to_string(),
+                    configured: names,
+                })
             };
         }
         if names.len() == 1 {
@@ -124,7 +198,7 @@ impl<A: AmApi> SilenceHandler<A> {
         })
     }
 
-    async fn find_silence(&self, id: &str, named: Option<&str>) -> Result<Silence, String> {
+    async fn find_silence(&self, id: &str, named: Option<&str>) -> Result<Silence, SilenceError> {
         let names: Vec<String> = match named {
             Some(n) => vec![n.to_string()],
             None => self.api.names(),
@@ -140,11 +214,11 @@ impl<A: AmApi> SilenceHandler<A> {
                 Err(e) => errors.push(e),
             }
         }
-        let mut msg = format!("no silence {id:?} on {}", names.join(", "));
-        if !errors.is_empty() {
-            msg.push_str(&format!(" ({})", errors.join("; ")));
-        }
-        Err(msg)
+        Err(SilenceError::NotFound {
+            id: id.to_string(),
+            on: names,
+            errors,
+        })
     }
 
     async fn preview_silence(
@@ -153,7 +227,7 @@ impl<A: AmApi> SilenceHandler<A> {
         duration: Duration,
         comment: &str,
         named: Option<&str>,
-    ) -> Result<Preview, String> {
+    ) -> Result<Preview, SilenceError> {
         let ms = parse_list(matchers)?;
         let (am, warning) = self.choose(named, &ms).await?;
         let alerts = self.api.alerts(&am).await?;
@@ -237,12 +311,12 @@ impl<A: AmApi> SilenceHandler<A> {
         Ok(p)
     }
 
-    async fn preview_expire(&self, id: &str, named: Option<&str>) -> Result<Preview, String> {
+    async fn preview_expire(&self, id: &str, named: Option<&str>) -> Result<Preview, SilenceError> {
         let s = match self.find_silence(id, named).await {
             Ok(s) => s,
             Err(e) => {
                 let mut p = Preview::new(format!("Expire silence {id}"), named.unwrap_or("?"));
-                p.blocked = Some(e);
+                p.blocked = Some(e.to_string());
                 return Ok(p);
             }
         };
@@ -297,7 +371,7 @@ impl<A: AmApi> SilenceHandler<A> {
 
 #[async_trait::async_trait]
 impl<A: AmApi> ActionHandler for SilenceHandler<A> {
-    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, crate::action::ActionError> {
+    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, ActionError> {
         match spec {
             ActionSpec::Silence {
                 matchers,
@@ -310,7 +384,7 @@ impl<A: AmApi> ActionHandler for SilenceHandler<A> {
             ActionSpec::ExpireSilence { id, alertmanager } => {
                 Ok(self.preview_expire(id, alertmanager.as_deref()).await?)
             }
-            other => Err(crate::action::ActionError::Unsupported {
+            other => Err(ActionError::Unsupported {
                 handler: "alerts",
                 verb: other.verb(),
             }),
@@ -321,7 +395,7 @@ impl<A: AmApi> ActionHandler for SilenceHandler<A> {
         &self,
         spec: &ActionSpec,
         progress: Progress,
-    ) -> Result<ActionOutcome, crate::action::ActionError> {
+    ) -> Result<ActionOutcome, ActionError> {
         match spec {
             ActionSpec::Silence {
                 matchers,
@@ -329,7 +403,7 @@ impl<A: AmApi> ActionHandler for SilenceHandler<A> {
                 comment,
                 alertmanager,
             } => {
-                let ms = parse_list(matchers)?;
+                let ms = parse_list(matchers).map_err(SilenceError::from)?;
                 let (am, _) = self.choose(alertmanager.as_deref(), &ms).await?;
                 let ends = end_of(*duration)?;
                 let body = PostableSilence {
@@ -344,7 +418,7 @@ impl<A: AmApi> ActionHandler for SilenceHandler<A> {
                     .api
                     .create(&am, &body)
                     .await
-                    .map_err(|e| format!("{e} (no silence was created)"))?;
+                    .map_err(|e| SilenceError::NotCreated(Box::new(e)))?;
                 self.api.changed(&am);
                 Ok(ActionOutcome {
                     summary: format!("silence {id} created on {am} until {}", when(ends)),
@@ -357,14 +431,14 @@ impl<A: AmApi> ActionHandler for SilenceHandler<A> {
                 self.api
                     .expire(&s.alertmanager, id)
                     .await
-                    .map_err(|e| format!("{e} (the silence is unchanged)"))?;
+                    .map_err(|e| SilenceError::Unchanged(Box::new(e)))?;
                 self.api.changed(&s.alertmanager);
                 Ok(ActionOutcome {
                     summary: format!("silence {id} expired on {}", s.alertmanager),
                     restore_point_time: None,
                 })
             }
-            other => Err(crate::action::ActionError::Unsupported {
+            other => Err(ActionError::Unsupported {
                 handler: "alerts",
                 verb: other.verb(),
             }),

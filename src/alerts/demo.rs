@@ -4,8 +4,9 @@
 //! one pending alert, one already silenced, one broken recording rule.
 //! Silences created, acked or expired here change what the next poll shows.
 
-use super::actions::{AmApi, SilenceHandler};
+use super::actions::{AmApi, SilenceError, SilenceHandler};
 use super::api::PostableSilence;
+use super::client::ClientError;
 use super::model::{Alert, AlertState, BrokenRule, Labels, Silence, SilenceState, Snapshot};
 use super::worker::{Poll, PollWorker};
 use crate::demo::DEMO_DETAIL;
@@ -343,7 +344,7 @@ struct DemoPoller {
 
 #[async_trait::async_trait]
 impl Poll for DemoPoller {
-    async fn poll(&self) -> Result<(Snapshot, String), String> {
+    async fn poll(&self) -> Result<(Snapshot, String), ClientError> {
         Ok((
             lock(&self.state).snapshot(self.kind, Timestamp::now()),
             DEMO_DETAIL.to_string(),
@@ -359,7 +360,7 @@ impl Poll for DemoPoller {
             .collect()
     }
 
-    fn hint(&self, _error: &str) -> String {
+    fn hint(&self, _error: &ClientError) -> String {
         "demo sources never fail".into()
     }
 }
@@ -375,20 +376,20 @@ impl AmApi for DemoAm {
         vec![AM.into()]
     }
 
-    async fn alerts(&self, _am: &str) -> Result<Vec<Alert>, String> {
+    async fn alerts(&self, _am: &str) -> Result<Vec<Alert>, SilenceError> {
         let mut st = lock(&self.state);
         let now = Timestamp::now();
         st.settle(now);
         Ok(st.alerts(now, false))
     }
 
-    async fn silences(&self, _am: &str) -> Result<Vec<Silence>, String> {
+    async fn silences(&self, _am: &str) -> Result<Vec<Silence>, SilenceError> {
         let mut st = lock(&self.state);
         st.settle(Timestamp::now());
         Ok(st.silences.clone())
     }
 
-    async fn create(&self, am: &str, s: &PostableSilence) -> Result<String, String> {
+    async fn create(&self, am: &str, s: &PostableSilence) -> Result<String, SilenceError> {
         let mut st = lock(&self.state);
         let id = format!(
             "demo-{:04}-{}",
@@ -409,14 +410,18 @@ impl AmApi for DemoAm {
         Ok(id)
     }
 
-    async fn expire(&self, _am: &str, id: &str) -> Result<(), String> {
+    async fn expire(&self, am: &str, id: &str) -> Result<(), SilenceError> {
         let mut st = lock(&self.state);
         let now = Timestamp::now();
-        let s = st
-            .silences
-            .iter_mut()
-            .find(|s| s.id == id)
-            .ok_or_else(|| format!("no silence {id:?}"))?;
+        let s =
+            st.silences
+                .iter_mut()
+                .find(|s| s.id == id)
+                .ok_or_else(|| SilenceError::NotFound {
+                    id: id.to_string(),
+                    on: vec![am.to_string()],
+                    errors: Vec::new(),
+                })?;
         s.ends_at = Some(now);
         if s.starts_at.is_none_or(|x| x > now) {
             s.starts_at = Some(now);

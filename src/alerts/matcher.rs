@@ -49,6 +49,44 @@ impl PartialEq for Matcher {
     }
 }
 
+/// Why a matcher does not parse. `text` is the matcher as written (trimmed);
+/// `at` is the byte offset in it where the problem is.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MatcherError {
+    #[error("{text:?}: expected NAME=VALUE, NAME!=VALUE, NAME=~RE or NAME!~RE")]
+    NoOperator { text: String },
+    #[error("{text:?}: `!` must be followed by `=` or `~`")]
+    BareBang { text: String, at: usize },
+    #[error("{name:?} is not a label name")]
+    BadName { name: String },
+    #[error("{name}{}{value:?}: bad regex: {reason}", .op.as_str())]
+    BadRegex {
+        name: String,
+        op: Op,
+        value: String,
+        reason: String,
+    },
+    #[error("{text:?}: unterminated quote")]
+    UnterminatedQuote { text: String, at: usize },
+    #[error("{text:?}: dangling backslash")]
+    DanglingBackslash { text: String, at: usize },
+    #[error("no matchers given")]
+    Empty,
+}
+
+impl MatcherError {
+    /// Where in the matcher text the problem starts, when it is one place.
+    pub fn position(&self) -> Option<usize> {
+        match self {
+            Self::BareBang { at, .. }
+            | Self::UnterminatedQuote { at, .. }
+            | Self::DanglingBackslash { at, .. } => Some(*at),
+            Self::BadName { .. } => Some(0),
+            Self::NoOperator { .. } | Self::BadRegex { .. } | Self::Empty => None,
+        }
+    }
+}
+
 fn valid_label_name(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_alphabetic())
@@ -56,14 +94,20 @@ fn valid_label_name(s: &str) -> bool {
 }
 
 impl Matcher {
-    pub fn new(name: &str, op: Op, value: &str) -> Result<Self, String> {
+    pub fn new(name: &str, op: Op, value: &str) -> Result<Self, MatcherError> {
         if !valid_label_name(name) {
-            return Err(format!("{name:?} is not a label name"));
+            return Err(MatcherError::BadName {
+                name: name.to_string(),
+            });
         }
         let regex = if op.is_regex() {
             Some(
-                Regex::new(&format!("^(?:{value})$"))
-                    .map_err(|e| format!("{name}{}{value:?}: bad regex: {e}", op.as_str()))?,
+                Regex::new(&format!("^(?:{value})$")).map_err(|e| MatcherError::BadRegex {
+                    name: name.to_string(),
+                    op,
+                    value: value.to_string(),
+                    reason: e.to_string(),
+                })?,
             )
         } else {
             None
@@ -88,11 +132,13 @@ impl Matcher {
 
     /// Parse one matcher; the value may be quoted (`"..."` with `\"` and `\\`
     /// escapes) or bare.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, MatcherError> {
         let text = text.trim();
-        let pos = text.find(['=', '!']).ok_or_else(|| {
-            format!("{text:?}: expected NAME=VALUE, NAME!=VALUE, NAME=~RE or NAME!~RE")
-        })?;
+        let pos = text
+            .find(['=', '!'])
+            .ok_or_else(|| MatcherError::NoOperator {
+                text: text.to_string(),
+            })?;
         let name = text[..pos].trim();
         let rest = &text[pos..];
         let (op, value) = if let Some(v) = rest.strip_prefix("=~") {
@@ -104,9 +150,24 @@ impl Matcher {
         } else if let Some(v) = rest.strip_prefix('=') {
             (Op::Eq, v)
         } else {
-            return Err(format!("{text:?}: `!` must be followed by `=` or `~`"));
+            return Err(MatcherError::BareBang {
+                text: text.to_string(),
+                at: pos,
+            });
         };
-        let value = unquote(value.trim()).map_err(|e| format!("{text:?}: {e}"))?;
+        let trimmed = value.trim();
+        // Where the value starts in `text`, for the error position.
+        let start = text.len() - value.len() + (value.len() - value.trim_start().len());
+        let value = unquote(trimmed).map_err(|e| match e {
+            Unquote::Unterminated => MatcherError::UnterminatedQuote {
+                text: text.to_string(),
+                at: start,
+            },
+            Unquote::Dangling(i) => MatcherError::DanglingBackslash {
+                text: text.to_string(),
+                at: start + i,
+            },
+        })?;
         Self::new(name, op, &value)
     }
 
@@ -145,21 +206,26 @@ pub fn quote(v: &str) -> String {
     out
 }
 
-fn unquote(v: &str) -> Result<String, String> {
+/// What is wrong with a quoted value; the offset is within the value.
+enum Unquote {
+    Unterminated,
+    Dangling(usize),
+}
+
+fn unquote(v: &str) -> Result<String, Unquote> {
     let Some(inner) = v.strip_prefix('"') else {
         return Ok(v.to_string());
     };
-    let inner = inner
-        .strip_suffix('"')
-        .ok_or_else(|| "unterminated quote".to_string())?;
+    let inner = inner.strip_suffix('"').ok_or(Unquote::Unterminated)?;
     let mut out = String::new();
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
+    let mut chars = inner.char_indices();
+    while let Some((i, c)) = chars.next() {
         if c == '\\' {
             match chars.next() {
-                Some('n') => out.push('\n'),
-                Some(c) => out.push(c),
-                None => return Err("dangling backslash".into()),
+                Some((_, 'n')) => out.push('\n'),
+                Some((_, c)) => out.push(c),
+                // +1: the opening quote.
+                None => return Err(Unquote::Dangling(i + 1)),
             }
         } else {
             out.push(c);
@@ -169,7 +235,7 @@ fn unquote(v: &str) -> Result<String, String> {
 }
 
 /// Parse several matchers: separate words, or one `{a="b", c=~"d"}` selector.
-pub fn parse_list(items: &[String]) -> Result<Vec<Matcher>, String> {
+pub fn parse_list(items: &[String]) -> Result<Vec<Matcher>, MatcherError> {
     let mut out = Vec::new();
     for item in items {
         let t = item.trim();
@@ -184,7 +250,7 @@ pub fn parse_list(items: &[String]) -> Result<Vec<Matcher>, String> {
         }
     }
     if out.is_empty() {
-        return Err("no matchers given".into());
+        return Err(MatcherError::Empty);
     }
     Ok(out)
 }
@@ -242,7 +308,7 @@ impl Filter {
             if looks_like_matcher {
                 match Matcher::parse(word) {
                     Ok(m) => f.matchers.push(m),
-                    Err(e) => f.error = Some(e),
+                    Err(e) => f.error = Some(e.to_string()),
                 }
             } else {
                 f.words.push(word.to_lowercase());
@@ -327,27 +393,41 @@ mod tests {
 
     #[test]
     fn bad_input_says_what_is_wrong() {
+        let err = |t: &str| Matcher::parse(t).unwrap_err();
+        let e = err("severity");
+        assert!(matches!(e, MatcherError::NoOperator { .. }), "{e:?}");
+        assert!(e.to_string().contains("expected NAME=VALUE"));
+        let e = err("9x=1");
+        assert_eq!(e, MatcherError::BadName { name: "9x".into() });
+        assert!(e.to_string().contains("not a label name"));
+        let e = err("a=~\"(\"");
         assert!(
-            Matcher::parse("severity")
-                .unwrap_err()
-                .contains("expected NAME=VALUE")
+            matches!(&e, MatcherError::BadRegex { name, op: Op::Re, value, .. } if name == "a" && value == "("),
+            "{e:?}"
         );
-        assert!(
-            Matcher::parse("9x=1")
-                .unwrap_err()
-                .contains("not a label name")
+        assert!(e.to_string().contains("bad regex"));
+        let e = err(" a=\"open");
+        assert_eq!(
+            e,
+            MatcherError::UnterminatedQuote {
+                text: "a=\"open".into(),
+                at: 2
+            }
         );
-        assert!(
-            Matcher::parse("a=~\"(\"")
-                .unwrap_err()
-                .contains("bad regex")
+        assert!(e.to_string().contains("unterminated"));
+        let e = err(r#"a="x\""#);
+        assert_eq!(
+            e,
+            MatcherError::DanglingBackslash {
+                text: r#"a="x\""#.into(),
+                at: 4
+            }
         );
-        assert!(
-            Matcher::parse("a=\"open")
-                .unwrap_err()
-                .contains("unterminated")
-        );
-        assert!(Matcher::parse("a!b").unwrap_err().contains("`!`"));
+        assert!(e.to_string().contains("dangling backslash"));
+        let e = err("a!b");
+        assert_eq!(e.position(), Some(1));
+        assert!(e.to_string().contains("`!`"));
+        assert_eq!(parse_list(&[]).unwrap_err(), MatcherError::Empty);
     }
 
     #[test]

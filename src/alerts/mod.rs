@@ -9,6 +9,8 @@
 //! - [`actions`]: silence / ack / expire for live and demo; [`demo`]: the simulation.
 
 pub mod actions;
+#[cfg(test)]
+mod actions_tests;
 pub mod api;
 pub mod client;
 pub mod demo;

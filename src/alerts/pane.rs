@@ -682,6 +682,7 @@ impl Pane for AlertsPane {
         let words = split_words(&matchers);
         let error = parse_list(&words)
             .err()
+            .map(|e| e.to_string())
             .or_else(|| crate::text::parse_duration(&duration).err())
             .or_else(|| {
                 (crate::text::parse_duration(&duration).ok() == Some(Duration::ZERO))

@@ -2,7 +2,7 @@
 //! keys and forms, the report, the silence handler against a fake
 //! Alertmanager, and rendered snapshots at 80x24.
 
-use super::actions::{AmApi, SilenceHandler};
+use super::actions::{AmApi, SilenceError, SilenceHandler};
 use super::api::PostableSilence;
 use super::model::*;
 use super::pane::AlertsPane;
@@ -458,13 +458,13 @@ impl AmApi for FakeAm {
     fn names(&self) -> Vec<String> {
         self.names.clone()
     }
-    async fn alerts(&self, am: &str) -> Result<Vec<Alert>, String> {
+    async fn alerts(&self, am: &str) -> Result<Vec<Alert>, SilenceError> {
         Ok(self.alerts.get(am).cloned().unwrap_or_default())
     }
-    async fn silences(&self, _am: &str) -> Result<Vec<Silence>, String> {
+    async fn silences(&self, _am: &str) -> Result<Vec<Silence>, SilenceError> {
         Ok(Vec::new())
     }
-    async fn create(&self, am: &str, s: &PostableSilence) -> Result<String, String> {
+    async fn create(&self, am: &str, s: &PostableSilence) -> Result<String, SilenceError> {
         self.created.lock().unwrap().push((
             am.into(),
             PostableSilence {
@@ -477,7 +477,7 @@ impl AmApi for FakeAm {
         ));
         Ok("new-id".into())
     }
-    async fn expire(&self, _am: &str, _id: &str) -> Result<(), String> {
+    async fn expire(&self, _am: &str, _id: &str) -> Result<(), SilenceError> {
         Ok(())
     }
 }

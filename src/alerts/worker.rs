@@ -3,7 +3,8 @@
 //! Polls at the entry's `interval`; after errors it backs off exponentially
 //! (stale first while data exists, then unreachable with the config key to fix).
 
-use super::client::{self, HttpClient};
+use super::actions::SilenceError;
+use super::client::{self, ClientError, HttpClient};
 use super::model::Snapshot;
 use super::{Command, Update};
 use crate::config::HttpEndpoint;
@@ -18,9 +19,9 @@ const MAX_BACKOFF: Duration = Duration::from_secs(300);
 /// What a worker polls: one full snapshot plus a status detail.
 #[async_trait::async_trait]
 pub trait Poll: Send + Sync + 'static {
-    async fn poll(&self) -> Result<(Snapshot, String), String>;
+    async fn poll(&self) -> Result<(Snapshot, String), ClientError>;
     /// The hint shown when the source is unreachable with `error`.
-    fn hint(&self, error: &str) -> String;
+    fn hint(&self, error: &ClientError) -> String;
     /// Snapshots of the past sent before the first poll (the demo's backstory).
     fn history(&self) -> Vec<Snapshot> {
         Vec::new()
@@ -93,9 +94,9 @@ impl<P: Poll> Worker for PollWorker<P> {
                     }
                     SourceStatus::Connected { detail }
                 }
-                Err(reason) => {
+                Err(error) => {
                     failures += 1;
-                    let reason = crate::text::sanitize(&reason).into_owned();
+                    let reason = crate::text::sanitize(&error.to_string()).into_owned();
                     let down = Update::Down {
                         source: self.id.clone(),
                         reason: reason.clone(),
@@ -112,7 +113,7 @@ impl<P: Poll> Worker for PollWorker<P> {
                         SourceStatus::Stale { reason }
                     } else {
                         SourceStatus::Unreachable {
-                            hint: self.poller.hint(&reason),
+                            hint: self.poller.hint(&error),
                             reason,
                         }
                     }
@@ -160,7 +161,7 @@ impl<P: Poll> Worker for PollWorker<P> {
                 source: self.id.to_string(),
                 ok: false,
                 hint: self.poller.hint(&e),
-                detail: crate::text::sanitize(&e).into_owned(),
+                detail: crate::text::sanitize(&e.to_string()).into_owned(),
             },
         }
     }
@@ -180,7 +181,7 @@ impl LazyClient {
         }
     }
 
-    fn get(&self) -> Result<HttpClient, String> {
+    fn get(&self) -> Result<HttpClient, ClientError> {
         let mut guard = self.client.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = guard.as_ref() {
             return Ok(c.clone());
@@ -218,7 +219,7 @@ impl PromPoller {
 
 #[async_trait::async_trait]
 impl Poll for PromPoller {
-    async fn poll(&self) -> Result<(Snapshot, String), String> {
+    async fn poll(&self) -> Result<(Snapshot, String), ClientError> {
         let c = self.client.get()?;
         let snap = client::prometheus_snapshot(&c, &self.client.ep.name).await?;
         let cached = self
@@ -249,8 +250,8 @@ impl Poll for PromPoller {
         Ok((snap, detail))
     }
 
-    fn hint(&self, error: &str) -> String {
-        client::config_hint(SourceKind::Prometheus, &self.client.ep, error)
+    fn hint(&self, error: &ClientError) -> String {
+        error.hint(SourceKind::Prometheus, &self.client.ep)
     }
 }
 
@@ -268,7 +269,7 @@ impl AmPoller {
 
 #[async_trait::async_trait]
 impl Poll for AmPoller {
-    async fn poll(&self) -> Result<(Snapshot, String), String> {
+    async fn poll(&self) -> Result<(Snapshot, String), ClientError> {
         let c = self.client.get()?;
         let (snap, status) = tokio::join!(
             client::alertmanager_snapshot(&c, &self.client.ep.name),
@@ -279,7 +280,7 @@ impl Poll for AmPoller {
         let version = match status {
             Ok(s) => s.detail(),
             Err(e) => {
-                snap.partial.push(("status".into(), e));
+                snap.partial.push(("status".into(), e.to_string()));
                 "version ?".into()
             }
         };
@@ -296,8 +297,8 @@ impl Poll for AmPoller {
         Ok((snap, detail))
     }
 
-    fn hint(&self, error: &str) -> String {
-        client::config_hint(SourceKind::Alertmanager, &self.client.ep, error)
+    fn hint(&self, error: &ClientError) -> String {
+        error.hint(SourceKind::Alertmanager, &self.client.ep)
     }
 }
 
@@ -308,13 +309,16 @@ pub struct LiveAm {
 }
 
 impl LiveAm {
-    fn client(&self, am: &str) -> Result<HttpClient, String> {
+    fn client(&self, am: &str) -> Result<HttpClient, SilenceError> {
         let ep = self
             .endpoints
             .iter()
             .find(|e| e.name == am)
-            .ok_or_else(|| format!("no [[alertmanager]] named {am:?}"))?;
-        HttpClient::new(ep)
+            .ok_or_else(|| SilenceError::UnknownAlertmanager {
+                name: am.to_string(),
+                configured: self.endpoints.iter().map(|e| e.name.clone()).collect(),
+            })?;
+        Ok(HttpClient::new(ep)?)
     }
 }
 
@@ -324,7 +328,7 @@ impl super::actions::AmApi for LiveAm {
         self.endpoints.iter().map(|e| e.name.clone()).collect()
     }
 
-    async fn alerts(&self, am: &str) -> Result<Vec<super::model::Alert>, String> {
+    async fn alerts(&self, am: &str) -> Result<Vec<super::model::Alert>, SilenceError> {
         let c = self.client(am)?;
         Ok(client::am_alerts(&c)
             .await?
@@ -333,16 +337,20 @@ impl super::actions::AmApi for LiveAm {
             .collect())
     }
 
-    async fn silences(&self, am: &str) -> Result<Vec<super::model::Silence>, String> {
-        client::am_silences(&self.client(am)?, am).await
+    async fn silences(&self, am: &str) -> Result<Vec<super::model::Silence>, SilenceError> {
+        Ok(client::am_silences(&self.client(am)?, am).await?)
     }
 
-    async fn create(&self, am: &str, s: &super::api::PostableSilence) -> Result<String, String> {
-        client::am_create_silence(&self.client(am)?, s).await
+    async fn create(
+        &self,
+        am: &str,
+        s: &super::api::PostableSilence,
+    ) -> Result<String, SilenceError> {
+        Ok(client::am_create_silence(&self.client(am)?, s).await?)
     }
 
-    async fn expire(&self, am: &str, id: &str) -> Result<(), String> {
-        client::am_expire_silence(&self.client(am)?, id).await
+    async fn expire(&self, am: &str, id: &str) -> Result<(), SilenceError> {
+        Ok(client::am_expire_silence(&self.client(am)?, id).await?)
     }
 
     fn changed(&self, am: &str) {

@@ -463,7 +463,8 @@ mod tests {
             ..q
         };
         let e = api.query_range(&bad).await.unwrap_err();
-        assert_eq!(e.status, Some(400));
-        assert!(e.message.contains("parse error"));
+        assert_eq!(e.status(), Some(400));
+        assert!(e.message().contains("parse error"));
+        assert_eq!(e.hint(), "fix the LogQL syntax");
     }
 }

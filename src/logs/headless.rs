@@ -6,6 +6,7 @@
 use super::loki::client::LokiClient;
 use super::loki::paging::{Boundary, fetch_page};
 use super::loki::{Direction, LokiApi, LokiError, RangeQuery, TailEvent, TailState};
+use super::timerange::TimeError;
 use super::{LogLine, LogTarget, Update, format_ts};
 use crate::cli::{LogOutput, LogsArgs};
 use crate::config::Config;
@@ -86,8 +87,26 @@ pub fn parse_source(src: &str, cfg: &Config) -> Result<LogTarget> {
     ))
 }
 
+/// Why `warroom logs` could not do what it was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum LogsCliError {
+    #[error(transparent)]
+    Time(#[from] TimeError),
+    #[error("--from {from} is not before --to")]
+    FromNotBeforeTo { from: String },
+    #[error("--to needs --from")]
+    ToWithoutFrom,
+    /// `--since` is not a duration (the parser's words).
+    #[error("{0}")]
+    Since(String),
+    #[error(transparent)]
+    Loki(#[from] LokiError),
+    #[error("cannot write: {0}")]
+    Write(#[from] std::io::Error),
+}
+
 /// (start, end) from --from/--to or --since.
-pub fn range(args: &LogsArgs, now_ns: i128) -> Result<(i128, i128), String> {
+pub fn range(args: &LogsArgs, now_ns: i128) -> Result<(i128, i128), LogsCliError> {
     let tr = super::timerange::parse_time;
     match (&args.from, &args.to) {
         (Some(f), to) => {
@@ -97,13 +116,13 @@ pub fn range(args: &LogsArgs, now_ns: i128) -> Result<(i128, i128), String> {
                 None => now_ns,
             };
             if from >= to {
-                return Err(format!("--from {f} is not before --to"));
+                return Err(LogsCliError::FromNotBeforeTo { from: f.clone() });
             }
             Ok((from, to))
         }
-        (None, Some(_)) => Err("--to needs --from".into()),
+        (None, Some(_)) => Err(LogsCliError::ToWithoutFrom),
         (None, None) => {
-            let d = crate::text::parse_duration(&args.since)?;
+            let d = crate::text::parse_duration(&args.since).map_err(LogsCliError::Since)?;
             Ok((now_ns - d.as_nanos() as i128, now_ns))
         }
     }
@@ -210,9 +229,8 @@ pub async fn run_loki(
     args: &LogsArgs,
     now_ns: i128,
     out: &mut impl Write,
-) -> Result<ExitCode, LokiError> {
-    let (start_ns, end_ns) = range(args, now_ns).map_err(|e| LokiError::new(None, e, ""))?;
-    let io = |e: std::io::Error| LokiError::new(None, format!("cannot write: {e}"), "");
+) -> Result<ExitCode, LogsCliError> {
+    let (start_ns, end_ns) = range(args, now_ns)?;
     if args.follow {
         let (tx, mut rx) = tokio::sync::mpsc::channel(64);
         let tail = api.tail(query, start_ns, args.limit, tx);
@@ -225,8 +243,8 @@ pub async fn run_loki(
                 _ = &mut tail, if !tail_done => tail_done = true,
                 ev = rx.recv() => match ev {
                     Some(ev) => {
-                        if let Some(e) = follow_event(query, ev, args.output, out).map_err(io)? {
-                            return Err(e);
+                        if let Some(e) = follow_event(query, ev, args.output, out)? {
+                            return Err(e.into());
                         }
                     }
                     None => return Ok(ExitCode::SUCCESS),
@@ -252,7 +270,7 @@ pub async fn run_loki(
         };
         let page = fetch_page(api, &q, boundary.as_ref()).await?;
         for l in page.lines.iter().take(remaining) {
-            print(out, l, args.output).map_err(io)?;
+            print(out, l, args.output)?;
         }
         remaining = remaining.saturating_sub(page.lines.len());
         if !page.more {
@@ -260,7 +278,7 @@ pub async fn run_loki(
         }
         boundary = page.boundary;
     }
-    out.flush().map_err(io)?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -3,6 +3,51 @@
 
 use std::path::{Path, PathBuf};
 
+/// A file the logs domain reads or writes (the query history, a saved view)
+/// could not be: the path is data, the OS error its words.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FileError {
+    #[error("cannot read {}: {reason}", .path.display())]
+    Read { path: PathBuf, reason: String },
+    #[error("cannot create {}: {reason}", .dir.display())]
+    CreateDir { dir: PathBuf, reason: String },
+    #[error("cannot write {}: {reason}", .path.display())]
+    Write { path: PathBuf, reason: String },
+    /// The blocking task doing the I/O did not finish (panicked, cancelled).
+    #[error("{0}")]
+    Task(String),
+}
+
+impl FileError {
+    pub fn read(path: &Path, e: &std::io::Error) -> Self {
+        Self::Read {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        }
+    }
+    pub fn create(dir: &Path, e: &std::io::Error) -> Self {
+        Self::CreateDir {
+            dir: dir.to_path_buf(),
+            reason: e.to_string(),
+        }
+    }
+    pub fn write(path: &Path, e: &std::io::Error) -> Self {
+        Self::Write {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        }
+    }
+
+    /// The file (or directory) at fault.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Self::Read { path, .. } | Self::Write { path, .. } => Some(path),
+            Self::CreateDir { dir, .. } => Some(dir),
+            Self::Task(_) => None,
+        }
+    }
+}
+
 /// Entries kept (oldest dropped first).
 pub const MAX: usize = 200;
 
@@ -29,7 +74,7 @@ fn one_line(q: &str) -> String {
 }
 
 /// Read the history; a missing file is an empty history.
-pub fn load(path: &Path) -> Result<Vec<String>, String> {
+pub fn load(path: &Path) -> Result<Vec<String>, FileError> {
     match std::fs::read_to_string(path) {
         Ok(s) => Ok(s
             .lines()
@@ -37,21 +82,20 @@ pub fn load(path: &Path) -> Result<Vec<String>, String> {
             .map(str::to_string)
             .collect()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        Err(e) => Err(FileError::read(path, &e)),
     }
 }
 
 /// Write atomically (temp file + rename) so a crash never leaves half a history.
-pub fn save(path: &Path, entries: &[String]) -> Result<(), String> {
+pub fn save(path: &Path, entries: &[String]) -> Result<(), FileError> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| FileError::create(dir, &e))?;
     }
     let tmp = path.with_extension("tmp");
     let mut text = entries.join("\n");
     text.push('\n');
-    std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    std::fs::write(&tmp, text).map_err(|e| FileError::write(&tmp, &e))?;
+    std::fs::rename(&tmp, path).map_err(|e| FileError::write(path, &e))
 }
 
 #[cfg(test)]
@@ -74,5 +118,20 @@ mod tests {
         save(&p, &h).unwrap();
         assert_eq!(load(&p).unwrap(), h);
         assert!(load(&dir.path().join("none")).unwrap().is_empty());
+        // A directory where the file should be: the error names it.
+        let e = load(dir.path()).unwrap_err();
+        assert!(
+            matches!(&e, FileError::Read { path, .. } if path == dir.path()),
+            "{e:?}"
+        );
+        assert_eq!(e.path(), Some(dir.path()));
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, "x").unwrap();
+        let e = save(&blocker.join("h"), &h).unwrap_err();
+        assert!(
+            matches!(&e, FileError::CreateDir { dir, .. } if *dir == blocker),
+            "{e:?}"
+        );
+        assert!(e.to_string().starts_with("cannot create "), "{e}");
     }
 }

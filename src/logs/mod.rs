@@ -125,7 +125,7 @@ pub enum Update {
     /// "Save view" finished: lines written, or the error.
     Saved {
         path: std::path::PathBuf,
-        result: Result<usize, String>,
+        result: Result<usize, history::FileError>,
     },
 }
 

@@ -71,7 +71,7 @@ pub fn render(p: &mut LogsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_
                 t.critical,
             )),
             Line::from(Span::styled(
-                format!("  hint: {} (Esc hides this)", s(&e.hint)),
+                format!("  hint: {} (Esc hides this)", s(e.hint())),
                 t.warning,
             )),
         ];
@@ -262,7 +262,7 @@ fn render_status(p: &LogsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>
                 t.warning,
             ),
             TailState::Failed(e) => (
-                match e.status {
+                match e.status() {
                     Some(code) => format!("✗ tail refused ({code}), not retrying"),
                     None => "✗ tail refused, not retrying".to_string(),
                 },

@@ -10,6 +10,17 @@ pub const PRESETS: [(&str, u64); 5] = [
     ("24h", 24 * 3600),
 ];
 
+/// A time or range the operator typed that does not work; the input is data.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TimeError {
+    #[error(
+        "bad time {input:?} (use RFC 3339 like 2026-01-31T14:30:00Z, a duration ago like 2h, or now)"
+    )]
+    BadTime { input: String },
+    #[error("{from} is not before {to}")]
+    NotBefore { from: String, to: String },
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum TimeRange {
     Last(Duration),
@@ -43,11 +54,14 @@ impl TimeRange {
     }
 
     /// Parse an absolute range from two RFC 3339 times (or `now`).
-    pub fn absolute(from: &str, to: &str, now_ns: i128) -> Result<Self, String> {
+    pub fn absolute(from: &str, to: &str, now_ns: i128) -> Result<Self, TimeError> {
         let from_ns = parse_time(from, now_ns)?;
         let to_ns = parse_time(to, now_ns)?;
         if from_ns >= to_ns {
-            return Err(format!("{from} is not before {to}"));
+            return Err(TimeError::NotBefore {
+                from: from.to_string(),
+                to: to.to_string(),
+            });
         }
         Ok(Self::Absolute { from_ns, to_ns })
     }
@@ -55,7 +69,7 @@ impl TimeRange {
 
 /// RFC 3339 (`2026-01-31T14:30:00Z`), a bare date-time taken as UTC, a
 /// duration ago (`2h`), or `now`.
-pub fn parse_time(s: &str, now_ns: i128) -> Result<i128, String> {
+pub fn parse_time(s: &str, now_ns: i128) -> Result<i128, TimeError> {
     let s = s.trim();
     if s.eq_ignore_ascii_case("now") || s.is_empty() {
         return Ok(now_ns);
@@ -71,9 +85,9 @@ pub fn parse_time(s: &str, now_ns: i128) -> Result<i128, String> {
     if let Ok(d) = crate::text::parse_duration(s) {
         return Ok(now_ns - d.as_nanos() as i128);
     }
-    Err(format!(
-        "bad time {s:?} (use RFC 3339 like 2026-01-31T14:30:00Z, a duration ago like 2h, or now)"
-    ))
+    Err(TimeError::BadTime {
+        input: s.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -92,8 +106,25 @@ mod tests {
             1_769_869_800_000_000_000
         );
         assert_eq!(parse_time("1h", now).unwrap(), now - 3_600_000_000_000);
-        assert!(parse_time("yesterday-ish", now).is_err());
-        assert!(TimeRange::absolute("2h", "3h", now).is_err());
+        assert_eq!(
+            parse_time(" yesterday-ish", now),
+            Err(TimeError::BadTime {
+                input: "yesterday-ish".into()
+            })
+        );
+        assert_eq!(
+            TimeRange::absolute("2h", "3h", now),
+            Err(TimeError::NotBefore {
+                from: "2h".into(),
+                to: "3h".into()
+            })
+        );
+        assert_eq!(
+            TimeRange::absolute("2h", "3h", now)
+                .unwrap_err()
+                .to_string(),
+            "2h is not before 3h"
+        );
         assert_eq!(TimeRange::default().bounds(now).1, now);
     }
 }

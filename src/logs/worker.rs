@@ -2,6 +2,7 @@
 //! query never blocks the next command), keeps the query history file, and
 //! writes saved views. Without `[loki]` it still serves history and saving.
 
+use super::history::FileError;
 use super::loki::client::LokiClient;
 use super::loki::paging::fetch_page;
 use super::loki::{LokiApi, LokiError, RangeQuery, TailEvent, TailState};
@@ -100,8 +101,8 @@ async fn health(tx: &UpdateTx, id: &SourceId, result: Result<(), &LokiError>, de
             detail: detail.to_string(),
         },
         Err(e) if e.is_connection() => SourceStatus::Unreachable {
-            reason: e.message.clone(),
-            hint: e.hint.clone(),
+            reason: e.message(),
+            hint: e.hint().to_string(),
         },
         // Loki answered (a bad query, a limit): it is up.
         Err(_) => return,
@@ -147,8 +148,8 @@ impl Worker for LogsWorker {
                 ctx.status(
                     &self.id,
                     SourceStatus::Unreachable {
-                        reason: e.message.clone(),
-                        hint: e.hint.clone(),
+                        reason: e.message(),
+                        hint: e.hint().to_string(),
                     },
                 )
                 .await;
@@ -174,8 +175,8 @@ impl Worker for LogsWorker {
                         ctx.status(
                             &self.id,
                             SourceStatus::Unreachable {
-                                reason: e.message.clone(),
-                                hint: e.hint.clone(),
+                                reason: e.message(),
+                                hint: e.hint().to_string(),
                             },
                         )
                         .await;
@@ -246,8 +247,8 @@ impl Worker for LogsWorker {
             Api::Broken(e) => Probe {
                 source,
                 ok: false,
-                detail: e.message.clone(),
-                hint: e.hint.clone(),
+                detail: e.message(),
+                hint: e.hint().to_string(),
             },
             Api::Live(api) => match api.version().await {
                 Ok(v) => Probe {
@@ -259,8 +260,8 @@ impl Worker for LogsWorker {
                 Err(e) => Probe {
                     source,
                     ok: false,
-                    detail: e.message.clone(),
-                    hint: e.hint.clone(),
+                    detail: e.message(),
+                    hint: e.hint().to_string(),
                 },
             },
         }
@@ -279,7 +280,7 @@ impl LogsWorker {
         let not_configured = |id: u64, what: &str| Update::Failed {
             id,
             what: what.to_string(),
-            error: LokiError::new(None, "Loki is not configured", NOT_CONFIGURED_HINT),
+            error: LokiError::NotConfigured,
         };
         match cmd {
             Command::Save { path, text, lines } => {
@@ -288,15 +289,14 @@ impl LogsWorker {
                     let p = path.clone();
                     let result = tokio::task::spawn_blocking(move || {
                         if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-                            std::fs::create_dir_all(dir)
-                                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                            std::fs::create_dir_all(dir).map_err(|e| FileError::create(dir, &e))?;
                         }
                         std::fs::write(&p, text)
                             .map(|_| lines)
-                            .map_err(|e| format!("cannot write {}: {e}", p.display()))
+                            .map_err(|e| FileError::write(&p, &e))
                     })
                     .await
-                    .unwrap_or_else(|e| Err(e.to_string()));
+                    .unwrap_or_else(|e| Err(FileError::Task(e.to_string())));
                     send(&tx, Update::Saved { path, result }).await;
                 });
             }

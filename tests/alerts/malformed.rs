@@ -3,7 +3,7 @@
 
 use crate::console::Console;
 use crate::harness;
-use warroom::alerts::client::{self, HttpClient};
+use warroom::alerts::client::{self, ClientError, HttpClient};
 use warroom::alerts::worker::{AmPoller, Poll, PromPoller};
 use warroom::config::{HttpAuth, HttpEndpoint};
 use warroom::source::{SourceId, SourceKind, SourceStatus};
@@ -65,7 +65,8 @@ async fn html_500_and_malformed_json_give_status_and_body_start() {
         .await;
     let c = HttpClient::new(&endpoint(&server.uri())).unwrap();
 
-    let e = client::am_alerts(&c).await.unwrap_err();
+    let err = client::am_alerts(&c).await.unwrap_err();
+    let e = err.to_string();
     one_line(&e);
     assert!(
         e.contains("/api/v2/alerts") && e.contains("HTTP 500"),
@@ -73,19 +74,44 @@ async fn html_500_and_malformed_json_give_status_and_body_start() {
     );
     assert!(e.contains("<html> <body><h1>502 Bad Gateway"), "{e}");
     assert!(!e.contains("pwned\x07"), "{e}");
+    // The status and the body's start are data, not only text.
+    let ClientError::Status {
+        status, excerpt, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*status, 500);
+    assert!(
+        excerpt
+            .as_str()
+            .starts_with("<html> <body><h1>502 Bad Gateway")
+    );
+    assert!(!excerpt.as_str().contains('\x1b') && !excerpt.as_str().contains('\x07'));
+    assert_eq!(err.status(), Some(500));
 
-    let e = client::am_silences(&c, "main").await.unwrap_err();
+    let err = client::am_silences(&c, "main").await.unwrap_err();
+    let e = err.to_string();
     one_line(&e);
     assert!(
         e.contains("malformed JSON") && e.contains(r#"[{\"id\": \"1\""#),
         "{e}"
     );
+    assert!(
+        matches!(&err, ClientError::Decode { status: 200, html: false, excerpt, .. } if excerpt.as_str().starts_with(r#"[{"id": "1""#)),
+        "{err:?}"
+    );
 
-    let e = client::prometheus_snapshot(&c, "main").await.unwrap_err();
+    let err = client::prometheus_snapshot(&c, "main").await.unwrap_err();
+    let e = err.to_string();
     one_line(&e);
     assert!(
         e.contains("HTML page") || e.contains("rules disabled"),
         "{e}"
+    );
+    assert!(
+        matches!(err, ClientError::Decode { html: true, .. }),
+        "{err:?}"
     );
 }
 
@@ -249,7 +275,7 @@ async fn failing_side_requests_keep_the_alerts_and_say_what_failed() {
         .poll()
         .await
         .unwrap_err();
-    assert!(e.contains("/api/v1/alerts"), "{e}");
+    assert!(e.to_string().contains("/api/v1/alerts"), "{e}");
 }
 
 #[test]
@@ -281,7 +307,19 @@ fn missing_secret_files_name_the_file_not_the_secret() {
     let mut ep = endpoint("https://am.example:9093");
     ep.auth.bearer_token_file = Some("/nonexistent/am-token".into());
     let e = HttpClient::new(&ep).unwrap_err();
-    assert!(e.contains("/nonexistent/am-token"), "{e}");
+    assert!(e.to_string().contains("/nonexistent/am-token"), "{e}");
+    let ClientError::Setup(setup) = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        setup.path(),
+        Some(std::path::Path::new("/nonexistent/am-token"))
+    );
+    let hint = PromPoller::new(ep.clone()).hint(&e);
+    assert!(
+        hint.contains("bearer_token_file") && hint.contains("\"main\""),
+        "{hint}"
+    );
 }
 
 #[tokio::test]

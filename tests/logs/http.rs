@@ -5,7 +5,7 @@ use crate::fake_loki::{self, entry};
 use std::collections::HashSet;
 use warroom::logs::loki::client::LokiClient;
 use warroom::logs::loki::paging::fetch_page;
-use warroom::logs::loki::{Direction, LokiApi, RangeQuery};
+use warroom::logs::loki::{Direction, LokiApi, LokiError, RangeQuery};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -192,9 +192,9 @@ async fn lokis_plain_text_errors_are_shown_with_a_hint() {
             })
             .await
             .unwrap_err();
-        assert_eq!(e.status, Some(*status));
-        assert_eq!(e.message, *body, "Loki's own words");
-        assert!(e.hint.contains(hint), "{status}: {}", e.hint);
+        assert_eq!(e.status(), Some(*status));
+        assert_eq!(e.message(), *body, "Loki's own words");
+        assert!(e.hint().contains(hint), "{status}: {}", e.hint());
         assert!(
             !e.to_string().to_lowercase().contains("expected value"),
             "never a JSON parse error: {e}"
@@ -215,10 +215,11 @@ async fn html_answers_and_dead_endpoints_say_what_to_fix() {
     let c = client(&server.uri());
     let e = c.labels(0, 1).await.unwrap_err();
     assert!(
-        e.message.contains("not a Loki response") && e.message.contains("Grafana login"),
+        e.message().contains("not a Loki response") && e.message().contains("Grafana login"),
         "{e}"
     );
-    assert!(e.hint.contains("[loki] url"));
+    assert!(matches!(e, LokiError::NotLoki { .. }), "{e:?}");
+    assert!(e.hint().contains("[loki] url"));
     // A port nothing listens on.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -228,7 +229,9 @@ async fn html_answers_and_dead_endpoints_say_what_to_fix() {
     let c = client(&format!("http://127.0.0.1:{port}"));
     let e = c.version().await.unwrap_err();
     assert!(e.is_connection());
-    assert!(e.message.contains("cannot reach Loki"), "{e}");
+    assert!(matches!(e, LokiError::Unreachable { .. }), "{e:?}");
+    assert!(e.message().contains("cannot reach Loki"), "{e}");
+    assert!(e.hint().contains("check [loki] url"), "{e}");
 }
 
 #[tokio::test]
@@ -259,8 +262,23 @@ async fn bearer_token_comes_from_its_file() {
     let cfg = warroom::config::Config::parse(text, std::path::Path::new("t")).unwrap();
     let e = LokiClient::new(cfg.loki.as_ref().unwrap()).unwrap_err();
     assert!(
-        e.message.contains("/nonexistent/pw")
-            && e.message.contains("[loki] basic_auth.password_file"),
+        e.message().contains("/nonexistent/pw")
+            && e.message().contains("[loki] basic_auth.password_file"),
         "{e}"
+    );
+    assert!(
+        matches!(
+            &e,
+            LokiError::Setup(warroom::http::SetupError::Secret {
+                credential: warroom::http::Credential::BasicAuthPassword,
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.hint().contains("basic_auth.password_file"),
+        "{}",
+        e.hint()
     );
 }

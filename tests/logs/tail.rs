@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use warroom::logs::loki::client::LokiClient;
-use warroom::logs::loki::{LokiApi, TailEvent, TailState};
+use warroom::logs::loki::{LokiApi, LokiError, TailEvent, TailState};
 
 const T0: i128 = 1_769_869_800_000_000_000;
 
@@ -284,12 +284,12 @@ async fn tail_refused_with_400_is_final_with_lokis_text() {
     let [TailEvent::State(TailState::Failed(e))] = events.as_slice() else {
         panic!("expected only Failed, got {events:?}");
     };
-    assert_eq!(e.status, Some(400));
+    assert_eq!(e.status(), Some(400));
     assert_eq!(
-        e.message,
+        e.message(),
         "parse error at line 1, col 6: syntax error: unexpected IDENTIFIER"
     );
-    assert!(e.hint.contains("LogQL"), "{e:?}");
+    assert!(e.hint().contains("LogQL"), "{e:?}");
     // Give a wrongly retrying tail time for its first backoff (0.5 s).
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(*count.lock().unwrap(), 1, "no retry after a 4xx");
@@ -349,7 +349,17 @@ async fn logs_follow_exits_with_lokis_text_on_401() {
     .await
     .expect("--follow returns instead of reconnecting forever");
     let err = res.expect_err("a refused tail is an error (non-zero exit)");
-    assert_eq!(err.status, Some(401));
+    assert!(
+        matches!(
+            &err,
+            warroom::logs::headless::LogsCliError::Loki(LokiError::Status {
+                status: 401,
+                problem: warroom::logs::loki::Problem::Auth,
+                ..
+            })
+        ),
+        "{err:?}"
+    );
     let text = err.to_string();
     assert!(text.contains("Loki answered 401: no org id"), "{text}");
     assert!(text.contains("bearer_token_file"), "{text}");

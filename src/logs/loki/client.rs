@@ -29,18 +29,12 @@ impl std::fmt::Debug for LokiClient {
     }
 }
 
-fn config_error(message: String, hint: &str) -> LokiError {
-    LokiError::new(None, message, hint)
-}
-
 impl LokiClient {
     /// Build from `[loki]`: reads the secret files, adds the CA. No I/O to Loki.
     pub fn new(cfg: &config::Loki) -> Result<Self, LokiError> {
-        let mut base = url::Url::parse(&cfg.url).map_err(|e| {
-            config_error(
-                format!("[loki] url {:?}: {e}", cfg.url),
-                "set [loki] url to e.g. http://loki:3100",
-            )
+        let mut base = url::Url::parse(&cfg.url).map_err(|e| LokiError::BadUrl {
+            url: cfg.url.clone(),
+            reason: e.to_string(),
         })?;
         if !base.path().ends_with('/') {
             let p = format!("{}/", base.path());
@@ -48,28 +42,21 @@ impl LokiClient {
         }
         let mut headers = HeaderMap::new();
         if let Some(org) = &cfg.org_id {
-            let v = HeaderValue::from_str(org).map_err(|_| {
-                config_error(
-                    "[loki] org_id is not a valid header value".into(),
-                    "use plain ASCII",
-                )
-            })?;
+            let v = HeaderValue::from_str(org).map_err(|_| LokiError::BadOrgId)?;
             headers.insert(HeaderName::from_static("x-scope-orgid"), v);
         }
         // The HTTP client adds the credentials itself; the tail handshake is
         // not made through reqwest, so it gets the same header explicitly.
-        let http = crate::http::client(&cfg.auth, "[loki]", headers.clone(), TIMEOUT)
-            .map_err(|e| config_error(e, "fix the file or TLS setting named under [loki]"))?;
-        if let Some(v) = crate::http::authorization(&cfg.auth, "[loki]")
-            .map_err(|e| config_error(e, "fix the credential file named under [loki]"))?
-        {
+        let http = crate::http::client(&cfg.auth, "[loki]", headers.clone(), TIMEOUT)?;
+        if let Some(v) = crate::http::authorization(&cfg.auth, "[loki]")? {
             headers.insert(AUTHORIZATION, v);
         }
         let ca_pem = match &cfg.auth.ca_file {
             Some(ca) => Some((
                 ca.clone(),
-                std::fs::read(ca).map_err(|e| {
-                    config_error(format!("[loki] ca_file: {e}"), "fix [loki] ca_file")
+                std::fs::read(ca).map_err(|e| LokiError::CaFile {
+                    path: ca.clone(),
+                    reason: e.to_string(),
                 })?,
             )),
             None => None,
@@ -115,11 +102,7 @@ impl LokiClient {
             .await
             .map_err(|e| {
                 if e.is_timeout() {
-                    LokiError::new(
-                        None,
-                        format!("Loki did not answer within {}s", TIMEOUT.as_secs()),
-                        "narrow the time range or add label matchers",
-                    )
+                    LokiError::TimedOut { after: TIMEOUT }
                 } else {
                     LokiError::unreachable(self.base.as_str(), error_chain(&e))
                 }
@@ -261,7 +244,7 @@ impl LokiApi for LokiClient {
                     .to_string())
             }
             // Older Loki and some gateways lack buildinfo; /ready still proves it is Loki.
-            Err(e) if e.status == Some(404) => {
+            Err(e) if e.status() == Some(404) => {
                 self.get("ready", &[]).await?;
                 Ok("(version unknown)".into())
             }

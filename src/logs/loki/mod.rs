@@ -11,6 +11,8 @@ pub mod tail;
 mod tls;
 
 use super::LogLine;
+use std::path::PathBuf;
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -31,80 +33,268 @@ impl Direction {
     }
 }
 
-/// A Loki failure as the operator should read it: Loki's own text and what to do.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LokiError {
-    /// HTTP status, when Loki answered.
-    pub status: Option<u16>,
-    pub message: String,
-    pub hint: String,
+/// What kind of trouble Loki's own error text describes. Loki answers errors
+/// as `text/plain` with no code beyond the HTTP status, so its words are
+/// read once, here, when the answer arrives; the hint comes from the kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// `max entries limit per query exceeded`.
+    MaxEntries,
+    /// `parse error …` / `syntax error …`: the LogQL is wrong.
+    Syntax,
+    /// 429 or `too many outstanding requests`.
+    RateLimited,
+    /// 502–504 or a timeout: the query took too long.
+    TooSlow,
+    /// Another limit (`the query time range exceeds the limit`…).
+    Limit,
+    /// 401/403: credentials or tenant.
+    Auth,
+    /// 404: not Loki's API at that url.
+    NotFound,
+    /// Another 400.
+    BadRequest,
+    Other,
 }
 
-impl std::fmt::Display for LokiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.status {
-            Some(s) => write!(f, "Loki answered {s}: {}", self.message)?,
-            None => write!(f, "{}", self.message)?,
+impl Problem {
+    /// Classify Loki's answer (`text` is its body, sanitised).
+    pub fn of(status: u16, text: &str) -> Self {
+        let lower = text.to_ascii_lowercase();
+        if lower.contains("max entries limit") {
+            Self::MaxEntries
+        } else if lower.contains("parse error") || lower.contains("syntax error") {
+            Self::Syntax
+        } else if lower.contains("too many outstanding requests") || status == 429 {
+            Self::RateLimited
+        } else if matches!(status, 502..=504) || lower.contains("timeout") {
+            Self::TooSlow
+        } else if lower.contains("the query time range exceeds") || lower.contains("limit") {
+            Self::Limit
+        } else if matches!(status, 401 | 403) {
+            Self::Auth
+        } else if status == 404 {
+            Self::NotFound
+        } else if status == 400 {
+            Self::BadRequest
+        } else {
+            Self::Other
         }
-        if !self.hint.is_empty() {
-            write!(f, " — {}", self.hint)?;
-        }
-        Ok(())
     }
+
+    pub fn hint(self) -> &'static str {
+        match self {
+            Self::MaxEntries => {
+                "lower the limit (t in the Logs pane, --limit) or narrow the time range"
+            }
+            Self::Syntax => "fix the LogQL syntax",
+            Self::RateLimited => {
+                "Loki is rate-limiting: narrow the time range, add label matchers, or wait a little"
+            }
+            Self::TooSlow => "the query took too long: narrow the time range or add label matchers",
+            Self::Limit => "narrow the time range",
+            Self::Auth => "check [loki] bearer_token_file / basic_auth and org_id",
+            Self::NotFound => {
+                "check [loki] url: it should be Loki's base URL (without /loki/api/v1)"
+            }
+            Self::BadRequest => "check the query and the time range",
+            Self::Other => "Loki failed: narrow the time range, or look at Loki's own logs",
+        }
+    }
+}
+
+/// Which request a `{"status":"error"}` answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    Query,
+    Labels,
+}
+
+/// A Loki failure: the facts as data (HTTP status, Loki's own words, the
+/// config key at fault); [`LokiError::hint`] says what to do, chosen from
+/// the variant. Displayed as `message — hint`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "{}{}{}",
+    match self.status() { Some(s) => format!("Loki answered {s}: "), None => String::new() },
+    self.message(),
+    match self.hint() { "" => String::new(), h => format!(" — {h}") }
+)]
+pub enum LokiError {
+    /// `[loki] url` does not parse.
+    BadUrl {
+        url: String,
+        reason: String,
+    },
+    /// `[loki] org_id` cannot be sent as a header.
+    BadOrgId,
+    /// A credential or CA file named under `[loki]`.
+    Setup(crate::http::SetupError),
+    /// `[loki] ca_file` for the tail websocket's TLS.
+    CaFile {
+        path: PathBuf,
+        reason: String,
+    },
+    CaEmpty {
+        path: PathBuf,
+    },
+    /// The TLS library refused the settings.
+    Tls {
+        reason: String,
+    },
+    /// Loki was not reached (connection refused, DNS, TLS, a broken websocket request).
+    Unreachable {
+        url: String,
+        reason: String,
+    },
+    /// No answer within the client's timeout.
+    TimedOut {
+        after: Duration,
+    },
+    /// Loki answered an error status; `text` is its own words (sanitised, bounded).
+    Status {
+        status: u16,
+        problem: Problem,
+        text: String,
+    },
+    /// A 200 answer saying `{"status":"error"}`.
+    Reported {
+        request: Request,
+        text: String,
+    },
+    /// The answer is not Loki's JSON (HTML, a login page, garbage).
+    NotLoki {
+        reason: String,
+        excerpt: String,
+    },
+    /// A query answer of a result type warroom does not read.
+    UnknownResult {
+        result_type: String,
+    },
+    /// The volume query answered something other than a matrix.
+    NotMatrix {
+        result_type: String,
+    },
+    /// There is no `[loki]`.
+    NotConfigured,
 }
 
 impl LokiError {
-    pub fn new(status: Option<u16>, message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Self {
-            status,
-            message: message.into(),
-            hint: hint.into(),
-        }
-    }
-
-    /// Loki answered `status` with a `text/plain` body: keep its words, add a hint.
+    /// Loki answered `status` with a `text/plain` body: keep its words.
     pub fn from_status(status: u16, body: &str) -> Self {
         let text = crate::text::sanitize(body.trim()).into_owned();
         let text = crate::text::truncate(&text, 2000).into_owned();
-        let lower = text.to_ascii_lowercase();
-        let hint = if lower.contains("max entries limit") {
-            "lower the limit (t in the Logs pane, --limit) or narrow the time range"
-        } else if lower.contains("parse error") || lower.contains("syntax error") {
-            "fix the LogQL syntax"
-        } else if lower.contains("too many outstanding requests") || status == 429 {
-            "Loki is rate-limiting: narrow the time range, add label matchers, or wait a little"
-        } else if matches!(status, 502..=504) || lower.contains("timeout") {
-            "the query took too long: narrow the time range or add label matchers"
-        } else if lower.contains("the query time range exceeds") || lower.contains("limit") {
-            "narrow the time range"
-        } else if matches!(status, 401 | 403) {
-            "check [loki] bearer_token_file / basic_auth and org_id"
-        } else if status == 404 {
-            "check [loki] url: it should be Loki's base URL (without /loki/api/v1)"
-        } else if status == 400 {
-            "check the query and the time range"
-        } else {
-            "Loki failed: narrow the time range, or look at Loki's own logs"
-        };
-        let message = if text.is_empty() {
-            format!("HTTP {status} with an empty body")
-        } else {
-            text
-        };
-        Self::new(Some(status), message, hint)
+        Self::Status {
+            status,
+            problem: Problem::of(status, &text),
+            text,
+        }
     }
 
     /// Could not talk to Loki at all (connection refused, DNS, TLS).
     pub fn unreachable(url: &str, err: impl std::fmt::Display) -> Self {
-        Self::new(
-            None,
-            format!("cannot reach Loki at {url}: {err}"),
-            "check [loki] url and that Loki is running and reachable from here",
-        )
+        Self::Unreachable {
+            url: url.to_string(),
+            reason: err.to_string(),
+        }
     }
 
+    /// HTTP status, when Loki answered with one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Not an error status from Loki: it was not reached, is misconfigured,
+    /// or what answered is not Loki. The source's status shows these.
     pub fn is_connection(&self) -> bool {
-        self.status.is_none()
+        self.status().is_none()
+    }
+
+    /// What went wrong, without the hint (the source status shows them
+    /// apart); for an error status, Loki's own words.
+    pub fn message(&self) -> String {
+        match self {
+            Self::BadUrl { url, reason } => format!("[loki] url {url:?}: {reason}"),
+            Self::BadOrgId => "[loki] org_id is not a valid header value".into(),
+            Self::Setup(e) => e.to_string(),
+            Self::CaFile { path, reason } => {
+                format!("[loki] ca_file {}: {reason}", path.display())
+            }
+            Self::CaEmpty { path } => {
+                format!("[loki] ca_file {} holds no certificate", path.display())
+            }
+            Self::Tls { reason } => format!("TLS setup: {reason}"),
+            Self::Unreachable { url, reason } => format!("cannot reach Loki at {url}: {reason}"),
+            Self::TimedOut { after } => {
+                format!("Loki did not answer within {}s", after.as_secs())
+            }
+            Self::Status { status, text, .. } if text.is_empty() => {
+                format!("HTTP {status} with an empty body")
+            }
+            Self::Status { text, .. } => text.clone(),
+            Self::Reported { text, .. } => text.clone(),
+            Self::NotLoki { reason, excerpt } => {
+                format!("the answer is not a Loki response ({reason}); it starts with: {excerpt}")
+            }
+            Self::UnknownResult { result_type } => {
+                format!("Loki answered with an unknown result type {result_type:?}")
+            }
+            Self::NotMatrix { result_type } => {
+                format!("expected a matrix, Loki answered {result_type:?}")
+            }
+            Self::NotConfigured => "Loki is not configured".into(),
+        }
+    }
+
+    /// What the operator can do about it, chosen from the variant.
+    pub fn hint(&self) -> &'static str {
+        use crate::http::{Credential, SetupError};
+        match self {
+            Self::BadUrl { .. } => "set [loki] url to e.g. http://loki:3100",
+            Self::BadOrgId => "use plain ASCII",
+            Self::Setup(SetupError::Secret {
+                credential: Credential::BearerToken,
+                ..
+            }) => "fix [loki] bearer_token_file: it must name a readable file",
+            Self::Setup(SetupError::Secret {
+                credential: Credential::BasicAuthPassword,
+                ..
+            }) => "fix [loki] basic_auth.password_file: it must name a readable file",
+            Self::Setup(SetupError::HeaderValue { .. }) => {
+                "fix the credential file named under [loki]"
+            }
+            Self::Setup(_) => "fix the file or TLS setting named under [loki]",
+            Self::CaFile { .. } | Self::CaEmpty { .. } | Self::Tls { .. } => {
+                "fix [loki] ca_file (a PEM certificate)"
+            }
+            Self::Unreachable { .. } => {
+                "check [loki] url and that Loki is running and reachable from here"
+            }
+            Self::TimedOut { .. } => "narrow the time range or add label matchers",
+            Self::Status { problem, .. } => problem.hint(),
+            Self::Reported {
+                request: Request::Query,
+                ..
+            } => "check the query and the time range",
+            Self::Reported {
+                request: Request::Labels,
+                ..
+            } => "check the time range",
+            Self::NotLoki { .. } => {
+                "check that [loki] url points at Loki itself (not Grafana or a login page)"
+            }
+            Self::UnknownResult { .. } | Self::NotMatrix { .. } => "",
+            Self::NotConfigured => super::worker::NOT_CONFIGURED_HINT,
+        }
+    }
+}
+
+impl From<crate::http::SetupError> for LokiError {
+    fn from(e: crate::http::SetupError) -> Self {
+        Self::Setup(e)
     }
 }
 
@@ -219,25 +409,93 @@ mod tests {
             "parse error at line 1, col 6: syntax error: unexpected IDENTIFIER\n",
         );
         assert_eq!(
-            e.message,
+            e.message(),
             "parse error at line 1, col 6: syntax error: unexpected IDENTIFIER"
         );
-        assert!(e.hint.contains("LogQL"));
+        assert!(matches!(
+            e,
+            LokiError::Status {
+                status: 400,
+                problem: Problem::Syntax,
+                ..
+            }
+        ));
+        assert!(e.hint().contains("LogQL"));
         let e = LokiError::from_status(
             400,
             "max entries limit per query exceeded, limit > max_entries_limit (10000 > 5000)",
         );
-        assert!(e.hint.contains("lower the limit"));
-        assert!(
-            LokiError::from_status(504, "")
-                .to_string()
-                .contains("narrow")
+        assert!(e.hint().contains("lower the limit"));
+        let e = LokiError::from_status(504, "");
+        assert_eq!(e.status(), Some(504));
+        assert_eq!(
+            e.to_string(),
+            "Loki answered 504: HTTP 504 with an empty body — \
+             the query took too long: narrow the time range or add label matchers"
         );
         assert!(
             LokiError::from_status(429, "too many outstanding requests")
-                .hint
+                .hint()
                 .contains("rate")
         );
+    }
+
+    #[test]
+    fn each_hint_comes_from_the_kind_of_failure() {
+        let status = |code: u16, body: &str| LokiError::from_status(code, body);
+        // Credentials and tenant: the status says it, whatever the body.
+        for code in [401, 403] {
+            let e = status(code, "no org id\n");
+            assert!(
+                matches!(
+                    e,
+                    LokiError::Status {
+                        problem: Problem::Auth,
+                        ..
+                    }
+                ),
+                "{e:?}"
+            );
+            assert!(e.hint().contains("bearer_token_file") && e.hint().contains("org_id"));
+            assert!(!e.is_connection());
+        }
+        let e = status(404, "404 page not found");
+        assert_eq!(e.hint(), Problem::NotFound.hint());
+        assert!(e.hint().contains("check [loki] url"));
+        // Not reached at all: the url, and the source shows it as down.
+        let e = LokiError::unreachable("http://loki:3100/", "connection refused");
+        assert!(e.is_connection() && e.status().is_none());
+        assert!(e.hint().starts_with("check [loki] url"), "{}", e.hint());
+        assert_eq!(
+            e.to_string(),
+            "cannot reach Loki at http://loki:3100/: connection refused — \
+             check [loki] url and that Loki is running and reachable from here"
+        );
+        let e = LokiError::NotLoki {
+            reason: "expected value at line 1 column 1".into(),
+            excerpt: "<html>".into(),
+        };
+        assert!(e.hint().contains("[loki] url"));
+        // A credential file names its key.
+        let e = LokiError::from(crate::http::SetupError::Secret {
+            section: "[loki]".into(),
+            credential: crate::http::Credential::BasicAuthPassword,
+            path: "/run/secrets/loki".into(),
+            reason: "cannot read secret file /run/secrets/loki: No such file".into(),
+        });
+        assert!(
+            e.hint().contains("[loki] basic_auth.password_file"),
+            "{}",
+            e.hint()
+        );
+        assert!(e.message().contains("[loki] basic_auth.password_file"));
+        assert!(LokiError::BadOrgId.message().contains("org_id"));
+        assert!(LokiError::NotConfigured.hint().contains("[loki] url"));
+        // No hint, no dash.
+        let e = LokiError::NotMatrix {
+            result_type: "vector".into(),
+        };
+        assert_eq!(e.to_string(), "expected a matrix, Loki answered \"vector\"");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `vector` (float-second timestamps, string values), label lists, and tail
 //! frames with `dropped_entries`.
 
-use super::{Direction, LokiError, VolumeSeries};
+use super::{Direction, LokiError, Request, VolumeSeries};
 use crate::logs::LogLine;
 use serde::Deserialize;
 use serde::de::{self, IgnoredAny, SeqAccess, Visitor};
@@ -65,22 +65,22 @@ struct RawSeries {
 }
 
 fn not_loki(body: &str, e: impl std::fmt::Display) -> LokiError {
-    let start = crate::text::truncate(&crate::text::sanitize(body.trim()), 120).into_owned();
-    LokiError::new(
-        None,
-        format!("the answer is not a Loki response ({e}); it starts with: {start}"),
-        "check that [loki] url points at Loki itself (not Grafana or a login page)",
-    )
+    LokiError::NotLoki {
+        reason: e.to_string(),
+        excerpt: crate::text::truncate(&crate::text::sanitize(body.trim()), 120).into_owned(),
+    }
 }
 
 fn envelope<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, LokiError> {
     let env: Envelope<T> = serde_json::from_str(body).map_err(|e| not_loki(body, e))?;
     if env.status.as_deref() == Some("error") {
-        return Err(LokiError::new(
-            None,
-            env.error.unwrap_or_else(|| "Loki reported an error".into()),
-            "check the query and the time range",
-        ));
+        return Err(LokiError::Reported {
+            request: Request::Query,
+            text: crate::text::sanitize(
+                &env.error.unwrap_or_else(|| "Loki reported an error".into()),
+            )
+            .into_owned(),
+        });
     }
     env.data.ok_or_else(|| not_loki(body, "no `data` field"))
 }
@@ -133,11 +133,9 @@ pub fn query_lines(body: &str, direction: Direction) -> Result<Vec<LogLine>, Lok
             out
         }
         other => {
-            return Err(LokiError::new(
-                None,
-                format!("Loki answered with an unknown result type {other:?}"),
-                "",
-            ));
+            return Err(LokiError::UnknownResult {
+                result_type: other.to_string(),
+            });
         }
     };
     // Streams come one after another; merge them into one timeline. The sort
@@ -165,11 +163,9 @@ fn series_level(metric: &BTreeMap<String, String>) -> String {
 pub fn matrix(body: &str) -> Result<Vec<VolumeSeries>, LokiError> {
     let data: QueryData = envelope(body)?;
     if data.result_type != "matrix" {
-        return Err(LokiError::new(
-            None,
-            format!("expected a matrix, Loki answered {:?}", data.result_type),
-            "",
-        ));
+        return Err(LokiError::NotMatrix {
+            result_type: data.result_type,
+        });
     }
     let series: Vec<RawSeries> =
         serde_json::from_value(data.result).map_err(|e| not_loki(body, e))?;
@@ -192,7 +188,10 @@ pub fn names(body: &str) -> Result<Vec<String>, LokiError> {
     let env: Envelope<Vec<String>> = serde_json::from_str(body).map_err(|e| not_loki(body, e))?;
     if env.status.as_deref() != Some("success") {
         return Err(match env.error {
-            Some(e) => LokiError::new(None, e, "check the time range"),
+            Some(e) => LokiError::Reported {
+                request: Request::Labels,
+                text: crate::text::sanitize(&e).into_owned(),
+            },
             None => not_loki(body, "no `status: success`"),
         });
     }
@@ -246,8 +245,29 @@ mod tests {
     #[test]
     fn html_and_garbage_are_named_not_json_errors() {
         let e = query_lines("<html>502 Bad Gateway</html>", Direction::Backward).unwrap_err();
-        assert!(e.message.contains("not a Loki response"), "{e}");
-        assert!(e.message.contains("<html>502 Bad Gateway</html>"));
+        assert!(e.message().contains("not a Loki response"), "{e}");
+        assert!(
+            matches!(&e, LokiError::NotLoki { excerpt, .. } if excerpt == "<html>502 Bad Gateway</html>"),
+            "{e:?}"
+        );
+        assert!(e.is_connection() && e.hint().contains("[loki] url"));
+        let e = query_lines(
+            r#"{"status":"error","errorType":"bad_data","error":"bad \u001b]0;x\u0007range"}"#,
+            Direction::Backward,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                LokiError::Reported {
+                    request: Request::Query,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(!e.message().contains('\x1b'), "{e:?}");
+        assert_eq!(e.hint(), "check the query and the time range");
         assert!(names(r#"{"status":"success"}"#).unwrap().is_empty());
         assert!(
             names(r#"{"status":"success","data":null}"#)
@@ -257,9 +277,18 @@ mod tests {
         assert!(
             names(r#"{"data":["a"]}"#)
                 .unwrap_err()
-                .message
+                .message()
                 .contains("status")
         );
+        let e = names(r#"{"status":"error","error":"start after end"}"#).unwrap_err();
+        assert_eq!(
+            e,
+            LokiError::Reported {
+                request: Request::Labels,
+                text: "start after end".into()
+            }
+        );
+        assert_eq!(e.to_string(), "start after end — check the time range");
     }
 
     #[test]

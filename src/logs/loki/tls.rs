@@ -20,10 +20,11 @@ pub fn client_config(
     ca_pem: Option<(&std::path::Path, &[u8])>,
     verify: bool,
 ) -> Result<Option<Arc<rustls::ClientConfig>>, LokiError> {
-    let bad = |m: String| LokiError::new(None, m, "fix [loki] ca_file (a PEM certificate)");
     let builder = rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .map_err(|e| bad(format!("TLS setup: {e}")))?;
+        .map_err(|e| LokiError::Tls {
+            reason: e.to_string(),
+        })?;
     if !verify {
         let cfg = builder
             .dangerous()
@@ -34,18 +35,19 @@ pub fn client_config(
     let Some((path, pem)) = ca_pem else {
         return Ok(None);
     };
+    let bad = |e: &dyn std::fmt::Display| LokiError::CaFile {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(pem) {
-        let cert = cert.map_err(|e| bad(format!("[loki] ca_file {}: {e}", path.display())))?;
-        roots
-            .add(cert)
-            .map_err(|e| bad(format!("[loki] ca_file {}: {e}", path.display())))?;
+        let cert = cert.map_err(|e| bad(&e))?;
+        roots.add(cert).map_err(|e| bad(&e))?;
     }
     if roots.is_empty() {
-        return Err(bad(format!(
-            "[loki] ca_file {} holds no certificate",
-            path.display()
-        )));
+        return Err(LokiError::CaEmpty {
+            path: path.to_path_buf(),
+        });
     }
     Ok(Some(Arc::new(
         builder.with_root_certificates(roots).with_no_client_auth(),
@@ -109,7 +111,12 @@ mod tests {
     fn ca_files_without_certificates_are_refused_by_name() {
         let p = std::path::Path::new("/etc/loki-ca.pem");
         let e = client_config(Some((p, b"not a pem")), true).unwrap_err();
-        assert!(e.message.contains("/etc/loki-ca.pem"), "{e}");
+        assert!(e.message().contains("/etc/loki-ca.pem"), "{e}");
+        assert!(
+            matches!(&e, LokiError::CaEmpty { path } | LokiError::CaFile { path, .. } if path == p),
+            "{e:?}"
+        );
+        assert!(e.hint().contains("[loki] ca_file"));
         assert!(client_config(None, true).unwrap().is_none());
         assert!(client_config(None, false).unwrap().is_some());
     }
