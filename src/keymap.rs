@@ -13,7 +13,7 @@
 //! back a [`Bound`] value — `Global` and `Nav` already typed, a pane's action
 //! as the index its own enum turns back into a variant.
 
-use crate::pane::{ActionDef, ActionSet, Nav, PaneId};
+use crate::pane::{ActionDef, ActionSet, KeyHints, Nav, PaneId};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -411,6 +411,17 @@ impl Keymap {
 
     /// `q / ctrl-c` for help and hints; empty when unbound.
     pub fn keys_for(&self, section: &str, action: &str) -> String {
+        KeyHints::keys_for(self, section, action)
+    }
+
+    /// The keys of a typed action of `pane`.
+    pub fn keys_of<A: ActionSet>(&self, pane: PaneId, action: A) -> String {
+        self.keys_for(pane.section(), action.name())
+    }
+}
+
+impl KeyHints for Keymap {
+    fn keys_for(&self, section: &str, action: &str) -> String {
         self.bindings(section)
             .iter()
             .find(|b| b.action == action)
@@ -422,11 +433,6 @@ impl Keymap {
                     .join(" / ")
             })
             .unwrap_or_default()
-    }
-
-    /// The keys of a typed action of `pane`.
-    pub fn keys_of<A: ActionSet>(&self, pane: PaneId, action: A) -> String {
-        self.keys_for(pane.section(), action.name())
     }
 }
 

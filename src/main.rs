@@ -67,7 +67,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Some(Cmd::Report { format }) => {
             headless_config_ok()?;
-            let report = warroom::report::collect(&start.config, mode).await;
+            let report = warroom::headless::report::collect(&start.config, mode).await;
             print!(
                 "{}",
                 match format {
@@ -83,18 +83,18 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Some(Cmd::Action(args)) => {
             headless_config_ok()?;
-            warroom::action::headless::run(&start.config, mode, args).await
+            warroom::headless::action::run(&start.config, mode, args).await
         }
         Some(Cmd::Logs(args)) => {
             headless_config_ok()?;
-            warroom::logs::headless(&start.config, mode, args).await
+            warroom::headless::logs::run(&start.config, mode, args).await
         }
         Some(Cmd::Runbook { command }) => {
             headless_config_ok()?;
-            warroom::runbook::headless(&start.config, mode, command).await
+            warroom::headless::runbook::run(&start.config, mode, command).await
         }
         Some(Cmd::Doctor) => {
-            warroom::doctor::run(
+            warroom::headless::doctor::run(
                 &start.config,
                 &start.config_path,
                 start.config_error.as_ref(),

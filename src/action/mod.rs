@@ -13,7 +13,6 @@
 //! Each domain implements [`ActionHandler`] for its live backend and its demo.
 
 mod cli;
-pub mod headless;
 
 pub use cli::{ActionArgs, ActionLine, ActionVerb};
 

@@ -6,6 +6,7 @@
 //! out. It never does I/O itself, which is what lets the whole console be
 //! snapshot-tested with synthetic events.
 
+pub mod draw;
 pub mod overlay;
 mod overlay_keys;
 pub mod run;

@@ -151,7 +151,7 @@ fn draw(
     last: &mut Option<Buffer>,
 ) -> std::io::Result<()> {
     let size = guard.terminal.size()?;
-    let frame = crate::ui::render_to_buffer(app, size.width, size.height, app.clock.now());
+    let frame = crate::app::draw::render_to_buffer(app, size.width, size.height, app.clock.now());
     if last.as_ref() == Some(&frame) {
         return Ok(());
     }

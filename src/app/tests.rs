@@ -279,7 +279,7 @@ fn action_flow_previews_then_needs_typed_confirmation_then_executes() {
             ..Default::default()
         }),
     );
-    let text = crate::ui::buffer_text(&crate::ui::render_to_buffer(
+    let text = crate::ui::buffer_text(&crate::app::draw::render_to_buffer(
         &mut app,
         100,
         30,
@@ -407,8 +407,8 @@ fn status_updates_only_count_as_changes_when_they_change() {
 fn rendering_the_same_state_twice_gives_identical_frames() {
     let (mut app, _) = app_with(false, false);
     let now = app.clock.now();
-    let a = crate::ui::render_to_buffer(&mut app, 80, 24, now);
-    let b = crate::ui::render_to_buffer(&mut app, 80, 24, now);
+    let a = crate::app::draw::render_to_buffer(&mut app, 80, 24, now);
+    let b = crate::app::draw::render_to_buffer(&mut app, 80, 24, now);
     assert_eq!(
         a, b,
         "the main loop relies on this to skip writing unchanged frames"
@@ -420,12 +420,12 @@ fn tiny_terminals_render_without_panicking() {
     let (mut app, _) = app_with(false, false);
     let now = app.clock.now();
     for (w, h) in [(20, 5), (1, 1), (0, 0), (80, 2), (10, 24)] {
-        crate::ui::render_to_buffer(&mut app, w, h, now);
+        crate::app::draw::render_to_buffer(&mut app, w, h, now);
         app.handle_key(key('?'));
-        crate::ui::render_to_buffer(&mut app, w, h, now);
+        crate::app::draw::render_to_buffer(&mut app, w, h, now);
         app.handle_key(code(KeyCode::Esc));
         app.handle_key(key(':'));
-        crate::ui::render_to_buffer(&mut app, w, h, now);
+        crate::app::draw::render_to_buffer(&mut app, w, h, now);
         app.handle_key(code(KeyCode::Esc));
     }
 }
@@ -448,7 +448,7 @@ fn the_status_bar_says_why_a_source_is_down() {
             hint: "check [[alertmanager]] url".into(),
         },
     });
-    let text = crate::ui::buffer_text(&crate::ui::render_to_buffer(
+    let text = crate::ui::buffer_text(&crate::app::draw::render_to_buffer(
         &mut app,
         100,
         10,
@@ -469,7 +469,7 @@ fn the_status_bar_says_why_a_source_is_down() {
         },
     });
     let now = app.clock.now();
-    let buf = crate::ui::render_to_buffer(&mut app, 100, 10, now);
+    let buf = crate::app::draw::render_to_buffer(&mut app, 100, 10, now);
     let status = crate::ui::buffer_text(&buf)
         .lines()
         .nth(9)

@@ -6,11 +6,10 @@
 //! - [`worker`] runs Loki requests, the tail, query history and "save view" on its
 //!   own task; [`pane`] is the Logs pane (query editor, label browser, time range,
 //!   histogram, viewer) and does no I/O.
-//! - [`headless`] is `warroom logs`.
+//! - `warroom logs` itself is `headless::logs`.
 
 pub mod demo;
 pub mod detail;
-pub mod headless;
 pub mod histogram;
 pub mod history;
 pub mod labels;
@@ -266,13 +265,4 @@ pub fn format_ts(ts_ns: i128) -> String {
 
 pub fn now_ns() -> i128 {
     jiff::Timestamp::now().as_nanosecond()
-}
-
-/// `warroom logs`: print sanitised lines from Loki, a pod or a container.
-pub async fn headless(
-    cfg: &Config,
-    mode: crate::runtime::Mode,
-    args: crate::cli::LogsArgs,
-) -> color_eyre::Result<std::process::ExitCode> {
-    headless::run(cfg, mode, args).await
 }

@@ -11,7 +11,6 @@ pub mod actions;
 pub use actions::{ActionDef, ActionSet, Input, Nav, NoAction, def};
 
 use crate::action::{ActionOutcome, ActionSpec};
-use crate::keymap::Keymap;
 use crate::report::ReportSection;
 use crate::source::{SourceId, SourceKind, SourceStatus};
 use crate::theme::Theme;
@@ -80,10 +79,17 @@ impl PaneId {
     }
 }
 
+/// The keys bound to an action, for the hints a pane draws (`l logs  s silence`).
+/// The live keymap implements it; panes never see the keymap itself.
+pub trait KeyHints {
+    /// `q / ctrl-c`; empty when unbound.
+    fn keys_for(&self, section: &str, action: &str) -> String;
+}
+
 /// What a pane needs to render, beyond its own state.
 pub struct RenderCtx<'a> {
     pub theme: &'a Theme,
-    pub keymap: &'a Keymap,
+    pub keymap: &'a dyn KeyHints,
     pub now: jiff::Timestamp,
     pub read_only: bool,
     pub demo: bool,

@@ -8,7 +8,7 @@
 //! - [`exec`] (+ `shell`): rendering a step's plan, running shell/check/wait blocks and `warroom` actions;
 //! - [`journal`]: the append-only, fsynced JSONL journal; [`session`] keeps it and the walker in step;
 //! - [`export`]: the incident timeline as Markdown, with achieved RTO/RPO;
-//! - [`mod@headless`]: `warroom runbook lint|run|export`;
+//! - `warroom runbook lint|run|export` itself is `headless::runbook`;
 //! - [`worker`] (+ `worker_runs`), [`view`]: the console's worker and what it tells the pane;
 //! - `pane`, `pane_forms`, `pane_view`: the Runbook pane.
 
@@ -16,7 +16,6 @@ pub mod exec;
 #[cfg(test)]
 mod exec_tests;
 pub mod export;
-pub mod headless;
 pub mod journal;
 pub mod model;
 mod pane;
@@ -195,13 +194,4 @@ pub fn demo(actions: Arc<crate::action::Actions>) -> Backend {
         })],
         ..Default::default()
     }
-}
-
-/// `warroom runbook lint|run|export`.
-pub async fn headless(
-    cfg: &Config,
-    mode: crate::runtime::Mode,
-    cmd: crate::cli::RunbookCmd,
-) -> color_eyre::Result<std::process::ExitCode> {
-    headless::run(cfg, mode, cmd).await
 }

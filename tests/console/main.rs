@@ -7,13 +7,14 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
+use warroom::app::draw::render_to_buffer;
 use warroom::app::{App, AppOptions};
 use warroom::audit::AuditLog;
 use warroom::config::Config;
 use warroom::pane::PaneId;
 use warroom::runtime::{Hub, Mode, wire};
 use warroom::theme::Theme;
-use warroom::ui::{buffer_text, render_to_buffer};
+use warroom::ui::buffer_text;
 
 struct Demo {
     app: App,
@@ -197,7 +198,7 @@ async fn palette_fuzzy_matches() {
 #[tokio::test]
 async fn demo_report_names_problems_in_every_section() {
     data_dir();
-    let report = warroom::report::collect(
+    let report = warroom::headless::report::collect(
         &Config::default(),
         Mode {
             demo: true,

@@ -88,7 +88,7 @@ fn args(follow: bool) -> LogsArgs {
 }
 
 fn pod() -> LogTarget {
-    warroom::logs::headless::parse_source("pod:shop/api-0", &Default::default()).unwrap()
+    warroom::headless::logs::parse_source("pod:shop/api-0", &Default::default()).unwrap()
 }
 
 #[tokio::test]
@@ -98,7 +98,7 @@ async fn pod_lines_are_printed_sanitised_until_the_stream_ends() {
         Vec::new(),
     );
     let mut out = Vec::new();
-    let code = warroom::logs::headless::stream_from_hub(
+    let code = warroom::headless::logs::stream_from_hub(
         hub,
         pod(),
         &args(false),
@@ -127,7 +127,7 @@ async fn an_unconfigured_source_is_an_error_naming_the_fix() {
         )],
     );
     let mut out = Vec::new();
-    let e = warroom::logs::headless::stream_from_hub(
+    let e = warroom::headless::logs::stream_from_hub(
         hub,
         pod(),
         &args(false),
@@ -138,7 +138,7 @@ async fn an_unconfigured_source_is_an_error_naming_the_fix() {
     .unwrap_err();
     assert!(e.to_string().contains("set KUBECONFIG"), "{e}");
     let hub = Hub::start(Vec::new(), Vec::new());
-    let e = warroom::logs::headless::stream_from_hub(
+    let e = warroom::headless::logs::stream_from_hub(
         hub,
         pod(),
         &args(false),
@@ -166,13 +166,13 @@ fn sources_parse() {
         }
     );
     let cfg = Default::default();
-    let t = warroom::logs::headless::parse_source("pod:shop/api-0/sidecar", &cfg).unwrap();
+    let t = warroom::headless::logs::parse_source("pod:shop/api-0/sidecar", &cfg).unwrap();
     assert!(matches!(t, LogTarget::Pod { container: Some(c), .. } if c == "sidecar"));
     assert_eq!(
-        warroom::logs::headless::parse_source("container:toolboxai-backend", &cfg).unwrap(),
+        warroom::headless::logs::parse_source("container:toolboxai-backend", &cfg).unwrap(),
         LogTarget::Container {
             name: "toolboxai-backend".into()
         }
     );
-    assert!(warroom::logs::headless::parse_source("vm:x", &cfg).is_err());
+    assert!(warroom::headless::logs::parse_source("vm:x", &cfg).is_err());
 }

@@ -209,7 +209,7 @@ async fn logs_follow_prints_tail_lines_sanitised() {
     let mut w = out.clone();
     let now = T0 + 300_000_000_000;
     let task = tokio::spawn(async move {
-        warroom::logs::headless::run_loki(&client, r#"{app="api"}"#, &args, now, &mut w).await
+        warroom::headless::logs::run_loki(&client, r#"{app="api"}"#, &args, now, &mut w).await
     });
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
@@ -344,7 +344,7 @@ async fn logs_follow_exits_with_lokis_text_on_401() {
     let mut out = Vec::new();
     let res = tokio::time::timeout(
         Duration::from_secs(10),
-        warroom::logs::headless::run_loki(&client, r#"{app="api"}"#, &args, T0, &mut out),
+        warroom::headless::logs::run_loki(&client, r#"{app="api"}"#, &args, T0, &mut out),
     )
     .await
     .expect("--follow returns instead of reconnecting forever");
@@ -352,7 +352,7 @@ async fn logs_follow_exits_with_lokis_text_on_401() {
     assert!(
         matches!(
             &err,
-            warroom::logs::headless::LogsCliError::Loki(LokiError::Status {
+            warroom::headless::logs::LogsCliError::Loki(LokiError::Status {
                 status: 401,
                 problem: warroom::logs::loki::Problem::Auth,
                 ..

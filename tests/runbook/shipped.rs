@@ -229,7 +229,7 @@ fn run(name: &str, params: &[(&str, String)], actions: &Actions, data: &Path) ->
     let path = session.journal.path.clone();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let code = rt
-        .block_on(warroom::runbook::headless::walk(session, actions, true))
+        .block_on(warroom::headless::runbook::walk(session, actions, true))
         .unwrap();
     let loaded = journal::load(&path).unwrap();
     assert_eq!(

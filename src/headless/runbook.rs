@@ -6,13 +6,13 @@
 //! continues the latest unfinished run; `--dry-run` prints what each step
 //! would run (and the action previews) and changes nothing.
 
-use super::exec::{Params, Sink};
-use super::parse;
-use super::session::Session;
-use super::subst;
 use crate::action::Confirm;
 use crate::cli::RunbookCmd;
 use crate::config::Config;
+use crate::runbook::exec::{Params, Sink};
+use crate::runbook::parse;
+use crate::runbook::session::Session;
+use crate::runbook::subst;
 use crate::runtime::{Mode, wire};
 use color_eyre::eyre::{Result, eyre};
 use std::collections::BTreeMap;
@@ -43,7 +43,7 @@ pub async fn run(cfg: &Config, mode: Mode, cmd: RunbookCmd) -> Result<ExitCode> 
             }
             if mode.demo {
                 // So `<data dir>/demo-runbooks/*.md` can be run without opening the console first.
-                super::worker::write_demo(&super::demo_dir())
+                crate::runbook::worker::write_demo(&crate::runbook::demo_dir())
                     .map_err(|e| eyre!("demo runbooks: {e}"))?;
             }
             let rb = parse::load(&file).map_err(|e| eyre!("{e}"))?;
@@ -87,11 +87,11 @@ pub async fn run(cfg: &Config, mode: Mode, cmd: RunbookCmd) -> Result<ExitCode> 
         } => {
             let dir = crate::paths::journal_dir();
             let loaded = match run {
-                Some(id) => super::journal::by_id(&dir, &id).map_err(|e| eyre!(e))?,
-                None => super::journal::latest(&dir, &file, false)
+                Some(id) => crate::runbook::journal::by_id(&dir, &id).map_err(|e| eyre!(e))?,
+                None => crate::runbook::journal::latest(&dir, &file, false)
                     .ok_or_else(|| eyre!("no run of {} in {}", file.display(), dir.display()))?,
             };
-            print!("{}", super::export::markdown(&loaded));
+            print!("{}", crate::runbook::export::markdown(&loaded));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -135,7 +135,7 @@ fn prompt(q: &str) -> Result<String> {
 
 /// Params from `--param`, defaults, and (on a TTY) answers for missing ones.
 fn resolve_params(
-    rb: &super::model::Runbook,
+    rb: &crate::runbook::model::Runbook,
     given: &[(String, String)],
 ) -> Result<BTreeMap<String, String>> {
     let mut given = given.to_vec();
@@ -157,7 +157,7 @@ fn resolve_params(
 
 /// On resume, secret params must be given again (or typed on a TTY).
 fn ask_secrets(
-    rb: &super::model::Runbook,
+    rb: &crate::runbook::model::Runbook,
     given: &[(String, String)],
 ) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
@@ -174,7 +174,7 @@ fn ask_secrets(
 }
 
 async fn dry(
-    rb: &super::model::Runbook,
+    rb: &crate::runbook::model::Runbook,
     values: BTreeMap<String, String>,
     actions: &crate::action::Actions,
 ) -> Result<ExitCode> {
@@ -189,7 +189,7 @@ async fn dry(
             println!("  (manual step: the operator does it and marks it done)");
             continue;
         }
-        let plan = super::exec::plan(rb, step.index, &params, actions).await;
+        let plan = crate::runbook::exec::plan(rb, step.index, &params, actions).await;
         print!("{}", plan.to_text());
         // Action previews are recorded as dry runs, like `warroom action --dry-run`.
         for b in &plan.blocks {
@@ -285,7 +285,7 @@ pub async fn walk(mut s: Session, actions: &crate::action::Actions, yes: bool) -
                 Err(e) => return refused(&s, i, &e),
             }
         }
-        if s.walker.status(i) == super::walker::StepStatus::Failed {
+        if s.walker.status(i) == crate::runbook::walker::StepStatus::Failed {
             s.retry(i).map_err(|e| eyre!(e))?;
         }
         let plan = s.plan(i, actions).await;

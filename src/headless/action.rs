@@ -5,7 +5,7 @@
 //! confirmation; without either, warroom asks on a TTY and refuses otherwise
 //! (a cron job must say `--yes` to change anything).
 
-use super::{ActionArgs, Confirm, Disposition, Progress};
+use crate::action::{ActionArgs, Confirm, Disposition, Progress};
 use crate::config::Config;
 use crate::runtime::{Mode, wire};
 use color_eyre::eyre::{Result, eyre};

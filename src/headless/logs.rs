@@ -3,14 +3,14 @@
 //! printed sanitised; `--output jsonl` keeps the raw text, JSON-escaped so no
 //! control byte reaches the terminal.
 
-use super::loki::client::LokiClient;
-use super::loki::paging::{Boundary, fetch_page};
-use super::loki::{Direction, LokiApi, LokiError, RangeQuery, TailEvent, TailState};
-use super::timerange::TimeError;
-use super::{LogLine, LogTarget, Update, format_ts};
 use crate::cli::{LogOutput, LogsArgs};
 use crate::config::Config;
 use crate::event::{Command as AnyCommand, Update as AnyUpdate};
+use crate::logs::loki::client::LokiClient;
+use crate::logs::loki::paging::{Boundary, fetch_page};
+use crate::logs::loki::{Direction, LokiApi, LokiError, RangeQuery, TailEvent, TailState};
+use crate::logs::timerange::TimeError;
+use crate::logs::{LogLine, LogTarget, Update, format_ts};
 use crate::runtime::{Hub, Mode, wire};
 use crate::source::{SourceKind, SourceStatus};
 use color_eyre::eyre::{Result, eyre};
@@ -34,19 +34,19 @@ pub async fn run(cfg: &Config, mode: Mode, args: LogsArgs) -> Result<ExitCode> {
         eyre!("give a LogQL query, e.g. warroom logs '{{app=\"api\"}} |= \"error\"', or --source pod:NS/NAME / container:NAME")
     })?;
     let api: Arc<dyn LokiApi> = if mode.demo {
-        Arc::new(super::demo::DemoLoki::new())
+        Arc::new(crate::logs::demo::DemoLoki::new())
     } else {
         match &cfg.loki {
             None => {
                 return Err(eyre!(
                     "Loki is not configured: {}",
-                    super::worker::NOT_CONFIGURED_HINT
+                    crate::logs::worker::NOT_CONFIGURED_HINT
                 ));
             }
             Some(l) => Arc::new(LokiClient::new(l).map_err(|e| eyre!("{e}"))?),
         }
     };
-    run_loki(api.as_ref(), &query, &args, super::now_ns(), &mut out)
+    run_loki(api.as_ref(), &query, &args, crate::logs::now_ns(), &mut out)
         .await
         .map_err(|e| eyre!("{e}"))
 }
@@ -107,7 +107,7 @@ pub enum LogsCliError {
 
 /// (start, end) from --from/--to or --since.
 pub fn range(args: &LogsArgs, now_ns: i128) -> Result<(i128, i128), LogsCliError> {
-    let tr = super::timerange::parse_time;
+    let tr = crate::logs::timerange::parse_time;
     match (&args.from, &args.to) {
         (Some(f), to) => {
             let from = tr(f, now_ns)?;
@@ -156,7 +156,7 @@ pub fn format_line(l: &LogLine, output: LogOutput) -> String {
                 "ts_ns": l.ts_ns.map(|t| t.to_string()),
                 "labels": labels,
                 "line": l.text,
-                "stream": match l.stream { super::Stream::Stdout => "stdout", super::Stream::Stderr => "stderr" },
+                "stream": match l.stream { crate::logs::Stream::Stdout => "stdout", crate::logs::Stream::Stderr => "stderr" },
             });
             escape_c1(&v.to_string())
         }
@@ -292,8 +292,8 @@ pub async fn stream_from_hub(
     out: &mut impl Write,
 ) -> Result<ExitCode> {
     let since = if args.from.is_some() {
-        let (from, _) = range(args, super::now_ns()).map_err(|e| eyre!(e))?;
-        Some(((super::now_ns() - from) / 1_000_000_000).max(1) as i64)
+        let (from, _) = range(args, crate::logs::now_ns()).map_err(|e| eyre!(e))?;
+        Some(((crate::logs::now_ns() - from) / 1_000_000_000).max(1) as i64)
     } else {
         crate::text::parse_duration(&args.since)
             .ok()
