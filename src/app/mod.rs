@@ -472,7 +472,9 @@ impl App {
             demo: self.demo,
             sources: &self.sources,
         };
-        self.panes[self.active.index()].render(area, buf, &ctx);
+        let pane = &mut self.panes[self.active.index()];
+        pane.prepare(now);
+        pane.render(area, buf, &ctx);
     }
 
     pub fn reports(&self) -> Vec<(PaneId, crate::report::ReportSection)> {

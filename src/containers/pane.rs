@@ -290,8 +290,11 @@ impl Pane for ContainersPane {
         PaneId::Containers
     }
 
+    fn prepare(&mut self, now: jiff::Timestamp) {
+        self.refresh(now);
+    }
+
     fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
-        self.refresh(ctx.now);
         super::view::render(self, area, buf, ctx);
     }
 

@@ -88,6 +88,7 @@ fn render_with(p: &mut ContainersPane, w: u16, h: u16, status: SourceStatus, ro:
     };
     let area = Rect::new(0, 0, w, h);
     let mut buf = Buffer::empty(area);
+    p.prepare(now());
     p.render(area, &mut buf, &ctx);
     buf
 }

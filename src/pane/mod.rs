@@ -298,8 +298,14 @@ pub trait Pane: Send + 'static {
 
     fn id(&self) -> PaneId;
 
-    /// Draw into `buf` within `area`. No I/O, no waiting; `&mut` only for the
-    /// layout a list learns while drawing (page size, scroll offset).
+    /// Bring derived state (rows, verdicts) up to date before a frame: a
+    /// no-op unless data, the filter or the clock made it stale. Rows are
+    /// derived here or when updates are applied, never inside `render`.
+    fn prepare(&mut self, _now: jiff::Timestamp) {}
+
+    /// Draw into `buf` within `area`. No I/O, no waiting, no rebuilding;
+    /// `&mut` only for the layout a list learns while drawing (page size,
+    /// scroll offset).
     fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>);
 
     /// Apply a worker update for this pane. Returns whether anything visible changed.

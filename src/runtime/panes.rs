@@ -48,6 +48,7 @@ pub trait AnyPane: Send {
     fn id(&self) -> PaneId;
     /// The pane's keymap table (for the palette and help).
     fn action_defs(&self) -> &'static [ActionDef];
+    fn prepare(&mut self, now: jiff::Timestamp);
     fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>);
     /// An update for this pane (others are ignored: `false`).
     fn apply(&mut self, update: Update) -> bool;
@@ -90,6 +91,9 @@ where
     }
     fn action_defs(&self) -> &'static [ActionDef] {
         P::Action::DEFS
+    }
+    fn prepare(&mut self, now: jiff::Timestamp) {
+        Pane::prepare(self, now)
     }
     fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
         Pane::render(self, area, buf, ctx)

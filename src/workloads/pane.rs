@@ -188,8 +188,11 @@ impl Pane for WorkloadsPane {
         PaneId::Workloads
     }
 
+    fn prepare(&mut self, now: Timestamp) {
+        self.refresh_rows(now);
+    }
+
     fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
-        self.refresh_rows(ctx.now);
         super::view::render(self, area, buf, ctx);
     }
 

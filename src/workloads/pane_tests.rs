@@ -82,6 +82,7 @@ fn render(p: &mut WorkloadsPane, w: u16, h: u16, read_only: bool) -> Buffer {
     };
     let area = Rect::new(0, 0, w, h);
     let mut buf = Buffer::empty(area);
+    p.prepare(now());
     p.render(area, &mut buf, &ctx);
     buf
 }

@@ -25,11 +25,20 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("runtime", &["runtime", "event"]),
     (
         "domains",
-        &["workloads", "containers", "alerts", "logs", "backups", "runbook"],
+        &[
+            "workloads",
+            "containers",
+            "alerts",
+            "logs",
+            "backups",
+            "runbook",
+        ],
     ),
     (
         "contracts",
-        &["action", "source", "pane", "keymap", "report", "target", "ui", "demo"],
+        &[
+            "action", "source", "pane", "keymap", "report", "target", "ui", "demo",
+        ],
     ),
     (
         "leaves",
@@ -78,7 +87,12 @@ fn references(text: &str) -> Vec<(usize, String)> {
 /// The top-level module a source file belongs to (`src/logs/pane.rs` → `logs`).
 fn module_of(src: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(src).unwrap();
-    let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+    let first = rel
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy();
     first.trim_end_matches(".rs").to_string()
 }
 
@@ -199,11 +213,23 @@ fn the_checker_names_the_file_and_line_of_a_forbidden_use() {
     ));
     let found = violations(&files);
     let has = |needle: &str| found.iter().any(|v| v.contains(needle));
-    assert!(has("src/workloads/oops.rs:3: `workloads` (domains) uses `app` (console)"), "{found:#?}");
-    assert!(has("src/workloads/oops.rs:4: domain `workloads` uses domain `logs`"), "{found:#?}");
+    assert!(
+        has("src/workloads/oops.rs:3: `workloads` (domains) uses `app` (console)"),
+        "{found:#?}"
+    );
+    assert!(
+        has("src/workloads/oops.rs:4: domain `workloads` uses domain `logs`"),
+        "{found:#?}"
+    );
     assert!(has("`text` and `theme` use each other"), "{found:#?}");
-    assert!(!has("workloads/oops.rs:2"), "comments are not uses: {found:#?}");
-    assert!(!has("workloads/oops.rs:1"), "a contract is below a domain: {found:#?}");
+    assert!(
+        !has("workloads/oops.rs:2"),
+        "comments are not uses: {found:#?}"
+    );
+    assert!(
+        !has("workloads/oops.rs:1"),
+        "a contract is below a domain: {found:#?}"
+    );
     assert_eq!(found.len(), 3, "{found:#?}");
 }
 
