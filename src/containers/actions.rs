@@ -6,22 +6,27 @@
 //! what the action does (signal, stop timeout, the health check starting over)
 //! and whether the restart policy will bring the container back.
 
-use super::client::{self, Endpoint, describe};
-use super::model::{self, Container, RestartPolicy, RunState};
-use crate::action::Progress;
-use crate::action::{ActionHandler, ActionOutcome, ActionSpec, Confirm, Preview, PreviewLine};
+use super::client::{self, Endpoint};
+use super::error::ContainerError;
+use super::model::{Container, RestartPolicy, RunState};
+use crate::action::{
+    ActionError, ActionHandler, ActionOutcome, ActionSpec, Confirm, Preview, PreviewLine, Progress,
+};
 use crate::text::{human_duration, sanitize};
 use bollard::Docker;
 use bollard::query_parameters::{RestartContainerOptionsBuilder, StopContainerOptionsBuilder};
 use std::time::Duration;
 
 /// The container an action names, or an error for anything not ours.
-pub fn target(spec: &ActionSpec) -> Result<(&'static str, &str), String> {
+pub fn target(spec: &ActionSpec) -> Result<(&'static str, &str), ActionError> {
     match spec {
         ActionSpec::ContainerRestart { name } => Ok(("restart", name)),
         ActionSpec::ContainerStop { name } => Ok(("stop", name)),
         ActionSpec::ContainerStart { name } => Ok(("start", name)),
-        other => Err(format!("`{}` is not a container action", other.verb())),
+        other => Err(ActionError::Unsupported {
+            handler: "Docker",
+            verb: other.verb(),
+        }),
     }
 }
 
@@ -160,27 +165,23 @@ pub struct LiveActions {
 }
 
 impl LiveActions {
-    async fn docker(&self) -> Result<Docker, String> {
-        client::connect(&self.endpoint)
-            .await
-            .map(|(d, _)| d)
-            .map_err(|e| e.to_string())
+    async fn docker(&self) -> Result<Docker, ContainerError> {
+        Ok(client::connect(&self.endpoint).await.map(|(d, _)| d)?)
     }
 
-    async fn find(docker: &Docker, name: &str) -> Result<Option<Container>, String> {
-        match docker.inspect_container(name, None).await {
-            Ok(r) => Ok(Some(model::from_inspect(&r))),
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            }) => Ok(None),
-            Err(e) => Err(format!("inspecting {name} failed: {}", describe(&e))),
-        }
+    async fn find(docker: &Docker, name: &str) -> Result<Option<Container>, ContainerError> {
+        super::worker::inspect(docker, name)
+            .await
+            .map_err(|source| ContainerError::Call {
+                what: format!("inspecting {name}"),
+                source,
+            })
     }
 }
 
 #[async_trait::async_trait]
 impl ActionHandler for LiveActions {
-    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, crate::action::ActionError> {
+    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, ActionError> {
         let (verb, name) = target(spec)?;
         let docker = self.docker().await?;
         let c = Self::find(&docker, name).await?;
@@ -197,17 +198,21 @@ impl ActionHandler for LiveActions {
         &self,
         spec: &ActionSpec,
         progress: Progress,
-    ) -> Result<ActionOutcome, crate::action::ActionError> {
+    ) -> Result<ActionOutcome, ActionError> {
         let (verb, name) = target(spec)?;
         let docker = self.docker().await?;
-        let before = Self::find(&docker, name)
-            .await?
-            .ok_or_else(|| format!("no container named {name}: nothing was changed"))?;
+        let before =
+            Self::find(&docker, name)
+                .await?
+                .ok_or_else(|| ContainerError::NoSuchContainer {
+                    name: name.to_string(),
+                    after: Some("nothing was changed"),
+                })?;
         // The engine answers stop/restart only once the container has stopped.
         let wait = Duration::from_secs(before.stop_timeout.max(0) as u64) + client::REQUEST_TIMEOUT;
         let docker = docker.with_timeout(wait);
         let t = i32::try_from(before.stop_timeout).unwrap_or(10);
-        let fail = |e: bollard::errors::Error| format!("{verb} {name} failed: {}", describe(&e));
+        let fail = |e: bollard::errors::Error| ContainerError::call(format!("{verb} {name}"), &e);
         match verb {
             "restart" => {
                 progress.line(format!("restarting {name} (stop timeout {t}s)…"));
@@ -232,7 +237,10 @@ impl ActionHandler for LiveActions {
         }
         let after = Self::find(&docker, name)
             .await?
-            .ok_or_else(|| format!("{verb} {name} was sent, but the container is gone now"))?;
+            .ok_or_else(|| ContainerError::GoneAfter {
+                verb,
+                name: name.to_string(),
+            })?;
         let mut summary = format!("{verb} {name}: now {}", after.state.label());
         if after.is_running()
             && let Some(st) = after.started_at

@@ -9,6 +9,7 @@
 //! fix (a Host entry in ~/.ssh/config). The API version is
 //! negotiated down to what the engine speaks (20.10 → 1.41).
 
+pub use super::error::DockerError;
 use bollard::Docker;
 use std::time::Duration;
 
@@ -17,6 +18,9 @@ pub const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
 /// Engine requests wait at most this for response headers. Streams (events,
 /// logs, stats) are not cut by it; stop/restart add the container's stop timeout.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The version handshake waits at most this.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where the engine is and which setting said so.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,19 +79,6 @@ fn normalise(host: &str) -> String {
     }
 }
 
-/// A failed connection: what went wrong, and what to change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectError {
-    pub reason: String,
-    pub hint: String,
-}
-
-impl std::fmt::Display for ConnectError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({})", self.reason, self.hint)
-    }
-}
-
 /// The `:PORT` of an ssh destination `user@host:port`, if any.
 fn ssh_port(dest: &str) -> Option<u16> {
     let host = dest.rsplit_once('@').map_or(dest, |(_, h)| h);
@@ -95,42 +86,38 @@ fn ssh_port(dest: &str) -> Option<u16> {
 }
 
 /// A client for `ep` without touching the network (bad URLs fail here).
-pub fn client(ep: &Endpoint) -> Result<Docker, ConnectError> {
+pub fn client(ep: &Endpoint) -> Result<Docker, DockerError> {
     if let Some(dest) = ep.host.strip_prefix("ssh://")
-        && ssh_port(dest).is_some()
+        && let Some(port) = ssh_port(dest)
     {
         // bollard hands `user@host:port` to ssh as a host name; ssh's own
         // config is where a port goes.
-        return Err(ConnectError {
-            reason: format!("{}: a port in an ssh:// Docker host is not passed on to ssh", ep.host),
-            hint: "name the port in ~/.ssh/config (Host NAME / HostName HOST / Port PORT) and use ssh://USER@NAME".into(),
+        return Err(DockerError::SshPort {
+            host: ep.host.clone(),
+            port,
         });
     }
     Docker::connect_with_host(&ep.host)
         .map(|d| d.with_timeout(REQUEST_TIMEOUT))
-        .map_err(|e| ConnectError {
-            reason: format!("{}: {}", ep.host, describe(&e)),
-            hint: "use unix:///path/to/docker.sock or tcp://HOST:PORT".into(),
+        .map_err(|e| DockerError::BadHost {
+            host: ep.host.clone(),
+            message: DockerError::from(e).to_string(),
         })
 }
 
 /// Connect, negotiate the API version, and say what answered
 /// (`Docker 20.10.24, API 1.41`).
-pub async fn connect(ep: &Endpoint) -> Result<(Docker, String), ConnectError> {
+pub async fn connect(ep: &Endpoint) -> Result<(Docker, String), DockerError> {
     let docker = client(ep)?;
-    let unreachable = |e: bollard::errors::Error| ConnectError {
-        reason: format!(
-            "cannot reach the Docker engine at {}: {}",
-            ep.host,
-            describe(&e)
-        ),
-        hint: ep.hint(),
+    let unreachable = |e: bollard::errors::Error| DockerError::Unreachable {
+        endpoint: ep.clone(),
+        cause: Box::new(e.into()),
     };
-    let docker = tokio::time::timeout(Duration::from_secs(10), docker.negotiate_version())
+    let docker = tokio::time::timeout(HANDSHAKE_TIMEOUT, docker.negotiate_version())
         .await
-        .map_err(|_| ConnectError {
-            reason: format!("the Docker engine at {} did not answer within 10s", ep.host),
-            hint: ep.hint(),
+        .map_err(|_| DockerError::TimedOut {
+            endpoint: ep.clone(),
+            after: HANDSHAKE_TIMEOUT,
         })?
         .map_err(unreachable)?;
     let version = docker.version().await.map_err(unreachable)?;
@@ -142,31 +129,6 @@ pub async fn connect(ep: &Endpoint) -> Result<(Docker, String), ConnectError> {
         v.minor_version
     );
     Ok((docker, detail))
-}
-
-/// Engine errors, as one readable line (bollard's Display of hyper errors
-/// hides the cause: "client error (Connect)").
-pub fn describe(e: &bollard::errors::Error) -> String {
-    use bollard::errors::Error as E;
-    match e {
-        E::DockerResponseServerError {
-            status_code,
-            message,
-        } => format!("engine answered {status_code}: {}", message.trim()),
-        other => {
-            let mut s = other.to_string();
-            let mut src = std::error::Error::source(other);
-            while let Some(cause) = src {
-                let c = cause.to_string();
-                if !s.contains(&c) {
-                    s.push_str(": ");
-                    s.push_str(&c);
-                }
-                src = cause.source();
-            }
-            s
-        }
-    }
 }
 
 #[cfg(test)]
@@ -192,12 +154,22 @@ mod tests {
     fn ssh_ports_and_unknown_schemes_fail_with_what_to_do() {
         assert!(client(&Endpoint::resolve_with(Some("ssh://ops@db1"), None)).is_ok());
         let e = client(&Endpoint::resolve_with(Some("ssh://ops@db1:2222"), None)).unwrap_err();
-        assert!(e.reason.contains("ssh://ops@db1:2222"), "{e}");
         assert!(
-            e.hint.contains("~/.ssh/config") && e.hint.contains("Port"),
-            "{e}"
+            matches!(&e, DockerError::SshPort { host, port: 2222 } if host == "ssh://ops@db1:2222"),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("ssh://ops@db1:2222"), "{e}");
+        let hint = e.hint().unwrap();
+        assert!(
+            hint.contains("~/.ssh/config") && hint.contains("Port"),
+            "{hint}"
         );
         let e = client(&Endpoint::resolve_with(Some("ftp://x"), None)).unwrap_err();
-        assert!(e.reason.contains("ftp://x"), "{e}");
+        assert!(
+            matches!(&e, DockerError::BadHost { host, .. } if host == "ftp://x"),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("ftp://x"), "{e}");
+        assert!(e.hint().unwrap().contains("unix:///"), "{e:?}");
     }
 }

@@ -7,9 +7,10 @@
 //! again, for a while).
 
 use super::actions::{preview, target};
+use super::error::ContainerError;
 use super::model::{Container, Health, HealthCheck, ProbeRun, RestartPolicy, RunState, Stats};
 use super::{Command, Update};
-use crate::action::{ActionHandler, ActionOutcome, ActionSpec, Preview, Progress};
+use crate::action::{ActionError, ActionHandler, ActionOutcome, ActionSpec, Preview, Progress};
 use crate::demo::DEMO_DETAIL;
 use crate::event::{Command as AppCommand, Update as AppUpdate};
 use crate::logs::{LogLine, LogTarget, Stream, Update as LogUpdate};
@@ -402,11 +403,19 @@ impl Sim {
     }
 
     /// Do what the engine would do for `verb`.
-    fn act(&mut self, verb: &str, name: &str, now: jiff::Timestamp) -> Result<String, String> {
+    fn act(
+        &mut self,
+        verb: &str,
+        name: &str,
+        now: jiff::Timestamp,
+    ) -> Result<String, ContainerError> {
         let secs = now.as_second();
         let c = self
             .find(name)
-            .ok_or_else(|| format!("no container named {name}"))?;
+            .ok_or_else(|| ContainerError::NoSuchContainer {
+                name: name.to_string(),
+                after: None,
+            })?;
         match verb {
             "stop" => {
                 c.state = RunState::Exited;
@@ -648,12 +657,9 @@ pub struct DemoActions {
 
 #[async_trait::async_trait]
 impl ActionHandler for DemoActions {
-    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, crate::action::ActionError> {
+    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, ActionError> {
         let (verb, name) = target(spec)?;
-        let sim = self
-            .sim
-            .lock()
-            .map_err(|_| "demo state is poisoned".to_string())?;
+        let sim = self.sim.lock().map_err(|_| ContainerError::Poisoned)?;
         let c = sim.containers.iter().find(|c| c.name == name);
         Ok(preview(verb, name, c, LOCATION, jiff::Timestamp::now()))
     }
@@ -662,14 +668,14 @@ impl ActionHandler for DemoActions {
         &self,
         spec: &ActionSpec,
         progress: Progress,
-    ) -> Result<ActionOutcome, crate::action::ActionError> {
+    ) -> Result<ActionOutcome, ActionError> {
         let (verb, name) = target(spec)?;
         progress.line(format!("{verb} {name} (simulated)…"));
-        let summary = self
-            .sim
-            .lock()
-            .map_err(|_| "demo state is poisoned".to_string())?
-            .act(verb, name, jiff::Timestamp::now())?;
+        let summary = self.sim.lock().map_err(|_| ContainerError::Poisoned)?.act(
+            verb,
+            name,
+            jiff::Timestamp::now(),
+        )?;
         Ok(ActionOutcome {
             summary,
             restore_point_time: None,

@@ -7,7 +7,7 @@
 //! [`FLUSH_EVERY`] or [`BATCH_LINES`] lines, so a chatty container cannot flood
 //! the main loop.
 
-use super::client::describe;
+use super::error::DockerError;
 use crate::event::Update;
 use crate::logs::{LogLine, LogTarget, Stream, Update as LogUpdate};
 use crate::source::UpdateTx;
@@ -180,11 +180,9 @@ pub async fn stream(docker: Docker, req: LogRequest, updates: UpdateTx) {
 }
 
 fn log_error(name: &str, e: &bollard::errors::Error) -> String {
-    match e {
-        bollard::errors::Error::DockerResponseServerError {
-            status_code: 404, ..
-        } => format!("no container named {name}"),
-        other => format!("log stream of {name} failed: {}", describe(other)),
+    match DockerError::from(e) {
+        DockerError::Engine { status: 404, .. } => format!("no container named {name}"),
+        other => format!("log stream of {name} failed: {other}"),
     }
 }
 

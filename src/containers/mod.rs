@@ -3,7 +3,8 @@
 //! - [`model`]: the container as the pane shows it, flattened from inspect.
 //! - [`health`]: the pure classifier (unhealthy, restart loop, OOMKilled…);
 //!   [`restarts`]: the restarts seen recently, which a loop is judged by.
-//! - [`client`]: finding the engine (`[docker] host`, `DOCKER_HOST`, socket).
+//! - [`client`]: finding the engine (`[docker] host`, `DOCKER_HOST`, socket);
+//!   [`error`]: what failed, as data, and the fix it calls for.
 //! - [`worker`]: list + inspect, then the events stream; [`stats`] and
 //!   [`logstream`] are the streams it runs for the pane and the log viewer.
 //! - [`actions`]: previews and the live restart/stop/start handler.
@@ -12,6 +13,7 @@
 pub mod actions;
 pub mod client;
 pub mod demo;
+pub mod error;
 pub mod health;
 pub mod logstream;
 pub mod model;

@@ -14,7 +14,8 @@
 //! with backoff and re-lists (events missed meanwhile are covered by the
 //! fresh list).
 
-use super::client::{self, Endpoint, describe};
+use super::client::{self, Endpoint};
+use super::error::{ContainerError, DockerError};
 use super::logstream::{self, LogRequest};
 use super::model::{self, Container};
 use super::stats::{self, StatsStreams};
@@ -117,10 +118,12 @@ impl Worker for LiveWorker {
                         }
                     }
                 }
-                Err(e) if shared.have_data => SourceStatus::Stale { reason: e.reason },
+                Err(e) if shared.have_data => SourceStatus::Stale {
+                    reason: e.to_string(),
+                },
                 Err(e) => SourceStatus::Unreachable {
-                    reason: e.reason,
-                    hint: e.hint,
+                    reason: e.to_string(),
+                    hint: e.hint().unwrap_or_else(|| self.endpoint.hint()),
                 },
             };
             if !ctx.status(&id, status.clone()).await {
@@ -178,7 +181,10 @@ impl Worker for LiveWorker {
                     Err(e) => Probe {
                         source,
                         ok: false,
-                        detail: format!("{detail}: listing containers failed: {}", describe(&e)),
+                        detail: format!(
+                            "{detail}: listing containers failed: {}",
+                            DockerError::from(e)
+                        ),
                         hint: self.endpoint.hint(),
                     },
                 }
@@ -186,34 +192,34 @@ impl Worker for LiveWorker {
             Err(e) => Probe {
                 source,
                 ok: false,
-                detail: e.reason,
-                hint: e.hint,
+                detail: e.to_string(),
+                hint: e.hint().unwrap_or_else(|| self.endpoint.hint()),
             },
         }
     }
 }
 
-/// Inspect a container; `Ok(None)` when it is gone (404).
-async fn inspect(docker: &Docker, id: &str) -> Result<Option<Container>, String> {
+/// Inspect a container (by id or name); `Ok(None)` when it is gone (404).
+pub(super) async fn inspect(docker: &Docker, id: &str) -> Result<Option<Container>, DockerError> {
     match docker.inspect_container(id, None).await {
         Ok(r) => Ok(Some(model::from_inspect(&r))),
-        Err(bollard::errors::Error::DockerResponseServerError {
-            status_code: 404, ..
-        }) => Ok(None),
-        Err(e) => Err(describe(&e)),
+        Err(e) => match DockerError::from(e) {
+            DockerError::Engine { status: 404, .. } => Ok(None),
+            e => Err(e),
+        },
     }
 }
 
 /// List every container and inspect each (list results on API < 1.52 carry
 /// no health, and never the probe log).
-pub async fn load_all(docker: &Docker) -> Result<Vec<Container>, String> {
+pub async fn load_all(docker: &Docker) -> Result<Vec<Container>, ContainerError> {
     let opts = ListContainersOptionsBuilder::new().all(true).build();
     let list = docker
         .list_containers(Some(opts))
         .await
-        .map_err(|e| format!("listing containers failed: {}", describe(&e)))?;
+        .map_err(|e| ContainerError::call("listing containers", &e))?;
     let ids: Vec<String> = list.into_iter().filter_map(|c| c.id).collect();
-    let results: Vec<Result<Option<Container>, String>> = futures::stream::iter(ids)
+    let results: Vec<Result<Option<Container>, DockerError>> = futures::stream::iter(ids)
         .map(|id| async move { inspect(docker, &id).await })
         .buffer_unordered(INSPECT_PARALLEL)
         .collect()
@@ -235,7 +241,7 @@ async fn session(docker: &Docker, detail: &str, ctx: &mut WorkerCtx, shared: &mu
     let since = (jiff::Timestamp::now().as_second() - 1).to_string();
     let containers = match load_all(docker).await {
         Ok(c) => c,
-        Err(e) => return End::Broken(e),
+        Err(e) => return End::Broken(e.to_string()),
     };
     let mut known: HashMap<String, Container> = containers
         .iter()
@@ -295,7 +301,7 @@ async fn session(docker: &Docker, detail: &str, ctx: &mut WorkerCtx, shared: &mu
                     let at = Instant::now() + COALESCE;
                     due.entry(cid).and_modify(|t| *t = (*t).min(at)).or_insert(at);
                 }
-                Some(Err(e)) => return End::Broken(format!("event stream broke: {}", describe(&e))),
+                Some(Err(e)) => return End::Broken(format!("event stream broke: {}", DockerError::from(e))),
                 None => return End::Broken("the engine closed the event stream".into()),
             },
             _ = tokio::time::sleep_until(next_due.unwrap_or_else(Instant::now)), if next_due.is_some() => {

@@ -3,12 +3,14 @@
 //! before it runs.
 
 use super::Perm;
-use super::client::{KubeSource, error_text};
+use super::client::KubeSource;
+use super::error::{KubeError, WorkloadError};
 use super::model::Kind;
 use super::rbac::AccessCache;
 use super::undo::{self, Revision};
 use crate::action::{
-    ActionHandler, ActionOutcome, ActionSpec, Confirm, KubeTarget, Preview, PreviewLine, Progress,
+    ActionError, ActionHandler, ActionOutcome, ActionSpec, Confirm, KubeTarget, Preview,
+    PreviewLine, Progress,
 };
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::Pod;
@@ -36,7 +38,7 @@ impl LiveActions {
         }
     }
 
-    async fn resolve(&self, t: &KubeTarget) -> Result<Resolved, String> {
+    async fn resolve(&self, t: &KubeTarget) -> Result<Resolved, WorkloadError> {
         let context = t
             .context
             .clone()
@@ -65,38 +67,32 @@ impl LiveActions {
 }
 
 /// Why `scale` is refused for this kind (see [`Kind::SCALABLE`]).
-fn unscalable(kind: Kind) -> Option<String> {
-    (!kind.is_scalable()).then(|| {
-        format!(
-            "a {} cannot be scaled here: only deployments and statefulsets",
-            kind.arg()
-        )
-    })
+fn unscalable(kind: Kind) -> Option<WorkloadError> {
+    (!kind.is_scalable()).then(|| WorkloadError::Unscalable(kind.arg()))
 }
 
-fn kind_of(t: &KubeTarget) -> Result<Kind, String> {
-    Kind::from_label(&t.kind).ok_or_else(|| format!("unknown kind {:?}", t.kind))
+fn kind_of(t: &KubeTarget) -> Result<Kind, WorkloadError> {
+    Kind::from_label(&t.kind).ok_or_else(|| WorkloadError::UnknownKind(t.kind.clone()))
 }
 
 /// GET a controller's replicas and pod template as JSON (the kinds differ only in type).
-async fn get_controller(r: &Resolved, kind: Kind, name: &str) -> Result<Value, String> {
+async fn get_controller(r: &Resolved, kind: Kind, name: &str) -> Result<Value, WorkloadError> {
     macro_rules! get {
         ($t:ty) => {{
             let api: Api<$t> = Api::namespaced(r.client.clone(), &r.namespace);
             api.get(name)
                 .await
                 .map(|o| serde_json::to_value(o).unwrap_or_default())
-                .map_err(|e| format!("{} {}/{name}: {}", kind.arg(), r.namespace, error_text(&e)))
+                .map_err(|e| {
+                    WorkloadError::call(format!("{} {}/{name}", kind.arg(), r.namespace), None, &e)
+                })
         }};
     }
     match kind {
         Kind::Deployment => get!(Deployment),
         Kind::StatefulSet => get!(StatefulSet),
         Kind::DaemonSet => get!(DaemonSet),
-        other => Err(format!(
-            "{} is not a deployment, statefulset or daemonset",
-            other.arg()
-        )),
+        other => Err(WorkloadError::NotAController(other.arg())),
     }
 }
 
@@ -105,7 +101,7 @@ async fn patch_controller(
     kind: Kind,
     name: &str,
     patch: &Value,
-) -> Result<(), String> {
+) -> Result<(), WorkloadError> {
     let pp = PatchParams::default();
     macro_rules! patch {
         ($t:ty) => {{
@@ -114,11 +110,10 @@ async fn patch_controller(
                 .await
                 .map(|_| ())
                 .map_err(|e| {
-                    format!(
-                        "patch {} {}/{name}: {} — nothing was changed",
-                        kind.arg(),
-                        r.namespace,
-                        error_text(&e)
+                    WorkloadError::call(
+                        format!("patch {} {}/{name}", kind.arg(), r.namespace),
+                        Some("nothing was changed"),
+                        &e,
                     )
                 })
         }};
@@ -127,20 +122,19 @@ async fn patch_controller(
         Kind::Deployment => patch!(Deployment),
         Kind::StatefulSet => patch!(StatefulSet),
         Kind::DaemonSet => patch!(DaemonSet),
-        other => Err(format!("cannot patch {}", other.arg())),
+        other => Err(WorkloadError::NotAController(other.arg())),
     }
 }
 
 /// The deployment's revision history from its ReplicaSets. Owner references
 /// decide membership (label selectors would also match adopted/orphaned sets).
-async fn history(r: &Resolved, deployment: &Value) -> Result<Vec<Revision>, String> {
+async fn history(r: &Resolved, deployment: &Value) -> Result<Vec<Revision>, WorkloadError> {
     let api: Api<ReplicaSet> = Api::namespaced(r.client.clone(), &r.namespace);
     let uid = deployment["metadata"]["uid"].as_str().unwrap_or("");
     let name = deployment["metadata"]["name"].as_str().unwrap_or("");
-    let list = api
-        .list(&ListParams::default())
-        .await
-        .map_err(|e| format!("list replicasets in {}: {}", r.namespace, error_text(&e)))?;
+    let list = api.list(&ListParams::default()).await.map_err(|e| {
+        WorkloadError::call(format!("list replicasets in {}", r.namespace), None, &e)
+    })?;
     let mut out = Vec::new();
     for rs in list.items {
         // Owner references decide membership; kmock (and adopted sets) make
@@ -176,33 +170,24 @@ struct UndoPlan {
     current_template: Value,
 }
 
-async fn plan_undo(r: &Resolved, name: &str, to: Option<i64>) -> Result<UndoPlan, String> {
+async fn plan_undo(r: &Resolved, name: &str, to: Option<i64>) -> Result<UndoPlan, WorkloadError> {
     let dep = get_controller(r, Kind::Deployment, name).await?;
     // As kubectl: on a paused deployment the patched template would not roll
     // out, and the preview would promise a rollback that never happens.
     if dep["spec"]["paused"].as_bool() == Some(true) {
-        return Err(format!(
-            "deployment {name} is paused: a rollback would not roll out; resume it first \
-             (kubectl rollout resume deployment/{name}) and try again"
-        ));
+        return Err(WorkloadError::Paused(name.to_string()));
     }
     let current: i64 = dep["metadata"]["annotations"][undo::REVISION]
         .as_str()
         .and_then(|s| s.parse().ok())
-        .ok_or_else(|| {
-            format!(
-                "deployment {name} has no {} annotation: no history",
-                undo::REVISION
-            )
-        })?;
+        .ok_or_else(|| WorkloadError::NoHistory(name.to_string()))?;
     let hist = history(r, &dep).await?;
-    let target = undo::pick_target(current, &hist, to)?.clone();
+    let target = undo::pick_target(current, &hist, to)
+        .map_err(WorkloadError::NoRevision)?
+        .clone();
     let current_template = undo::clean_template(&dep["spec"]["template"]);
     if current_template == target.template {
-        return Err(format!(
-            "the current template already matches revision {}: nothing to roll back",
-            target.revision
-        ));
+        return Err(WorkloadError::AlreadyAt(target.revision));
     }
     Ok(UndoPlan {
         current,
@@ -213,7 +198,7 @@ async fn plan_undo(r: &Resolved, name: &str, to: Option<i64>) -> Result<UndoPlan
 
 #[async_trait::async_trait]
 impl ActionHandler for LiveActions {
-    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, crate::action::ActionError> {
+    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, ActionError> {
         match spec {
             ActionSpec::DeletePod(t) => {
                 let r = self.resolve(t).await?;
@@ -245,7 +230,7 @@ impl ActionHandler for LiveActions {
                         p.lines
                             .push(PreviewLine::Removed(format!("pod/{}", t.name)));
                     }
-                    Err(e) => p.blocked = Some(error_text(&e)),
+                    Err(e) => p.blocked = Some(KubeError::from(e).to_string()),
                 }
                 if p.blocked.is_none() {
                     p.blocked = self.allowed(&r, Perm::DeletePods).await;
@@ -283,7 +268,7 @@ impl ActionHandler for LiveActions {
                             p.blocked = self.allowed(&r, perm).await;
                         }
                     }
-                    Err(e) => p.blocked = Some(e),
+                    Err(e) => p.blocked = Some(e.to_string()),
                 }
                 Ok(p)
             }
@@ -303,11 +288,11 @@ impl ActionHandler for LiveActions {
                     r.location.clone(),
                 );
                 if *replicas < 0 {
-                    p.blocked = Some("replicas must be 0 or more".into());
+                    p.blocked = Some(WorkloadError::NegativeReplicas.to_string());
                     return Ok(p);
                 }
                 if let Some(why) = unscalable(kind) {
-                    p.blocked = Some(why);
+                    p.blocked = Some(why.to_string());
                     return Ok(p);
                 }
                 match get_controller(&r, kind, &t.name).await {
@@ -335,7 +320,7 @@ impl ActionHandler for LiveActions {
                             p.blocked = self.allowed(&r, perm).await;
                         }
                     }
-                    Err(e) => p.blocked = Some(e),
+                    Err(e) => p.blocked = Some(e.to_string()),
                 }
                 Ok(p)
             }
@@ -371,14 +356,11 @@ impl ActionHandler for LiveActions {
                             to_revision: Some(plan.target.revision),
                         });
                     }
-                    Err(e) => p.blocked = Some(e),
+                    Err(e) => p.blocked = Some(e.to_string()),
                 }
                 Ok(p)
             }
-            other => Err(crate::action::ActionError::Unsupported {
-                handler: "Kubernetes",
-                verb: other.verb(),
-            }),
+            other => Err(WorkloadError::Unsupported(other.verb()).into()),
         }
     }
 
@@ -386,7 +368,7 @@ impl ActionHandler for LiveActions {
         &self,
         spec: &ActionSpec,
         progress: Progress,
-    ) -> Result<ActionOutcome, crate::action::ActionError> {
+    ) -> Result<ActionOutcome, ActionError> {
         match spec {
             ActionSpec::DeletePod(t) => {
                 let r = self.resolve(t).await?;
@@ -394,11 +376,10 @@ impl ActionHandler for LiveActions {
                 api.delete(&t.name, &DeleteParams::default())
                     .await
                     .map_err(|e| {
-                        format!(
-                            "delete pod {}/{}: {} — nothing was deleted",
-                            r.namespace,
-                            t.name,
-                            error_text(&e)
+                        WorkloadError::call(
+                            format!("delete pod {}/{}", r.namespace, t.name),
+                            Some("nothing was deleted"),
+                            &e,
                         )
                     })?;
                 Ok(ActionOutcome {
@@ -431,13 +412,11 @@ impl ActionHandler for LiveActions {
                 replicas,
             } => {
                 if *replicas < 0 {
-                    return Err(crate::action::ActionError::Invalid(
-                        "replicas must be 0 or more".into(),
-                    ));
+                    return Err(WorkloadError::NegativeReplicas.into());
                 }
                 let kind = kind_of(t)?;
                 if let Some(why) = unscalable(kind) {
-                    return Err(crate::action::ActionError::Invalid(why));
+                    return Err(why.into());
                 }
                 let r = self.resolve(t).await?;
                 patch_controller(&r, kind, &t.name, &json!({"spec": {"replicas": replicas}}))
@@ -476,10 +455,7 @@ impl ActionHandler for LiveActions {
                     ..Default::default()
                 })
             }
-            other => Err(crate::action::ActionError::Unsupported {
-                handler: "Kubernetes",
-                verb: other.verb(),
-            }),
+            other => Err(WorkloadError::Unsupported(other.verb()).into()),
         }
     }
 }

@@ -4,7 +4,8 @@
 //! - [`model`]: projected summaries (what the views need, not whole objects);
 //! - [`health`]: the pure classifier (reason, explanation, next step);
 //! - [`store`]: the pane's object store, problems list and workload tree;
-//! - [`client`]: kubeconfig contexts and clients; [`worker`]: the live watchers
+//! - [`client`]: kubeconfig contexts and clients; [`error`]: what failed, as
+//!   data, and the fix it calls for; [`worker`]: the live watchers
 //!   and pod log streams; [`actions`]/[`undo`]/[`rbac`]: the live action handler;
 //! - [`demo`]: the simulated estate; [`pane`]/[`view`]: the pane.
 
@@ -12,6 +13,7 @@ pub mod actions;
 pub mod client;
 mod controllers;
 pub mod demo;
+pub mod error;
 pub mod health;
 pub mod model;
 pub mod pane;

@@ -1,7 +1,8 @@
 //! Pod log streams for the logs viewer: `follow`, `previous`, container,
 //! since and tail, sent in batches as `logs::Update::Lines`, then `Ended`.
 
-use super::client::{KubeSource, error_text};
+use super::client::KubeSource;
+use super::error::KubeError;
 use crate::event::Update as AnyUpdate;
 use crate::logs::{LogLine, LogTarget, Stream, Update as LogUpdate};
 use crate::source::UpdateTx;
@@ -57,7 +58,7 @@ pub(super) async fn stream_logs(
         (c, _) => match source.client(c.as_deref()).await {
             Ok((client, _)) => client,
             Err(e) => {
-                let _ = tx.send(end(Some(e))).await;
+                let _ = tx.send(end(Some(e.to_string()))).await;
                 return;
             }
         },
@@ -75,7 +76,7 @@ pub(super) async fn stream_logs(
     let reader = match api.log_stream(name, &params).await {
         Ok(r) => r,
         Err(e) => {
-            let _ = tx.send(end(Some(error_text(&e)))).await;
+            let _ = tx.send(end(Some(KubeError::from(e).to_string()))).await;
             return;
         }
     };

@@ -3,6 +3,7 @@
 //! as unavailable (with the reason) before anyone presses a key.
 
 use super::Perm;
+use super::error::WorkloadError;
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
 };
@@ -11,12 +12,13 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// Ask the API server whether the current user may do `perm` in `namespace`
-/// (`""`: cluster-wide). `Ok(None)`: allowed; `Ok(Some(reason))`: denied.
+/// (`""`: cluster-wide). `Ok(None)`: allowed; `Ok(Some(reason))`: denied
+/// (the reason is what the operator reads); `Err`: no verdict.
 pub async fn check(
     client: &kube::Client,
     perm: Perm,
     namespace: &str,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, WorkloadError> {
     let (verb, group, resource) = perm.attrs();
     let review = SelfSubjectAccessReview {
         spec: SelfSubjectAccessReviewSpec {
@@ -35,9 +37,9 @@ pub async fn check(
     let answer = api
         .create(&PostParams::default(), &review)
         .await
-        .map_err(|e| format!("access review: {}", super::client::error_text(&e)))?;
+        .map_err(|e| WorkloadError::call("access review", None, &e))?;
     let Some(status) = answer.status else {
-        return Err("access review: the API server answered without a status".into());
+        return Err(WorkloadError::NoReviewStatus);
     };
     if status.allowed {
         Ok(None)
@@ -71,7 +73,7 @@ impl AccessCache {
         client: &kube::Client,
         perm: Perm,
         namespace: &str,
-    ) -> Result<Option<String>, String> {
+    ) -> Result<Option<String>, WorkloadError> {
         let key = (context.to_string(), perm, namespace.to_string());
         if let Some(v) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
             return Ok(v);

@@ -2,7 +2,8 @@
 //! turns their health into the source status, context/namespace switches, and
 //! pod log streams. All I/O happens here, never in the pane.
 
-use super::client::{HINT, KubeSource, error_text, hint_for};
+use super::client::KubeSource;
+use super::error::KubeError;
 use super::model::{Kind, NodeSummary, Object, PodSummary, WorkloadSummary};
 use super::{Command, ContextInfo, Perm, Update};
 use crate::event::{Command as AnyCommand, Update as AnyUpdate};
@@ -38,7 +39,7 @@ impl KubeWorker {
 #[derive(Debug)]
 enum Signal {
     Loaded(Kind, Option<String>),
-    Failed(Kind, Option<String>, String),
+    Failed(Kind, Option<String>, KubeError),
 }
 
 /// `["*"]` or nothing: every namespace (`None`).
@@ -117,13 +118,8 @@ async fn watch<K>(
                     key: convert(&o).key(),
                 },
                 Err(e) => {
-                    let text = match &e {
-                        watcher::Error::InitialListFailed(k)
-                        | watcher::Error::WatchStartFailed(k)
-                        | watcher::Error::WatchFailed(k) => error_text(k),
-                        other => other.to_string(),
-                    };
-                    let _ = signals.send(Signal::Failed(kind, ns.clone(), text)).await;
+                    let e = KubeError::from_watch(&e);
+                    let _ = signals.send(Signal::Failed(kind, ns.clone(), e)).await;
                     if loaded {
                         break;
                     }
@@ -185,7 +181,7 @@ struct Session {
     signals: mpsc::Receiver<Signal>,
     required: BTreeSet<(Kind, Option<String>)>,
     loaded: BTreeSet<(Kind, Option<String>)>,
-    failing: HashMap<(Kind, Option<String>), String>,
+    failing: HashMap<(Kind, Option<String>), KubeError>,
     ever_loaded: bool,
     detail: String,
 }
@@ -260,26 +256,34 @@ impl Session {
                 }
                 None
             }
-            Signal::Failed(k, ns, reason) => {
+            Signal::Failed(k, ns, e) => {
                 if !self.required.contains(&(k, ns.clone())) {
                     // Nodes/events forbidden or failing: the pane works without them.
-                    tracing::debug!("optional watch {k:?} {ns:?}: {reason}");
+                    tracing::debug!("optional watch {k:?} {ns:?}: {e}");
                     return None;
                 }
                 let first = self.failing.is_empty();
-                self.failing.insert((k, ns), reason.clone());
+                self.failing.insert((k, ns), e.clone());
                 if !first {
                     return None;
                 }
-                Some(if self.ever_loaded {
-                    SourceStatus::Stale { reason }
-                } else {
-                    SourceStatus::Unreachable {
-                        hint: hint_for(&reason),
-                        reason,
-                    }
-                })
+                Some(failed_status(&e, self.ever_loaded))
             }
+        }
+    }
+}
+
+/// The status a failure shows: stale data with the reason once loaded,
+/// else unreachable with the fix the failure calls for.
+fn failed_status(e: &KubeError, ever_loaded: bool) -> SourceStatus {
+    if ever_loaded {
+        SourceStatus::Stale {
+            reason: e.to_string(),
+        }
+    } else {
+        SourceStatus::Unreachable {
+            reason: e.to_string(),
+            hint: e.hint().into(),
         }
     }
 }
@@ -404,7 +408,7 @@ impl Worker for KubeWorker {
             let (client, default_ns) = loop {
                 match st.source.client(Some(&st.context)).await {
                     Ok(c) => break c,
-                    Err(reason) => {
+                    Err(e) => {
                         let _ = tx
                             .send(AnyUpdate::Workloads(Update::Context(ContextInfo {
                                 context: st.context.clone(),
@@ -412,10 +416,7 @@ impl Worker for KubeWorker {
                                 contexts: st.source.contexts(),
                             })))
                             .await;
-                        let status = SourceStatus::Unreachable {
-                            reason,
-                            hint: HINT.into(),
-                        };
+                        let status = failed_status(&e, false);
                         if !ctx.status(&self.id, status).await {
                             return;
                         }
@@ -501,20 +502,20 @@ impl Worker for KubeWorker {
                 return Probe {
                     source,
                     ok: false,
-                    detail: e,
-                    hint: HINT.into(),
+                    detail: e.to_string(),
+                    hint: e.hint().into(),
                 };
             }
         };
         let version = match client.apiserver_version().await {
             Ok(v) => v.git_version,
             Err(e) => {
-                let detail = error_text(&e);
+                let e = KubeError::from(e);
                 return Probe {
                     source,
                     ok: false,
-                    hint: hint_for(&detail),
-                    detail,
+                    detail: e.to_string(),
+                    hint: e.hint().into(),
                 };
             }
         };
@@ -526,12 +527,15 @@ impl Worker for KubeWorker {
                 detail: format!("{version}, can list pods in {ns}"),
                 hint: String::new(),
             },
-            Err(e) => Probe {
-                source,
-                ok: false,
-                detail: format!("{version}, listing pods in {ns}: {}", error_text(&e)),
-                hint: "check the RBAC of the kubeconfig user (kubectl auth can-i list pods)".into(),
-            },
+            Err(e) => {
+                let e = KubeError::from(e);
+                Probe {
+                    source,
+                    ok: false,
+                    detail: format!("{version}, listing pods in {ns}: {e}"),
+                    hint: e.list_pods_hint().into(),
+                }
+            }
         }
     }
 }

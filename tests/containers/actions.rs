@@ -169,3 +169,30 @@ fn headless_stop_and_start_with_yes_and_dry_run() {
         "running"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_container_is_not_found_and_a_dead_engine_unreachable() {
+    use warroom::action::{ActionError, ActionHandler};
+    let live = LiveActions {
+        endpoint: Endpoint::resolve_with(Some("unix:///var/run/docker.sock"), None),
+    };
+    let ghost = ActionSpec::ContainerRestart {
+        name: "wrt-ghost-never-created".into(),
+    };
+    let err = live.execute(&ghost, Progress::discard()).await.unwrap_err();
+    assert!(
+        matches!(&err, ActionError::NotFound(m) if m.contains("nothing was changed")),
+        "{err:?}"
+    );
+
+    let host = format!("tcp://127.0.0.1:{}", crate::harness::dead_port());
+    let dead = LiveActions {
+        endpoint: Endpoint::resolve_with(Some(&host), None),
+    };
+    let err = dead.preview(&ghost).await.unwrap_err();
+    assert!(
+        matches!(&err, ActionError::Unreachable(m) if m.contains(&host)),
+        "{err:?}"
+    );
+    assert!(err.hint().is_some_and(|h| h.contains("warroom doctor")));
+}

@@ -6,7 +6,9 @@ use crate::fixtures;
 use crate::kmock::Kmock;
 use crate::support::config;
 use std::sync::Arc;
-use warroom::action::{ActionHandler, ActionSpec, Confirm, KubeTarget, PreviewLine, Progress};
+use warroom::action::{
+    ActionError, ActionHandler, ActionSpec, Confirm, KubeTarget, PreviewLine, Progress,
+};
 
 const DEP: &str = "/apis/apps/v1/namespaces/shop/deployments/checkout";
 
@@ -199,11 +201,9 @@ async fn rollout_undo_of_a_paused_deployment_is_refused_and_changes_nothing() {
         why.contains("is paused") && why.contains("kubectl rollout resume deployment/checkout"),
         "{why}"
     );
-    let err = h
-        .execute(&spec, Progress::discard())
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = h.execute(&spec, Progress::discard()).await.unwrap_err();
+    assert!(matches!(err, ActionError::Blocked(_)), "{err:?}");
+    let err = err.to_string();
     assert!(err.contains("is paused"), "{err}");
     assert_eq!(k.get(DEP).unwrap()["spec"]["template"], before);
 }
@@ -257,8 +257,18 @@ async fn a_failed_or_forbidden_call_shows_the_message_and_changes_nothing() {
             Progress::discard(),
         )
         .await
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ActionError::Backend {
+                status: Some(500),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = err.to_string();
     assert!(err.contains("etcdserver: request timed out"), "{err}");
     assert!(err.contains("nothing was changed"), "{err}");
     assert_eq!(k.get(DEP).unwrap(), before, "no half-applied undo");
@@ -279,8 +289,12 @@ async fn a_failed_or_forbidden_call_shows_the_message_and_changes_nothing() {
             Progress::discard(),
         )
         .await
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+    assert!(
+        matches!(err, ActionError::Denied { status: 403, .. }),
+        "{err:?}"
+    );
+    let err = err.to_string();
     assert!(err.contains("is forbidden"), "{err}");
     assert_eq!(k.get(DEP).unwrap()["spec"]["replicas"], 3);
 
@@ -297,8 +311,12 @@ async fn a_failed_or_forbidden_call_shows_the_message_and_changes_nothing() {
             Progress::discard(),
         )
         .await
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+    assert!(
+        matches!(err, ActionError::Denied { status: 403, .. }),
+        "{err:?}"
+    );
+    let err = err.to_string();
     assert!(
         err.contains("forbidden") && err.contains("nothing was deleted"),
         "{err}"
@@ -367,10 +385,8 @@ async fn a_daemonset_is_never_offered_scale() {
             .is_some_and(|b| b.contains("daemonset cannot be scaled")),
         "{p:?}"
     );
-    let err = h
-        .execute(&spec, Progress::discard())
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = h.execute(&spec, Progress::discard()).await.unwrap_err();
+    assert!(matches!(err, ActionError::Invalid(_)), "{err:?}");
+    let err = err.to_string();
     assert!(err.contains("cannot be scaled"), "{err}");
 }

@@ -152,3 +152,38 @@ fn report_lists_workload_problems_read_from_the_cluster() {
     );
     assert_eq!(out.status.code(), Some(1), "problems make the report fail");
 }
+
+#[test]
+fn doctor_says_how_to_fix_refused_credentials_and_missing_rights() {
+    let k = Kmock::start(&fixtures::estate());
+    let data = tempfile::tempdir().unwrap();
+    k.fail_next("GET", "/version", 401, 1, "Unauthorized");
+    let out = warroom(&k, data.path(), &["doctor"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("Unauthorized (401)"), "{}", text(&out));
+    assert!(
+        text(&out).contains("expired token") && text(&out).contains("log in again"),
+        "{}",
+        text(&out)
+    );
+
+    k.fail_next(
+        "GET",
+        "/api/v1/namespaces/default/pods",
+        403,
+        1,
+        "pods is forbidden: User \"dev\" cannot list resource \"pods\"",
+    );
+    let out = warroom(&k, data.path(), &["doctor"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("listing pods in default") && text(&out).contains("(403)"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("kubectl auth can-i list pods"),
+        "{}",
+        text(&out)
+    );
+}

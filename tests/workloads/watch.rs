@@ -149,27 +149,51 @@ async fn an_unreachable_cluster_says_why_and_how_to_fix_it() {
     assert!(hint.contains("[kubernetes] context"), "{hint}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refused_credentials_say_the_token_may_have_expired() {
+/// The Unreachable `(reason, hint)` when every pod list in `shop` answers
+/// `status` with `message`.
+async fn unreachable_when_listing_pods_answers(status: u16, message: &str) -> (String, String) {
     let k = Kmock::start(&fixtures::estate());
     k.fail_next(
         "GET",
         "/api/v1/namespaces/shop/pods",
-        401,
+        status,
         10_000,
-        "Unauthorized",
+        message,
     );
     let mut r = Running::start(&k, &["shop"]);
     r.until("Unreachable", 30, |r| {
         matches!(r.status, Some(SourceStatus::Unreachable { .. }))
     })
     .await;
-    let Some(SourceStatus::Unreachable { reason, hint }) = &r.status else {
+    let Some(SourceStatus::Unreachable { reason, hint }) = r.status.clone() else {
         unreachable!()
     };
+    (reason, hint)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_credentials_say_the_token_may_have_expired() {
+    let (reason, hint) = unreachable_when_listing_pods_answers(401, "Unauthorized").await;
     assert!(reason.contains("Unauthorized (401)"), "{reason}");
     assert!(
         hint.contains("expired token") && hint.contains("KUBECONFIG"),
+        "{hint}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forbidden_list_says_to_check_rbac() {
+    let (reason, hint) = unreachable_when_listing_pods_answers(
+        403,
+        "pods is forbidden: User \"dev\" cannot list resource \"pods\" in API group \"\" in the namespace \"shop\"",
+    )
+    .await;
+    assert!(
+        reason.contains("is forbidden") && reason.ends_with("(403)"),
+        "{reason}"
+    );
+    assert!(
+        hint.contains("kubectl auth can-i") && hint.contains("[kubernetes] namespaces"),
         "{hint}"
     );
 }

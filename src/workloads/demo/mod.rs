@@ -6,11 +6,13 @@ mod estate;
 mod logs;
 mod pods;
 
+use super::error::WorkloadError;
 use super::model::{Key, Kind, Object};
 use super::undo::{self, Revision};
 use super::{Command, ContextInfo, Perm, Update};
 use crate::action::{
-    ActionHandler, ActionOutcome, ActionSpec, Confirm, KubeTarget, Preview, PreviewLine, Progress,
+    ActionError, ActionHandler, ActionOutcome, ActionSpec, Confirm, KubeTarget, Preview,
+    PreviewLine, Progress,
 };
 use crate::event::{Command as AnyCommand, Update as AnyUpdate};
 use crate::source::{Backend, Probe, SourceId, SourceKind, SourceStatus, Worker, WorkerCtx};
@@ -205,14 +207,28 @@ fn location(t: &KubeTarget) -> String {
     format!("context {CONTEXT} (DEMO), namespace {}", ns_of(t))
 }
 
+/// `pods "NAME" not found`, as the API server says it.
+fn pod_not_found(t: &KubeTarget) -> WorkloadError {
+    WorkloadError::NotFound(format!("pods \"{}\"", t.name))
+}
+
+/// `deployment NAME not found`.
+fn not_found(t: &KubeTarget) -> WorkloadError {
+    WorkloadError::NotFound(format!("{} {}", t.kind, t.name))
+}
+
 impl DemoActions {
-    fn with<R>(&self, f: impl FnOnce(&mut Estate) -> R) -> Result<R, crate::action::ActionError> {
+    /// Run `f` on the locked estate.
+    fn with<R>(
+        &self,
+        f: impl FnOnce(&mut Estate) -> Result<R, WorkloadError>,
+    ) -> Result<R, ActionError> {
         let mut e = self
             .shared
             .estate
             .lock()
-            .map_err(|_| crate::action::ActionError::Invalid("demo state poisoned".into()))?;
-        Ok(f(&mut e))
+            .map_err(|_| WorkloadError::Poisoned)?;
+        Ok(f(&mut e)?)
     }
 }
 
@@ -221,12 +237,14 @@ fn demo_undo_plan(
     e: &Estate,
     key: &Key,
     to: Option<i64>,
-) -> Result<(i64, Revision, serde_json::Value, usize), String> {
+) -> Result<(i64, Revision, serde_json::Value, usize), WorkloadError> {
     let top = e
         .tops
         .iter()
         .find(|t| t.kind == Kind::Deployment && t.key == *key)
-        .ok_or_else(|| format!("deployment {}/{} not found", key.namespace, key.name))?;
+        .ok_or_else(|| {
+            WorkloadError::NotFound(format!("deployment {}/{}", key.namespace, key.name))
+        })?;
     let history: Vec<(usize, Revision)> = e
         .sets
         .iter()
@@ -251,7 +269,9 @@ fn demo_undo_plan(
         })
         .collect();
     let revs: Vec<Revision> = history.iter().map(|(_, r)| r.clone()).collect();
-    let target = undo::pick_target(top.revision, &revs, to)?.clone();
+    let target = undo::pick_target(top.revision, &revs, to)
+        .map_err(WorkloadError::NoRevision)?
+        .clone();
     let idx = history
         .iter()
         .find(|(_, r)| r.revision == target.revision)
@@ -266,8 +286,8 @@ fn demo_undo_plan(
 
 #[async_trait::async_trait]
 impl ActionHandler for DemoActions {
-    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, crate::action::ActionError> {
-        Ok(self.with(|e| match spec {
+    async fn preview(&self, spec: &ActionSpec) -> Result<Preview, ActionError> {
+        self.with(|e| match spec {
             ActionSpec::DeletePod(t) => {
                 let key = Key::new(ns_of(t), t.name.clone());
                 let mut p = Preview::new(
@@ -287,7 +307,7 @@ impl ActionHandler for DemoActions {
                         p.lines
                             .push(PreviewLine::Removed(format!("pod/{}", t.name)));
                     }
-                    None => p.blocked = Some(format!("pods \"{}\" not found", t.name)),
+                    None => p.blocked = Some(pod_not_found(t).to_string()),
                 }
                 if key.namespace == "toolboxai-staging" {
                     p.blocked = Some(STAGING_DENIED.into());
@@ -306,7 +326,7 @@ impl ActionHandler for DemoActions {
                         .iter()
                         .any(|s| s.key == key && s.kind == Kind::StatefulSet)
                 {
-                    p.blocked = Some(format!("{} {} not found", t.kind, t.name));
+                    p.blocked = Some(not_found(t).to_string());
                 }
                 p.lines.push(PreviewLine::Heading(
                     "spec.template.metadata.annotations".into(),
@@ -353,7 +373,7 @@ impl ActionHandler for DemoActions {
                         p.lines
                             .push(PreviewLine::Added(format!("replicas: {replicas}")));
                     }
-                    None => p.blocked = Some(format!("{} {} not found", t.kind, t.name)),
+                    None => p.blocked = Some(not_found(t).to_string()),
                 }
                 if *replicas == 0 {
                     p.lines.push(PreviewLine::Warning(format!(
@@ -363,7 +383,7 @@ impl ActionHandler for DemoActions {
                     p.confirm = Confirm::Typed(t.name.clone());
                 }
                 if *replicas < 0 {
-                    p.blocked = Some("replicas must be 0 or more".into());
+                    p.blocked = Some(WorkloadError::NegativeReplicas.to_string());
                 }
                 Ok(p)
             }
@@ -390,30 +410,28 @@ impl ActionHandler for DemoActions {
                         p.lines
                             .extend(undo::template_diff(&cur_tpl, &target.template));
                     }
-                    Err(err) => p.blocked = Some(err),
+                    Err(err) => p.blocked = Some(err.to_string()),
                 }
                 Ok(p)
             }
-            other => Err(format!("{} is not a Kubernetes action", other.verb())),
-        })??)
+            other => Err(WorkloadError::Unsupported(other.verb())),
+        })
     }
 
     async fn execute(
         &self,
         spec: &ActionSpec,
         _progress: Progress,
-    ) -> Result<ActionOutcome, crate::action::ActionError> {
-        let summary = self.with(|e| -> Result<String, String> {
+    ) -> Result<ActionOutcome, ActionError> {
+        let summary = self.with(|e| {
             e.now = jiff::Timestamp::now();
             let s = match spec {
                 ActionSpec::DeletePod(t) => {
                     let key = Key::new(ns_of(t), t.name.clone());
                     if key.namespace == "toolboxai-staging" {
-                        return Err(STAGING_DENIED.into());
+                        return Err(WorkloadError::Denied(STAGING_DENIED.into()));
                     }
-                    e.pods
-                        .remove(&key)
-                        .ok_or_else(|| format!("pods \"{}\" not found", t.name))?;
+                    e.pods.remove(&key).ok_or_else(|| pod_not_found(t))?;
                     e.pod_set.remove(&key);
                     format!("deleted pod {}/{}", key.namespace, t.name)
                 }
@@ -428,7 +446,7 @@ impl ActionHandler for DemoActions {
                         })
                         .collect();
                     if sets.is_empty() {
-                        return Err(format!("{} {} not found", t.kind, t.name));
+                        return Err(not_found(t));
                     }
                     let now = e.now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
                     for i in sets {
@@ -479,7 +497,7 @@ impl ActionHandler for DemoActions {
                     {
                         s.desired = n;
                     } else {
-                        return Err(format!("{} {} not found", t.kind, t.name));
+                        return Err(not_found(t));
                     }
                     format!("scaled {} {}/{} to {n}", t.kind, key.namespace, t.name)
                 }
@@ -493,7 +511,7 @@ impl ActionHandler for DemoActions {
                         .tops
                         .iter()
                         .position(|x| x.key == key && x.kind == Kind::Deployment)
-                        .ok_or("deployment vanished")?;
+                        .ok_or_else(|| not_found(t))?;
                     let desired = e.tops[ti].desired;
                     // Like the deployment controller: the target's ReplicaSet becomes the newest revision.
                     e.tops[ti].revision = current + 1;
@@ -513,12 +531,12 @@ impl ActionHandler for DemoActions {
                         target.images().join(", ")
                     )
                 }
-                other => return Err(format!("{} is not a Kubernetes action", other.verb())),
+                other => return Err(WorkloadError::Unsupported(other.verb())),
             };
             e.reconcile();
             e.refresh_status();
             Ok(s)
-        })??;
+        })?;
         self.shared.changed.notify_one();
         Ok(ActionOutcome {
             summary,

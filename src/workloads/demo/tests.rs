@@ -145,6 +145,32 @@ async fn rbac_denied_delete_in_staging_is_blocked_and_refused() {
     let spec = ActionSpec::DeletePod(target("pod", &pod.name, &pod.namespace));
     let p = h.preview(&spec).await.unwrap();
     assert!(p.blocked.unwrap().contains("not allowed to delete pods"));
-    assert!(h.execute(&spec, Progress::discard()).await.is_err());
+    let err = h.execute(&spec, Progress::discard()).await.unwrap_err();
+    assert!(
+        matches!(err, ActionError::Denied { status: 403, .. }),
+        "{err:?}"
+    );
     assert!(store(&shared).pods.contains_key(&pod));
+}
+
+#[tokio::test]
+async fn a_missing_object_is_not_found_and_a_foreign_verb_unsupported() {
+    let (_, h) = handler();
+    let spec = ActionSpec::DeletePod(target("pod", "ghost", "toolboxai"));
+    let p = h.preview(&spec).await.unwrap();
+    assert_eq!(p.blocked.as_deref(), Some("pods \"ghost\" not found"));
+    let err = h.execute(&spec, Progress::discard()).await.unwrap_err();
+    assert_eq!(
+        err,
+        ActionError::NotFound("pods \"ghost\" not found".into())
+    );
+    let spec = ActionSpec::ContainerRestart { name: "web".into() };
+    let err = h.preview(&spec).await.unwrap_err();
+    assert_eq!(
+        err,
+        ActionError::Unsupported {
+            handler: "Kubernetes",
+            verb: "restart"
+        }
+    );
 }
