@@ -1,8 +1,9 @@
-//! The typed messages that flow through the main loop.
-//!
-//! Every domain defines its own `Update` (worker → pane) and `Command`
-//! (pane → worker) enums in its module; this file only wraps them, so a domain
-//! can grow its messages without touching the others.
+//! The envelopes the main loop carries: every domain defines its own `Update`
+//! (worker → pane) and `Command` (pane → worker) in its module; this file
+//! (part of the runtime layer) only wraps them, so a domain can grow its
+//! messages without touching the others. Domains never use it: their workers
+//! get a `source::WorkerCtx` typed with their own messages, and the runtime
+//! wraps what they send (`From` below).
 
 use crate::source::{SourceId, SourceStatus};
 
@@ -60,6 +61,64 @@ impl Command {
             Self::Logs(_) => PaneId::Logs,
             Self::Backups(_) => PaneId::Backups,
             Self::Runbook(_) => PaneId::Runbook,
+        }
+    }
+}
+
+impl From<crate::workloads::Update> for Update {
+    fn from(u: crate::workloads::Update) -> Self {
+        match u {
+            // A pod's log stream is for the logs pane.
+            crate::workloads::Update::LogStream(chunk) => Self::Logs(chunk.into()),
+            u => Self::Workloads(u),
+        }
+    }
+}
+
+impl From<crate::containers::Update> for Update {
+    fn from(u: crate::containers::Update) -> Self {
+        match u {
+            // A container's log stream is for the logs pane.
+            crate::containers::Update::LogStream(chunk) => Self::Logs(chunk.into()),
+            u => Self::Containers(u),
+        }
+    }
+}
+
+impl From<crate::alerts::Update> for Update {
+    fn from(u: crate::alerts::Update) -> Self {
+        Self::Alerts(u)
+    }
+}
+
+impl From<crate::logs::Update> for Update {
+    fn from(u: crate::logs::Update) -> Self {
+        Self::Logs(u)
+    }
+}
+
+impl From<crate::backups::Update> for Update {
+    fn from(u: crate::backups::Update) -> Self {
+        Self::Backups(u)
+    }
+}
+
+impl From<crate::runbook::Update> for Update {
+    fn from(u: crate::runbook::Update) -> Self {
+        Self::Runbook(u)
+    }
+}
+
+/// A domain's report as the app receives it: a status, or the domain's data
+/// in its envelope.
+impl<U> From<crate::source::Report<U>> for Update
+where
+    Update: From<U>,
+{
+    fn from(r: crate::source::Report<U>) -> Self {
+        match r {
+            crate::source::Report::Status { source, status } => Self::Status { source, status },
+            crate::source::Report::Data(u) => Self::from(u),
         }
     }
 }

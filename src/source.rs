@@ -1,15 +1,15 @@
 //! Sources and the workers that watch them.
 //!
 //! A **worker** owns one connection (a Kubernetes context, a Docker engine, one
-//! Prometheus…) and does all of its I/O on its own tokio task: it streams typed
-//! [`Update`]s to the main loop and answers the domain [`Command`]s the panes send
-//! (switch namespace, stream logs for a pod…). It reports its health with
-//! [`Update::Status`] so the status bar can say connected / loading / stale /
+//! Prometheus…) and does all of its I/O on its own tokio task: it streams its
+//! domain's own typed updates to the main loop and answers the domain's own
+//! commands the panes send (switch namespace, stream logs for a pod…), through
+//! a [`WorkerCtx`] typed for that domain. It reports its health with
+//! [`Report::Status`] so the status bar can say connected / loading / stale /
 //! unreachable, and it never touches the terminal. The demo estate implements the
 //! same trait, so the UI cannot tell the difference except by the DEMO label.
 
 use crate::action::ActionHandler;
-use crate::event::{Command, Update};
 use std::fmt;
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc};
@@ -117,28 +117,124 @@ impl SourceStatus {
     }
 }
 
-/// Sending half for updates; bounded so a flood cannot eat memory. Workers that
-/// can produce bursts (logs) batch lines into one update.
-pub type UpdateTx = mpsc::Sender<Update>;
-
-/// What a worker gets to run with.
-pub struct WorkerCtx {
-    pub updates: UpdateTx,
-    /// Commands for this worker's domain (every worker of the domain sees each
-    /// one; a command names its target source where that matters).
-    pub commands: broadcast::Receiver<Command>,
+/// What a worker reports: its source's health, or data for its pane.
+#[derive(Debug)]
+pub enum Report<U> {
+    Status {
+        source: SourceId,
+        status: SourceStatus,
+    },
+    Data(U),
 }
 
-impl WorkerCtx {
-    /// Send a status update; `false` once the app has gone away (stop working).
-    pub async fn status(&self, id: &SourceId, status: SourceStatus) -> bool {
-        self.updates
-            .send(Update::Status {
-                source: id.clone(),
+/// The app has gone away: the worker should stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the console has stopped listening")]
+pub struct Closed;
+
+/// Sending half for a domain's updates; bounded so a flood cannot eat memory.
+/// Workers that can produce bursts (logs) batch lines into one update.
+pub struct UpdateTx<U> {
+    tx: mpsc::Sender<Report<U>>,
+}
+
+impl<U> Clone for UpdateTx<U> {
+    fn clone(&self) -> Self {
+        Self {
+            tx: self.tx.clone(),
+        }
+    }
+}
+
+impl<U: Send> UpdateTx<U> {
+    pub fn new(tx: mpsc::Sender<Report<U>>) -> Self {
+        Self { tx }
+    }
+
+    /// A channel of this domain's reports, with room for `capacity` (tests,
+    /// and the runtime's per-domain queues).
+    pub fn channel(capacity: usize) -> (Self, mpsc::Receiver<Report<U>>) {
+        let (tx, rx) = mpsc::channel(capacity);
+        (Self { tx }, rx)
+    }
+
+    /// Send data for the pane; waits while the queue is full.
+    pub async fn send(&self, update: U) -> Result<(), Closed> {
+        self.tx.send(Report::Data(update)).await.map_err(|_| Closed)
+    }
+
+    /// Report the source's health; `false` once the app has gone away.
+    pub async fn status(&self, source: &SourceId, status: SourceStatus) -> bool {
+        self.tx
+            .send(Report::Status {
+                source: source.clone(),
                 status,
             })
             .await
             .is_ok()
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+
+    /// Resolves when the app has gone away.
+    pub async fn closed(&self) {
+        self.tx.closed().await
+    }
+}
+
+/// The receiving half of a domain's commands. Every worker of the domain sees
+/// each command; a command names its target source where that matters.
+pub struct Commands<C> {
+    rx: broadcast::Receiver<C>,
+}
+
+impl<C: Clone> Commands<C> {
+    pub fn new(rx: broadcast::Receiver<C>) -> Self {
+        Self { rx }
+    }
+
+    /// The next command; `None` once the app has gone away. A worker that
+    /// fell behind by more than the queue skips what it missed (logged):
+    /// commands are requests for the current view, the latest is what counts.
+    pub async fn recv(&mut self) -> Option<C> {
+        loop {
+            match self.rx.recv().await {
+                Ok(c) => return Some(c),
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!("a worker fell behind and skipped {n} command(s)");
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+/// What a worker gets to run with: its domain's own update and command types.
+pub struct WorkerCtx<U, C> {
+    pub updates: UpdateTx<U>,
+    pub commands: Commands<C>,
+}
+
+impl<U: Send, C: Clone> WorkerCtx<U, C> {
+    /// A context on channels the caller holds, to drive one worker alone
+    /// (tests): its reports, and the sender of its commands.
+    pub fn detached(capacity: usize) -> (Self, mpsc::Receiver<Report<U>>, broadcast::Sender<C>) {
+        let (updates, reports) = UpdateTx::channel(capacity);
+        let (commands, rx) = broadcast::channel(capacity.clamp(16, 256));
+        let ctx = Self {
+            updates,
+            commands: Commands::new(rx),
+        };
+        (ctx, reports, commands)
+    }
+}
+
+impl<U: Send, C> WorkerCtx<U, C> {
+    /// Send a status update; `false` once the app has gone away (stop working).
+    pub async fn status(&self, id: &SourceId, status: SourceStatus) -> bool {
+        self.updates.status(id, status).await
     }
 }
 
@@ -155,19 +251,36 @@ pub struct Probe {
 
 #[async_trait::async_trait]
 pub trait Worker: Send + 'static {
+    /// Its domain's worker → pane messages.
+    type Update: Send + 'static;
+    /// Its domain's pane → worker messages.
+    type Command: Clone + Send + 'static;
+
     fn id(&self) -> SourceId;
     /// Run until `ctx.updates` is closed. Reconnect with backoff on errors,
     /// reporting `Stale`/`Unreachable` meanwhile; never return early on error.
-    async fn run(self: Box<Self>, ctx: WorkerCtx);
+    async fn run(self: Box<Self>, ctx: WorkerCtx<Self::Update, Self::Command>);
     /// One quick check for `warroom doctor`: reachable, version, auth.
     async fn probe(&self) -> Probe;
 }
 
+/// A worker of a domain whose messages are `U` and `C`.
+pub type DynWorker<U, C> = Box<dyn Worker<Update = U, Command = C>>;
+
 /// A domain's backend: the workers to start and the handler for its incident actions.
-#[derive(Default)]
-pub struct Backend {
-    pub workers: Vec<Box<dyn Worker>>,
+pub struct Backend<U, C> {
+    pub workers: Vec<DynWorker<U, C>>,
     pub actions: Option<Arc<dyn ActionHandler>>,
     /// Statuses to show for sources that have no worker (not configured, disabled).
     pub idle: Vec<(SourceId, SourceStatus)>,
+}
+
+impl<U, C> Default for Backend<U, C> {
+    fn default() -> Self {
+        Self {
+            workers: Vec::new(),
+            actions: None,
+            idle: Vec::new(),
+        }
+    }
 }

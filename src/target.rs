@@ -61,3 +61,70 @@ pub enum LogStreamRequest {
     /// Stop the pod (`pod: true`) or container stream.
     Stop { pod: bool },
 }
+
+/// Which output stream a line came from (containers and pods mark stderr).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stream {
+    #[default]
+    Stdout,
+    Stderr,
+}
+
+/// One log line as every source delivers it. `text` is raw (unsanitised): the
+/// viewer sanitises at display time, so search and copy see the original.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLine {
+    /// Nanoseconds since the epoch, when the source gives one.
+    pub ts_ns: Option<i128>,
+    pub stream: Stream,
+    /// Stream labels (Loki) or `pod`/`container` labels, shared between lines.
+    pub labels: std::sync::Arc<Vec<(String, String)>>,
+    pub text: String,
+}
+
+impl LogLine {
+    /// A line without labels (tests, demo, simple sources).
+    pub fn new(ts_ns: Option<i128>, text: impl Into<String>) -> Self {
+        Self {
+            ts_ns,
+            stream: Stream::Stdout,
+            labels: Default::default(),
+            text: text.into(),
+        }
+    }
+
+    /// `{app="api", level="error"}`.
+    pub fn labels_text(&self) -> String {
+        crate::target::labels_text(&self.labels)
+    }
+}
+
+/// A slice of a pod's or container's log stream, from the worker that serves
+/// it to the logs pane (the runtime delivers it as the logs domain's update).
+#[derive(Debug)]
+pub enum LogChunk {
+    /// A batch of lines for one target, oldest first.
+    Lines {
+        target: LogTarget,
+        lines: Vec<LogLine>,
+    },
+    /// The stream ended (container exited, pod deleted) or failed.
+    Ended {
+        target: LogTarget,
+        error: Option<String>,
+    },
+}
+
+/// `{k="v", …}` as LogQL writes a stream selector.
+pub fn labels_text(labels: &[(String, String)]) -> String {
+    let inner: Vec<String> = labels
+        .iter()
+        .map(|(k, v)| format!("{k}={}", quote(v)))
+        .collect();
+    format!("{{{}}}", inner.join(", "))
+}
+
+/// A LogQL/Go string literal.
+pub fn quote(v: &str) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| format!("\"{v}\""))
+}

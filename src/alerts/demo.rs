@@ -9,6 +9,7 @@ use super::api::PostableSilence;
 use super::client::ClientError;
 use super::model::{Alert, AlertState, BrokenRule, Labels, Silence, SilenceState, Snapshot};
 use super::worker::{Poll, PollWorker};
+use super::{Command, Update};
 use crate::demo::DEMO_DETAIL;
 use crate::source::{Backend, SourceId, SourceKind};
 use jiff::Timestamp;
@@ -436,7 +437,7 @@ impl AmApi for DemoAm {
     }
 }
 
-pub fn backend() -> Backend {
+pub fn backend() -> Backend<Update, Command> {
     let state: Shared = Arc::new(Mutex::new(State::new(Timestamp::now())));
     let nudge = Arc::new(Notify::new());
     let worker = |kind, nudge| {
@@ -455,7 +456,7 @@ pub fn backend() -> Backend {
                 state: state.clone(),
             },
             nudge,
-        )) as Box<dyn crate::source::Worker>
+        )) as crate::source::DynWorker<crate::alerts::Update, crate::alerts::Command>
     };
     Backend {
         // Both demo workers wake on a change: the Prometheus view of pending

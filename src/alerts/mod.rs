@@ -88,7 +88,7 @@ fn not_configured(kind: SourceKind) -> (SourceId, SourceStatus) {
 }
 
 /// Workers and action handler for the configured sources.
-pub fn live(cfg: &Config) -> Backend {
+pub fn live(cfg: &Config) -> Backend<Update, Command> {
     let mut backend = Backend::default();
     if cfg.prometheus.is_empty() {
         backend.idle.push(not_configured(SourceKind::Prometheus));
@@ -125,6 +125,6 @@ pub fn live(cfg: &Config) -> Backend {
 }
 
 /// The simulated estate for `--demo`.
-pub fn demo() -> Backend {
+pub fn demo() -> Backend<Update, Command> {
     demo::backend()
 }

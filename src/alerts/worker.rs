@@ -60,16 +60,19 @@ pub fn backoff(interval: Duration, failures: u32) -> Duration {
 
 #[async_trait::async_trait]
 impl<P: Poll> Worker for PollWorker<P> {
+    type Update = crate::alerts::Update;
+    type Command = crate::alerts::Command;
+
     fn id(&self) -> SourceId {
         self.id.clone()
     }
 
-    async fn run(self: Box<Self>, mut ctx: WorkerCtx) {
+    async fn run(self: Box<Self>, mut ctx: WorkerCtx<Self::Update, Self::Command>) {
         if !ctx.status(&self.id, SourceStatus::Loading).await {
             return;
         }
         for snap in self.poller.history() {
-            let u = crate::event::Update::Alerts(Update::Snapshot(Box::new(snap)));
+            let u = Update::Snapshot(Box::new(snap));
             if ctx.updates.send(u).await.is_err() {
                 return;
             }
@@ -84,9 +87,7 @@ impl<P: Poll> Worker for PollWorker<P> {
                     have_data = true;
                     if ctx
                         .updates
-                        .send(crate::event::Update::Alerts(Update::Snapshot(Box::new(
-                            snap,
-                        ))))
+                        .send(Update::Snapshot(Box::new(snap)))
                         .await
                         .is_err()
                     {
@@ -101,12 +102,7 @@ impl<P: Poll> Worker for PollWorker<P> {
                         source: self.id.clone(),
                         reason: reason.clone(),
                     };
-                    if ctx
-                        .updates
-                        .send(crate::event::Update::Alerts(down))
-                        .await
-                        .is_err()
-                    {
+                    if ctx.updates.send(down).await.is_err() {
                         return;
                     }
                     if have_data && failures < 2 {
@@ -129,9 +125,8 @@ impl<P: Poll> Worker for PollWorker<P> {
                     _ = &mut sleep => break,
                     _ = self.nudge.notified() => break,
                     cmd = ctx.commands.recv(), if commands_open => match cmd {
-                        Ok(crate::event::Command::Alerts(Command::Refresh)) => break,
-                        Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => commands_open = false,
+                        Some(Command::Refresh) => break,
+                        None => commands_open = false,
                     },
                 }
             }

@@ -505,10 +505,13 @@ struct Crashing;
 
 #[async_trait::async_trait]
 impl crate::source::Worker for Crashing {
+    type Update = crate::logs::Update;
+    type Command = crate::logs::Command;
+
     fn id(&self) -> crate::source::SourceId {
         crate::source::SourceId::new(crate::source::SourceKind::Loki, "main")
     }
-    async fn run(self: Box<Self>, ctx: crate::source::WorkerCtx) {
+    async fn run(self: Box<Self>, ctx: crate::source::WorkerCtx<Self::Update, Self::Command>) {
         ctx.status(&self.id(), crate::source::SourceStatus::Loading)
             .await;
         panic!("index out of bounds: the len is 0 but the index is 3");
@@ -520,7 +523,11 @@ impl crate::source::Worker for Crashing {
 
 #[tokio::test]
 async fn a_panicking_worker_becomes_an_unreachable_source_not_a_dead_console() {
-    let mut hub = crate::runtime::Hub::start(vec![(PaneId::Logs, Box::new(Crashing))], vec![]);
+    let workers = crate::runtime::Workers {
+        logs: vec![Box::new(Crashing)],
+        ..Default::default()
+    };
+    let mut hub = crate::runtime::Hub::start(workers, vec![]);
     let mut last = None;
     while let Ok(Some(u)) =
         tokio::time::timeout(std::time::Duration::from_secs(5), hub.updates.recv()).await

@@ -248,11 +248,14 @@ struct DemoWorker {
 
 #[async_trait::async_trait]
 impl Worker for DemoWorker {
+    type Update = crate::backups::Update;
+    type Command = crate::backups::Command;
+
     fn id(&self) -> SourceId {
         SourceId::new(SourceKind::Backups, self.name.clone())
     }
 
-    async fn run(self: Box<Self>, mut ctx: WorkerCtx) {
+    async fn run(self: Box<Self>, mut ctx: WorkerCtx<Self::Update, Self::Command>) {
         let id = self.id();
         let mut first = true;
         loop {
@@ -264,9 +267,7 @@ impl Worker for DemoWorker {
             };
             if ctx
                 .updates
-                .send(crate::event::Update::Backups(Update::Source(Box::new(
-                    data,
-                ))))
+                .send(Update::Source(Box::new(data)))
                 .await
                 .is_err()
             {
@@ -283,11 +284,10 @@ impl Worker for DemoWorker {
                 _ = tokio::time::sleep(Duration::from_secs(30)) => {}
                 _ = self.poke.notified() => {}
                 c = ctx.commands.recv() => match c {
-                    Ok(crate::event::Command::Backups(Command::Rescan { .. })) | Ok(_) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                    Some(Command::Rescan { .. }) => {}
+                    None => {
                         tokio::time::sleep(Duration::from_secs(30)).await;
                     }
-                    Err(_) => {}
                 },
             }
         }
@@ -451,7 +451,7 @@ impl ActionHandler for DemoActions {
     }
 }
 
-pub fn backend() -> Backend {
+pub fn backend() -> Backend<Update, Command> {
     let state: State = Arc::new(Mutex::new(build(Timestamp::now())));
     let names: Vec<String> = state
         .lock()
@@ -467,7 +467,8 @@ pub fn backend() -> Backend {
                 name,
                 state: state.clone(),
                 poke: pokes[index].clone(),
-            }) as Box<dyn Worker>
+            })
+                as crate::source::DynWorker<crate::backups::Update, crate::backups::Command>
         })
         .collect();
     Backend {

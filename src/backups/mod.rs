@@ -54,12 +54,12 @@ pub fn pane(cfg: &Config) -> pane::BackupsPane {
 }
 
 /// Workers and action handler for the configured sources.
-pub fn live(cfg: &Config) -> Backend {
+pub fn live(cfg: &Config) -> Backend<Update, Command> {
     live_with(cfg, &crate::paths::data_dir())
 }
 
 /// [`live`] with verification results kept under `data_dir`.
-pub fn live_with(cfg: &Config, data_dir: &Path) -> Backend {
+pub fn live_with(cfg: &Config, data_dir: &Path) -> Backend<Update, Command> {
     if cfg.backups.is_empty() {
         return Backend {
             idle: vec![(
@@ -82,7 +82,7 @@ pub fn live_with(cfg: &Config, data_dir: &Path) -> Backend {
             .iter()
             .map(|s| {
                 Box::new(worker::BackupWorker { source: s.clone() })
-                    as Box<dyn crate::source::Worker>
+                    as crate::source::DynWorker<crate::backups::Update, crate::backups::Command>
             })
             .collect(),
         actions: Some(Arc::new(actions::LiveActions { sources })),
@@ -91,6 +91,6 @@ pub fn live_with(cfg: &Config, data_dir: &Path) -> Backend {
 }
 
 /// The simulated estate for `--demo`.
-pub fn demo() -> Backend {
+pub fn demo() -> Backend<Update, Command> {
     demo::backend()
 }

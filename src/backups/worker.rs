@@ -22,11 +22,14 @@ impl BackupWorker {
 
 #[async_trait::async_trait]
 impl Worker for BackupWorker {
+    type Update = crate::backups::Update;
+    type Command = crate::backups::Command;
+
     fn id(&self) -> SourceId {
         self.sid()
     }
 
-    async fn run(self: Box<Self>, mut ctx: WorkerCtx) {
+    async fn run(self: Box<Self>, mut ctx: WorkerCtx<Self::Update, Self::Command>) {
         let id = self.sid();
         if !ctx.status(&id, SourceStatus::Loading).await {
             return;
@@ -41,9 +44,7 @@ impl Worker for BackupWorker {
                     had_data = true;
                     if ctx
                         .updates
-                        .send(crate::event::Update::Backups(Update::Source(Box::new(
-                            data,
-                        ))))
+                        .send(Update::Source(Box::new(data)))
                         .await
                         .is_err()
                     {
@@ -109,17 +110,15 @@ impl Worker for BackupWorker {
 }
 
 /// Wait for a rescan command for this source; `false` when the app is gone.
-async fn wait_command(ctx: &mut WorkerCtx, name: &str) -> bool {
+async fn wait_command(ctx: &mut WorkerCtx<Update, Command>, name: &str) -> bool {
     loop {
         match ctx.commands.recv().await {
-            Ok(crate::event::Command::Backups(Command::Rescan { source })) => {
+            Some(Command::Rescan { source }) => {
                 if source.as_deref().is_none_or(|s| s == name) {
                     return true;
                 }
             }
-            Ok(_) => {}
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return true,
-            Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+            None => {
                 // No more commands can come; keep scanning on the timer.
                 std::future::pending::<()>().await;
             }

@@ -12,13 +12,11 @@ use super::model::{Container, Health, HealthCheck, ProbeRun, RestartPolicy, RunS
 use super::{Command, Update};
 use crate::action::{ActionError, ActionHandler, ActionOutcome, ActionSpec, Preview, Progress};
 use crate::demo::DEMO_DETAIL;
-use crate::event::{Command as AppCommand, Update as AppUpdate};
-use crate::logs::{LogLine, LogTarget, Stream, Update as LogUpdate};
 use crate::source::{Backend, Probe, SourceId, SourceStatus, Worker, WorkerCtx};
+use crate::target::{LogChunk, LogLine, LogTarget, Stream};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::broadcast::error::RecvError;
 
 const LOCATION: &str = "demo engine (simulated)";
 /// The backend starts failing this long after the demo starts (or a restart).
@@ -460,7 +458,7 @@ fn push_probe(c: &mut Container, p: ProbeRun) {
 
 pub type Shared = Arc<Mutex<Sim>>;
 
-pub fn backend() -> Backend {
+pub fn backend() -> Backend<Update, Command> {
     let sim: Shared = Arc::new(Mutex::new(Sim::new(jiff::Timestamp::now())));
     Backend {
         workers: vec![Box::new(DemoWorker { sim: sim.clone() })],
@@ -475,23 +473,21 @@ pub struct DemoWorker {
 
 #[async_trait::async_trait]
 impl Worker for DemoWorker {
+    type Update = crate::containers::Update;
+    type Command = crate::containers::Command;
+
     fn id(&self) -> SourceId {
         super::worker::source_id()
     }
 
-    async fn run(self: Box<Self>, mut ctx: WorkerCtx) {
+    async fn run(self: Box<Self>, mut ctx: WorkerCtx<Self::Update, Self::Command>) {
         let id = self.id();
         let snapshot = self
             .sim
             .lock()
             .map(|s| s.containers.clone())
             .unwrap_or_default();
-        if ctx
-            .updates
-            .send(AppUpdate::Containers(Update::Snapshot(snapshot)))
-            .await
-            .is_err()
-        {
+        if ctx.updates.send(Update::Snapshot(snapshot)).await.is_err() {
             return;
         }
         if !ctx
@@ -518,24 +514,24 @@ impl Worker for DemoWorker {
                         Err(_) => return,
                     };
                     for c in changed {
-                        if ctx.updates.send(AppUpdate::Containers(Update::Upsert(Box::new(c)))).await.is_err() {
+                        if ctx.updates.send(Update::Upsert(Box::new(c))).await.is_err() {
                             return;
                         }
                     }
-                    if n % 2 == 0 && ctx.updates.send(AppUpdate::Containers(Update::Stats(stats))).await.is_err() {
+                    if n % 2 == 0 && ctx.updates.send(Update::Stats(stats)).await.is_err() {
                         return;
                     }
                 }
                 cmd = ctx.commands.recv() => match cmd {
-                    Ok(AppCommand::Containers(Command::StreamLogs { name, follow, tail_lines, .. })) => {
+                    Some(Command::StreamLogs { name, follow, tail_lines, .. }) => {
                         if let Some(t) = logs.take() { t.abort(); }
                         logs = Some(tokio::spawn(demo_logs(self.sim.clone(), name, follow, tail_lines.unwrap_or(200), ctx.updates.clone())));
                     }
-                    Ok(AppCommand::Containers(Command::StopLogs)) => {
+                    Some(Command::StopLogs) => {
                         if let Some(t) = logs.take() { t.abort(); }
                     }
-                    Ok(_) | Err(RecvError::Lagged(_)) => {}
-                    Err(RecvError::Closed) => return,
+                    Some(_) => {}
+                    None => return,
                 },
             }
         }
@@ -572,7 +568,7 @@ async fn demo_logs(
     name: String,
     follow: bool,
     tail: usize,
-    updates: crate::source::UpdateTx,
+    updates: crate::source::UpdateTx<crate::containers::Update>,
 ) {
     let target = LogTarget::Container { name: name.clone() };
     let labels = Arc::new(vec![("container".to_string(), name.clone())]);
@@ -582,7 +578,7 @@ async fn demo_logs(
         .and_then(|s| s.containers.iter().find(|c| c.name == name).cloned());
     let Some(c) = container else {
         let _ = updates
-            .send(AppUpdate::Logs(LogUpdate::Ended {
+            .send(Update::LogStream(LogChunk::Ended {
                 target,
                 error: Some(format!("no container named {name}")),
             }))
@@ -602,7 +598,7 @@ async fn demo_logs(
         })
         .collect();
     if updates
-        .send(AppUpdate::Logs(LogUpdate::Lines {
+        .send(Update::LogStream(LogChunk::Lines {
             target: target.clone(),
             lines: history,
         }))
@@ -632,7 +628,7 @@ async fn demo_logs(
                 text,
             };
             if updates
-                .send(AppUpdate::Logs(LogUpdate::Lines {
+                .send(Update::LogStream(LogChunk::Lines {
                     target: target.clone(),
                     lines: vec![line],
                 }))
@@ -644,7 +640,7 @@ async fn demo_logs(
         }
     }
     let _ = updates
-        .send(AppUpdate::Logs(LogUpdate::Ended {
+        .send(Update::LogStream(LogChunk::Ended {
             target,
             error: None,
         }))

@@ -7,10 +7,10 @@
 //! [`FLUSH_EVERY`] or [`BATCH_LINES`] lines, so a chatty container cannot flood
 //! the main loop.
 
+use super::Update;
 use super::error::DockerError;
-use crate::event::Update;
-use crate::logs::{LogLine, LogTarget, Stream, Update as LogUpdate};
 use crate::source::UpdateTx;
+use crate::target::{LogChunk, LogLine, LogTarget, Stream};
 use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::query_parameters::LogsOptionsBuilder;
@@ -99,7 +99,7 @@ impl LineSplitter {
 
 /// Stream one container's log until it ends, the app goes away, or the task
 /// is aborted (a newer StreamLogs / StopLogs). Always ends with `Ended`.
-pub async fn stream(docker: Docker, req: LogRequest, updates: UpdateTx) {
+pub async fn stream(docker: Docker, req: LogRequest, updates: UpdateTx<crate::containers::Update>) {
     let target = LogTarget::Container {
         name: req.name.clone(),
     };
@@ -174,7 +174,7 @@ pub async fn stream(docker: Docker, req: LogRequest, updates: UpdateTx) {
     }
     if flush(&updates, &target, &mut batch).await {
         let _ = updates
-            .send(Update::Logs(LogUpdate::Ended { target, error }))
+            .send(Update::LogStream(LogChunk::Ended { target, error }))
             .await;
     }
 }
@@ -187,13 +187,17 @@ fn log_error(name: &str, e: &bollard::errors::Error) -> String {
 }
 
 /// Send the batch; false once the app has gone away.
-async fn flush(updates: &UpdateTx, target: &LogTarget, batch: &mut Vec<LogLine>) -> bool {
+async fn flush(
+    updates: &UpdateTx<crate::containers::Update>,
+    target: &LogTarget,
+    batch: &mut Vec<LogLine>,
+) -> bool {
     if batch.is_empty() {
         return !updates.is_closed();
     }
     let lines = std::mem::take(batch);
     updates
-        .send(Update::Logs(LogUpdate::Lines {
+        .send(Update::LogStream(LogChunk::Lines {
             target: target.clone(),
             lines,
         }))

@@ -45,6 +45,9 @@ crate::actions! {
 /// Worker → pane messages.
 #[derive(Debug)]
 pub enum Update {
+    /// A slice of a log stream this domain serves, for the logs pane (the
+    /// runtime delivers it there; this pane never sees it).
+    LogStream(crate::target::LogChunk),
     /// The full list (first load and after every reconnect): replaces all.
     Snapshot(Vec<model::Container>),
     /// One container changed (re-inspected after an event).
@@ -80,7 +83,7 @@ pub fn pane(_cfg: &Config) -> pane::ContainersPane {
 }
 
 /// Workers and action handler for the configured sources.
-pub fn live(cfg: &Config) -> Backend {
+pub fn live(cfg: &Config) -> Backend<Update, Command> {
     if !cfg.docker.enabled {
         return Backend {
             idle: vec![(worker::source_id(), SourceStatus::Disabled)],
@@ -98,6 +101,6 @@ pub fn live(cfg: &Config) -> Backend {
 }
 
 /// The simulated estate for `--demo`.
-pub fn demo() -> Backend {
+pub fn demo() -> Backend<Update, Command> {
     demo::backend()
 }

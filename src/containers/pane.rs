@@ -11,9 +11,9 @@ use super::model::{Container, Health};
 use super::restarts::RestartLog;
 use super::{Action, Command, Update};
 use crate::action::ActionSpec;
-use crate::logs::LogTarget;
 use crate::pane::{Input, Jump, Nav, NoCommand, NoForm, Outcome, Pane, PaneCtx, PaneId, RenderCtx};
 use crate::report::{Problem, ReportSection, Severity};
+use crate::target::LogTarget;
 use crate::ui::scroll::Scroll;
 use crate::ui::table::TableState;
 
@@ -303,6 +303,8 @@ impl Pane for ContainersPane {
             self.invalidate();
         }
         match u {
+            // Routed to the logs pane by the runtime; never shown here.
+            Update::LogStream(_) => return false,
             Update::Snapshot(list) => {
                 // Keep stats across a reconnect: they are still the latest numbers.
                 let old: BTreeMap<String, _> = self

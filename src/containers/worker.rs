@@ -20,15 +20,13 @@ use super::logstream::{self, LogRequest};
 use super::model::{self, Container};
 use super::stats::{self, StatsStreams};
 use super::{Command, Update};
-use crate::event::{Command as AppCommand, Update as AppUpdate};
-use crate::logs::{LogTarget, Update as LogUpdate};
 use crate::source::{Probe, SourceId, SourceKind, SourceStatus, Worker, WorkerCtx};
+use crate::target::{LogChunk, LogTarget};
 use bollard::Docker;
 use bollard::query_parameters::{EventsOptionsBuilder, ListContainersOptionsBuilder};
 use futures::StreamExt;
 use std::collections::HashMap;
 use std::time::Duration;
-use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -96,11 +94,14 @@ impl Drop for Shared {
 
 #[async_trait::async_trait]
 impl Worker for LiveWorker {
+    type Update = crate::containers::Update;
+    type Command = crate::containers::Command;
+
     fn id(&self) -> SourceId {
         source_id()
     }
 
-    async fn run(self: Box<Self>, mut ctx: WorkerCtx) {
+    async fn run(self: Box<Self>, mut ctx: WorkerCtx<Self::Update, Self::Command>) {
         let id = source_id();
         let mut shared = Shared::default();
         let mut backoff = Duration::from_secs(1);
@@ -136,13 +137,13 @@ impl Worker for LiveWorker {
                 tokio::select! {
                     _ = tokio::time::sleep_until(until) => break,
                     cmd = ctx.commands.recv() => match cmd {
-                        Ok(AppCommand::Containers(c)) => {
+                        Some(c) => {
                             if let Command::StreamLogs { name, .. } = c {
                                 let reason = match &status {
                                     SourceStatus::Stale { reason } | SourceStatus::Unreachable { reason, .. } => reason.clone(),
                                     _ => "not connected".into(),
                                 };
-                                let _ = ctx.updates.send(AppUpdate::Logs(LogUpdate::Ended {
+                                let _ = ctx.updates.send(Update::LogStream(LogChunk::Ended {
                                     target: LogTarget::Container { name },
                                     error: Some(format!("Docker engine unavailable: {reason}")),
                                 })).await;
@@ -150,8 +151,7 @@ impl Worker for LiveWorker {
                                 shared.watch = Some(ids);
                             }
                         }
-                        Ok(_) | Err(RecvError::Lagged(_)) => {}
-                        Err(RecvError::Closed) => return,
+                        None => return,
                     },
                 }
             }
@@ -234,9 +234,14 @@ pub async fn load_all(docker: &Docker) -> Result<Vec<Container>, ContainerError>
     Ok(out)
 }
 
-async fn session(docker: &Docker, detail: &str, ctx: &mut WorkerCtx, shared: &mut Shared) -> End {
+async fn session(
+    docker: &Docker,
+    detail: &str,
+    ctx: &mut WorkerCtx<Update, Command>,
+    shared: &mut Shared,
+) -> End {
     let id = source_id();
-    let send = |u: Update| ctx.updates.send(AppUpdate::Containers(u));
+    let send = |u: Update| ctx.updates.send(u);
     // Subscribe from just before the list so nothing falls between the two.
     let since = (jiff::Timestamp::now().as_second() - 1).to_string();
     let containers = match load_all(docker).await {
@@ -340,7 +345,7 @@ async fn session(docker: &Docker, detail: &str, ctx: &mut WorkerCtx, shared: &mu
                 samples.retain(|id, _| stats.is_streaming(id));
             }
             cmd = ctx.commands.recv() => match cmd {
-                Ok(AppCommand::Containers(c)) => match c {
+                Some(c) => match c {
                     Command::StreamLogs { name, follow, since_seconds, tail_lines } => {
                         if let Some(t) = shared.logs.take() {
                             t.abort();
@@ -363,8 +368,7 @@ async fn session(docker: &Docker, detail: &str, ctx: &mut WorkerCtx, shared: &mu
                         samples.retain(|id, _| stats.is_streaming(id));
                     }
                 },
-                Ok(_) | Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => return End::Gone,
+                None => return End::Gone,
             },
             Some((cid, s)) = stats_rx.recv() => {
                 // A stopped stream's last samples may still be queued.

@@ -387,7 +387,7 @@ impl LokiApi for DemoLoki {
 /// and the last ten minutes of lines for the demo query, sent before the
 /// source reports connected (so `warroom report --demo` sees them). Returns
 /// where the tail should start.
-pub async fn start(api: Arc<dyn LokiApi>, tx: &UpdateTx) -> i128 {
+pub async fn start(api: Arc<dyn LokiApi>, tx: &UpdateTx<crate::logs::Update>) -> i128 {
     let end = super::now_ns();
     let start = end - 3600 * 1_000_000_000;
     let step = super::loki::volume_step(start, end, 60);
@@ -395,13 +395,13 @@ pub async fn start(api: Arc<dyn LokiApi>, tx: &UpdateTx) -> i128 {
         && let Ok(series) = api.matrix(&vq, start, end, step).await
     {
         let _ = tx
-            .send(crate::event::Update::Logs(Update::Volume {
+            .send(Update::Volume {
                 id: 0,
                 start_ns: start,
                 end_ns: end,
                 step_secs: step,
                 series,
-            }))
+            })
             .await;
     }
     let q = RangeQuery {
@@ -416,9 +416,7 @@ pub async fn start(api: Arc<dyn LokiApi>, tx: &UpdateTx) -> i128 {
         let target = super::LogTarget::Loki {
             query: DEMO_QUERY.into(),
         };
-        let _ = tx
-            .send(crate::event::Update::Logs(Update::Lines { target, lines }))
-            .await;
+        let _ = tx.send(Update::Lines { target, lines }).await;
     }
     end
 }

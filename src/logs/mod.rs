@@ -186,7 +186,7 @@ pub fn pane(cfg: &Config) -> pane::LogsPane {
 /// Workers for the configured sources. The logs worker always runs (it saves
 /// views and keeps the query history for pod and container logs too); without
 /// `[loki]` it reports Loki as not configured.
-pub fn live(cfg: &Config) -> Backend {
+pub fn live(cfg: &Config) -> Backend<Update, Command> {
     Backend {
         workers: vec![Box::new(worker::LogsWorker::live(cfg))],
         actions: None,
@@ -195,7 +195,7 @@ pub fn live(cfg: &Config) -> Backend {
 }
 
 /// The simulated estate for `--demo`: a streaming log and a simulated Loki.
-pub fn demo() -> Backend {
+pub fn demo() -> Backend<Update, Command> {
     Backend {
         workers: vec![Box::new(worker::LogsWorker::demo())],
         actions: None,
@@ -205,56 +205,18 @@ pub fn demo() -> Backend {
 
 pub use crate::target::LogTarget;
 
-/// Which output stream a line came from (containers and pods mark stderr).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Stream {
-    #[default]
-    Stdout,
-    Stderr,
-}
+pub use crate::target::{LogLine, Stream};
 
-/// One log line as every source delivers it. `text` is raw (unsanitised): the
-/// viewer sanitises at display time, so search and copy see the original.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LogLine {
-    /// Nanoseconds since the epoch, when the source gives one.
-    pub ts_ns: Option<i128>,
-    pub stream: Stream,
-    /// Stream labels (Loki) or `pod`/`container` labels, shared between lines.
-    pub labels: std::sync::Arc<Vec<(String, String)>>,
-    pub text: String,
-}
-
-impl LogLine {
-    /// A line without labels (tests, demo, simple sources).
-    pub fn new(ts_ns: Option<i128>, text: impl Into<String>) -> Self {
-        Self {
-            ts_ns,
-            stream: Stream::Stdout,
-            labels: Default::default(),
-            text: text.into(),
+impl From<crate::target::LogChunk> for Update {
+    fn from(c: crate::target::LogChunk) -> Self {
+        match c {
+            crate::target::LogChunk::Lines { target, lines } => Self::Lines { target, lines },
+            crate::target::LogChunk::Ended { target, error } => Self::Ended { target, error },
         }
     }
-
-    /// `{app="api", level="error"}`.
-    pub fn labels_text(&self) -> String {
-        labels_text(&self.labels)
-    }
 }
 
-/// `{k="v", …}` as LogQL writes a stream selector.
-pub fn labels_text(labels: &[(String, String)]) -> String {
-    let inner: Vec<String> = labels
-        .iter()
-        .map(|(k, v)| format!("{k}={}", quote(v)))
-        .collect();
-    format!("{{{}}}", inner.join(", "))
-}
-
-/// A LogQL/Go string literal.
-pub fn quote(v: &str) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| format!("\"{v}\""))
-}
+pub use crate::target::{labels_text, quote};
 
 /// RFC 3339 with milliseconds, UTC.
 pub fn format_ts(ts_ns: i128) -> String {

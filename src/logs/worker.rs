@@ -8,11 +8,10 @@ use super::loki::paging::fetch_page;
 use super::loki::{LokiApi, LokiError, RangeQuery, TailEvent, TailState};
 use super::{Command, LogTarget, Update};
 use crate::config::Config;
-use crate::event::{Command as AnyCommand, Update as AnyUpdate};
 use crate::source::{Probe, SourceId, SourceKind, SourceStatus, UpdateTx, Worker, WorkerCtx};
 use std::path::PathBuf;
 use std::sync::Arc;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 pub const NOT_CONFIGURED_HINT: &str =
@@ -90,12 +89,17 @@ fn replace(slot: &mut Option<JoinHandle<()>>, new: JoinHandle<()>) {
     }
 }
 
-async fn send(tx: &UpdateTx, u: Update) -> bool {
-    tx.send(AnyUpdate::Logs(u)).await.is_ok()
+async fn send(tx: &UpdateTx<crate::logs::Update>, u: Update) -> bool {
+    tx.send(u).await.is_ok()
 }
 
 /// Report the source's health from a request's outcome.
-async fn health(tx: &UpdateTx, id: &SourceId, result: Result<(), &LokiError>, detail: &str) {
+async fn health(
+    tx: &UpdateTx<crate::logs::Update>,
+    id: &SourceId,
+    result: Result<(), &LokiError>,
+    detail: &str,
+) {
     let status = match result {
         Ok(()) => SourceStatus::Connected {
             detail: detail.to_string(),
@@ -107,21 +111,19 @@ async fn health(tx: &UpdateTx, id: &SourceId, result: Result<(), &LokiError>, de
         // Loki answered (a bad query, a limit): it is up.
         Err(_) => return,
     };
-    let _ = tx
-        .send(AnyUpdate::Status {
-            source: id.clone(),
-            status,
-        })
-        .await;
+    tx.status(id, status).await;
 }
 
 #[async_trait::async_trait]
 impl Worker for LogsWorker {
+    type Update = crate::logs::Update;
+    type Command = crate::logs::Command;
+
     fn id(&self) -> SourceId {
         self.id.clone()
     }
 
-    async fn run(self: Box<Self>, mut ctx: WorkerCtx) {
+    async fn run(self: Box<Self>, mut ctx: WorkerCtx<Self::Update, Self::Command>) {
         let history = match &self.history_path {
             Some(p) => super::history::load(p).unwrap_or_default(),
             None => super::demo::DEMO_HISTORY
@@ -221,11 +223,8 @@ impl Worker for LogsWorker {
                     continue;
                 }
             };
-            let cmd = match received {
-                Ok(AnyCommand::Logs(c)) => c,
-                Ok(_) => continue,
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(broadcast::error::RecvError::Closed) => return,
+            let Some(cmd) = received else {
+                return;
             };
             if ctx.updates.is_closed() {
                 return;
@@ -273,7 +272,7 @@ impl LogsWorker {
         &self,
         cmd: Command,
         api: Option<&Arc<dyn LokiApi>>,
-        tx: &UpdateTx,
+        tx: &UpdateTx<crate::logs::Update>,
         tasks: &mut Tasks,
         detail: &str,
     ) {
@@ -474,7 +473,7 @@ impl LogsWorker {
 /// Run a tail and forward its events as updates for the Logs pane.
 fn spawn_tail(
     api: Arc<dyn LokiApi>,
-    tx: UpdateTx,
+    tx: UpdateTx<crate::logs::Update>,
     query: String,
     start_ns: i128,
     limit: usize,

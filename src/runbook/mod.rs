@@ -165,7 +165,7 @@ pub fn pane(_cfg: &Config) -> pane::RunbookPane {
 
 /// The runbook worker: lists runbooks, runs steps (shell blocks itself,
 /// `warroom` blocks through `actions`), and keeps the journal.
-pub fn live(cfg: &Config, actions: Arc<crate::action::Actions>) -> Backend {
+pub fn live(cfg: &Config, actions: Arc<crate::action::Actions>) -> Backend<Update, Command> {
     Backend {
         workers: vec![Box::new(worker::RunbookWorker {
             paths: cfg.runbooks.paths.clone(),
@@ -184,7 +184,7 @@ pub fn demo_dir() -> PathBuf {
 
 /// The demo copies of the shipped runbooks (written to [`demo_dir`]), acting
 /// on the demo estate through `actions`; the demo journal lives in the normal data dir.
-pub fn demo(actions: Arc<crate::action::Actions>) -> Backend {
+pub fn demo(actions: Arc<crate::action::Actions>) -> Backend<Update, Command> {
     Backend {
         workers: vec![Box::new(worker::RunbookWorker {
             paths: vec![demo_dir()],

@@ -10,12 +10,11 @@ use super::view::{ActionRecord, CatalogEntry, PlanView, TimelineTx, Unfinished};
 use super::worker_runs::{export_to_file, open, resume, send_view, start};
 use super::{Command, Update};
 use crate::action::Actions;
-use crate::event::{Command as AnyCommand, Update as AnyUpdate};
-use crate::source::{Probe, SourceId, SourceKind, SourceStatus, Worker, WorkerCtx};
+use crate::source::{Probe, SourceId, SourceKind, SourceStatus, UpdateTx, Worker, WorkerCtx};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 
 /// Output lines sent to the pane per update, at most.
 const OUTPUT_BATCH: usize = 500;
@@ -123,7 +122,7 @@ pub(super) struct State {
 }
 
 pub(super) struct Ctx<'a> {
-    pub(super) tx: &'a mpsc::Sender<AnyUpdate>,
+    pub(super) tx: &'a UpdateTx<Update>,
     pub(super) actions: &'a Arc<Actions>,
     pub(super) dir: &'a Path,
     pub(super) out: &'a mpsc::UnboundedSender<String>,
@@ -131,7 +130,7 @@ pub(super) struct Ctx<'a> {
 
 impl Ctx<'_> {
     pub(super) async fn send(&self, u: Update) -> bool {
-        self.tx.send(AnyUpdate::Runbook(u)).await.is_ok()
+        self.tx.send(u).await.is_ok()
     }
     pub(super) async fn notice(&self, text: impl Into<String>, error: bool) {
         self.send(Update::Notice {
@@ -144,11 +143,14 @@ impl Ctx<'_> {
 
 #[async_trait::async_trait]
 impl Worker for RunbookWorker {
+    type Update = crate::runbook::Update;
+    type Command = crate::runbook::Command;
+
     fn id(&self) -> SourceId {
         Self::source()
     }
 
-    async fn run(self: Box<Self>, mut ctx: WorkerCtx) {
+    async fn run(self: Box<Self>, mut ctx: WorkerCtx<Self::Update, Self::Command>) {
         let id = Self::source();
         let (tl_tx, mut tl_rx) = mpsc::unbounded_channel();
         let (out_tx, mut out_rx) = mpsc::unbounded_channel::<String>();
@@ -180,9 +182,8 @@ impl Worker for RunbookWorker {
         loop {
             tokio::select! {
                 cmd = ctx.commands.recv() => match cmd {
-                    Ok(AnyCommand::Runbook(cmd)) => self.handle(cmd, &mut st, &c, &id).await,
-                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(broadcast::error::RecvError::Closed) => break,
+                    Some(cmd) => self.handle(cmd, &mut st, &c, &id).await,
+                    None => break,
                 },
                 Some(rec) = tl_rx.recv() => record(&mut st, &c, rec).await,
                 Some(first) = out_rx.recv() => {
@@ -274,12 +275,7 @@ impl RunbookWorker {
             }
             SourceStatus::Connected { detail }
         };
-        let _ =
-            c.tx.send(AnyUpdate::Status {
-                source: id.clone(),
-                status,
-            })
-            .await;
+        c.tx.status(id, status).await;
     }
 
     async fn handle(&self, cmd: Command, st: &mut State, c: &Ctx<'_>, id: &SourceId) {

@@ -8,8 +8,7 @@ use super::walker::StepStatus;
 use super::worker::RunbookWorker;
 use super::{Command, Update};
 use crate::action::{ActionHandler, ActionOutcome, ActionSpec, Actions, Domain, Preview, Progress};
-use crate::event::{Command as AnyCommand, Update as AnyUpdate};
-use crate::source::{SourceStatus, Worker, WorkerCtx};
+use crate::source::{Report, SourceStatus, Worker, WorkerCtx};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
@@ -42,8 +41,8 @@ impl ActionHandler for Docker {
 const RB: &str = "---\ntitle: Restart web\nparams:\n  - name: who\n    required: true\n---\n## Greet\n\n```sh\necho hello {{who}}\n```\n\n## Restart\n\n```warroom\nrestart container/web\n```\n\n## Check\n\n```check\ntrue\n```\n";
 
 struct Harness {
-    rx: mpsc::Receiver<AnyUpdate>,
-    cmds: broadcast::Sender<AnyCommand>,
+    rx: mpsc::Receiver<Report<Update>>,
+    cmds: broadcast::Sender<Command>,
     _dir: tempfile::TempDir,
     journals: std::path::PathBuf,
     rb: std::path::PathBuf,
@@ -72,12 +71,7 @@ impl Harness {
             journal_dir: journals.clone(),
             demo: false,
         });
-        let (tx, rx) = mpsc::channel(1024);
-        let (cmds, _) = broadcast::channel(64);
-        let ctx = WorkerCtx {
-            updates: tx,
-            commands: cmds.subscribe(),
-        };
+        let (ctx, rx, cmds) = WorkerCtx::detached(1024);
         tokio::spawn(w.run(ctx));
         Self {
             rx,
@@ -90,11 +84,11 @@ impl Harness {
     }
 
     fn send(&self, c: Command) {
-        self.cmds.send(AnyCommand::Runbook(c)).unwrap();
+        self.cmds.send(c).unwrap();
     }
 
     /// The next update matching `f` (others are skipped).
-    async fn until<T>(&mut self, what: &str, mut f: impl FnMut(AnyUpdate) -> Option<T>) -> T {
+    async fn until<T>(&mut self, what: &str, mut f: impl FnMut(Report<Update>) -> Option<T>) -> T {
         let fut = async {
             loop {
                 match self.rx.recv().await {
@@ -118,7 +112,7 @@ impl Harness {
         f: impl Fn(&super::view::RunView) -> bool,
     ) -> super::view::RunView {
         self.until(what, |u| match u {
-            AnyUpdate::Runbook(Update::Run(v)) if f(&v) => Some(*v),
+            Report::Data(Update::Run(v)) if f(&v) => Some(*v),
             _ => None,
         })
         .await
@@ -130,13 +124,13 @@ async fn a_run_through_the_worker_with_actions_and_a_timeline() {
     let mut h = Harness::start();
     let tl = h
         .until("attach", |u| match u {
-            AnyUpdate::Runbook(Update::Attach(tx)) => Some(tx),
+            Report::Data(Update::Attach(tx)) => Some(tx),
             _ => None,
         })
         .await;
     let cat = h
         .until("catalog", |u| match u {
-            AnyUpdate::Runbook(Update::Catalog(c)) => Some(c),
+            Report::Data(Update::Catalog(c)) => Some(c),
             _ => None,
         })
         .await;
@@ -150,7 +144,7 @@ async fn a_run_through_the_worker_with_actions_and_a_timeline() {
     );
     let status = h
         .until("status", |u| match u {
-            AnyUpdate::Status { status, .. } => Some(status),
+            Report::Status { status, .. } => Some(status),
             _ => None,
         })
         .await;
@@ -164,7 +158,7 @@ async fn a_run_through_the_worker_with_actions_and_a_timeline() {
     h.send(Command::Open { path: h.rb.clone() });
     let prompt = h
         .until("params prompt", |u| match u {
-            AnyUpdate::Runbook(Update::Prompt(p)) => Some(p),
+            Report::Data(Update::Prompt(p)) => Some(p),
             _ => None,
         })
         .await;
@@ -179,7 +173,7 @@ async fn a_run_through_the_worker_with_actions_and_a_timeline() {
     h.send(Command::Plan { step: 0 });
     let plan = h
         .until("plan", |u| match u {
-            AnyUpdate::Runbook(Update::Plan(p)) => Some(p),
+            Report::Data(Update::Plan(p)) => Some(p),
             _ => None,
         })
         .await;
@@ -191,9 +185,7 @@ async fn a_run_through_the_worker_with_actions_and_a_timeline() {
     h.send(Command::Run { step: 0 });
     let out = h
         .until("output", |u| match u {
-            AnyUpdate::Runbook(Update::Output(l))
-                if l.iter().any(|x| x.contains("hello world")) =>
-            {
+            Report::Data(Update::Output(l)) if l.iter().any(|x| x.contains("hello world")) => {
                 Some(l)
             }
             _ => None,
@@ -211,7 +203,7 @@ async fn a_run_through_the_worker_with_actions_and_a_timeline() {
     // Running without a fresh plan is refused: the operator confirms what they saw.
     h.send(Command::Run { step: 1 });
     h.until("refusal", |u| match u {
-        AnyUpdate::Runbook(Update::Notice { text, error: true })
+        Report::Data(Update::Notice { text, error: true })
             if text.contains("preview the step first") =>
         {
             Some(())
@@ -221,7 +213,7 @@ async fn a_run_through_the_worker_with_actions_and_a_timeline() {
     .await;
     h.send(Command::Plan { step: 1 });
     h.until("plan 2", |u| {
-        matches!(u, AnyUpdate::Runbook(Update::Plan(_))).then_some(())
+        matches!(u, Report::Data(Update::Plan(_))).then_some(())
     })
     .await;
     h.send(Command::Run { step: 1 });
@@ -262,7 +254,7 @@ async fn a_run_through_the_worker_with_actions_and_a_timeline() {
     });
     h.send(Command::Plan { step: 2 });
     h.until("plan 3", |u| {
-        matches!(u, AnyUpdate::Runbook(Update::Plan(_))).then_some(())
+        matches!(u, Report::Data(Update::Plan(_))).then_some(())
     })
     .await;
     h.send(Command::Run { step: 2 });
@@ -291,7 +283,7 @@ async fn a_run_through_the_worker_with_actions_and_a_timeline() {
         title: "cache outage".into(),
     });
     h.until("incident opened", |u| match u {
-        AnyUpdate::Runbook(Update::Notice { text, .. })
+        Report::Data(Update::Notice { text, .. })
             if text.contains("incident \"cache outage\" opened") =>
         {
             Some(())
@@ -318,7 +310,7 @@ async fn a_run_through_the_worker_with_actions_and_a_timeline() {
     h.send(Command::IncidentEnd);
     let path = h
         .until("export", |u| match u {
-            AnyUpdate::Runbook(Update::Notice { text, .. }) => text
+            Report::Data(Update::Notice { text, .. }) => text
                 .strip_prefix("timeline exported to ")
                 .map(std::path::PathBuf::from),
             _ => None,

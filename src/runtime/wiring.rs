@@ -5,15 +5,18 @@ use crate::action::{Actions, Domain};
 use crate::audit::AuditLog;
 use crate::config::Config;
 use crate::event::{Command, Update};
-use crate::pane::PaneId;
 use crate::runtime::AnyPane;
-use crate::source::{Backend, Probe, SourceId, SourceStatus, Worker, WorkerCtx};
-use std::collections::HashMap;
+use crate::source::{
+    Backend, Commands, DynWorker, Probe, SourceId, SourceStatus, UpdateTx, Worker, WorkerCtx,
+};
+use crate::{alerts, backups, containers, logs, runbook, workloads};
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc};
 
 /// Updates queued between workers and the main loop before workers wait.
 const UPDATE_QUEUE: usize = 4096;
+/// Each domain's own queue in front of it (its forwarder drains it at once).
+const DOMAIN_QUEUE: usize = 256;
 const COMMAND_QUEUE: usize = 256;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -22,84 +25,118 @@ pub struct Mode {
     pub read_only: bool,
 }
 
+/// Each domain's workers, typed by the domain's own messages.
+#[derive(Default)]
+pub struct Workers {
+    pub workloads: Vec<DynWorker<workloads::Update, workloads::Command>>,
+    pub containers: Vec<DynWorker<containers::Update, containers::Command>>,
+    pub alerts: Vec<DynWorker<alerts::Update, alerts::Command>>,
+    pub logs: Vec<DynWorker<logs::Update, logs::Command>>,
+    pub backups: Vec<DynWorker<backups::Update, backups::Command>>,
+    pub runbook: Vec<DynWorker<runbook::Update, runbook::Command>>,
+}
+
+impl Workers {
+    pub fn is_empty(&self) -> bool {
+        self.workloads.is_empty()
+            && self.containers.is_empty()
+            && self.alerts.is_empty()
+            && self.logs.is_empty()
+            && self.backups.is_empty()
+            && self.runbook.is_empty()
+    }
+}
+
 /// Everything the console runs on, before anything is started.
 pub struct Wiring {
     pub panes: Vec<Box<dyn AnyPane>>,
-    pub workers: Vec<(PaneId, Box<dyn Worker>)>,
+    pub workers: Workers,
     pub idle: Vec<(SourceId, SourceStatus)>,
     pub actions: Arc<Actions>,
+}
+
+/// Take a domain's backend apart: its handler goes to the door, its idle
+/// statuses to the list, its workers are returned.
+fn take<U, C>(
+    backend: Backend<U, C>,
+    domain: Option<Domain>,
+    actions: &mut Actions,
+    idle: &mut Vec<(SourceId, SourceStatus)>,
+) -> Vec<DynWorker<U, C>> {
+    if let (Some(domain), Some(handler)) = (domain, backend.actions) {
+        actions.register(domain, handler);
+    }
+    idle.extend(backend.idle);
+    backend.workers
 }
 
 /// Assemble panes, workers and action handlers for `cfg` (or the demo estate).
 /// Cheap and synchronous: workers connect when started.
 pub fn wire(cfg: &Config, mode: Mode, audit: AuditLog) -> Wiring {
     let mut actions = Actions::new(audit, mode.read_only, mode.demo);
-    let domain_backends: Vec<(PaneId, Option<Domain>, Backend)> = if mode.demo {
-        vec![
-            (
-                PaneId::Workloads,
-                Some(Domain::Kubernetes),
-                crate::workloads::demo(),
-            ),
-            (
-                PaneId::Containers,
-                Some(Domain::Docker),
-                crate::containers::demo(),
-            ),
-            (
-                PaneId::Alerts,
-                Some(Domain::Alertmanager),
-                crate::alerts::demo(),
-            ),
-            (PaneId::Logs, None, crate::logs::demo()),
-            (
-                PaneId::Backups,
-                Some(Domain::Backups),
-                crate::backups::demo(),
-            ),
-        ]
-    } else {
-        vec![
-            (
-                PaneId::Workloads,
-                Some(Domain::Kubernetes),
-                crate::workloads::live(cfg),
-            ),
-            (
-                PaneId::Containers,
-                Some(Domain::Docker),
-                crate::containers::live(cfg),
-            ),
-            (
-                PaneId::Alerts,
-                Some(Domain::Alertmanager),
-                crate::alerts::live(cfg),
-            ),
-            (PaneId::Logs, None, crate::logs::live(cfg)),
-            (
-                PaneId::Backups,
-                Some(Domain::Backups),
-                crate::backups::live(cfg),
-            ),
-        ]
-    };
-    let mut workers = Vec::new();
     let mut idle = Vec::new();
-    for (pane, domain, backend) in domain_backends {
-        if let (Some(domain), Some(handler)) = (domain, backend.actions) {
-            actions.register(domain, handler);
-        }
-        workers.extend(backend.workers.into_iter().map(|w| (pane, w)));
-        idle.extend(backend.idle);
-    }
+    let mut workers = Workers {
+        workloads: take(
+            if mode.demo {
+                crate::workloads::demo()
+            } else {
+                crate::workloads::live(cfg)
+            },
+            Some(Domain::Kubernetes),
+            &mut actions,
+            &mut idle,
+        ),
+        containers: take(
+            if mode.demo {
+                crate::containers::demo()
+            } else {
+                crate::containers::live(cfg)
+            },
+            Some(Domain::Docker),
+            &mut actions,
+            &mut idle,
+        ),
+        alerts: take(
+            if mode.demo {
+                crate::alerts::demo()
+            } else {
+                crate::alerts::live(cfg)
+            },
+            Some(Domain::Alertmanager),
+            &mut actions,
+            &mut idle,
+        ),
+        logs: take(
+            if mode.demo {
+                crate::logs::demo()
+            } else {
+                crate::logs::live(cfg)
+            },
+            None,
+            &mut actions,
+            &mut idle,
+        ),
+        backups: take(
+            if mode.demo {
+                crate::backups::demo()
+            } else {
+                crate::backups::live(cfg)
+            },
+            Some(Domain::Backups),
+            &mut actions,
+            &mut idle,
+        ),
+        runbook: Vec::new(),
+    };
+    // The runbook worker runs actions itself, through the finished door.
     let actions = Arc::new(actions);
     let runbook = if mode.demo {
         crate::runbook::demo(actions.clone())
     } else {
         crate::runbook::live(cfg, actions.clone())
     };
-    workers.extend(runbook.workers.into_iter().map(|w| (PaneId::Runbook, w)));
     idle.extend(runbook.idle);
+    workers.runbook = runbook.workers;
     let panes: Vec<Box<dyn AnyPane>> = vec![
         Box::new(crate::workloads::pane(cfg)),
         Box::new(crate::containers::pane(cfg)),
@@ -116,43 +153,86 @@ pub fn wire(cfg: &Config, mode: Mode, audit: AuditLog) -> Wiring {
     }
 }
 
+/// Each domain's command channel.
+struct Senders {
+    workloads: broadcast::Sender<workloads::Command>,
+    containers: broadcast::Sender<containers::Command>,
+    alerts: broadcast::Sender<alerts::Command>,
+    logs: broadcast::Sender<logs::Command>,
+    backups: broadcast::Sender<backups::Command>,
+    runbook: broadcast::Sender<runbook::Command>,
+}
+
 /// Running workers and the channels to them.
 pub struct Hub {
     pub updates: mpsc::Receiver<Update>,
-    commands: HashMap<PaneId, broadcast::Sender<Command>>,
+    commands: Senders,
     /// Every source that will report (workers and idle ones).
     pub expected: Vec<SourceId>,
     tasks: Vec<tokio::task::AbortHandle>,
 }
 
+/// Start one domain's workers: each on its own task with a context typed for
+/// the domain, their reports forwarded into the app's queue as `Update`s.
+fn start_domain<U, C>(
+    workers: Vec<DynWorker<U, C>>,
+    app: &mpsc::Sender<Update>,
+    expected: &mut Vec<SourceId>,
+    tasks: &mut Vec<tokio::task::AbortHandle>,
+) -> broadcast::Sender<C>
+where
+    U: Send + 'static,
+    C: Clone + Send + 'static,
+    Update: From<U>,
+{
+    let (commands, _) = broadcast::channel(COMMAND_QUEUE);
+    let envelope = <Update as From<crate::source::Report<U>>>::from;
+    if workers.is_empty() {
+        return commands;
+    }
+    let (updates, mut reports) = UpdateTx::channel(DOMAIN_QUEUE);
+    for worker in workers {
+        let id = worker.id();
+        expected.push(id.clone());
+        let ctx = WorkerCtx {
+            updates: updates.clone(),
+            commands: Commands::new(commands.subscribe()),
+        };
+        let inner = tokio::spawn(worker.run(ctx));
+        tasks.push(inner.abort_handle());
+        tasks.push(tokio::spawn(supervise(id, inner, app.clone())).abort_handle());
+    }
+    let app = app.clone();
+    let forward = tokio::spawn(async move {
+        while let Some(report) = reports.recv().await {
+            if app.send(envelope(report)).await.is_err() {
+                break;
+            }
+        }
+    });
+    tasks.push(forward.abort_handle());
+    commands
+}
+
 impl Hub {
     /// Start every worker on its own task. Idle statuses are queued first so
     /// the status bar shows "not configured" sources from the first frame.
-    pub fn start(
-        workers: Vec<(PaneId, Box<dyn Worker>)>,
-        idle: Vec<(SourceId, SourceStatus)>,
-    ) -> Self {
+    pub fn start(workers: Workers, idle: Vec<(SourceId, SourceStatus)>) -> Self {
         let (tx, rx) = mpsc::channel(UPDATE_QUEUE);
-        let mut commands: HashMap<PaneId, broadcast::Sender<Command>> = HashMap::new();
-        for pane in PaneId::ALL {
-            commands.insert(pane, broadcast::channel(COMMAND_QUEUE).0);
-        }
         let mut expected: Vec<SourceId> = idle.iter().map(|(id, _)| id.clone()).collect();
         for (id, status) in idle {
             let _ = tx.try_send(Update::Status { source: id, status });
         }
         let mut tasks = Vec::new();
-        for (pane, worker) in workers {
-            expected.push(worker.id());
-            let ctx = WorkerCtx {
-                updates: tx.clone(),
-                commands: commands[&pane].subscribe(),
-            };
-            let id = worker.id();
-            let inner = tokio::spawn(worker.run(ctx));
-            tasks.push(inner.abort_handle());
-            tasks.push(tokio::spawn(supervise(id, inner, tx.clone())).abort_handle());
-        }
+        let (e, t) = (&mut expected, &mut tasks);
+        let commands = Senders {
+            workloads: start_domain(workers.workloads, &tx, e, t),
+            containers: start_domain(workers.containers, &tx, e, t),
+            alerts: start_domain(workers.alerts, &tx, e, t),
+            logs: start_domain(workers.logs, &tx, e, t),
+            backups: start_domain(workers.backups, &tx, e, t),
+            runbook: start_domain(workers.runbook, &tx, e, t),
+        };
         Self {
             updates: rx,
             commands,
@@ -161,12 +241,18 @@ impl Hub {
         }
     }
 
+    /// Route a command to its domain's workers. No receiver: the domain has
+    /// no running worker; the pane already shows that source as not configured.
     pub fn send(&self, cmd: Command) {
-        if let Some(tx) = self.commands.get(&cmd.domain()) {
-            // No receiver: the domain has no running worker; the pane already
-            // shows that source as not configured.
-            let _ = tx.send(cmd);
-        }
+        let c = &self.commands;
+        let _ = match cmd {
+            Command::Workloads(x) => c.workloads.send(x).map(drop).map_err(drop),
+            Command::Containers(x) => c.containers.send(x).map(drop).map_err(drop),
+            Command::Alerts(x) => c.alerts.send(x).map(drop).map_err(drop),
+            Command::Logs(x) => c.logs.send(x).map(drop).map_err(drop),
+            Command::Backups(x) => c.backups.send(x).map(drop).map_err(drop),
+            Command::Runbook(x) => c.runbook.send(x).map(drop).map_err(drop),
+        };
     }
 }
 
@@ -249,24 +335,60 @@ impl Hub {
 }
 
 /// Probe every worker concurrently, each bounded by `timeout`.
-pub async fn probe_all(
-    workers: &[(PaneId, Box<dyn Worker>)],
-    timeout: std::time::Duration,
-) -> Vec<Probe> {
-    let futures = workers.iter().map(|(_, w)| async move {
-        let id = w.id();
-        match tokio::time::timeout(timeout, w.probe()).await {
-            Ok(p) => p,
-            Err(_) => Probe {
-                source: id.to_string(),
-                ok: false,
-                detail: format!("no answer within {}", humantime::format_duration(timeout)),
-                hint: format!(
-                    "check that the {} endpoint is reachable from here",
-                    id.kind.config_key()
-                ),
-            },
-        }
-    });
+pub async fn probe_all(workers: &Workers, timeout: std::time::Duration) -> Vec<Probe> {
+    use futures::FutureExt;
+    let mut futures: Vec<futures::future::LocalBoxFuture<'_, Probe>> = Vec::new();
+    futures.extend(
+        workers
+            .workloads
+            .iter()
+            .map(|w| probe_one(w.as_ref(), timeout).boxed_local()),
+    );
+    futures.extend(
+        workers
+            .containers
+            .iter()
+            .map(|w| probe_one(w.as_ref(), timeout).boxed_local()),
+    );
+    futures.extend(
+        workers
+            .alerts
+            .iter()
+            .map(|w| probe_one(w.as_ref(), timeout).boxed_local()),
+    );
+    futures.extend(
+        workers
+            .logs
+            .iter()
+            .map(|w| probe_one(w.as_ref(), timeout).boxed_local()),
+    );
+    futures.extend(
+        workers
+            .backups
+            .iter()
+            .map(|w| probe_one(w.as_ref(), timeout).boxed_local()),
+    );
+    futures.extend(
+        workers
+            .runbook
+            .iter()
+            .map(|w| probe_one(w.as_ref(), timeout).boxed_local()),
+    );
     futures::future::join_all(futures).await
+}
+
+async fn probe_one<W: Worker + ?Sized>(w: &W, timeout: std::time::Duration) -> Probe {
+    let id = w.id();
+    match tokio::time::timeout(timeout, w.probe()).await {
+        Ok(p) => p,
+        Err(_) => Probe {
+            source: id.to_string(),
+            ok: false,
+            detail: format!("no answer within {}", humantime::format_duration(timeout)),
+            hint: format!(
+                "check that the {} endpoint is reachable from here",
+                id.kind.config_key()
+            ),
+        },
+    }
 }

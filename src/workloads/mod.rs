@@ -122,6 +122,9 @@ impl Perm {
 /// Worker → pane messages.
 #[derive(Debug)]
 pub enum Update {
+    /// A slice of a log stream this domain serves, for the logs pane (the
+    /// runtime delivers it there; this pane never sees it).
+    LogStream(crate::target::LogChunk),
     /// A watcher (re)listed `kind` in `namespace` (`None`: all namespaces):
     /// replace what the pane holds for it.
     Reset {
@@ -150,7 +153,7 @@ pub enum Command {
     /// Stream a pod's log as `Update::Logs(logs::Update::Lines { target, .. })`.
     /// `target` is always `LogTarget::Pod`. A new StreamLogs replaces any earlier one.
     StreamLogs {
-        target: crate::logs::LogTarget,
+        target: crate::target::LogTarget,
         follow: bool,
         since_seconds: Option<i64>,
         tail_lines: Option<i64>,
@@ -176,13 +179,13 @@ pub fn pane(cfg: &Config) -> pane::WorkloadsPane {
 }
 
 /// Workers and action handler for the configured sources.
-pub fn live(cfg: &Config) -> Backend {
+pub fn live(cfg: &Config) -> Backend<Update, Command> {
     live_with(cfg, None)
 }
 
 /// [`live`] with an explicit kubeconfig file instead of `KUBECONFIG` /
 /// `~/.kube/config` (tests point it at an emulator).
-pub fn live_with(cfg: &Config, kubeconfig: Option<PathBuf>) -> Backend {
+pub fn live_with(cfg: &Config, kubeconfig: Option<PathBuf>) -> Backend<Update, Command> {
     let k = &cfg.kubernetes;
     if !k.enabled {
         return Backend {
@@ -218,6 +221,6 @@ pub fn live_with(cfg: &Config, kubeconfig: Option<PathBuf>) -> Backend {
 }
 
 /// The simulated estate for `--demo`.
-pub fn demo() -> Backend {
+pub fn demo() -> Backend<Update, Command> {
     demo::backend()
 }

@@ -5,8 +5,8 @@ use super::model::{Key, Kind, PodSummary};
 use super::pane::{Out, WorkloadsPane, notify};
 use super::{Action, Form as WForm, Perm};
 use crate::action::ActionSpec;
-use crate::logs::LogTarget;
 use crate::pane::{ActionSet, Form, FormField, Jump, Outcome, PaneCtx};
+use crate::target::LogTarget;
 use jiff::Timestamp;
 
 /// A pending log form: which pod, its container names, previous or not.

@@ -1,10 +1,10 @@
 //! The pane on the demo estate: snapshots at 80x24, colours, keys → outcomes.
 
 use super::*;
-use crate::logs::LogTarget;
 use crate::pane::testing::{Press, payload};
 use crate::pane::{PaneCtx, RenderCtx, SourceState};
 use crate::source::{SourceId, SourceKind, SourceStatus};
+use crate::target::LogTarget;
 use crate::theme::Theme;
 use std::collections::BTreeMap;
 

@@ -1,11 +1,11 @@
 //! Pod log streams for the logs viewer: `follow`, `previous`, container,
 //! since and tail, sent in batches as `logs::Update::Lines`, then `Ended`.
 
+use super::Update;
 use super::client::KubeSource;
 use super::error::KubeError;
-use crate::event::Update as AnyUpdate;
-use crate::logs::{LogLine, LogTarget, Stream, Update as LogUpdate};
 use crate::source::UpdateTx;
+use crate::target::{LogChunk, LogLine, LogTarget, Stream};
 use futures::{AsyncBufReadExt, TryStreamExt};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, LogParams};
@@ -34,7 +34,7 @@ pub(super) async fn stream_logs(
     follow: bool,
     since_seconds: Option<i64>,
     tail_lines: Option<i64>,
-    tx: UpdateTx,
+    tx: UpdateTx<crate::workloads::Update>,
 ) {
     let LogTarget::Pod {
         context,
@@ -47,7 +47,7 @@ pub(super) async fn stream_logs(
         return;
     };
     let end = |error: Option<String>| {
-        AnyUpdate::Logs(LogUpdate::Ended {
+        Update::LogStream(LogChunk::Ended {
             target: target.clone(),
             error,
         })
@@ -121,7 +121,7 @@ pub(super) async fn stream_logs(
         if flush && !batch.is_empty() {
             let lines = std::mem::take(&mut batch);
             if tx
-                .send(AnyUpdate::Logs(LogUpdate::Lines {
+                .send(Update::LogStream(LogChunk::Lines {
                     target: target.clone(),
                     lines,
                 }))
@@ -134,7 +134,7 @@ pub(super) async fn stream_logs(
     }
     if !batch.is_empty() {
         let _ = tx
-            .send(AnyUpdate::Logs(LogUpdate::Lines {
+            .send(Update::LogStream(LogChunk::Lines {
                 target: target.clone(),
                 lines: batch,
             }))

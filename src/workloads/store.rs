@@ -88,6 +88,8 @@ impl Store {
 
     pub fn apply(&mut self, u: Update) -> bool {
         match u {
+            // Routed to the logs pane by the runtime; never kept here.
+            Update::LogStream(_) => false,
             Update::Reset {
                 kind,
                 namespace,

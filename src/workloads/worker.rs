@@ -6,7 +6,6 @@ use super::client::KubeSource;
 use super::error::KubeError;
 use super::model::{Kind, NodeSummary, Object, PodSummary, WorkloadSummary};
 use super::{Command, ContextInfo, Perm, Update};
-use crate::event::{Command as AnyCommand, Update as AnyUpdate};
 use crate::source::{Probe, SourceId, SourceStatus, UpdateTx, Worker, WorkerCtx};
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
@@ -16,7 +15,7 @@ use kube::api::{Api, ListParams};
 use kube::runtime::{WatchStreamExt, watcher};
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 pub struct KubeWorker {
@@ -75,7 +74,7 @@ async fn watch<K>(
     kind: Kind,
     ns: Option<String>,
     convert: fn(&K) -> Object,
-    tx: UpdateTx,
+    tx: UpdateTx<crate::workloads::Update>,
     signals: mpsc::Sender<Signal>,
 ) where
     K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
@@ -98,11 +97,11 @@ async fn watch<K>(
                 Ok(watcher::Event::InitDone) => {
                     let objects = std::mem::take(&mut buffer);
                     if tx
-                        .send(AnyUpdate::Workloads(Update::Reset {
+                        .send(Update::Reset {
                             kind,
                             namespace: ns.clone(),
                             objects,
-                        }))
+                        })
                         .await
                         .is_err()
                     {
@@ -126,7 +125,7 @@ async fn watch<K>(
                     continue;
                 }
             };
-            if tx.send(AnyUpdate::Workloads(update)).await.is_err() {
+            if tx.send(update).await.is_err() {
                 return;
             }
         }
@@ -190,7 +189,7 @@ impl Session {
     fn start(
         client: &kube::Client,
         scopes: &[Option<String>],
-        tx: &UpdateTx,
+        tx: &UpdateTx<crate::workloads::Update>,
         detail: String,
     ) -> Self {
         let (stx, srx) = mpsc::channel(256);
@@ -317,13 +316,11 @@ struct State {
 impl State {
     fn on_command(
         &mut self,
-        cmd: Result<AnyCommand, broadcast::error::RecvError>,
-        tx: &UpdateTx,
+        cmd: Option<Command>,
+        tx: &UpdateTx<crate::workloads::Update>,
     ) -> Flow {
-        let cmd = match cmd {
-            Ok(AnyCommand::Workloads(c)) => c,
-            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => return Flow::Continue,
-            Err(broadcast::error::RecvError::Closed) => return Flow::Exit,
+        let Some(cmd) = cmd else {
+            return Flow::Exit;
         };
         match cmd {
             Command::SwitchContext(c) => {
@@ -385,11 +382,14 @@ impl State {
 
 #[async_trait::async_trait]
 impl Worker for KubeWorker {
+    type Update = crate::workloads::Update;
+    type Command = crate::workloads::Command;
+
     fn id(&self) -> SourceId {
         self.id.clone()
     }
 
-    async fn run(self: Box<Self>, mut ctx: WorkerCtx) {
+    async fn run(self: Box<Self>, mut ctx: WorkerCtx<Self::Update, Self::Command>) {
         let mut st = State {
             source: self.source.clone(),
             context: self.id.name.clone(),
@@ -410,11 +410,11 @@ impl Worker for KubeWorker {
                     Ok(c) => break c,
                     Err(e) => {
                         let _ = tx
-                            .send(AnyUpdate::Workloads(Update::Context(ContextInfo {
+                            .send(Update::Context(ContextInfo {
                                 context: st.context.clone(),
                                 namespaces: st.namespaces.clone(),
                                 contexts: st.source.contexts(),
-                            })))
+                            }))
                             .await;
                         let status = failed_status(&e, false);
                         if !ctx.status(&self.id, status).await {
@@ -439,11 +439,11 @@ impl Worker for KubeWorker {
                 .map(|s| s.clone().unwrap_or_else(|| "*".into()))
                 .collect();
             if tx
-                .send(AnyUpdate::Workloads(Update::Context(ContextInfo {
+                .send(Update::Context(ContextInfo {
                     context: st.context.clone(),
                     namespaces: shown.clone(),
                     contexts: st.source.contexts(),
-                })))
+                }))
                 .await
                 .is_err()
             {
@@ -542,7 +542,11 @@ impl Worker for KubeWorker {
 
 /// SelfSubjectAccessReviews for every action permission in every watched
 /// namespace (`*` = cluster-wide when watching all namespaces).
-async fn check_access(client: kube::Client, scopes: Vec<Option<String>>, tx: UpdateTx) {
+async fn check_access(
+    client: kube::Client,
+    scopes: Vec<Option<String>>,
+    tx: UpdateTx<crate::workloads::Update>,
+) {
     for ns in scopes {
         let ns_name = ns.clone().unwrap_or_default();
         let mut verdicts = Vec::new();
@@ -555,10 +559,10 @@ async fn check_access(client: kube::Client, scopes: Vec<Option<String>>, tx: Upd
         }
         let namespace = ns.unwrap_or_else(|| "*".into());
         if tx
-            .send(AnyUpdate::Workloads(Update::Access {
+            .send(Update::Access {
                 namespace,
                 verdicts,
-            }))
+            })
             .await
             .is_err()
         {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use warroom::action::{Actions, Domain};
 use warroom::event::Update;
-use warroom::pane::{Pane, PaneId};
+use warroom::pane::Pane;
 use warroom::runtime::AnyPane;
 use warroom::runtime::Hub;
 use warroom::source::{SourceId, SourceKind, SourceStatus};
@@ -33,11 +33,10 @@ impl Console {
         if let Some(h) = backend.actions {
             actions.register(Domain::Alertmanager, h);
         }
-        let workers = backend
-            .workers
-            .into_iter()
-            .map(|w| (PaneId::Alerts, w))
-            .collect();
+        let workers = warroom::runtime::Workers {
+            alerts: backend.workers,
+            ..Default::default()
+        };
         Self {
             hub: Hub::start(workers, backend.idle),
             pane: warroom::alerts::pane(cfg),

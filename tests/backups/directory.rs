@@ -4,10 +4,10 @@
 use crate::support::{actions, capture, config, dump_name, gzip};
 use std::process::Command as Proc;
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 use warroom::action::{ActionSpec, Confirm, Progress};
 use warroom::backups::model::{Freshness, SourceData};
-use warroom::event::{Command, Update};
+use warroom::source::Report;
 use warroom::source::{SourceStatus, WorkerCtx};
 
 fn dir_config(dir: &std::path::Path, extra: &str) -> String {
@@ -19,7 +19,9 @@ fn dir_config(dir: &std::path::Path, extra: &str) -> String {
 }
 
 /// Wait for the next full scan of a source from a running worker.
-async fn next_scan(rx: &mut mpsc::Receiver<Update>) -> (SourceData, Option<SourceStatus>) {
+async fn next_scan(
+    rx: &mut mpsc::Receiver<Report<warroom::backups::Update>>,
+) -> (SourceData, Option<SourceStatus>) {
     let mut data = None;
     loop {
         let u = tokio::time::timeout(Duration::from_secs(10), rx.recv())
@@ -27,21 +29,21 @@ async fn next_scan(rx: &mut mpsc::Receiver<Update>) -> (SourceData, Option<Sourc
             .expect("worker sent nothing within 10s")
             .expect("worker channel closed");
         match u {
-            Update::Backups(warroom::backups::Update::Source(d)) => {
+            Report::Data(warroom::backups::Update::Source(d)) => {
                 data = Some(*d);
                 // A status follows only when it changed; give it a moment.
-                if let Ok(Some(Update::Status { status, .. })) =
+                if let Ok(Some(Report::Status { status, .. })) =
                     tokio::time::timeout(Duration::from_millis(300), rx.recv()).await
                 {
                     return (data.unwrap(), Some(status));
                 }
                 return (data.unwrap(), None);
             }
-            Update::Status {
+            Report::Status {
                 status: SourceStatus::Loading,
                 ..
             } => {}
-            Update::Status { status, .. } if data.is_none() => {
+            Report::Status { status, .. } if data.is_none() => {
                 panic!("status before data: {status:?}")
             }
             _ => {}
@@ -62,12 +64,8 @@ async fn generated_dumps_of_known_ages_are_classified_against_the_rpo() {
     let cfg = config(&dir_config(dir.path(), ""));
     let mut backend = warroom::backups::live_with(&cfg, data.path());
     let worker = backend.workers.remove(0);
-    let (tx, mut rx) = mpsc::channel(64);
-    let (ctx_tx, ctx_rx) = broadcast::channel(8);
-    let task = tokio::spawn(worker.run(WorkerCtx {
-        updates: tx,
-        commands: ctx_rx,
-    }));
+    let (ctx, mut rx, ctx_tx) = WorkerCtx::detached(64);
+    let task = tokio::spawn(worker.run(ctx));
 
     let (scan, status) = next_scan(&mut rx).await;
     assert!(
@@ -90,9 +88,7 @@ async fn generated_dumps_of_known_ages_are_classified_against_the_rpo() {
     std::fs::remove_file(dir.path().join(&names[0])).unwrap();
     std::fs::remove_file(dir.path().join(&names[1])).unwrap();
     ctx_tx
-        .send(Command::Backups(warroom::backups::Command::Rescan {
-            source: None,
-        }))
+        .send(warroom::backups::Command::Rescan { source: None })
         .unwrap();
     let (scan, _) = next_scan(&mut rx).await;
     let sum = scan.summary(jiff::Timestamp::now());

@@ -5,9 +5,8 @@ use crate::support::{actions, capture, config};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc};
 use warroom::action::{ActionSpec, Confirm};
-use warroom::event::Update;
+use warroom::source::Report;
 use warroom::source::{SourceStatus, WorkerCtx};
 
 struct Repo {
@@ -103,12 +102,8 @@ async fn first_report(
     let cfg = config(cfg_text);
     let mut backend = warroom::backups::live_with(&cfg, data);
     let worker = backend.workers.remove(0);
-    let (tx, mut rx) = mpsc::channel(64);
-    let (_ctx_tx, ctx_rx) = broadcast::channel(8);
-    let task = tokio::spawn(worker.run(WorkerCtx {
-        updates: tx,
-        commands: ctx_rx,
-    }));
+    let (ctx, mut rx, _ctx_tx) = WorkerCtx::detached(64);
+    let task = tokio::spawn(worker.run(ctx));
     let mut got = None;
     let result = loop {
         let u = tokio::time::timeout(Duration::from_secs(60), rx.recv())
@@ -116,13 +111,12 @@ async fn first_report(
             .expect("restic worker reported nothing within 60s")
             .expect("channel closed");
         match u {
-            Update::Backups(warroom::backups::Update::Source(d)) => got = Some(*d),
-            Update::Status {
+            Report::Data(warroom::backups::Update::Source(d)) => got = Some(*d),
+            Report::Status {
                 status: SourceStatus::Loading,
                 ..
             } => {}
-            Update::Status { status, .. } => break (got, status),
-            _ => {}
+            Report::Status { status, .. } => break (got, status),
         }
     };
     task.abort();

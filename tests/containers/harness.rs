@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 use warroom::containers::client::Endpoint;
 use warroom::containers::worker::LiveWorker;
-use warroom::event::{Command as AppCommand, Update};
+use warroom::event::Update;
 use warroom::source::{Worker, WorkerCtx};
 
 pub const IMAGE: &str = "warroom-test/busybox";
@@ -187,7 +187,7 @@ impl Drop for Scope {
 /// A live worker on a channel, as the app runs it.
 pub struct Running {
     pub rx: mpsc::Receiver<Update>,
-    pub commands: broadcast::Sender<AppCommand>,
+    pub commands: broadcast::Sender<warroom::containers::Command>,
     task: tokio::task::JoinHandle<()>,
     pub seen: Vec<String>,
 }
@@ -195,14 +195,22 @@ pub struct Running {
 impl Running {
     pub fn start(host: &str) -> Self {
         let (tx, rx) = mpsc::channel(1024);
-        let (commands, crx) = broadcast::channel(16);
+        let (ctx, mut reports, commands) = WorkerCtx::detached(1024);
         let worker = Box::new(LiveWorker {
             endpoint: Endpoint::resolve_with(Some(host), None),
         });
-        let task = tokio::spawn(worker.run(WorkerCtx {
-            updates: tx,
-            commands: crx,
-        }));
+        // As the runtime does: the worker's reports in the app's envelope
+        // (its log streams arrive as the logs pane's updates).
+        let task = tokio::spawn(async move {
+            let forward = async move {
+                while let Some(r) = reports.recv().await {
+                    if tx.send(Update::from(r)).await.is_err() {
+                        break;
+                    }
+                }
+            };
+            tokio::join!(worker.run(ctx), forward);
+        });
         Self {
             rx,
             commands,
@@ -216,9 +224,7 @@ impl Running {
     }
 
     pub fn send(&self, cmd: warroom::containers::Command) {
-        self.commands
-            .send(AppCommand::Containers(cmd))
-            .expect("worker is listening");
+        self.commands.send(cmd).expect("worker is listening");
     }
 
     /// Wait for an update `f` accepts; panics listing what did arrive.

@@ -4,27 +4,28 @@
 use std::sync::Arc;
 use std::time::Duration;
 use warroom::cli::{LogOutput, LogsArgs};
-use warroom::event::{Command, Update};
-use warroom::logs::{LogLine, LogTarget, Stream};
-use warroom::pane::PaneId;
-use warroom::runtime::Hub;
+
+use warroom::runtime::{Hub, Workers};
 use warroom::source::{Probe, SourceId, SourceKind, SourceStatus, Worker, WorkerCtx};
+use warroom::target::{LogChunk, LogLine, LogTarget, Stream};
+use warroom::workloads::Update as WUpdate;
 
 /// Answers `StreamLogs` with two lines (one with escapes) and `Ended`.
 struct FakeWorkloads;
 
 #[async_trait::async_trait]
 impl Worker for FakeWorkloads {
+    type Update = warroom::workloads::Update;
+    type Command = warroom::workloads::Command;
+
     fn id(&self) -> SourceId {
         SourceId::new(SourceKind::Kubernetes, "test")
     }
-    async fn run(self: Box<Self>, mut ctx: WorkerCtx) {
-        while let Ok(cmd) = ctx.commands.recv().await {
-            if let Command::Workloads(warroom::workloads::Command::StreamLogs {
-                target,
-                tail_lines,
-                ..
-            }) = cmd
+    async fn run(self: Box<Self>, mut ctx: WorkerCtx<Self::Update, Self::Command>) {
+        while let Some(cmd) = ctx.commands.recv().await {
+            if let warroom::workloads::Command::StreamLogs {
+                target, tail_lines, ..
+            } = cmd
             {
                 assert_eq!(tail_lines, Some(50));
                 let labels = Arc::new(vec![("pod".to_string(), "api-0".to_string())]);
@@ -44,7 +45,7 @@ impl Worker for FakeWorkloads {
                 ];
                 let _ = ctx
                     .updates
-                    .send(Update::Logs(warroom::logs::Update::Lines {
+                    .send(WUpdate::LogStream(LogChunk::Lines {
                         target: LogTarget::Container {
                             name: "other".into(),
                         },
@@ -53,14 +54,14 @@ impl Worker for FakeWorkloads {
                     .await;
                 let _ = ctx
                     .updates
-                    .send(Update::Logs(warroom::logs::Update::Lines {
+                    .send(WUpdate::LogStream(LogChunk::Lines {
                         target: target.clone(),
                         lines,
                     }))
                     .await;
                 let _ = ctx
                     .updates
-                    .send(Update::Logs(warroom::logs::Update::Ended {
+                    .send(WUpdate::LogStream(LogChunk::Ended {
                         target,
                         error: None,
                     }))
@@ -94,7 +95,10 @@ fn pod() -> LogTarget {
 #[tokio::test]
 async fn pod_lines_are_printed_sanitised_until_the_stream_ends() {
     let hub = Hub::start(
-        vec![(PaneId::Workloads, Box::new(FakeWorkloads))],
+        Workers {
+            workloads: vec![Box::new(FakeWorkloads)],
+            ..Default::default()
+        },
         Vec::new(),
     );
     let mut out = Vec::new();
@@ -118,7 +122,7 @@ async fn pod_lines_are_printed_sanitised_until_the_stream_ends() {
 #[tokio::test]
 async fn an_unconfigured_source_is_an_error_naming_the_fix() {
     let hub = Hub::start(
-        Vec::new(),
+        Workers::default(),
         vec![(
             SourceId::new(SourceKind::Kubernetes, ""),
             SourceStatus::NotConfigured {
@@ -137,7 +141,7 @@ async fn an_unconfigured_source_is_an_error_naming_the_fix() {
     .await
     .unwrap_err();
     assert!(e.to_string().contains("set KUBECONFIG"), "{e}");
-    let hub = Hub::start(Vec::new(), Vec::new());
+    let hub = Hub::start(Workers::default(), Vec::new());
     let e = warroom::headless::logs::stream_from_hub(
         hub,
         pod(),

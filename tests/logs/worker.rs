@@ -5,17 +5,16 @@ use crate::fake_loki::{self, entry};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
-use warroom::event::{Command as AnyCommand, Update as AnyUpdate};
 use warroom::logs::loki::client::LokiClient;
 use warroom::logs::worker::LogsWorker;
 use warroom::logs::{Command, Direction, LokiError, Update};
-use warroom::source::{SourceStatus, Worker, WorkerCtx};
+use warroom::source::{Report, SourceStatus, Worker, WorkerCtx};
 
 const T0: i128 = 1_769_869_800_000_000_000;
 
 struct Running {
-    updates: mpsc::Receiver<AnyUpdate>,
-    commands: broadcast::Sender<AnyCommand>,
+    updates: mpsc::Receiver<Report<Update>>,
+    commands: broadcast::Sender<Command>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -27,12 +26,7 @@ impl Drop for Running {
 
 impl Running {
     fn start(worker: LogsWorker) -> Self {
-        let (tx, rx) = mpsc::channel(256);
-        let (ctx_tx, _) = broadcast::channel(16);
-        let ctx = WorkerCtx {
-            updates: tx,
-            commands: ctx_tx.subscribe(),
-        };
+        let (ctx, rx, ctx_tx) = WorkerCtx::detached(256);
         let task = tokio::spawn(Box::new(worker).run(ctx));
         Self {
             updates: rx,
@@ -41,7 +35,7 @@ impl Running {
         }
     }
 
-    async fn next(&mut self, what: &str, pred: impl Fn(&AnyUpdate) -> bool) -> AnyUpdate {
+    async fn next(&mut self, what: &str, pred: impl Fn(&Report<Update>) -> bool) -> Report<Update> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
             let u = tokio::time::timeout_at(deadline, self.updates.recv())
@@ -55,7 +49,7 @@ impl Running {
     }
 
     fn send(&self, c: Command) {
-        self.commands.send(AnyCommand::Logs(c)).unwrap();
+        self.commands.send(c).unwrap();
     }
 }
 
@@ -78,16 +72,14 @@ async fn worker_serves_queries_labels_volume_history_and_save() {
         Some(history.clone()),
     ));
     let u = w
-        .next("history", |u| {
-            matches!(u, AnyUpdate::Logs(Update::History(_)))
-        })
+        .next("history", |u| matches!(u, Report::Data(Update::History(_))))
         .await;
-    assert!(matches!(u, AnyUpdate::Logs(Update::History(h)) if h == ["{app=\"old\"}"]));
+    assert!(matches!(u, Report::Data(Update::History(h)) if h == ["{app=\"old\"}"]));
     let u = w
         .next("connected", |u| {
             matches!(
                 u,
-                AnyUpdate::Status {
+                Report::Status {
                     status: SourceStatus::Connected { .. },
                     ..
                 }
@@ -95,7 +87,7 @@ async fn worker_serves_queries_labels_volume_history_and_save() {
         })
         .await;
     assert!(
-        matches!(u, AnyUpdate::Status { status: SourceStatus::Connected { detail }, .. } if detail == "Loki 3.4.2")
+        matches!(u, Report::Status { status: SourceStatus::Connected { detail }, .. } if detail == "Loki 3.4.2")
     );
 
     w.send(Command::Query {
@@ -108,11 +100,9 @@ async fn worker_serves_queries_labels_volume_history_and_save() {
         boundary: None,
     });
     let u = w
-        .next("page", |u| {
-            matches!(u, AnyUpdate::Logs(Update::Page { .. }))
-        })
+        .next("page", |u| matches!(u, Report::Data(Update::Page { .. })))
         .await;
-    let AnyUpdate::Logs(Update::Page {
+    let Report::Data(Update::Page {
         id,
         lines,
         older,
@@ -140,9 +130,9 @@ async fn worker_serves_queries_labels_volume_history_and_save() {
         direction: Direction::Backward,
         boundary,
     });
-    let AnyUpdate::Logs(Update::Page { lines, older, .. }) = w
+    let Report::Data(Update::Page { lines, older, .. }) = w
         .next("older page", |u| {
-            matches!(u, AnyUpdate::Logs(Update::Page { .. }))
+            matches!(u, Report::Data(Update::Page { .. }))
         })
         .await
     else {
@@ -162,13 +152,11 @@ async fn worker_serves_queries_labels_volume_history_and_save() {
     });
     let u = w
         .next("volume", |u| {
-            matches!(u, AnyUpdate::Logs(Update::Volume { .. }))
+            matches!(u, Report::Data(Update::Volume { .. }))
         })
         .await;
     // error, info, and the Loki 3 stream levelled only by detected_level.
-    assert!(
-        matches!(u, AnyUpdate::Logs(Update::Volume { id: 9, series, .. }) if series.len() == 3)
-    );
+    assert!(matches!(u, Report::Data(Update::Volume { id: 9, series, .. }) if series.len() == 3));
 
     w.send(Command::Labels {
         start_ns: T0,
@@ -176,11 +164,11 @@ async fn worker_serves_queries_labels_volume_history_and_save() {
     });
     let u = w
         .next("labels", |u| {
-            matches!(u, AnyUpdate::Logs(Update::Labels { .. }))
+            matches!(u, Report::Data(Update::Labels { .. }))
         })
         .await;
     assert!(
-        matches!(u, AnyUpdate::Logs(Update::Labels { names }) if names == ["app", "level", "namespace"])
+        matches!(u, Report::Data(Update::Labels { names }) if names == ["app", "level", "namespace"])
     );
 
     w.send(Command::SaveHistory(vec![
@@ -194,13 +182,11 @@ async fn worker_serves_queries_labels_volume_history_and_save() {
         lines: 2,
     });
     let u = w
-        .next("saved", |u| {
-            matches!(u, AnyUpdate::Logs(Update::Saved { .. }))
-        })
+        .next("saved", |u| matches!(u, Report::Data(Update::Saved { .. })))
         .await;
     assert!(matches!(
         u,
-        AnyUpdate::Logs(Update::Saved { result: Ok(2), .. })
+        Report::Data(Update::Saved { result: Ok(2), .. })
     ));
     assert_eq!(std::fs::read_to_string(&saved).unwrap(), "a\nb\n");
     assert_eq!(
@@ -214,11 +200,11 @@ async fn worker_serves_queries_labels_volume_history_and_save() {
     });
     let u = w
         .next("save error", |u| {
-            matches!(u, AnyUpdate::Logs(Update::Saved { .. }))
+            matches!(u, Report::Data(Update::Saved { .. }))
         })
         .await;
     assert!(
-        matches!(u, AnyUpdate::Logs(Update::Saved { result: Err(e), .. }) if e.path().is_some_and(|p| p.starts_with("/proc/definitely")))
+        matches!(u, Report::Data(Update::Saved { result: Err(e), .. }) if e.path().is_some_and(|p| p.starts_with("/proc/definitely")))
     );
 }
 
@@ -246,10 +232,10 @@ async fn query_errors_come_back_with_lokis_text() {
     });
     let u = w
         .next("failure", |u| {
-            matches!(u, AnyUpdate::Logs(Update::Failed { .. }))
+            matches!(u, Report::Data(Update::Failed { .. }))
         })
         .await;
-    let AnyUpdate::Logs(Update::Failed { id, error, .. }) = u else {
+    let Report::Data(Update::Failed { id, error, .. }) = u else {
         unreachable!()
     };
     assert_eq!(id, 3);
@@ -276,10 +262,10 @@ async fn without_loki_the_worker_says_not_configured_and_still_saves() {
         Some(dir.path().join("h")),
     ));
     let u = w
-        .next("status", |u| matches!(u, AnyUpdate::Status { .. }))
+        .next("status", |u| matches!(u, Report::Status { .. }))
         .await;
     assert!(
-        matches!(u, AnyUpdate::Status { status: SourceStatus::NotConfigured { hint }, .. } if hint.contains("[loki] url"))
+        matches!(u, Report::Status { status: SourceStatus::NotConfigured { hint }, .. } if hint.contains("[loki] url"))
     );
     let p = dir.path().join("v.log");
     w.send(Command::Save {
@@ -288,7 +274,7 @@ async fn without_loki_the_worker_says_not_configured_and_still_saves() {
         lines: 1,
     });
     w.next("saved", |u| {
-        matches!(u, AnyUpdate::Logs(Update::Saved { result: Ok(1), .. }))
+        matches!(u, Report::Data(Update::Saved { result: Ok(1), .. }))
     })
     .await;
     assert!(p.exists());
@@ -303,11 +289,11 @@ async fn without_loki_the_worker_says_not_configured_and_still_saves() {
     });
     let u = w
         .next("failure", |u| {
-            matches!(u, AnyUpdate::Logs(Update::Failed { .. }))
+            matches!(u, Report::Data(Update::Failed { .. }))
         })
         .await;
     assert!(
-        matches!(u, AnyUpdate::Logs(Update::Failed { error, .. }) if error == LokiError::NotConfigured && error.hint().contains("[loki] url"))
+        matches!(u, Report::Data(Update::Failed { error, .. }) if error == LokiError::NotConfigured && error.hint().contains("[loki] url"))
     );
     // The label browser and the tail get an answer too, not a spinner forever.
     w.send(Command::Labels {
@@ -316,10 +302,10 @@ async fn without_loki_the_worker_says_not_configured_and_still_saves() {
     });
     let u = w
         .next("labels failure", |u| {
-            matches!(u, AnyUpdate::Logs(Update::Failed { .. }))
+            matches!(u, Report::Data(Update::Failed { .. }))
         })
         .await;
-    assert!(matches!(u, AnyUpdate::Logs(Update::Failed { what, .. }) if what == "labels"));
+    assert!(matches!(u, Report::Data(Update::Failed { what, .. }) if what == "labels"));
     w.send(Command::Tail {
         query: "{a=\"b\"}".into(),
         start_ns: 0,
@@ -327,12 +313,12 @@ async fn without_loki_the_worker_says_not_configured_and_still_saves() {
     });
     let u = w
         .next("tail stopped", |u| {
-            matches!(u, AnyUpdate::Logs(Update::Tail { .. }))
+            matches!(u, Report::Data(Update::Tail { .. }))
         })
         .await;
     assert!(matches!(
         u,
-        AnyUpdate::Logs(Update::Tail {
+        Report::Data(Update::Tail {
             state: warroom::logs::TailState::Stopped,
             ..
         })

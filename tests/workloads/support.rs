@@ -4,7 +4,7 @@ use crate::kmock::Kmock;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 use warroom::config::Config;
-use warroom::event::{Command, Update};
+use warroom::event::Update;
 use warroom::logs::{LogLine, Update as LogUpdate};
 use warroom::source::{SourceStatus, WorkerCtx};
 use warroom::workloads::pane::WorkloadsPane;
@@ -29,7 +29,7 @@ pub struct Running {
     /// Every access verdict set the worker sent, in order (namespace or `*`).
     pub access: Vec<(String, Verdicts)>,
     rx: mpsc::Receiver<Update>,
-    pub commands: broadcast::Sender<Command>,
+    pub commands: broadcast::Sender<warroom::workloads::Command>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -55,12 +55,19 @@ impl Running {
         );
         let worker = backend.workers.remove(0);
         let (tx, rx) = mpsc::channel(4096);
-        let (ctx_tx, _) = broadcast::channel(64);
-        let ctx = WorkerCtx {
-            updates: tx,
-            commands: ctx_tx.subscribe(),
-        };
-        let task = tokio::spawn(worker.run(ctx));
+        let (ctx, mut reports, ctx_tx) = WorkerCtx::detached(4096);
+        // As the runtime does: the worker's reports in the app's envelope
+        // (its pod log streams arrive as the logs pane's updates).
+        let task = tokio::spawn(async move {
+            let forward = async move {
+                while let Some(r) = reports.recv().await {
+                    if tx.send(Update::from(r)).await.is_err() {
+                        break;
+                    }
+                }
+            };
+            tokio::join!(worker.run(ctx), forward);
+        });
         Self {
             pane: WorkloadsPane::new(&cfg),
             status: None,

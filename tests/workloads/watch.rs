@@ -5,7 +5,6 @@ use crate::fixtures;
 use crate::kmock::Kmock;
 use crate::support::Running;
 use serde_json::json;
-use warroom::event::Command;
 use warroom::logs::LogTarget;
 use warroom::pane::Input;
 use warroom::pane::Pane;
@@ -83,9 +82,7 @@ async fn watch_loads_then_follows_added_modified_and_deleted_pods() {
         &fixtures::pod("other", "intruder", None, fixtures::running()),
     );
     r.commands
-        .send(Command::Workloads(WCommand::SwitchNamespaces(vec![
-            "payments".into(),
-        ])))
+        .send(WCommand::SwitchNamespaces(vec!["payments".into()]))
         .unwrap();
     r.until("the switch to payments", 20, |r| {
         r.pane.context_label().as_deref() == Some("kmock/payments")
@@ -220,12 +217,12 @@ async fn pod_logs_stream_in_batches_then_end() {
         previous: true,
     };
     r.commands
-        .send(Command::Workloads(WCommand::StreamLogs {
+        .send(WCommand::StreamLogs {
             target: target.clone(),
             follow: false,
             since_seconds: None,
             tail_lines: Some(1000),
-        }))
+        })
         .unwrap();
     r.until("the end of the log", 30, |r| r.log_ended.is_some())
         .await;
@@ -240,7 +237,7 @@ async fn pod_logs_stream_in_batches_then_end() {
     // A pod that does not exist: the stream ends with the API's message.
     r.log_ended = None;
     r.commands
-        .send(Command::Workloads(WCommand::StreamLogs {
+        .send(WCommand::StreamLogs {
             target: LogTarget::Pod {
                 context: None,
                 namespace: "shop".into(),
@@ -251,7 +248,7 @@ async fn pod_logs_stream_in_batches_then_end() {
             follow: true,
             since_seconds: Some(60),
             tail_lines: None,
-        }))
+        })
         .unwrap();
     r.until("the failed stream's end", 30, |r| r.log_ended.is_some())
         .await;
@@ -294,9 +291,7 @@ async fn switching_context_restarts_the_watchers_on_the_other_cluster() {
         "{palette:?}"
     );
     r.commands
-        .send(Command::Workloads(WCommand::SwitchContext(
-            "staging".into(),
-        )))
+        .send(WCommand::SwitchContext("staging".into()))
         .unwrap();
     r.until("the staging cluster's pods", 30, |r| {
         r.pane.context_label().as_deref() == Some("staging/shop")
@@ -310,7 +305,7 @@ async fn switching_context_restarts_the_watchers_on_the_other_cluster() {
     );
     // An unknown context is reported, not crashed on.
     r.commands
-        .send(Command::Workloads(WCommand::SwitchContext("nope".into())))
+        .send(WCommand::SwitchContext("nope".into()))
         .unwrap();
     r.until("Unreachable for an unknown context", 30, |r| {
         matches!(&r.status, Some(SourceStatus::Unreachable { reason, .. }) if reason.contains("\"nope\" is not in the kubeconfig"))
@@ -382,7 +377,7 @@ async fn all_namespaces_actions_follow_the_namespace_review_not_the_cluster_one(
             namespace: "shop".into()
         }
     );
-    r.commands.send(Command::Workloads(ask)).unwrap();
+    r.commands.send(ask).unwrap();
     r.until("the shop verdicts", 20, |r| {
         r.verdict("shop", Perm::PatchDeployments).is_some()
     })

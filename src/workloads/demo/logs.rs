@@ -1,8 +1,8 @@
 //! Log lines for the demo's pods (the crashed backend's previous container
 //! shows why it was OOMKilled).
 
-use crate::event::Update as AnyUpdate;
-use crate::logs::{LogLine, LogTarget, Stream, Update as LogUpdate};
+use crate::target::{LogChunk, LogLine, LogTarget, Stream};
+use crate::workloads::Update;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,7 +42,7 @@ pub(super) async fn demo_logs(
     target: LogTarget,
     follow: bool,
     tail: Option<i64>,
-    tx: crate::source::UpdateTx,
+    tx: crate::source::UpdateTx<crate::workloads::Update>,
 ) {
     let LogTarget::Pod {
         name,
@@ -74,7 +74,7 @@ pub(super) async fn demo_logs(
         lines.drain(..skip);
     }
     let _ = tx
-        .send(AnyUpdate::Logs(LogUpdate::Lines {
+        .send(Update::LogStream(LogChunk::Lines {
             target: target.clone(),
             lines,
         }))
@@ -85,7 +85,7 @@ pub(super) async fn demo_logs(
             tokio::time::sleep(Duration::from_millis(1500)).await;
             let line = mk(texts[i % texts.len()].clone());
             if tx
-                .send(AnyUpdate::Logs(LogUpdate::Lines {
+                .send(Update::LogStream(LogChunk::Lines {
                     target: target.clone(),
                     lines: vec![line],
                 }))
@@ -97,7 +97,7 @@ pub(super) async fn demo_logs(
         }
     }
     let _ = tx
-        .send(AnyUpdate::Logs(LogUpdate::Ended {
+        .send(Update::LogStream(LogChunk::Ended {
             target,
             error: None,
         }))

@@ -14,7 +14,6 @@ use crate::action::{
     ActionError, ActionHandler, ActionOutcome, ActionSpec, Confirm, KubeTarget, Preview,
     PreviewLine, Progress,
 };
-use crate::event::{Command as AnyCommand, Update as AnyUpdate};
 use crate::source::{Backend, Probe, SourceId, SourceKind, SourceStatus, Worker, WorkerCtx};
 pub use estate::{Behaviour, Estate};
 use std::sync::{Arc, Mutex};
@@ -31,7 +30,7 @@ struct Shared {
     changed: Notify,
 }
 
-pub fn backend() -> Backend {
+pub fn backend() -> Backend<Update, Command> {
     let shared = Arc::new(Shared {
         estate: Mutex::new(Estate::new(jiff::Timestamp::now())),
         changed: Notify::new(),
@@ -87,16 +86,19 @@ fn snapshot(shared: &Shared) -> Vec<Update> {
 
 #[async_trait::async_trait]
 impl Worker for DemoWorker {
+    type Update = crate::workloads::Update;
+    type Command = crate::workloads::Command;
+
     fn id(&self) -> SourceId {
         SourceId::new(SourceKind::Kubernetes, CONTEXT)
     }
 
-    async fn run(self: Box<Self>, mut ctx: WorkerCtx) {
+    async fn run(self: Box<Self>, mut ctx: WorkerCtx<Self::Update, Self::Command>) {
         let id = self.id();
         let tx = ctx.updates.clone();
         let send = |u: Update| {
             let tx = tx.clone();
-            async move { tx.send(AnyUpdate::Workloads(u)).await.is_ok() }
+            async move { tx.send(u).await.is_ok() }
         };
         let info = ContextInfo {
             context: CONTEXT.into(),
@@ -161,15 +163,15 @@ impl Worker for DemoWorker {
                 _ = self.shared.changed.notified() => {}
                 c = ctx.commands.recv() => {
                     match c {
-                        Ok(AnyCommand::Workloads(Command::StreamLogs { target, follow, tail_lines, .. })) => {
+                        Some(Command::StreamLogs { target, follow, tail_lines, .. }) => {
                             if let Some(t) = logs.take() { t.abort(); }
                             logs = Some(tokio::spawn(logs::demo_logs(target, follow, tail_lines, tx.clone())));
                         }
-                        Ok(AnyCommand::Workloads(Command::StopLogs)) => {
+                        Some(Command::StopLogs) => {
                             if let Some(t) = logs.take() { t.abort(); }
                         }
-                        Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                        Err(_) => return,
+                        Some(_) => {}
+                        None => return,
                     }
                     continue;
                 }
