@@ -2,8 +2,9 @@
 //! subcommand's `--help` explain what they do.
 
 use crate::action::ActionArgs;
-use clap::{Parser, Subcommand, ValueEnum};
-use std::path::PathBuf;
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -69,6 +70,23 @@ pub enum Cmd {
     Config {
         #[command(subcommand)]
         command: ConfigCmd,
+    },
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
+    ///
+    /// E.g. `warroom completions bash > ~/.local/share/bash-completion/completions/warroom`;
+    /// the README's Install section has the other shells.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page warroom.1 (roff), or write one page per command with --out.
+    ///
+    /// `warroom man | man -l -` reads it now; packagers run `warroom man --out DIR`.
+    Man {
+        /// Write warroom.1 and warroom-COMMAND.1 for every subcommand (e.g. warroom-runbook-run.1)
+        /// into DIR, created if missing, and print their paths.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -171,10 +189,59 @@ pub enum ConfigCmd {
     Show,
 }
 
+/// The completion script for `shell`, generated from the definitions above.
+pub fn completions(shell: Shell) -> Vec<u8> {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "warroom", &mut out);
+    out
+}
+
+/// warroom.1 in roff: options, and a SUBCOMMANDS section naming warroom-COMMAND(1).
+pub fn man_page() -> Vec<u8> {
+    let mut out = Vec::new();
+    man(man_command())
+        .render(&mut out)
+        .expect("writing to a Vec cannot fail");
+    out
+}
+
+/// Write warroom.1 and a warroom-COMMAND[-SUBCOMMAND].1 page for every
+/// subcommand into `dir` (git-style, so `man warroom-runbook-run` finds its
+/// page); returns the files written, warroom.1 first.
+pub fn man_pages(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    fn write(cmd: clap::Command, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        let subs: Vec<clap::Command> = cmd
+            .get_subcommands()
+            .filter(|s| !s.is_hide_set())
+            .cloned()
+            .collect();
+        out.push(man(cmd).generate_to(dir)?);
+        subs.into_iter().try_for_each(|sub| write(sub, dir, out))
+    }
+    let mut out = Vec::new();
+    std::fs::create_dir_all(dir)
+        .and_then(|()| write(man_command(), dir, &mut out))
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
+    Ok(out)
+}
+
+/// A page whose footer names warroom and its version (clap_mangen would put
+/// the subcommand's own name there, without a version).
+fn man(cmd: clap::Command) -> clap_mangen::Man {
+    clap_mangen::Man::new(cmd).source(concat!("warroom ", env!("CARGO_PKG_VERSION")))
+}
+
+/// The command as the man pages show it: built, so that subcommands are named
+/// warroom-COMMAND, and without clap's `help` subcommand (it has no page).
+fn man_command() -> clap::Command {
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    cmd
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn cli_definition_is_consistent() {

@@ -9,6 +9,9 @@ use warroom::startup::Startup;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(code) = cli.command.as_ref().and_then(generated) {
+        return code;
+    }
     if let Err(e) = color_eyre::install() {
         eprintln!("warning: {e}");
     }
@@ -103,7 +106,38 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             .await
         }
         Some(Cmd::Config { command }) => config_cmd(command, &start),
+        Some(Cmd::Completions { .. } | Cmd::Man { .. }) => {
+            unreachable!("answered by generated() before the runtime starts")
+        }
     }
+}
+
+/// `warroom completions` and `warroom man` come from the clap definitions
+/// alone: no config, log file or runtime, so they also run in a packager's
+/// build sandbox. None for every other command.
+fn generated(cmd: &Cmd) -> Option<ExitCode> {
+    use std::io::Write;
+    let written = match cmd {
+        Cmd::Completions { shell } => {
+            std::io::stdout().write_all(&warroom::cli::completions(*shell))
+        }
+        Cmd::Man { out: None } => std::io::stdout().write_all(&warroom::cli::man_page()),
+        Cmd::Man { out: Some(dir) } => warroom::cli::man_pages(dir).and_then(|pages| {
+            let mut stdout = std::io::stdout().lock();
+            pages
+                .iter()
+                .try_for_each(|page| writeln!(stdout, "{}", page.display()))
+        }),
+        _ => return None,
+    };
+    Some(match written {
+        // `warroom man | head` is fine.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("warroom: {e}");
+            ExitCode::from(2)
+        }
+        _ => ExitCode::SUCCESS,
+    })
 }
 
 fn config_cmd(cmd: ConfigCmd, start: &Startup) -> Result<ExitCode> {

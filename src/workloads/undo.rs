@@ -6,6 +6,7 @@
 
 use crate::action::PreviewLine;
 use serde_json::{Map, Value};
+use similar::{Algorithm, DiffTag};
 
 pub const REVISION: &str = "deployment.kubernetes.io/revision";
 pub const HASH_LABEL: &str = "pod-template-hash";
@@ -110,41 +111,42 @@ pub fn undo_patch(current_template: &Value, target: &Revision) -> Value {
     serde_json::json!({"spec": {"template": merge_patch(current_template, &target.template)}})
 }
 
-/// A line diff of the two templates as YAML: removed lines, added lines, and
-/// up to two unchanged lines of context around each change.
+/// Unchanged lines shown before and after each change.
+const CONTEXT: usize = 2;
+
+/// A line diff of the two templates as YAML (Myers): removed lines, added
+/// lines, up to two unchanged lines of context around each change, and `…`
+/// where unchanged lines are left out.
 pub fn template_diff(current: &Value, target: &Value) -> Vec<PreviewLine> {
     let a = to_yaml_lines(current);
     let b = to_yaml_lines(target);
-    let ops = lcs_diff(&a, &b);
-    let changed: Vec<bool> = ops.iter().map(|o| !matches!(o, Op::Same(_))).collect();
-    let near = |i: usize| {
-        let lo = i.saturating_sub(2);
-        let hi = (i + 3).min(ops.len());
-        changed[lo..hi].iter().any(|c| *c)
-    };
+    let ops = similar::capture_diff_slices(Algorithm::Myers, &a, &b);
+    let gap = || PreviewLine::Text("…".into());
     let mut out = Vec::new();
-    let mut skipped = false;
-    for (i, op) in ops.iter().enumerate() {
-        match op {
-            Op::Same(l) if near(i) => {
-                out.push(PreviewLine::Text(l.clone()));
-                skipped = false;
+    // Old lines before this one are shown or stand behind a `…`.
+    let mut done = 0;
+    for group in similar::group_diff_ops(ops, CONTEXT) {
+        for op in group {
+            let (tag, old, new) = op.as_tag_tuple();
+            if old.start > done {
+                out.push(gap());
             }
-            Op::Same(_) => {
-                if !skipped {
-                    out.push(PreviewLine::Text("…".into()));
-                    skipped = true;
+            done = old.end;
+            let old_lines = a[old].iter().cloned();
+            let new_lines = b[new].iter().cloned();
+            match tag {
+                DiffTag::Equal => out.extend(old_lines.map(PreviewLine::Text)),
+                DiffTag::Delete => out.extend(old_lines.map(PreviewLine::Removed)),
+                DiffTag::Insert => out.extend(new_lines.map(PreviewLine::Added)),
+                DiffTag::Replace => {
+                    out.extend(old_lines.map(PreviewLine::Removed));
+                    out.extend(new_lines.map(PreviewLine::Added));
                 }
             }
-            Op::Del(l) => {
-                out.push(PreviewLine::Removed(l.clone()));
-                skipped = false;
-            }
-            Op::Add(l) => {
-                out.push(PreviewLine::Added(l.clone()));
-                skipped = false;
-            }
         }
+    }
+    if done < a.len() {
+        out.push(gap());
     }
     out
 }
@@ -155,45 +157,6 @@ fn to_yaml_lines(v: &Value) -> Vec<String> {
         .lines()
         .map(|l| crate::text::sanitize(l).into_owned())
         .collect()
-}
-
-enum Op {
-    Same(String),
-    Del(String),
-    Add(String),
-}
-
-fn lcs_diff(a: &[String], b: &[String]) -> Vec<Op> {
-    // Templates are tens of lines: the quadratic table is tiny.
-    let (n, m) = (a.len(), b.len());
-    let mut t = vec![vec![0u32; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            t[i][j] = if a[i] == b[j] {
-                t[i + 1][j + 1] + 1
-            } else {
-                t[i + 1][j].max(t[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j) = (0, 0);
-    let mut out = Vec::new();
-    while i < n && j < m {
-        if a[i] == b[j] {
-            out.push(Op::Same(a[i].clone()));
-            i += 1;
-            j += 1;
-        } else if t[i + 1][j] >= t[i][j + 1] {
-            out.push(Op::Del(a[i].clone()));
-            i += 1;
-        } else {
-            out.push(Op::Add(b[j].clone()));
-            j += 1;
-        }
-    }
-    out.extend(a[i..].iter().cloned().map(Op::Del));
-    out.extend(b[j..].iter().cloned().map(Op::Add));
-    out
 }
 
 #[cfg(test)]
@@ -304,5 +267,112 @@ mod tests {
         );
         assert!(!diff.iter().any(|l| matches!(l, PreviewLine::Added(s) | PreviewLine::Removed(s) if s.contains("app: checkout"))));
         assert_eq!(h[1].images(), ["checkout=shop/checkout:2.14.3"]);
+    }
+
+    /// A pod template of 40 sidecar-heavy containers: over 2,000 lines of YAML.
+    fn big_template() -> Value {
+        let containers: Vec<Value> = (0..40)
+            .map(|c| {
+                let env: Vec<Value> = (0..20)
+                    .map(|e| json!({"name": format!("SVC{c}_VAR_{e}"), "value": format!("value-{c}-{e}")}))
+                    .collect();
+                json!({
+                    "name": format!("svc-{c}"),
+                    "image": format!("shop/svc-{c}:1.0.{c}"),
+                    "env": env,
+                    "ports": [{"containerPort": 8000 + c, "name": "http"}],
+                    "resources": {"limits": {"cpu": "500m", "memory": "256Mi"},
+                                  "requests": {"cpu": "100m", "memory": "128Mi"}},
+                    "volumeMounts": [{"mountPath": format!("/etc/svc-{c}"), "name": format!("config-{c}")}],
+                })
+            })
+            .collect();
+        json!({"metadata": {"labels": {"app": "shop"}}, "spec": {"containers": containers}})
+    }
+
+    #[test]
+    fn a_large_template_with_a_few_changes_gives_a_small_exact_diff() {
+        let current = big_template();
+        let mut target = current.clone();
+        let cs = &mut target["spec"]["containers"];
+        cs[3]["image"] = json!("shop/svc-3:1.0.3-hotfix");
+        cs[17]["env"][5]["value"] = json!("value-17-5-new");
+        cs[25]["env"].as_array_mut().unwrap().remove(10);
+        cs[38]["resources"]["limits"]["memory"] = json!("512Mi");
+        let (a, b) = (to_yaml_lines(&current), to_yaml_lines(&target));
+        assert!(a.len() > 2000, "{} lines", a.len());
+
+        let diff = template_diff(&current, &target);
+        let changes: Vec<String> = diff
+            .iter()
+            .filter_map(|l| match l {
+                PreviewLine::Removed(s) => Some(format!("-{s}")),
+                PreviewLine::Added(s) => Some(format!("+{s}")),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                "-    image: shop/svc-3:1.0.3",
+                "+    image: shop/svc-3:1.0.3-hotfix",
+                "-      value: value-17-5",
+                "+      value: value-17-5-new",
+                "-    - name: SVC25_VAR_10",
+                "-      value: value-25-10",
+                "-        memory: 256Mi",
+                "+        memory: 512Mi",
+            ],
+            "{diff:#?}"
+        );
+        // Four changes, each with two lines of context either side, and a
+        // `…` before, between and after them: nothing else of the 2,000 lines.
+        let gaps = diff
+            .iter()
+            .filter(|l| **l == PreviewLine::Text("…".into()))
+            .count();
+        assert_eq!(gaps, 5, "{diff:#?}");
+        assert_eq!(
+            diff.len(),
+            changes.len() + gaps + 4 * 2 * CONTEXT,
+            "{diff:#?}"
+        );
+        // What is shown is in order: context and removed lines from the
+        // current template, context and added lines from the target.
+        let from = |keep: fn(&PreviewLine) -> Option<&String>| -> Vec<String> {
+            diff.iter()
+                .filter_map(keep)
+                .filter(|s| *s != "…")
+                .cloned()
+                .collect()
+        };
+        let old = from(|l| match l {
+            PreviewLine::Text(s) | PreviewLine::Removed(s) => Some(s),
+            _ => None,
+        });
+        let new = from(|l| match l {
+            PreviewLine::Text(s) | PreviewLine::Added(s) => Some(s),
+            _ => None,
+        });
+        assert!(
+            is_subsequence(&old, &a) && is_subsequence(&new, &b),
+            "{diff:#?}"
+        );
+    }
+
+    fn is_subsequence(part: &[String], whole: &[String]) -> bool {
+        let mut rest = whole.iter();
+        part.iter().all(|p| rest.any(|w| w == p))
+    }
+
+    #[test]
+    fn identical_templates_show_one_ellipsis_and_a_new_template_every_line() {
+        let t = big_template();
+        assert_eq!(template_diff(&t, &t), [PreviewLine::Text("…".into())]);
+        let t = &history()[0].template;
+        let all_new = template_diff(&json!({}), t);
+        let mut expected = vec![PreviewLine::Removed("{}".into())];
+        expected.extend(to_yaml_lines(t).into_iter().map(PreviewLine::Added));
+        assert_eq!(all_new, expected);
     }
 }

@@ -38,6 +38,18 @@ impl Env {
     }
 }
 
+/// Every subcommand: --help, each completion script and the man page name them all.
+const COMMANDS: [&str; 8] = [
+    "report",
+    "action",
+    "logs",
+    "runbook",
+    "doctor",
+    "config",
+    "completions",
+    "man",
+];
+
 const QUIET: &str = "[kubernetes]\nenabled = false\n[docker]\nenabled = false\n";
 
 #[test]
@@ -46,17 +58,10 @@ fn help_explains_every_command() {
     let out = e.run(&["--help"]);
     assert!(out.status.success());
     let t = text(&out);
-    for word in [
-        "--demo",
-        "--read-only",
-        "report",
-        "action",
-        "logs",
-        "runbook",
-        "doctor",
-        "config",
-        "NO_COLOR",
-    ] {
+    for word in COMMANDS
+        .iter()
+        .chain(&["--demo", "--read-only", "NO_COLOR"])
+    {
         assert!(t.contains(word), "--help lacks {word}:\n{t}");
     }
     let t = text(&e.run(&["action", "--help"]));
@@ -283,4 +288,161 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+fn stdout(out: &Output) -> String {
+    assert!(out.status.success(), "{}", text(out));
+    String::from_utf8(out.stdout.clone()).expect("UTF-8 on stdout")
+}
+
+/// What bash offers for the last of `words` (shell words, `""` for an empty
+/// one) with the bash completion script sourced.
+fn bash_completes(script: &Path, words: &str) -> Vec<String> {
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            r#"source "$0"; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1));
+               _warroom warroom "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}";
+               printf '%s\n' "${{COMPREPLY[@]}}""#
+        ))
+        .arg(script)
+        .output()
+        .unwrap();
+    stdout(&out).lines().map(str::to_string).collect()
+}
+
+#[test]
+fn completions_for_every_shell_come_from_the_real_commands() {
+    let e = Env::new("");
+    let bash = stdout(&e.run(&["completions", "bash"]));
+    assert!(
+        bash.contains("_warroom() {") && bash.contains("complete -F _warroom"),
+        "{bash}"
+    );
+    for command in COMMANDS.iter().chain(&["rollout-undo", "lint", "export"]) {
+        assert!(bash.contains(command), "bash completion lacks {command}");
+    }
+    // bash really completes from it: commands, nested commands, values.
+    let script = e.path().join("warroom.bash");
+    std::fs::write(&script, &bash).unwrap();
+    assert_eq!(bash_completes(&script, "warroom ru"), ["runbook"]);
+    assert_eq!(
+        bash_completes(&script, "warroom action rollout-u"),
+        ["rollout-undo"]
+    );
+    let runbook = bash_completes(&script, r#"warroom runbook """#);
+    assert!(
+        ["lint", "run", "export"]
+            .iter()
+            .all(|c| runbook.iter().any(|w| w == c)),
+        "{runbook:?}"
+    );
+    let shells = bash_completes(&script, r#"warroom completions """#);
+    assert!(shells.iter().any(|w| w == "fish"), "{shells:?}");
+
+    let fish = stdout(&e.run(&["completions", "fish"]));
+    assert!(fish.contains("complete -c warroom"), "{fish}");
+    for command in COMMANDS {
+        assert!(
+            fish.contains(&format!("-a \"{command}\"")),
+            "fish completion lacks {command}"
+        );
+    }
+    for (shell, marker) in [
+        ("zsh", "#compdef warroom"),
+        ("elvish", "edit:completion:arg-completer[warroom]"),
+        (
+            "powershell",
+            "Register-ArgumentCompleter -Native -CommandName 'warroom'",
+        ),
+    ] {
+        let script = stdout(&e.run(&["completions", shell]));
+        assert!(script.contains(marker), "{shell}:\n{script}");
+        assert!(script.contains("runbook") && script.contains("rollout-undo"));
+    }
+}
+
+#[test]
+fn completions_for_an_unknown_shell_are_a_usage_error() {
+    let e = Env::new("");
+    let out = e.run(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(out.stdout.is_empty(), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("invalid value 'tcsh'")
+            && err.contains("[possible values: bash, elvish, fish, powershell, zsh]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn man_prints_warroom_1_and_out_writes_a_page_per_command() {
+    let e = Env::new("");
+    let page = stdout(&e.run(&["man"]));
+    let lines: Vec<&str> = page.lines().collect();
+    let title = lines
+        .iter()
+        .position(|l| l.starts_with(".TH warroom 1 "))
+        .unwrap_or_else(|| panic!("no .TH title:\n{page}"));
+    // Before the title only roff requests (the apostrophe preamble).
+    assert!(lines[..title].iter().all(|l| l.starts_with('.')), "{page}");
+    for section in ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "SUBCOMMANDS"] {
+        assert!(lines.contains(&format!(".SH {section}").as_str()), "{page}");
+    }
+    let plain = page.replace(r"\-", "-");
+    for command in COMMANDS {
+        assert!(
+            plain.contains(&format!("warroom-{command}(1)")),
+            "warroom.1 does not name warroom-{command}(1):\n{page}"
+        );
+    }
+    assert!(!plain.contains("warroom-help(1)"), "help has no page");
+    assert!(plain.contains("--read-only") && plain.contains("WARROOM_DATA_DIR"));
+
+    let dir = e.path().join("share/man/man1");
+    let out = e.run(&["man", "--out", dir.to_str().unwrap()]);
+    let listed: Vec<std::path::PathBuf> = stdout(&out).lines().map(Into::into).collect();
+    let mut on_disk: Vec<_> = walk(&dir);
+    on_disk.sort();
+    let mut sorted = listed.clone();
+    sorted.sort();
+    assert_eq!(sorted, on_disk, "prints exactly the pages it wrote");
+    assert_eq!(listed[0], dir.join("warroom.1"));
+    assert_eq!(std::fs::read_to_string(&listed[0]).unwrap(), page);
+    let version = env!("CARGO_PKG_VERSION");
+    for command in COMMANDS
+        .iter()
+        .chain(&["runbook-run", "action-rollout-undo", "config-init"])
+    {
+        let file = dir.join(format!("warroom-{command}.1"));
+        let sub = std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("{}: {e}; wrote {listed:?}", file.display()));
+        assert!(
+            sub.contains(&format!(".TH warroom-{command} 1  \"warroom {version}\"")),
+            "{sub}"
+        );
+    }
+    let run = std::fs::read_to_string(dir.join("warroom-runbook-run.1")).unwrap();
+    assert!(
+        run.contains(r"\-\-resume") && run.contains(r"\-\-dry\-run"),
+        "{run}"
+    );
+}
+
+#[test]
+fn completions_and_man_read_no_config_and_write_no_data_dir() {
+    // As in a packager's build root: a config that would not load does not
+    // matter, and nothing is logged: the answer comes from the clap
+    // definitions before config and logging start.
+    let e = Env::new("[general]\nsource_timeout = \"soon\"\n");
+    for args in [&["completions", "zsh"][..], &["man"][..]] {
+        let out = e.run(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        assert!(out.stderr.is_empty(), "{args:?}: {}", text(&out));
+    }
+    assert!(!e.path().join("data").exists(), "{:?}", walk(e.path()));
+    // Every other command starts logging into the data dir.
+    e.run(&["config", "path"]);
+    assert!(e.path().join("data/logs").is_dir());
 }
