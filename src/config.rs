@@ -306,7 +306,7 @@ pub struct ConfigError {
     pub line: Option<usize>,
     /// 1-based column (in characters) on that line.
     pub column: Option<usize>,
-    pub problem: ConfigProblem,
+    pub problem: Box<ConfigProblem>,
 }
 
 impl ConfigError {
@@ -315,7 +315,7 @@ impl ConfigError {
             path: path.to_path_buf(),
             line: None,
             column: None,
-            problem,
+            problem: Box::new(problem),
         }
     }
 
@@ -514,7 +514,7 @@ mod tests {
         let inline =
             "[[alertmanager]]\nname = \"a\"\nurl = \"http://x\"\nbearer_token = \"s3cr3t\"\n";
         assert!(matches!(
-            Config::parse(inline, Path::new("c.toml")).unwrap_err().problem,
+            *Config::parse(inline, Path::new("c.toml")).unwrap_err().problem,
             ConfigProblem::UnknownKey { section, key, .. } if section == "[[alertmanager]] #1" && key == "bearer_token"
         ));
         let e = err(inline);
@@ -620,7 +620,7 @@ mod tests {
             err.message()
         );
         assert!(
-            matches!(&err.problem, ConfigProblem::Syntax { message, .. } if message.contains("expected a sequence")),
+            matches!(&*err.problem, ConfigProblem::Syntax { message, .. } if message.contains("expected a sequence")),
             "{err:?}"
         );
         let err = Config::parse(
@@ -639,7 +639,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            matches!(&err.problem, ConfigProblem::BadUrl { section, name: Some(n), url, .. }
+            matches!(&*err.problem, ConfigProblem::BadUrl { section, name: Some(n), url, .. }
                 if section == "[[alertmanager]]" && n == "a" && url == "not a url"),
             "{err:?}"
         );
@@ -655,7 +655,7 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(
-            err.problem,
+            *err.problem,
             ConfigProblem::DuplicateName {
                 section: "backups",
                 name: "pg".into()

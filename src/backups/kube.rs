@@ -558,41 +558,40 @@ mod tests {
     fn api_answers_keep_their_status_and_choose_the_hint() {
         use crate::action::ActionError;
         let cfg = "`context`/`namespace` of [[backups]] pg-k8s";
-        let e = KubeError::request("cronjob shop/pg-backup".into(), false)(api_error(
-            403,
-            "Forbidden",
-            "cronjobs.batch \"pg-backup\" is forbidden: User \"system:serviceaccount:ops:warroom\" cannot get resource \"cronjobs\" in API group \"batch\" in the namespace \"shop\"",
-        ));
-        assert!(
-            matches!(&e, KubeError::Request { status: Some(403), api_reason, .. } if api_reason == "Forbidden"),
-            "{e:?}"
-        );
-        assert!(e.to_string().starts_with("cronjob shop/pg-backup: "), "{e}");
-        assert!(e.hint(cfg).contains("RBAC"));
-        assert!(matches!(
-            ActionError::from(e),
-            ActionError::Denied { status: 403, .. }
-        ));
-
-        let e = KubeError::request("cronjob shop/pg-backup".into(), false)(api_error(
-            401,
-            "Unauthorized",
-            "Unauthorized",
-        ));
-        assert!(e.hint(cfg).contains("log in again"));
-        assert!(matches!(
-            ActionError::from(e),
-            ActionError::Denied { status: 401, .. }
-        ));
-
-        let e = KubeError::request("velero backups in velero".into(), true)(api_error(
-            404,
-            "NotFound",
-            "the server could not find the requested resource",
-        ));
-        assert!(e.to_string().ends_with("(is Velero installed?)"), "{e}");
-        assert!(e.hint(cfg).contains("install Velero"));
-        assert!(matches!(ActionError::from(e), ActionError::NotFound(_)));
+        let forbidden = "cronjobs.batch \"pg-backup\" is forbidden: User \"system:serviceaccount:ops:warroom\" cannot get resource \"cronjobs\" in API group \"batch\" in the namespace \"shop\"";
+        let cases = [
+            (403, "Forbidden", forbidden, false, "RBAC"),
+            (401, "Unauthorized", "Unauthorized", false, "log in again"),
+            (
+                404,
+                "NotFound",
+                "the server could not find the requested resource",
+                true,
+                "install Velero",
+            ),
+        ];
+        for (code, reason, message, velero, hint) in cases {
+            let e = KubeError::request("cronjob shop/pg-backup".into(), velero)(api_error(
+                code, reason, message,
+            ));
+            assert!(
+                matches!(&e, KubeError::Request { status: Some(c), api_reason, .. } if *c == code && api_reason == reason),
+                "{e:?}"
+            );
+            assert!(e.to_string().starts_with("cronjob shop/pg-backup: "), "{e}");
+            assert_eq!(
+                e.to_string().ends_with("(is Velero installed?)"),
+                velero,
+                "{e}"
+            );
+            assert!(e.hint(cfg).contains(hint), "{code}: {}", e.hint(cfg));
+            let kind = match ActionError::from(e) {
+                ActionError::Denied { status, .. } => status,
+                ActionError::NotFound(_) => 404,
+                other => panic!("{code}: {other:?}"),
+            };
+            assert_eq!(kind, code);
+        }
 
         // No answer at all: the reach/config hint.
         let e = KubeError::Request {

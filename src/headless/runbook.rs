@@ -339,21 +339,23 @@ pub async fn walk(mut s: Session, actions: &crate::action::Actions, yes: bool) -
 }
 
 fn stopped(s: &Session, i: usize, why: &str) -> Result<ExitCode> {
-    eprintln!(
-        "✗ step {} ({}) failed: {why}\n  stopped. Fix the cause, then: warroom runbook run {} --resume",
-        i + 1,
-        s.runbook.steps[i].title,
-        s.runbook.path.display()
-    );
+    let (step, again) = (step_name(s, i), resume_line(s));
+    eprintln!("✗ step {step} failed: {why}\n  stopped. Fix the cause, then: {again}");
     Ok(ExitCode::from(1))
 }
 
 fn refused(s: &Session, i: usize, why: &str) -> Result<ExitCode> {
-    eprintln!(
-        "✗ refusing step {} ({}): {why}\n  the run stays open: warroom runbook run {} --resume --yes",
-        i + 1,
-        s.runbook.steps[i].title,
-        s.runbook.path.display()
-    );
+    let (step, again) = (step_name(s, i), resume_line(s));
+    eprintln!("✗ refusing step {step}: {why}\n  the run stays open: {again} --yes");
     Ok(ExitCode::from(1))
+}
+
+/// `2 (Restart the API)`.
+fn step_name(s: &Session, i: usize) -> String {
+    format!("{} ({})", i + 1, s.runbook.steps[i].title)
+}
+
+/// The command that continues the run.
+fn resume_line(s: &Session) -> String {
+    format!("warroom runbook run {} --resume", s.runbook.path.display())
 }
