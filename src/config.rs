@@ -248,34 +248,115 @@ pub fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error
     crate::text::parse_duration(&s).map_err(serde::de::Error::custom)
 }
 
-/// A config problem the UI shows as a warning banner (and headless commands as an error).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConfigError {
-    pub path: PathBuf,
-    pub message: String,
+/// What is wrong with the config file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigProblem {
+    /// The TOML parser (or serde) refused it. `rendered` is the parser's own
+    /// text (line, column, the line with a caret), `message` the bare reason.
+    #[error("{rendered}")]
+    Syntax { message: String, rendered: String },
+    /// A key serde cannot deny because its table is flattened.
+    #[error("{section}: unknown key `{key}`{}", unknown_key_hint(key, allowed))]
+    UnknownKey {
+        /// `[[alertmanager]] #1`, `[loki]`.
+        section: String,
+        key: String,
+        allowed: Vec<&'static str>,
+    },
+    #[error("[[{section}]] name {name:?} is used twice")]
+    DuplicateName { section: &'static str, name: String },
+    #[error(
+        "{section}{} url {url:?}: {reason}",
+        name.as_ref().map(|n| format!(" {n}:")).unwrap_or_default()
+    )]
+    BadUrl {
+        /// `[[prometheus]]`, `[[alertmanager]]`, `[loki]`.
+        section: String,
+        name: Option<String>,
+        url: String,
+        reason: String,
+    },
+    /// The file exists but cannot be read.
+    #[error("{reason}")]
+    Read {
+        kind: std::io::ErrorKind,
+        reason: String,
+    },
 }
 
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.path.display(), self.message)
+fn unknown_key_hint(key: &str, allowed: &[&str]) -> String {
+    if ["token", "bearer_token", "password", "secret"].contains(&key) {
+        " — secrets are never written in the config: put it in a file and name it with \
+         bearer_token_file or basic_auth.password_file"
+            .to_string()
+    } else {
+        let mut all = allowed.to_vec();
+        all.sort_unstable();
+        format!(" (expected one of: {})", all.join(", "))
+    }
+}
+
+/// A config problem the UI shows as a warning banner (and headless commands
+/// as an error): the file, where in it (when the parser knows), and what.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}: {problem}", path.display())]
+pub struct ConfigError {
+    pub path: PathBuf,
+    /// 1-based line of the problem, when the TOML parser located it.
+    pub line: Option<usize>,
+    /// 1-based column (in characters) on that line.
+    pub column: Option<usize>,
+    pub problem: Box<ConfigProblem>,
+}
+
+impl ConfigError {
+    fn new(path: &Path, problem: ConfigProblem) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            line: None,
+            column: None,
+            problem: Box::new(problem),
+        }
+    }
+
+    /// A TOML/serde error, located in `text`.
+    fn syntax(path: &Path, text: &str, e: &toml::de::Error) -> Self {
+        let (line, column) = match e.span() {
+            Some(span) => {
+                let before = &text[..span.start.min(text.len())];
+                let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+                (
+                    Some(before.matches('\n').count() + 1),
+                    Some(before[line_start..].chars().count() + 1),
+                )
+            }
+            None => (None, None),
+        };
+        Self {
+            line,
+            column,
+            ..Self::new(
+                path,
+                ConfigProblem::Syntax {
+                    message: e.message().to_string(),
+                    rendered: e.to_string().trim_end().to_string(),
+                },
+            )
+        }
+    }
+
+    /// The problem without the file name (`warroom doctor` prints the file apart).
+    pub fn message(&self) -> String {
+        self.problem.to_string()
     }
 }
 
 impl Config {
     /// Parse config text; errors carry line and column from the TOML parser.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let cfg: Config = toml::from_str(text).map_err(|e| ConfigError {
-            path: path.to_path_buf(),
-            message: e.to_string().trim_end().to_string(),
-        })?;
-        unknown_flattened_keys(text).map_err(|message| ConfigError {
-            path: path.to_path_buf(),
-            message,
-        })?;
-        cfg.validate().map_err(|message| ConfigError {
-            path: path.to_path_buf(),
-            message,
-        })?;
+        let cfg: Config = toml::from_str(text).map_err(|e| ConfigError::syntax(path, text, &e))?;
+        unknown_flattened_keys(text).map_err(|p| ConfigError::new(path, p))?;
+        cfg.validate().map_err(|p| ConfigError::new(path, p))?;
         Ok(cfg)
     }
 
@@ -285,14 +366,17 @@ impl Config {
         match std::fs::read_to_string(path) {
             Ok(text) => Self::parse(&text, path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(ConfigError {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            }),
+            Err(e) => Err(ConfigError::new(
+                path,
+                ConfigProblem::Read {
+                    kind: e.kind(),
+                    reason: e.to_string(),
+                },
+            )),
         }
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), ConfigProblem> {
         let mut seen = std::collections::HashSet::new();
         for (section, name, url) in self
             .prometheus
@@ -305,18 +389,34 @@ impl Config {
             )
         {
             if !seen.insert((section, name)) {
-                return Err(format!("[[{section}]] name {name:?} is used twice"));
+                return Err(ConfigProblem::DuplicateName {
+                    section,
+                    name: name.clone(),
+                });
             }
-            url::Url::parse(url).map_err(|e| format!("[[{section}]] {name}: url {url:?}: {e}"))?;
+            url::Url::parse(url).map_err(|e| ConfigProblem::BadUrl {
+                section: format!("[[{section}]]"),
+                name: Some(name.clone()),
+                url: url.clone(),
+                reason: e.to_string(),
+            })?;
         }
         let mut names = std::collections::HashSet::new();
         for b in &self.backups {
             if !names.insert(&b.name) {
-                return Err(format!("[[backups]] name {:?} is used twice", b.name));
+                return Err(ConfigProblem::DuplicateName {
+                    section: "backups",
+                    name: b.name.clone(),
+                });
             }
         }
         if let Some(loki) = &self.loki {
-            url::Url::parse(&loki.url).map_err(|e| format!("[loki] url {:?}: {e}", loki.url))?;
+            url::Url::parse(&loki.url).map_err(|e| ConfigProblem::BadUrl {
+                section: "[loki]".into(),
+                name: None,
+                url: loki.url.clone(),
+                reason: e.to_string(),
+            })?;
         }
         Ok(())
     }
@@ -329,27 +429,20 @@ const AUTH_KEYS: &[&str] = &["bearer_token_file", "basic_auth", "ca_file", "tls_
 /// them), so a typo there — or a secret pasted inline as `bearer_token = …` —
 /// would be silently dropped and auth quietly missing. Check those tables
 /// against the keys they accept.
-fn unknown_flattened_keys(text: &str) -> Result<(), String> {
+fn unknown_flattened_keys(text: &str) -> Result<(), ConfigProblem> {
     let Ok(doc) = text.parse::<toml::Table>() else {
         return Ok(()); // the typed parse already reported it
     };
-    let check = |section: String, table: &toml::Table, allowed: &[&str]| {
-        for key in table.keys() {
-            if allowed.contains(&key.as_str()) {
-                continue;
-            }
-            let hint = if ["token", "bearer_token", "password", "secret"].contains(&key.as_str()) {
-                " — secrets are never written in the config: put it in a file and name it with \
-                 bearer_token_file or basic_auth.password_file"
-                    .to_string()
-            } else {
-                let mut all = allowed.to_vec();
-                all.sort_unstable();
-                format!(" (expected one of: {})", all.join(", "))
-            };
-            return Err(format!("{section}: unknown key `{key}`{hint}"));
-        }
-        Ok(())
+    let check = |section: String, table: &toml::Table, allowed: &[&'static str]| match table
+        .keys()
+        .find(|k| !allowed.contains(&k.as_str()))
+    {
+        Some(key) => Err(ConfigProblem::UnknownKey {
+            section,
+            key: key.clone(),
+            allowed: allowed.to_vec(),
+        }),
+        None => Ok(()),
     };
     let tables = |key: &str| -> Vec<toml::Table> {
         match doc.get(key) {
@@ -383,7 +476,7 @@ fn unknown_flattened_keys(text: &str) -> Result<(), String> {
             Some("velero") => &["namespace", "schedule", "context"],
             _ => continue, // the typed parse names the bad kind
         };
-        let common = [
+        let common: [&'static str; 7] = [
             "name",
             "rpo",
             "kind",
@@ -393,7 +486,7 @@ fn unknown_flattened_keys(text: &str) -> Result<(), String> {
             "target",
         ];
         // Backups take no HTTP auth: their own keys only.
-        let allowed: Vec<&str> = common.iter().chain(per_kind).copied().collect();
+        let allowed: Vec<&'static str> = common.iter().chain(per_kind).copied().collect();
         check(format!("[[backups]] #{}", i + 1), t, &allowed)?;
     }
     Ok(())
@@ -416,10 +509,15 @@ mod tests {
         let err = |text: &str| {
             Config::parse(text, Path::new("c.toml"))
                 .unwrap_err()
-                .message
+                .message()
         };
-        let e =
-            err("[[alertmanager]]\nname = \"a\"\nurl = \"http://x\"\nbearer_token = \"s3cr3t\"\n");
+        let inline =
+            "[[alertmanager]]\nname = \"a\"\nurl = \"http://x\"\nbearer_token = \"s3cr3t\"\n";
+        assert!(matches!(
+            *Config::parse(inline, Path::new("c.toml")).unwrap_err().problem,
+            ConfigProblem::UnknownKey { section, key, .. } if section == "[[alertmanager]] #1" && key == "bearer_token"
+        ));
+        let e = err(inline);
         assert!(
             e.contains("[[alertmanager]] #1: unknown key `bearer_token`"),
             "{e}"
@@ -515,21 +613,55 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().starts_with("/etc/w.toml: "), "{err}");
-        assert!(err.message.contains("line 2"), "{}", err.message);
+        assert_eq!((err.line, err.column), (Some(2), Some(14)), "{err}");
+        assert!(
+            err.message().contains("line 2, column 14"),
+            "{}",
+            err.message()
+        );
+        assert!(
+            matches!(&*err.problem, ConfigProblem::Syntax { message, .. } if message.contains("expected a sequence")),
+            "{err:?}"
+        );
         let err = Config::parse(
             "[general]\nsource_timeout = \"soon\"\n",
             Path::new("w.toml"),
         )
         .unwrap_err();
-        assert!(err.message.contains("soon"), "{}", err.message);
+        assert!(err.message().contains("soon"), "{}", err.message());
+        assert_eq!(err.line, Some(2));
         let err = Config::parse("[genral]\n", Path::new("w.toml")).unwrap_err();
-        assert!(err.message.contains("genral"), "{}", err.message);
+        assert!(err.message().contains("genral"), "{}", err.message());
+        assert_eq!(err.line, Some(1));
         let err = Config::parse(
             "[[alertmanager]]\nname='a'\nurl='not a url'\n",
             Path::new("w.toml"),
         )
         .unwrap_err();
-        assert!(err.message.contains("not a url"), "{}", err.message);
+        assert!(
+            matches!(&*err.problem, ConfigProblem::BadUrl { section, name: Some(n), url, .. }
+                if section == "[[alertmanager]]" && n == "a" && url == "not a url"),
+            "{err:?}"
+        );
+        assert!(
+            err.message()
+                .starts_with("[[alertmanager]] a: url \"not a url\": "),
+            "{}",
+            err.message()
+        );
+        let err = Config::parse(
+            "[loki]\nurl = \"::\"\n[[backups]]\nname='pg'\nkind='directory'\npath='/b'\nrpo='1h'\n[[backups]]\nname='pg'\nkind='directory'\npath='/c'\nrpo='1h'\n",
+            Path::new("w.toml"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            *err.problem,
+            ConfigProblem::DuplicateName {
+                section: "backups",
+                name: "pg".into()
+            }
+        );
+        assert_eq!(err.message(), "[[backups]] name \"pg\" is used twice");
     }
 
     #[test]

@@ -58,7 +58,7 @@ impl Startup {
         match Theme::load(&self.config.general.theme, no_color) {
             Ok(t) => t,
             Err(e) => {
-                self.warnings.push(e);
+                self.warnings.push(e.to_string());
                 Theme::fallback(no_color)
             }
         }

@@ -11,6 +11,40 @@ use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::path::Path;
 
+/// Why a theme could not be loaded (the console then runs on the default).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ThemeError {
+    #[error("embedded default theme: {0}")]
+    Embedded(String),
+    /// Neither an embedded name nor a readable file.
+    #[error("theme {name:?}: {reason} (embedded themes: default, sixteen; or a .toml path)")]
+    Read { name: String, reason: String },
+    /// Not TOML, or not the theme's shape.
+    #[error("theme {name}: {reason}")]
+    Parse { name: String, reason: String },
+    #[error("theme {name}: {error}")]
+    Style { name: String, error: StyleError },
+}
+
+/// A style role the theme gets wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StyleError {
+    #[error(
+        "{role}.{field}: bad colour {value:?} (use an ANSI name like lightred, #rrggbb, or 0-255)"
+    )]
+    Colour {
+        role: &'static str,
+        /// `fg` or `bg`.
+        field: &'static str,
+        value: String,
+    },
+    #[error("{role}: unknown modifier {modifier:?}")]
+    Modifier {
+        role: &'static str,
+        modifier: String,
+    },
+}
+
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("default", include_str!("../themes/default.toml")),
     ("sixteen", include_str!("../themes/sixteen.toml")),
@@ -39,7 +73,7 @@ macro_rules! theme_styles {
         }
 
         impl Theme {
-            fn from_raw(name: String, raw: RawStyles, no_color: bool) -> Result<Self, String> {
+            fn from_raw(name: String, raw: RawStyles, no_color: bool) -> Result<Self, StyleError> {
                 Ok(Self { name, $($name: to_style(stringify!($name), &raw.$name, no_color)?),* })
             }
 
@@ -90,7 +124,7 @@ struct RawTheme {
     styles: RawStyles,
 }
 
-fn parse_color(s: &str) -> Result<Color, String> {
+fn parse_color(s: &str) -> Option<Color> {
     let lower = s.to_ascii_lowercase();
     let named = match lower.as_str() {
         "reset" | "default" => Some(Color::Reset),
@@ -113,30 +147,32 @@ fn parse_color(s: &str) -> Result<Color, String> {
         _ => None,
     };
     if let Some(c) = named {
-        return Ok(c);
+        return Some(c);
     }
     if let Some(hex) = lower.strip_prefix('#')
         && hex.len() == 6
         && let Ok(v) = u32::from_str_radix(hex, 16)
     {
-        return Ok(Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8));
+        return Some(Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8));
     }
-    if let Ok(i) = lower.parse::<u8>() {
-        return Ok(Color::Indexed(i));
-    }
-    Err(format!(
-        "bad colour {s:?} (use an ANSI name like lightred, #rrggbb, or 0-255)"
-    ))
+    lower.parse::<u8>().ok().map(Color::Indexed)
 }
 
-fn to_style(role: &str, def: &StyleDef, no_color: bool) -> Result<Style, String> {
+fn to_style(role: &'static str, def: &StyleDef, no_color: bool) -> Result<Style, StyleError> {
+    let colour = |field, value: &String| {
+        parse_color(value).ok_or_else(|| StyleError::Colour {
+            role,
+            field,
+            value: value.clone(),
+        })
+    };
     let mut style = Style::default();
     if !no_color {
         if let Some(fg) = &def.fg {
-            style = style.fg(parse_color(fg).map_err(|e| format!("{role}.fg: {e}"))?);
+            style = style.fg(colour("fg", fg)?);
         }
         if let Some(bg) = &def.bg {
-            style = style.bg(parse_color(bg).map_err(|e| format!("{role}.bg: {e}"))?);
+            style = style.bg(colour("bg", bg)?);
         }
     }
     for m in &def.modifiers {
@@ -147,7 +183,12 @@ fn to_style(role: &str, def: &StyleDef, no_color: bool) -> Result<Style, String>
             "underlined" | "underline" => Modifier::UNDERLINED,
             "reversed" | "reverse" => Modifier::REVERSED,
             "crossed_out" => Modifier::CROSSED_OUT,
-            other => return Err(format!("{role}: unknown modifier {other:?}")),
+            other => {
+                return Err(StyleError::Modifier {
+                    role,
+                    modifier: other.to_string(),
+                });
+            }
         };
         style = style.add_modifier(m);
     }
@@ -178,16 +219,21 @@ fn merge_tables(base: &mut toml::Table, over: toml::Table) {
 
 impl Theme {
     /// Load a theme by embedded name or file path, merged over `default`.
-    pub fn load(name_or_path: &str, no_color: bool) -> Result<Self, String> {
+    pub fn load(name_or_path: &str, no_color: bool) -> Result<Self, ThemeError> {
         let default_text = EMBEDDED[0].1;
         let mut table: toml::Table =
-            toml::from_str(default_text).map_err(|e| format!("embedded default theme: {e}"))?;
+            toml::from_str(default_text).map_err(|e| ThemeError::Embedded(e.to_string()))?;
+        let parse = |e: toml::de::Error| ThemeError::Parse {
+            name: name_or_path.to_string(),
+            reason: e.to_string(),
+        };
         let (name, text) = match EMBEDDED.iter().find(|(n, _)| *n == name_or_path) {
             Some((n, t)) => (n.to_string(), t.to_string()),
             None => {
                 let path = Path::new(name_or_path);
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    format!("theme {name_or_path:?}: {e} (embedded themes: default, sixteen; or a .toml path)")
+                let text = std::fs::read_to_string(path).map_err(|e| ThemeError::Read {
+                    name: name_or_path.to_string(),
+                    reason: e.to_string(),
                 })?;
                 (
                     path.file_stem()
@@ -197,14 +243,14 @@ impl Theme {
                 )
             }
         };
-        let over: toml::Table =
-            toml::from_str(&text).map_err(|e| format!("theme {name_or_path}: {e}"))?;
+        let over: toml::Table = toml::from_str(&text).map_err(parse)?;
         merge_tables(&mut table, over);
-        let raw: RawTheme = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| format!("theme {name_or_path}: {e}"))?;
-        let mut theme = Self::from_raw(name, raw.styles, no_color)
-            .map_err(|e| format!("theme {name_or_path}: {e}"))?;
+        let raw: RawTheme = toml::Value::Table(table).try_into().map_err(parse)?;
+        let mut theme =
+            Self::from_raw(name, raw.styles, no_color).map_err(|error| ThemeError::Style {
+                name: name_or_path.to_string(),
+                error,
+            })?;
         if no_color {
             // Without colour, these roles are only visible in reverse video.
             for style in [
@@ -278,10 +324,26 @@ mod tests {
         assert_eq!(t.critical.fg, Some(Color::Rgb(255, 0, 0)));
         assert_eq!(t.ok, Theme::fallback(false).ok);
         std::fs::write(&p, "[styles]\nok = { fg = \"chartreuse\" }\n").unwrap();
+        let e = Theme::load(p.to_str().unwrap(), false).unwrap_err();
         assert!(
-            Theme::load(p.to_str().unwrap(), false)
-                .unwrap_err()
-                .contains("ok.fg")
+            matches!(&e, ThemeError::Style { error: StyleError::Colour { role: "ok", field: "fg", value }, .. } if value == "chartreuse"),
+            "{e:?}"
         );
+        assert!(
+            e.to_string().contains("ok.fg: bad colour \"chartreuse\""),
+            "{e}"
+        );
+        std::fs::write(&p, "[styles]\nok = { modifiers = [\"blink\"] }\n").unwrap();
+        assert!(matches!(
+            Theme::load(p.to_str().unwrap(), false),
+            Err(ThemeError::Style {
+                error: StyleError::Modifier { role: "ok", .. },
+                ..
+            })
+        ));
+        assert!(matches!(
+            Theme::load("/nonexistent/mine.toml", false),
+            Err(ThemeError::Read { .. })
+        ));
     }
 }

@@ -1,8 +1,90 @@
 //! The `warroom action` grammar, shared by the headless CLI and runbook
 //! `warroom` blocks (which write the same lines without the `warroom action` prefix).
 
-use super::{ActionSpec, KubeTarget};
+use super::{ActionError, ActionSpec, KubeTarget};
 use clap::{Args, Parser, Subcommand};
+
+/// Why an action line (or `warroom action` arguments) does not parse: which
+/// verb, which argument, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseActionError {
+    #[error("unbalanced quotes in `{line}`")]
+    UnbalancedQuotes { line: String },
+    /// clap refused the words (unknown verb, missing or unknown flag…);
+    /// `message` is its first paragraph, without the usage.
+    #[error("{message}")]
+    Syntax {
+        /// The verb, when the first word is one.
+        verb: Option<String>,
+        /// The argument clap names (`--replicas <REPLICAS>`), when it names one.
+        argument: Option<String>,
+        kind: clap::error::ErrorKind,
+        message: String,
+    },
+    #[error("`{target}`: expected KIND/NAME, e.g. {}/web", kinds[0])]
+    NoKind {
+        verb: &'static str,
+        target: String,
+        kinds: &'static [&'static str],
+    },
+    #[error("`{target}`: kind must be one of {}", kinds.join(", "))]
+    WrongKind {
+        verb: &'static str,
+        target: String,
+        kinds: &'static [&'static str],
+    },
+    #[error("`{target}`: missing name")]
+    NoName { verb: &'static str, target: String },
+    #[error("`{target}`: expected container/NAME")]
+    NotContainer { verb: &'static str, target: String },
+    #[error("--replicas {replicas}: must be 0 or more")]
+    NegativeReplicas { replicas: i32 },
+    /// `reason` names the value and the accepted forms.
+    #[error("{reason}")]
+    BadDuration { value: String, reason: String },
+    #[error("--duration must be longer than 0")]
+    ZeroDuration,
+    #[error("--comment must say why (Alertmanager requires it)")]
+    NoComment,
+}
+
+impl ParseActionError {
+    /// The verb the line was for, when known.
+    pub fn verb(&self) -> Option<&str> {
+        match self {
+            Self::UnbalancedQuotes { .. } => None,
+            Self::Syntax { verb, .. } => verb.as_deref(),
+            Self::NoKind { verb, .. }
+            | Self::WrongKind { verb, .. }
+            | Self::NoName { verb, .. }
+            | Self::NotContainer { verb, .. } => Some(verb),
+            Self::NegativeReplicas { .. } => Some("scale"),
+            Self::BadDuration { .. } | Self::ZeroDuration | Self::NoComment => Some("silence"),
+        }
+    }
+
+    /// The argument at fault (`TARGET`, `--replicas`…), when one is.
+    pub fn argument(&self) -> Option<&str> {
+        match self {
+            Self::UnbalancedQuotes { .. } => None,
+            Self::Syntax { argument, .. } => argument.as_deref(),
+            Self::NoKind { .. }
+            | Self::WrongKind { .. }
+            | Self::NoName { .. }
+            | Self::NotContainer { .. } => Some("TARGET"),
+            Self::NegativeReplicas { .. } => Some("--replicas"),
+            Self::BadDuration { .. } | Self::ZeroDuration => Some("--duration"),
+            Self::NoComment => Some("--comment"),
+        }
+    }
+}
+
+/// An action as written cannot run.
+impl From<ParseActionError> for ActionError {
+    fn from(e: ParseActionError) -> Self {
+        Self::Invalid(e.to_string())
+    }
+}
 
 /// `warroom action VERB ...` and its confirmation flags.
 #[derive(Debug, Args)]
@@ -126,12 +208,14 @@ pub struct ActionLine {
 
 impl ActionLine {
     /// Parse `rollout-undo deployment/web -n shop` (already split into words).
-    pub fn parse_words<I, S>(words: I) -> Result<ActionSpec, String>
+    pub fn parse_words<I, S>(words: I) -> Result<ActionSpec, ParseActionError>
     where
         I: IntoIterator<Item = S>,
         S: Into<std::ffi::OsString> + Clone,
     {
-        let line = ActionLine::try_parse_from(words).map_err(|e| {
+        let words: Vec<std::ffi::OsString> = words.into_iter().map(Into::into).collect();
+        let line = ActionLine::try_parse_from(&words).map_err(|e| {
+            use clap::error::{ContextKind, ContextValue};
             // clap's rendered error is multi-line with usage; keep the message part.
             let text = e.to_string();
             let msg: Vec<&str> = text
@@ -139,14 +223,26 @@ impl ActionLine {
                 .take_while(|l| !l.trim().is_empty())
                 .map(str::trim)
                 .collect();
-            msg.join(" ").trim_start_matches("error: ").to_string()
+            let first = words.first().map(|w| w.to_string_lossy().into_owned());
+            ParseActionError::Syntax {
+                verb: first.filter(|v| Self::verbs().contains(v)),
+                argument: match e.get(ContextKind::InvalidArg) {
+                    Some(ContextValue::String(a)) => Some(a.clone()),
+                    Some(ContextValue::Strings(a)) => a.first().cloned(),
+                    _ => None,
+                },
+                kind: e.kind(),
+                message: msg.join(" ").trim_start_matches("error: ").to_string(),
+            }
         })?;
         line.verb.into_spec()
     }
 
     /// Parse a whole line with shell-like word splitting.
-    pub fn parse_str(line: &str) -> Result<ActionSpec, String> {
-        let words = shlex::split(line).ok_or_else(|| format!("unbalanced quotes in `{line}`"))?;
+    pub fn parse_str(line: &str) -> Result<ActionSpec, ParseActionError> {
+        let words = shlex::split(line).ok_or_else(|| ParseActionError::UnbalancedQuotes {
+            line: line.to_string(),
+        })?;
         Self::parse_words(words)
     }
 
@@ -160,10 +256,19 @@ impl ActionLine {
     }
 }
 
-fn kube_target(target: &str, kinds: &[&str], flags: KubeFlags) -> Result<KubeTarget, String> {
+fn kube_target(
+    verb: &'static str,
+    target: &str,
+    kinds: &'static [&'static str],
+    flags: KubeFlags,
+) -> Result<KubeTarget, ParseActionError> {
     let (kind, name) = target
         .split_once('/')
-        .ok_or_else(|| format!("`{target}`: expected KIND/NAME, e.g. {}/web", kinds[0]))?;
+        .ok_or_else(|| ParseActionError::NoKind {
+            verb,
+            target: target.to_string(),
+            kinds,
+        })?;
     let kind = match kind {
         "deploy" | "deployments" => "deployment",
         "sts" | "statefulsets" => "statefulset",
@@ -172,13 +277,17 @@ fn kube_target(target: &str, kinds: &[&str], flags: KubeFlags) -> Result<KubeTar
         k => k,
     };
     if !kinds.contains(&kind) {
-        return Err(format!(
-            "`{target}`: kind must be one of {}",
-            kinds.join(", ")
-        ));
+        return Err(ParseActionError::WrongKind {
+            verb,
+            target: target.to_string(),
+            kinds,
+        });
     }
     if name.is_empty() {
-        return Err(format!("`{target}`: missing name"));
+        return Err(ParseActionError::NoName {
+            verb,
+            target: target.to_string(),
+        });
     }
     Ok(KubeTarget {
         kind: kind.to_string(),
@@ -188,11 +297,14 @@ fn kube_target(target: &str, kinds: &[&str], flags: KubeFlags) -> Result<KubeTar
     })
 }
 
-fn container_name(target: &str) -> Result<String, String> {
+fn container_name(verb: &'static str, target: &str) -> Result<String, ParseActionError> {
     match target.split_once('/') {
         Some(("container", name)) if !name.is_empty() => Ok(name.to_string()),
         None if !target.is_empty() => Ok(target.to_string()),
-        _ => Err(format!("`{target}`: expected container/NAME")),
+        _ => Err(ParseActionError::NotContainer {
+            verb,
+            target: target.to_string(),
+        }),
     }
 }
 
@@ -204,12 +316,13 @@ fn backup_target(target: &str) -> (String, Option<String>) {
 }
 
 impl ActionVerb {
-    pub fn into_spec(self) -> Result<ActionSpec, String> {
+    pub fn into_spec(self) -> Result<ActionSpec, ParseActionError> {
         Ok(match self {
             Self::DeletePod { target, kube } => {
-                ActionSpec::DeletePod(kube_target(&target, &["pod"], kube)?)
+                ActionSpec::DeletePod(kube_target("delete-pod", &target, &["pod"], kube)?)
             }
             Self::RolloutRestart { target, kube } => ActionSpec::RolloutRestart(kube_target(
+                "rollout-restart",
                 &target,
                 &["deployment", "statefulset", "daemonset"],
                 kube,
@@ -219,7 +332,7 @@ impl ActionVerb {
                 to_revision,
                 kube,
             } => ActionSpec::RolloutUndo {
-                target: kube_target(&target, &["deployment"], kube)?,
+                target: kube_target("rollout-undo", &target, &["deployment"], kube)?,
                 to_revision,
             },
             Self::Scale {
@@ -228,21 +341,21 @@ impl ActionVerb {
                 kube,
             } => {
                 if replicas < 0 {
-                    return Err(format!("--replicas {replicas}: must be 0 or more"));
+                    return Err(ParseActionError::NegativeReplicas { replicas });
                 }
                 ActionSpec::Scale {
-                    target: kube_target(&target, &["deployment", "statefulset"], kube)?,
+                    target: kube_target("scale", &target, &["deployment", "statefulset"], kube)?,
                     replicas,
                 }
             }
             Self::Restart { target } => ActionSpec::ContainerRestart {
-                name: container_name(&target)?,
+                name: container_name("restart", &target)?,
             },
             Self::Stop { target } => ActionSpec::ContainerStop {
-                name: container_name(&target)?,
+                name: container_name("stop", &target)?,
             },
             Self::Start { target } => ActionSpec::ContainerStart {
-                name: container_name(&target)?,
+                name: container_name("start", &target)?,
             },
             Self::Silence {
                 matchers,
@@ -250,12 +363,17 @@ impl ActionVerb {
                 comment,
                 alertmanager,
             } => {
-                let duration = crate::text::parse_duration(&duration)?;
+                let duration = crate::text::parse_duration(&duration).map_err(|reason| {
+                    ParseActionError::BadDuration {
+                        value: duration.clone(),
+                        reason,
+                    }
+                })?;
                 if duration.is_zero() {
-                    return Err("--duration must be longer than 0".into());
+                    return Err(ParseActionError::ZeroDuration);
                 }
                 if comment.trim().is_empty() {
-                    return Err("--comment must say why (Alertmanager requires it)".into());
+                    return Err(ParseActionError::NoComment);
                 }
                 ActionSpec::Silence {
                     matchers,
@@ -306,32 +424,64 @@ mod tests {
     }
 
     #[test]
-    fn bad_lines_say_what_is_wrong() {
+    fn bad_lines_say_which_verb_and_argument_is_wrong() {
+        let e = ActionLine::parse_str("rollout-undo pod/web").unwrap_err();
         assert!(
-            ActionLine::parse_str("rollout-undo pod/web")
-                .unwrap_err()
-                .contains("kind must be")
+            matches!(&e, ParseActionError::WrongKind { verb: "rollout-undo", target, kinds }
+                if target == "pod/web" && kinds == &["deployment"]),
+            "{e:?}"
         );
+        assert_eq!(e.to_string(), "`pod/web`: kind must be one of deployment");
+        assert_eq!(e.argument(), Some("TARGET"));
+
+        let e = ActionLine::parse_str("scale deployment/web").unwrap_err();
         assert!(
-            ActionLine::parse_str("scale deployment/web")
-                .unwrap_err()
-                .contains("--replicas")
+            matches!(
+                &e,
+                ParseActionError::Syntax {
+                    kind: clap::error::ErrorKind::MissingRequiredArgument,
+                    ..
+                }
+            ),
+            "{e:?}"
         );
+        assert_eq!(e.verb(), Some("scale"));
+        assert!(e.to_string().contains("--replicas"), "{e}");
+
+        let e = ActionLine::parse_str("reboot-everything").unwrap_err();
+        assert_eq!(e.verb(), None, "not a verb: {e:?}");
+        assert!(e.to_string().contains("reboot-everything"), "{e}");
+
+        let e = ActionLine::parse_str("silence alertname=X --comment ' '").unwrap_err();
+        assert_eq!(e, ParseActionError::NoComment);
+        assert_eq!(
+            (e.verb(), e.argument()),
+            (Some("silence"), Some("--comment"))
+        );
+
+        let e = ActionLine::parse_str("silence a=b --duration soon --comment x").unwrap_err();
         assert!(
-            ActionLine::parse_str("reboot-everything")
-                .unwrap_err()
-                .contains("reboot-everything")
+            matches!(&e, ParseActionError::BadDuration { value, .. } if value == "soon"),
+            "{e:?}"
         );
-        assert!(
-            ActionLine::parse_str("silence alertname=X --comment ' '")
-                .unwrap_err()
-                .contains("comment")
+        assert!(e.to_string().contains("soon"), "{e}");
+        assert_eq!(
+            ActionLine::parse_str("restart pod/x").unwrap_err(),
+            ParseActionError::NotContainer {
+                verb: "restart",
+                target: "pod/x".into()
+            }
         );
-        assert!(
-            ActionLine::parse_str("silence a=b --duration soon --comment x")
-                .unwrap_err()
-                .contains("soon")
+        assert_eq!(
+            ActionLine::parse_str("restart 'x").unwrap_err(),
+            ParseActionError::UnbalancedQuotes {
+                line: "restart 'x".into()
+            }
         );
+        assert!(matches!(
+            ActionError::from(ParseActionError::ZeroDuration),
+            ActionError::Invalid(m) if m == "--duration must be longer than 0"
+        ));
     }
 
     #[test]

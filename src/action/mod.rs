@@ -14,7 +14,7 @@
 
 mod cli;
 
-pub use cli::{ActionArgs, ActionLine, ActionVerb};
+pub use cli::{ActionArgs, ActionLine, ActionVerb, ParseActionError};
 
 use crate::audit::{AuditEntry, AuditLog};
 use std::collections::HashMap;

@@ -312,7 +312,7 @@ impl DemoActions {
     fn with<T>(
         &self,
         source: &str,
-        f: impl FnOnce(&mut Sim) -> Result<T, String>,
+        f: impl FnOnce(&mut Sim) -> Result<T, super::actions::BackupActionError>,
     ) -> Result<T, crate::action::ActionError> {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let sim = st
@@ -342,7 +342,7 @@ impl ActionHandler for DemoActions {
                 Ok(
                     match plan::plan_verify(&sim.cfg, &sim.data, point.as_deref()) {
                         Ok(p) => plan::verify_preview(&sim.cfg, &p),
-                        Err(e) => super::actions::blocked(format!("Verify {source}"), source, e),
+                        Err(e) => super::actions::blocked(format!("Verify {source}"), source, &e),
                     },
                 )
             }),
@@ -351,7 +351,7 @@ impl ActionHandler for DemoActions {
                 Ok(
                     match plan::plan_restore(&sim.cfg, &sim.data, point.as_deref()) {
                         Ok(p) => plan::restore_preview(&sim.cfg, &p, now),
-                        Err(e) => super::actions::blocked(format!("Restore {source}"), source, e),
+                        Err(e) => super::actions::blocked(format!("Restore {source}"), source, &e),
                     },
                 )
             }),
@@ -388,9 +388,11 @@ impl ActionHandler for DemoActions {
                     }
                     VerifyPlan::File { point, .. } | VerifyPlan::Command { point, .. } => {
                         let res = if point.id == CORRUPT_POINT {
-                            Err(format!(
-                                "{}: gzip integrity check failed: unexpected end of file",
-                                point.id
+                            Err(super::actions::VerifyFailure::File(
+                                super::directory::VerifyFileError::Gzip {
+                                    name: point.id.clone(),
+                                    reason: "unexpected end of file".into(),
+                                },
                             ))
                         } else {
                             Ok(format!(
@@ -405,7 +407,10 @@ impl ActionHandler for DemoActions {
                     at: now,
                     point: label,
                     ok: res.is_ok(),
-                    message: res.clone().unwrap_or_else(|e| e),
+                    message: match &res {
+                        Ok(m) => m.clone(),
+                        Err(e) => e.to_string(),
+                    },
                 });
                 let msg = res?;
                 progress.line(msg.clone());

@@ -54,15 +54,61 @@ fn parse_with(fmt: &str, input: &str) -> Option<Timestamp> {
         .map(|z| z.timestamp())
 }
 
+/// Why a backup directory could not be listed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScanError {
+    #[error("pattern {pattern:?}: {reason}")]
+    Pattern { pattern: String, reason: String },
+    #[error("{}: {reason}", dir.display())]
+    ReadDir {
+        dir: PathBuf,
+        kind: std::io::ErrorKind,
+        reason: String,
+    },
+}
+
+/// Why a dump file failed its built-in verification. `name` is the file name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyFileError {
+    #[error("{name}: cannot read checksum sidecar: {reason}")]
+    Sidecar { name: String, reason: String },
+    #[error(
+        "{name}: checksum mismatch (sidecar {}, file {})",
+        short(want),
+        short(got)
+    )]
+    Mismatch {
+        name: String,
+        want: String,
+        got: String,
+    },
+    /// A truncated or corrupt `.gz`.
+    #[error("{name}: gzip integrity check failed: {reason}")]
+    Gzip { name: String, reason: String },
+    #[error("{name}: empty file")]
+    Empty { name: String },
+    #[error("{name}: unreadable: {reason}")]
+    Unreadable { name: String, reason: String },
+    #[error("{name}: {reason}")]
+    Io { name: String, reason: String },
+}
+
 /// List the files matching `pattern` in `dir` (not recursive) as restore
 /// points. Checksum sidecars (`*.sha256`) are never points themselves.
 pub fn scan(
     dir: &Path,
     pattern: &str,
     time_format: Option<&str>,
-) -> Result<Vec<RestorePoint>, String> {
-    let pat = glob::Pattern::new(pattern).map_err(|e| format!("pattern {pattern:?}: {e}"))?;
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+) -> Result<Vec<RestorePoint>, ScanError> {
+    let pat = glob::Pattern::new(pattern).map_err(|e| ScanError::Pattern {
+        pattern: pattern.to_string(),
+        reason: e.to_string(),
+    })?;
+    let entries = std::fs::read_dir(dir).map_err(|e| ScanError::ReadDir {
+        dir: dir.to_path_buf(),
+        kind: e.kind(),
+        reason: e.to_string(),
+    })?;
     let mut points = Vec::new();
     for entry in entries {
         let Ok(entry) = entry else { continue };
@@ -100,7 +146,7 @@ pub fn load(
     dir: &Path,
     pattern: &str,
     time_format: Option<&str>,
-) -> Result<SourceData, String> {
+) -> Result<SourceData, ScanError> {
     let mut data = SourceData::new(name, "directory", rpo);
     data.location = format!("{}/{}", dir.display(), pattern);
     data.points = scan(dir, pattern, time_format)?;
@@ -111,33 +157,35 @@ pub fn load(
 /// Verify a dump file without any configured command: its `.sha256` sidecar
 /// when there is one, and a gzip stream decoded to the end for `.gz` files (a
 /// truncated upload fails here). `Ok` says what was checked.
-pub fn verify_file(path: &Path) -> Result<String, String> {
+pub fn verify_file(path: &Path) -> Result<String, VerifyFileError> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
+    let io = |e: std::io::Error| VerifyFileError::Io {
+        name: name.clone(),
+        reason: e.to_string(),
+    };
     let mut checked = Vec::new();
     let sidecar = PathBuf::from(format!("{}.sha256", path.display()));
     if sidecar.exists() {
-        let text = std::fs::read_to_string(&sidecar)
-            .map_err(|e| format!("{name}: cannot read checksum sidecar: {e}"))?;
+        let text = std::fs::read_to_string(&sidecar).map_err(|e| VerifyFileError::Sidecar {
+            name: name.clone(),
+            reason: e.to_string(),
+        })?;
         let want = text
             .split_whitespace()
             .next()
             .unwrap_or("")
             .to_ascii_lowercase();
-        let got = sha256_file(path).map_err(|e| format!("{name}: {e}"))?;
+        let got = sha256_file(path).map_err(io)?;
         if want != got {
-            return Err(format!(
-                "{name}: checksum mismatch (sidecar {}, file {})",
-                short(&want),
-                short(&got)
-            ));
+            return Err(VerifyFileError::Mismatch { name, want, got });
         }
         checked.push("sha256 matches sidecar".to_string());
     }
     if name.ends_with(".gz") {
-        let f = std::fs::File::open(path).map_err(|e| format!("{name}: {e}"))?;
+        let f = std::fs::File::open(path).map_err(io)?;
         let mut dec = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f));
         let mut buf = vec![0u8; 64 * 1024];
         let mut total: u64 = 0;
@@ -145,7 +193,12 @@ pub fn verify_file(path: &Path) -> Result<String, String> {
             match dec.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => total += n as u64,
-                Err(e) => return Err(format!("{name}: gzip integrity check failed: {e}")),
+                Err(e) => {
+                    return Err(VerifyFileError::Gzip {
+                        name,
+                        reason: e.to_string(),
+                    });
+                }
             }
         }
         checked.push(format!(
@@ -154,13 +207,16 @@ pub fn verify_file(path: &Path) -> Result<String, String> {
         ));
     }
     if checked.is_empty() {
-        let meta = std::fs::metadata(path).map_err(|e| format!("{name}: {e}"))?;
+        let meta = std::fs::metadata(path).map_err(io)?;
         if meta.len() == 0 {
-            return Err(format!("{name}: empty file"));
+            return Err(VerifyFileError::Empty { name });
         }
         std::fs::File::open(path)
             .and_then(|mut f| std::io::copy(&mut f, &mut std::io::sink()))
-            .map_err(|e| format!("{name}: unreadable: {e}"))?;
+            .map_err(|e| VerifyFileError::Unreadable {
+                name: name.clone(),
+                reason: e.to_string(),
+            })?;
         checked.push(format!(
             "readable, {} (no checksum sidecar or known compression to check)",
             crate::text::human_bytes(meta.len())
@@ -173,12 +229,12 @@ fn short(hex: &str) -> &str {
     &hex[..hex.len().min(12)]
 }
 
-fn sha256_file(path: &Path) -> Result<String, String> {
-    let mut f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        let n = f.read(&mut buf).map_err(|e| e.to_string())?;
+        let n = f.read(&mut buf)?;
         if n == 0 {
             break;
         }
@@ -245,11 +301,16 @@ mod tests {
         assert!(pts[1].size.unwrap() > 0);
         // mtime: written just now.
         assert!((Timestamp::now() - pts[2].time).get_seconds().abs() < 60);
+        let e = scan(&dir.path().join("nope"), "*", None).unwrap_err();
         assert!(
-            scan(&dir.path().join("nope"), "*", None)
-                .unwrap_err()
-                .contains("nope")
+            matches!(&e, ScanError::ReadDir { dir: d, kind: std::io::ErrorKind::NotFound, .. } if d.ends_with("nope")),
+            "{e:?}"
         );
+        assert!(e.to_string().contains("nope"), "{e}");
+        assert!(matches!(
+            scan(dir.path(), "[", None),
+            Err(ScanError::Pattern { .. })
+        ));
     }
 
     #[test]
@@ -263,7 +324,15 @@ mod tests {
         let cut = dir.path().join("app_20260131_141500.sql.gz");
         std::fs::write(&cut, &body[..body.len() / 2]).unwrap();
         let err = verify_file(&cut).unwrap_err();
-        assert!(err.starts_with("app_20260131_141500.sql.gz: gzip"), "{err}");
+        assert!(
+            matches!(&err, VerifyFileError::Gzip { name, .. } if name == "app_20260131_141500.sql.gz"),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with("app_20260131_141500.sql.gz: gzip integrity check failed: "),
+            "{err}"
+        );
 
         let digest = sha256_file(&good).unwrap();
         std::fs::write(
@@ -277,10 +346,14 @@ mod tests {
             "00ff  x\n",
         )
         .unwrap();
+        let err = verify_file(&good).unwrap_err();
         assert!(
-            verify_file(&good)
-                .unwrap_err()
-                .contains("checksum mismatch")
+            matches!(&err, VerifyFileError::Mismatch { want, .. } if want == "00ff"),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains("checksum mismatch (sidecar 00ff, file ")
         );
     }
 }

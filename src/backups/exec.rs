@@ -9,9 +9,62 @@ use std::path::Path;
 use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+/// A template names a placeholder warroom does not fill (a typo must not run
+/// a half-filled command).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown placeholder {{{placeholder}}} in `{template}` (known: {})",
+    known.iter().map(|k| format!("{{{k}}}")).collect::<Vec<_>>().join(" ")
+)]
+pub struct TemplateError {
+    pub placeholder: String,
+    pub template: String,
+    /// The placeholders that exist, without braces.
+    pub known: Vec<String>,
+}
+
+/// Why a command did not succeed. The exit code is data (`None`: killed by
+/// a signal), the last lines of stderr are what the operator reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    #[error("cannot start bash: {reason}")]
+    Spawn { reason: String },
+    #[error("waiting for command: {reason}")]
+    Wait { reason: String },
+    #[error(
+        "{}{}",
+        exit_code.map(|c| format!("exit code {c}")).unwrap_or_else(|| "killed by a signal".into()),
+        if stderr.is_empty() { String::new() } else { format!(": {stderr}") }
+    )]
+    Failed {
+        exit_code: Option<i32>,
+        stderr: String,
+    },
+}
+
+impl CommandError {
+    /// The command's exit code, when it ran and exited.
+    pub fn exit_code(&self) -> Option<i32> {
+        match self {
+            Self::Failed { exit_code, .. } => *exit_code,
+            _ => None,
+        }
+    }
+}
+
+/// A command an action ran failed.
+impl From<CommandError> for crate::action::ActionError {
+    fn from(e: CommandError) -> Self {
+        Self::Command {
+            message: e.to_string(),
+            exit_code: e.exit_code(),
+        }
+    }
+}
+
 /// Replace each `{name}` in `template` with the shell-quoted value of `name`.
 /// An unknown placeholder is an error (a typo must not run a half-filled command).
-pub fn render(template: &str, vars: &[(&str, &str)]) -> Result<String, String> {
+pub fn render(template: &str, vars: &[(&str, &str)]) -> Result<String, TemplateError> {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(start) = rest.find('{') {
@@ -36,12 +89,10 @@ pub fn render(template: &str, vars: &[(&str, &str)]) -> Result<String, String> {
             .iter()
             .find(|(k, _)| *k == key)
             .map(|(_, v)| *v)
-            .ok_or_else(|| {
-                let known: Vec<String> = vars.iter().map(|(k, _)| format!("{{{k}}}")).collect();
-                format!(
-                    "unknown placeholder {{{key}}} in `{template}` (known: {})",
-                    known.join(" ")
-                )
+            .ok_or_else(|| TemplateError {
+                placeholder: key.to_string(),
+                template: template.to_string(),
+                known: vars.iter().map(|(k, _)| k.to_string()).collect(),
             })?;
         out.push_str(&quote(value));
         rest = &after[end + 1..];
@@ -65,7 +116,7 @@ pub async fn run_shell(
     cwd: Option<&Path>,
     env: &[(&str, String)],
     progress: &Progress,
-) -> Result<(), String> {
+) -> Result<(), CommandError> {
     let mut cmd = tokio::process::Command::new("bash");
     cmd.arg("-c")
         .arg(command)
@@ -79,7 +130,9 @@ pub async fn run_shell(
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().map_err(|e| format!("cannot start bash: {e}"))?;
+    let mut child = cmd.spawn().map_err(|e| CommandError::Spawn {
+        reason: e.to_string(),
+    })?;
     let out = child.stdout.take().map(BufReader::new);
     let err = child.stderr.take().map(BufReader::new);
     let p1 = progress.clone();
@@ -106,25 +159,18 @@ pub async fn run_shell(
         }
         tail
     });
-    let status = child
-        .wait()
-        .await
-        .map_err(|e| format!("waiting for command: {e}"))?;
+    let status = child.wait().await.map_err(|e| CommandError::Wait {
+        reason: e.to_string(),
+    })?;
     let _ = out_task.await;
     let tail = err_task.await.unwrap_or_default();
     progress.exit_code(status.code());
     if status.success() {
         Ok(())
     } else {
-        let code = status
-            .code()
-            .map(|c| format!("exit code {c}"))
-            .unwrap_or_else(|| "killed by a signal".into());
-        let detail = tail.join(" / ");
-        Err(if detail.is_empty() {
-            code
-        } else {
-            format!("{code}: {}", crate::text::truncate(&detail, 400))
+        Err(CommandError::Failed {
+            exit_code: status.code(),
+            stderr: crate::text::truncate(&tail.join(" / "), 400).into_owned(),
         })
     }
 }
@@ -146,10 +192,11 @@ mod tests {
         );
         let words = shlex::split(&cmd).unwrap();
         assert_eq!(words[2], "/b/app 1;touch pwned$(id).sql.gz");
-        assert!(
-            render("restore {pth}", &[("path", "x")])
-                .unwrap_err()
-                .contains("{pth}")
+        let e = render("restore {pth}", &[("path", "x")]).unwrap_err();
+        assert_eq!(e.placeholder, "pth");
+        assert_eq!(
+            e.to_string(),
+            "unknown placeholder {pth} in `restore {pth}` (known: {path})"
         );
         assert_eq!(render("plain", &[]).unwrap(), "plain");
         assert_eq!(render("x {path", &[("path", "y")]).unwrap(), "x {path");
@@ -178,6 +225,25 @@ mod tests {
         let err = run_shell("echo boom >&2; exit 3", None, &[], &Progress::discard())
             .await
             .unwrap_err();
-        assert_eq!(err, "exit code 3: boom");
+        assert_eq!(
+            err,
+            CommandError::Failed {
+                exit_code: Some(3),
+                stderr: "boom".into()
+            }
+        );
+        assert_eq!(err.to_string(), "exit code 3: boom");
+        assert_eq!(
+            crate::action::ActionError::from(err),
+            crate::action::ActionError::Command {
+                message: "exit code 3: boom".into(),
+                exit_code: Some(3)
+            }
+        );
+        let err = run_shell("kill -9 $$", None, &[], &Progress::discard())
+            .await
+            .unwrap_err();
+        assert_eq!(err.exit_code(), None);
+        assert_eq!(err.to_string(), "killed by a signal");
     }
 }

@@ -228,20 +228,118 @@ pub fn velero_source(
     data
 }
 
+/// Why a CronJob or Velero source could not be read. An API answer keeps its
+/// HTTP status and the `Status` reason (`Forbidden`, `NotFound`…) as data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KubeError {
+    #[error("kubeconfig context {context}: {reason}")]
+    Context { context: String, reason: String },
+    #[error("no Kubernetes config found: {reason}")]
+    NoConfig { reason: String },
+    #[error("Kubernetes client: {reason}")]
+    Client { reason: String },
+    /// A request failed: `status` is `None` when no answer came (connection refused, timeout).
+    #[error("{what}: {reason}{}", if *velero { " (is Velero installed?)" } else { "" })]
+    Request {
+        /// `cronjob shop/pg-backup`, `jobs in shop`, `velero backups in velero`.
+        what: String,
+        status: Option<u16>,
+        /// The API's machine-readable reason (`Forbidden`, `NotFound`), empty without one.
+        api_reason: String,
+        reason: String,
+        /// Reading Velero's CRDs (a 404 means Velero is not installed).
+        velero: bool,
+    },
+}
+
+impl KubeError {
+    fn request(what: String, velero: bool) -> impl FnOnce(kube::Error) -> Self {
+        move |e| {
+            let (status, api_reason) = match &e {
+                kube::Error::Api(s) => (Some(s.code), s.reason.clone()),
+                _ => (None, String::new()),
+            };
+            Self::Request {
+                what,
+                status,
+                api_reason,
+                reason: e.to_string(),
+                velero,
+            }
+        }
+    }
+
+    /// The API's HTTP status, when it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Request { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// What to fix, by kind of failure; `config` names the source's keys
+    /// (`context`/`namespace`/`cronjob` of [[backups]] NAME).
+    pub fn hint(&self, config: &str) -> String {
+        match self {
+            Self::Request {
+                status: Some(401), ..
+            } => "log in again: the cluster refused the kubeconfig's credentials".into(),
+            Self::Request {
+                status: Some(403), ..
+            } => "check RBAC: the account needs get/list on the CronJob's or Velero's objects (`kubectl auth can-i list jobs -n NS`)".into(),
+            Self::Request {
+                status: Some(404),
+                velero: true,
+                ..
+            } => format!("install Velero, or fix {config}"),
+            Self::Request {
+                status: Some(404), ..
+            } => format!("check {config}: the object does not exist"),
+            _ => format!(
+                "check {config} and your kubeconfig (`kubectl config get-contexts`)"
+            ),
+        }
+    }
+}
+
+/// A Kubernetes failure of a preview or an action.
+impl From<KubeError> for crate::action::ActionError {
+    fn from(e: KubeError) -> Self {
+        use crate::action::ActionError;
+        let message = e.to_string();
+        match e.status() {
+            Some(status @ (401 | 403)) => ActionError::Denied { message, status },
+            Some(404) => ActionError::NotFound(message),
+            Some(status) => ActionError::Backend {
+                message,
+                status: Some(status),
+            },
+            None => ActionError::Unreachable(message),
+        }
+    }
+}
+
 /// A client for `context` (or the kubeconfig's current context / in-cluster).
-pub async fn client(context: Option<&str>) -> Result<kube::Client, String> {
+pub async fn client(context: Option<&str>) -> Result<kube::Client, KubeError> {
     let config = match context {
         Some(c) => kube::Config::from_kubeconfig(&kube::config::KubeConfigOptions {
             context: Some(c.to_string()),
             ..Default::default()
         })
         .await
-        .map_err(|e| format!("kubeconfig context {c}: {e}"))?,
+        .map_err(|e| KubeError::Context {
+            context: c.to_string(),
+            reason: e.to_string(),
+        })?,
         None => kube::Config::infer()
             .await
-            .map_err(|e| format!("no Kubernetes config found: {e}"))?,
+            .map_err(|e| KubeError::NoConfig {
+                reason: e.to_string(),
+            })?,
     };
-    kube::Client::try_from(config).map_err(|e| format!("Kubernetes client: {e}"))
+    kube::Client::try_from(config).map_err(|e| KubeError::Client {
+        reason: e.to_string(),
+    })
 }
 
 pub async fn fetch_cronjob(
@@ -250,16 +348,19 @@ pub async fn fetch_cronjob(
     rpo: std::time::Duration,
     namespace: &str,
     cronjob: &str,
-) -> Result<SourceData, String> {
+) -> Result<SourceData, KubeError> {
     use kube::api::{Api, ListParams};
     let cj = Api::<CronJob>::namespaced(client.clone(), namespace)
         .get(cronjob)
         .await
-        .map_err(|e| format!("cronjob {namespace}/{cronjob}: {e}"))?;
+        .map_err(KubeError::request(
+            format!("cronjob {namespace}/{cronjob}"),
+            false,
+        ))?;
     let jobs = Api::<Job>::namespaced(client, namespace)
         .list(&ListParams::default())
         .await
-        .map_err(|e| format!("jobs in {namespace}: {e}"))?;
+        .map_err(KubeError::request(format!("jobs in {namespace}"), false))?;
     Ok(cronjob_source(
         name,
         rpo,
@@ -275,7 +376,7 @@ pub async fn fetch_velero(
     rpo: std::time::Duration,
     namespace: &str,
     schedule: Option<&str>,
-) -> Result<SourceData, String> {
+) -> Result<SourceData, KubeError> {
     use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
     let list = |kind: &str, plural: &str| {
         let ar = ApiResource::from_gvk_with_plural(
@@ -287,7 +388,10 @@ pub async fn fetch_velero(
     let backups = list("Backup", "backups")
         .list(&ListParams::default())
         .await
-        .map_err(|e| format!("velero backups in {namespace}: {e} (is Velero installed?)"))?;
+        .map_err(KubeError::request(
+            format!("velero backups in {namespace}"),
+            true,
+        ))?;
     // Schedules are optional context; a missing CRD is not an error.
     let schedules = list("Schedule", "schedules")
         .list(&ListParams::default())
@@ -438,5 +542,66 @@ mod tests {
         assert_eq!(all.newest_good().unwrap().id, "adhoc");
         // Garbage never panics.
         assert!(velero_points(&[Value::Null, serde_json::json!({"status": 5})]).is_empty());
+    }
+
+    fn api_error(code: u16, reason: &str, message: &str) -> kube::Error {
+        kube::Error::Api(Box::new(
+            serde_json::from_value(serde_json::json!({
+                "kind": "Status", "apiVersion": "v1", "metadata": {},
+                "status": "Failure", "message": message, "reason": reason, "code": code
+            }))
+            .unwrap(),
+        ))
+    }
+
+    #[test]
+    fn api_answers_keep_their_status_and_choose_the_hint() {
+        use crate::action::ActionError;
+        let cfg = "`context`/`namespace` of [[backups]] pg-k8s";
+        let forbidden = "cronjobs.batch \"pg-backup\" is forbidden: User \"system:serviceaccount:ops:warroom\" cannot get resource \"cronjobs\" in API group \"batch\" in the namespace \"shop\"";
+        let cases = [
+            (403, "Forbidden", forbidden, false, "RBAC"),
+            (401, "Unauthorized", "Unauthorized", false, "log in again"),
+            (
+                404,
+                "NotFound",
+                "the server could not find the requested resource",
+                true,
+                "install Velero",
+            ),
+        ];
+        for (code, reason, message, velero, hint) in cases {
+            let e = KubeError::request("cronjob shop/pg-backup".into(), velero)(api_error(
+                code, reason, message,
+            ));
+            assert!(
+                matches!(&e, KubeError::Request { status: Some(c), api_reason, .. } if *c == code && api_reason == reason),
+                "{e:?}"
+            );
+            assert!(e.to_string().starts_with("cronjob shop/pg-backup: "), "{e}");
+            assert_eq!(
+                e.to_string().ends_with("(is Velero installed?)"),
+                velero,
+                "{e}"
+            );
+            assert!(e.hint(cfg).contains(hint), "{code}: {}", e.hint(cfg));
+            let kind = match ActionError::from(e) {
+                ActionError::Denied { status, .. } => status,
+                ActionError::NotFound(_) => 404,
+                other => panic!("{code}: {other:?}"),
+            };
+            assert_eq!(kind, code);
+        }
+
+        // No answer at all: the reach/config hint.
+        let e = KubeError::Request {
+            what: "cronjob shop/pg-backup".into(),
+            status: None,
+            api_reason: String::new(),
+            reason: "ServiceError: client error (Connect): tcp connect error: Connection refused (os error 111)".into(),
+            velero: false,
+        };
+        assert!(e.hint(cfg).contains("kubeconfig"), "{}", e.hint(cfg));
+        assert!(matches!(ActionError::from(e), ActionError::Unreachable(_)));
     }
 }

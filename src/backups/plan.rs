@@ -2,7 +2,7 @@
 //! restore point, the exact shell-quoted commands, and the preview text.
 //! Pure, so the live handler and the demo produce identical previews.
 
-use super::exec::render;
+use super::exec::{TemplateError, render};
 use super::model::{RestorePoint, SourceData};
 use crate::action::{Confirm, Preview, PreviewLine};
 use crate::config::{BackupKind, BackupSource};
@@ -11,6 +11,45 @@ use std::path::PathBuf;
 
 /// restic's own restore when no `restore` template is configured.
 pub const RESTIC_RESTORE: &str = "restic restore {snapshot} --target {target}";
+
+/// Why a verify or restore cannot be planned: the preview shows it as the
+/// reason the action is blocked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("no restore point {point:?} in {name}")]
+    NoSuchPoint { name: String, point: String },
+    #[error("{name} has no successful restore point")]
+    NoGoodPoint { name: String },
+    #[error("{name} has no restore point to verify")]
+    NoPointToVerify { name: String },
+    #[error("restore point {point} did not succeed ({message}); choose another")]
+    PointFailed { point: String, message: String },
+    #[error(
+        "no `restore` command configured for [[backups]] {name} (e.g. restore = \"gunzip -c {{path}} | psql -d shop\")"
+    )]
+    NoRestoreCommand { name: String },
+    #[error("set `target` (the directory to restore into) for [[backups]] {name}")]
+    NoTarget { name: String },
+    #[error(
+        "{kind} sources have no built-in verification: configure `verify` for [[backups]] {name}"
+    )]
+    NoVerification { kind: &'static str, name: String },
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+}
+
+/// The point does not exist (any more), or the config cannot run the action.
+impl From<PlanError> for crate::action::ActionError {
+    fn from(e: PlanError) -> Self {
+        let message = e.to_string();
+        match e {
+            PlanError::NoSuchPoint { .. }
+            | PlanError::NoGoodPoint { .. }
+            | PlanError::NoPointToVerify { .. } => Self::NotFound(message),
+            _ => Self::Invalid(message),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RestorePlan {
@@ -68,34 +107,29 @@ pub fn plan_restore(
     cfg: &BackupSource,
     data: &SourceData,
     point: Option<&str>,
-) -> Result<RestorePlan, String> {
+) -> Result<RestorePlan, PlanError> {
+    let name = || cfg.name.clone();
     let p = data.find(point).ok_or_else(|| match point {
-        Some(id) => format!("no restore point {id:?} in {}", cfg.name),
-        None => format!("{} has no successful restore point", cfg.name),
+        Some(id) => PlanError::NoSuchPoint {
+            name: name(),
+            point: id.to_string(),
+        },
+        None => PlanError::NoGoodPoint { name: name() },
     })?;
     if !p.ok {
-        return Err(format!(
-            "restore point {} did not succeed ({}); choose another",
-            p.id,
-            p.message.as_deref().unwrap_or("failed")
-        ));
+        return Err(PlanError::PointFailed {
+            point: p.id.clone(),
+            message: p.message.clone().unwrap_or_else(|| "failed".into()),
+        });
     }
     let template = match (&cfg.restore, &cfg.kind) {
         (Some(t), _) => t.as_str(),
         (None, BackupKind::Restic { .. }) => RESTIC_RESTORE,
-        (None, _) => {
-            return Err(format!(
-                "no `restore` command configured for [[backups]] {} (e.g. restore = \"gunzip -c {{path}} | psql -d shop\")",
-                cfg.name
-            ));
-        }
+        (None, _) => return Err(PlanError::NoRestoreCommand { name: name() }),
     };
     let target = cfg.target.clone().unwrap_or_default();
     if matches!(cfg.kind, BackupKind::Restic { .. }) && cfg.restore.is_none() && target.is_empty() {
-        return Err(format!(
-            "set `target` (the directory to restore into) for [[backups]] {}",
-            cfg.name
-        ));
+        return Err(PlanError::NoTarget { name: name() });
     }
     let path = point_path(p);
     let time = p.time.to_string();
@@ -191,7 +225,7 @@ pub fn plan_verify(
     cfg: &BackupSource,
     data: &SourceData,
     point: Option<&str>,
-) -> Result<VerifyPlan, String> {
+) -> Result<VerifyPlan, PlanError> {
     if let BackupKind::Restic {
         read_data_subset, ..
     } = &cfg.kind
@@ -211,8 +245,13 @@ pub fn plan_verify(
             }
         })
         .ok_or_else(|| match point {
-            Some(id) => format!("no restore point {id:?} in {}", cfg.name),
-            None => format!("{} has no restore point to verify", cfg.name),
+            Some(id) => PlanError::NoSuchPoint {
+                name: cfg.name.clone(),
+                point: id.to_string(),
+            },
+            None => PlanError::NoPointToVerify {
+                name: cfg.name.clone(),
+            },
         })?
         .clone();
     if let Some(t) = &cfg.verify {
@@ -230,10 +269,10 @@ pub fn plan_verify(
             path: path.clone(),
             point: p,
         }),
-        _ => Err(format!(
-            "{} sources have no built-in verification: configure `verify` for [[backups]] {}",
-            data.kind, cfg.name
-        )),
+        _ => Err(PlanError::NoVerification {
+            kind: data.kind,
+            name: cfg.name.clone(),
+        }),
     }
 }
 

@@ -35,18 +35,146 @@ pub struct SnapshotSummary {
     pub total_bytes_processed: Option<u64>,
 }
 
-pub fn parse_snapshots(json: &str) -> Result<Vec<RestorePoint>, String> {
+/// Why restic could not be run or what it refused. restic's exit code and
+/// the last line of its stderr are kept as data; the variant says what the
+/// operator should fix ([`ResticError::hint`]).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ResticError {
+    #[error("restic is not installed (apt-get install restic)")]
+    NotInstalled,
+    #[error("cannot run restic: {reason}")]
+    Spawn { reason: String },
+    #[error(
+        "wrong restic password for {repository} (check password_file {})",
+        password_file.display()
+    )]
+    WrongPassword {
+        repository: String,
+        password_file: PathBuf,
+        exit_code: Option<i32>,
+    },
+    #[error("no restic repository at {repository} (check `repository`, or `restic init` it)")]
+    NoRepository {
+        repository: String,
+        exit_code: Option<i32>,
+    },
+    #[error(
+        "restic repository {repository} is locked by another process ({stderr}); `restic unlock` if it is stale"
+    )]
+    Locked {
+        repository: String,
+        exit_code: Option<i32>,
+        stderr: String,
+    },
+    #[error("cannot read restic password_file {}: {stderr}", password_file.display())]
+    PasswordFile {
+        password_file: PathBuf,
+        exit_code: Option<i32>,
+        stderr: String,
+    },
+    /// Any other failure: the exit code (`None`: killed) and stderr's last line.
+    #[error("restic failed ({}): {stderr}", exit_text(*exit_code))]
+    Failed {
+        exit_code: Option<i32>,
+        stderr: String,
+    },
+    /// `restic check` ran and found the repository damaged (exit 1).
+    #[error("restic check found problems in {repository}: {detail}")]
+    CheckFailed {
+        repository: String,
+        exit_code: Option<i32>,
+        detail: String,
+    },
+    #[error("unexpected `restic {command} --json` output: {reason}")]
+    Output {
+        command: &'static str,
+        reason: String,
+    },
+    #[error("snapshot {id}: bad time {time:?}: {reason}")]
+    BadTime {
+        id: String,
+        time: String,
+        reason: String,
+    },
+}
+
+fn exit_text(code: Option<i32>) -> String {
+    code.map(|c| format!("exit code {c}"))
+        .unwrap_or_else(|| "killed".into())
+}
+
+impl ResticError {
+    /// restic's exit code, when it ran and exited.
+    pub fn exit_code(&self) -> Option<i32> {
+        match self {
+            Self::WrongPassword { exit_code, .. }
+            | Self::NoRepository { exit_code, .. }
+            | Self::Locked { exit_code, .. }
+            | Self::PasswordFile { exit_code, .. }
+            | Self::Failed { exit_code, .. }
+            | Self::CheckFailed { exit_code, .. } => *exit_code,
+            _ => None,
+        }
+    }
+
+    /// What to fix, by kind of failure (`None`: nothing more specific than the message).
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Self::NotInstalled => Some("install restic (apt-get install restic)"),
+            Self::WrongPassword { .. } | Self::PasswordFile { .. } => {
+                Some("check the source's password_file: restic reads the password from it")
+            }
+            Self::NoRepository { .. } => Some("check `repository`, or `restic init` it"),
+            Self::Locked { .. } => Some("`restic unlock` if the lock is stale"),
+            Self::CheckFailed { .. } => {
+                Some("the repository is damaged: back up again and see `restic check --read-data`")
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A restic failure of a preview or an action.
+impl From<ResticError> for crate::action::ActionError {
+    fn from(e: ResticError) -> Self {
+        use crate::action::ActionError;
+        let message = e.to_string();
+        match e {
+            ResticError::NotInstalled | ResticError::Spawn { .. } => {
+                ActionError::Unreachable(message)
+            }
+            ResticError::NoRepository { .. } => ActionError::NotFound(message),
+            ResticError::Output { .. } | ResticError::BadTime { .. } => ActionError::Backend {
+                message,
+                status: None,
+            },
+            e => ActionError::Command {
+                message,
+                exit_code: e.exit_code(),
+            },
+        }
+    }
+}
+
+pub fn parse_snapshots(json: &str) -> Result<Vec<RestorePoint>, ResticError> {
     if json.trim() == "null" {
         return Ok(Vec::new());
     }
-    let snaps: Vec<Snapshot> = serde_json::from_str(json.trim())
-        .map_err(|e| format!("unexpected `restic snapshots --json` output: {e}"))?;
+    let snaps: Vec<Snapshot> =
+        serde_json::from_str(json.trim()).map_err(|e| ResticError::Output {
+            command: "snapshots",
+            reason: e.to_string(),
+        })?;
     let mut out = Vec::with_capacity(snaps.len());
     for s in snaps {
         let time: Timestamp = s
             .time
             .parse()
-            .map_err(|e| format!("snapshot {}: bad time {:?}: {e}", s.id, s.time))?;
+            .map_err(|e: jiff::Error| ResticError::BadTime {
+                id: s.id.clone(),
+                time: s.time.clone(),
+                reason: e.to_string(),
+            })?;
         let id = if s.short_id.is_empty() {
             s.id.chars().take(8).collect()
         } else {
@@ -65,7 +193,7 @@ pub fn parse_snapshots(json: &str) -> Result<Vec<RestorePoint>, String> {
 }
 
 /// `restic stats --json` (restore-size mode).
-pub fn parse_stats(json: &str) -> Result<u64, String> {
+pub fn parse_stats(json: &str) -> Result<u64, ResticError> {
     #[derive(serde::Deserialize)]
     struct Stats {
         total_size: u64,
@@ -78,14 +206,27 @@ pub fn parse_stats(json: &str) -> Result<u64, String> {
         .unwrap_or("");
     serde_json::from_str::<Stats>(line)
         .map(|s| s.total_size)
-        .map_err(|e| format!("unexpected `restic stats --json` output: {e}"))
+        .map_err(|e| ResticError::Output {
+            command: "stats",
+            reason: e.to_string(),
+        })
+}
+
+fn spawn_error(e: std::io::Error) -> ResticError {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        ResticError::NotInstalled
+    } else {
+        ResticError::Spawn {
+            reason: e.to_string(),
+        }
+    }
 }
 
 impl Restic {
     /// Turn restic's exit code and stderr into an error an operator can act on.
     /// restic ≥ 0.17 has dedicated exit codes; older versions (Debian 12 ships
     /// 0.14) only say it in the message, so both are recognised.
-    pub fn classify(&self, code: Option<i32>, stderr: &str) -> String {
+    pub fn classify(&self, code: Option<i32>, stderr: &str) -> ResticError {
         let lower = stderr.to_ascii_lowercase();
         let last = stderr
             .lines()
@@ -93,41 +234,43 @@ impl Restic {
             .find(|l| !l.trim().is_empty())
             .unwrap_or("")
             .trim();
-        let last = crate::text::sanitize(last);
+        let last = crate::text::sanitize(last).into_owned();
         if code == Some(12) || lower.contains("wrong password") {
-            format!(
-                "wrong restic password for {} (check password_file {})",
-                self.repository,
-                self.password_file.display()
-            )
+            ResticError::WrongPassword {
+                repository: self.repository.clone(),
+                password_file: self.password_file.clone(),
+                exit_code: code,
+            }
         } else if code == Some(10)
             || lower.contains("is there a repository at the following location")
             || lower.contains("repository does not exist")
         {
-            format!(
-                "no restic repository at {} (check `repository`, or `restic init` it)",
-                self.repository
-            )
+            ResticError::NoRepository {
+                repository: self.repository.clone(),
+                exit_code: code,
+            }
         } else if code == Some(11)
             || lower.contains("unable to create lock")
             || lower.contains("already locked")
         {
-            format!(
-                "restic repository {} is locked by another process ({last}); `restic unlock` if it is stale",
-                self.repository
-            )
+            ResticError::Locked {
+                repository: self.repository.clone(),
+                exit_code: code,
+                stderr: last,
+            }
         } else if lower.contains("reading password from file")
             || lower.contains("no such file") && lower.contains("password")
         {
-            format!(
-                "cannot read restic password_file {}: {last}",
-                self.password_file.display()
-            )
+            ResticError::PasswordFile {
+                password_file: self.password_file.clone(),
+                exit_code: code,
+                stderr: last,
+            }
         } else {
-            let code = code
-                .map(|c| format!("exit code {c}"))
-                .unwrap_or_else(|| "killed".into());
-            format!("restic failed ({code}): {last}")
+            ResticError::Failed {
+                exit_code: code,
+                stderr: last,
+            }
         }
     }
 
@@ -143,14 +286,13 @@ impl Restic {
     }
 
     /// Run `restic ARGS`, returning stdout, or the classified error.
-    pub async fn run(&self, args: &[&str]) -> Result<String, String> {
-        let out = self.command().args(args).output().await.map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                "restic is not installed (apt-get install restic)".to_string()
-            } else {
-                format!("cannot run restic: {e}")
-            }
-        })?;
+    pub async fn run(&self, args: &[&str]) -> Result<String, ResticError> {
+        let out = self
+            .command()
+            .args(args)
+            .output()
+            .await
+            .map_err(spawn_error)?;
         if out.status.success() {
             Ok(String::from_utf8_lossy(&out.stdout).into_owned())
         } else {
@@ -158,18 +300,18 @@ impl Restic {
         }
     }
 
-    pub async fn snapshots(&self) -> Result<Vec<RestorePoint>, String> {
+    pub async fn snapshots(&self) -> Result<Vec<RestorePoint>, ResticError> {
         parse_snapshots(&self.run(&["snapshots", "--json", "--no-lock"]).await?)
     }
 
     /// Restore size of one snapshot.
-    pub async fn snapshot_size(&self, id: &str) -> Result<u64, String> {
+    pub async fn snapshot_size(&self, id: &str) -> Result<u64, ResticError> {
         parse_stats(&self.run(&["stats", "--json", "--no-lock", id]).await?)
     }
 
     /// `restic check` (optionally reading a subset of the data). `Ok` is
     /// restic's own summary line.
-    pub async fn check(&self, subset: Option<&str>) -> Result<String, String> {
+    pub async fn check(&self, subset: Option<&str>) -> Result<String, ResticError> {
         let mut args = vec!["check"];
         let flag;
         if let Some(s) = subset {
@@ -181,7 +323,7 @@ impl Restic {
             .args(&args)
             .output()
             .await
-            .map_err(|e| format!("cannot run restic: {e}"))?;
+            .map_err(spawn_error)?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         if out.status.success() {
@@ -195,21 +337,23 @@ impl Restic {
                 crate::text::sanitize(last.trim())
             ))
         } else {
-            let classified = self.classify(out.status.code(), &stderr);
-            if !classified.starts_with("restic failed") {
-                return Err(classified);
-            }
+            // Wrong password, no repository, locked: say that. Any other
+            // failure of `check` is what it found wrong with the data.
+            let ResticError::Failed { exit_code, .. } = self.classify(out.status.code(), &stderr)
+            else {
+                return Err(self.classify(out.status.code(), &stderr));
+            };
             let detail: Vec<&str> = stdout
                 .lines()
                 .chain(stderr.lines())
                 .filter(|l| l.contains("error") || l.contains("Fatal"))
                 .take(3)
                 .collect();
-            Err(format!(
-                "restic check found problems in {}: {}",
-                self.repository,
-                crate::text::sanitize(&detail.join(" / "))
-            ))
+            Err(ResticError::CheckFailed {
+                repository: self.repository.clone(),
+                exit_code,
+                detail: crate::text::sanitize(&detail.join(" / ")).into_owned(),
+            })
         }
     }
 }
@@ -236,11 +380,18 @@ mod tests {
         );
         assert_eq!(pts[0].size, None);
         assert_eq!(pts[1].size, Some(5_242_880));
+        let e = parse_snapshots("<html>500</html>").unwrap_err();
         assert!(
-            parse_snapshots("<html>500</html>")
-                .unwrap_err()
-                .contains("restic snapshots")
+            matches!(
+                e,
+                ResticError::Output {
+                    command: "snapshots",
+                    ..
+                }
+            ),
+            "{e:?}"
         );
+        assert!(e.to_string().contains("restic snapshots"), "{e}");
         assert_eq!(parse_snapshots("null").unwrap().len(), 0);
         assert_eq!(
             parse_stats("scanning...\n{\"total_size\":1234,\"total_file_count\":3}\n").unwrap(),
@@ -249,31 +400,77 @@ mod tests {
     }
 
     #[test]
-    fn exit_codes_and_messages_become_clear_errors() {
+    fn exit_codes_and_messages_become_clear_errors_with_the_hint_from_the_variant() {
+        use crate::action::ActionError;
         let r = Restic {
             repository: "/srv/restic".into(),
             password_file: "/run/secrets/restic".into(),
         };
-        assert!(r.classify(Some(12), "").contains("wrong restic password"));
+        let e = r.classify(Some(12), "");
+        assert_eq!(
+            e,
+            ResticError::WrongPassword {
+                repository: "/srv/restic".into(),
+                password_file: "/run/secrets/restic".into(),
+                exit_code: Some(12),
+            }
+        );
+        assert!(e.to_string().contains("wrong restic password"), "{e}");
+        assert!(e.hint().unwrap().contains("password_file"));
+        // restic 0.14 says it only in the message, with exit code 1.
+        let e = r.classify(Some(1), "Fatal: wrong password or no key found\n");
         assert!(
-            r.classify(Some(1), "Fatal: wrong password or no key found\n")
-                .contains("check password_file /run/secrets/restic")
+            matches!(
+                e,
+                ResticError::WrongPassword {
+                    exit_code: Some(1),
+                    ..
+                }
+            ),
+            "{e:?}"
         );
         assert!(
-            r.classify(Some(10), "")
+            e.to_string()
+                .contains("check password_file /run/secrets/restic"),
+            "{e}"
+        );
+        let e = r.classify(
+            Some(1),
+            "Fatal: unable to open config file: stat /srv/restic/config: no such file or directory\nIs there a repository at the following location?\n/srv/restic\n",
+        );
+        assert!(matches!(e, ResticError::NoRepository { .. }), "{e:?}");
+        assert!(
+            e.to_string()
                 .contains("no restic repository at /srv/restic")
         );
-        assert!(
-            r.classify(Some(11), "unable to create lock")
-                .contains("locked")
+        assert!(e.hint().unwrap().contains("restic init"));
+        assert!(matches!(ActionError::from(e), ActionError::NotFound(_)));
+        let e = r.classify(
+            Some(11),
+            "unable to create lock in backend: repository is already locked by PID 4711\n",
         );
         assert!(
-            r.classify(Some(3), "Fatal: \x1b[31mboom\n")
-                .contains("exit code 3")
+            matches!(&e, ResticError::Locked { stderr, .. } if stderr.contains("PID 4711")),
+            "{e:?}"
         );
+        assert!(e.hint().unwrap().contains("restic unlock"));
+        let e = r.classify(Some(3), "Fatal: \x1b[31mboom\n");
         assert!(
-            !r.classify(Some(3), "Fatal: \x1b[31mboom\n")
-                .contains('\x1b')
+            matches!(&e, ResticError::Failed { exit_code: Some(3), stderr } if !stderr.contains('\x1b')),
+            "{e:?}"
         );
+        assert!(e.to_string().contains("exit code 3"), "{e}");
+        assert_eq!(e.hint(), None);
+        assert_eq!(
+            ActionError::from(e),
+            ActionError::Command {
+                message: "restic failed (exit code 3): Fatal: boom".into(),
+                exit_code: Some(3)
+            }
+        );
+        assert!(matches!(
+            ActionError::from(ResticError::NotInstalled),
+            ActionError::Unreachable(_)
+        ));
     }
 }

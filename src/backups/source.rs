@@ -2,8 +2,10 @@
 //! Shared by the worker (periodic scans) and the action handler (which
 //! re-reads before it previews or acts, so it never restores stale choices).
 
+use super::directory::ScanError;
+use super::kube::KubeError;
 use super::model::{SourceData, Verification};
-use super::restic::Restic;
+use super::restic::{Restic, ResticError};
 use super::store::VerificationStore;
 use crate::config::{BackupKind, BackupSource};
 use std::collections::HashMap;
@@ -15,6 +17,39 @@ use tokio::sync::Notify;
 const RESTIC_CHECK_EVERY: Duration = Duration::from_secs(3600);
 /// restic snapshot sizes fetched per scan (one `stats` call each; sizes never change).
 const RESTIC_SIZES_PER_SCAN: usize = 20;
+
+/// Why a source could not be read now.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SourceError {
+    #[error(transparent)]
+    Scan(#[from] ScanError),
+    #[error(transparent)]
+    Restic(#[from] ResticError),
+    #[error(transparent)]
+    Kube(#[from] KubeError),
+    /// The blocking scan task died (a panic in it).
+    #[error("scan task: {0}")]
+    Task(String),
+}
+
+/// A source that cannot be read blocks a preview or an action.
+impl From<SourceError> for crate::action::ActionError {
+    fn from(e: SourceError) -> Self {
+        match e {
+            SourceError::Restic(e) => e.into(),
+            SourceError::Kube(e) => e.into(),
+            SourceError::Scan(ScanError::ReadDir {
+                kind: std::io::ErrorKind::NotFound,
+                ..
+            }) => Self::NotFound(e.to_string()),
+            SourceError::Scan(_) => Self::Invalid(e.to_string()),
+            SourceError::Task(_) => Self::Backend {
+                message: e.to_string(),
+                status: None,
+            },
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct LiveSource {
@@ -67,6 +102,36 @@ impl LiveSource {
         }
     }
 
+    /// The fix for this failure, naming this source's config keys: chosen
+    /// from the kind of error, else the source kind's [`hint`](Self::hint).
+    pub fn hint_for(&self, e: &SourceError) -> String {
+        let n = &self.cfg.name;
+        match e {
+            SourceError::Restic(
+                ResticError::WrongPassword { .. } | ResticError::PasswordFile { .. },
+            ) => format!(
+                "check `password_file` of [[backups]] {n} (restic reads the password from it)"
+            ),
+            SourceError::Restic(ResticError::NoRepository { .. }) => {
+                format!("check `repository` of [[backups]] {n}, or `restic init` it")
+            }
+            SourceError::Restic(r @ (ResticError::NotInstalled | ResticError::Locked { .. })) => {
+                r.hint().unwrap_or_default().to_string()
+            }
+            SourceError::Scan(ScanError::Pattern { .. }) => {
+                format!("fix `pattern` of [[backups]] {n} (a glob such as app_*.sql.gz)")
+            }
+            SourceError::Kube(k) => {
+                let keys = match self.cfg.kind {
+                    BackupKind::Velero { .. } => "`context`/`namespace`/`schedule`",
+                    _ => "`context`/`namespace`/`cronjob`",
+                };
+                k.hint(&format!("{keys} of [[backups]] {n}"))
+            }
+            _ => self.hint(),
+        }
+    }
+
     pub fn restic(&self) -> Option<Restic> {
         match &self.cfg.kind {
             BackupKind::Restic {
@@ -82,7 +147,7 @@ impl LiveSource {
     }
 
     /// Read the backend now.
-    pub async fn fetch(&self) -> Result<SourceData, String> {
+    pub async fn fetch(&self) -> Result<SourceData, SourceError> {
         let c = &self.cfg;
         let mut data = match &c.kind {
             BackupKind::Directory {
@@ -96,7 +161,7 @@ impl LiveSource {
                     super::directory::load(&name, rpo, &path, &pattern, tf.as_deref())
                 })
                 .await
-                .map_err(|e| format!("scan task: {e}"))??
+                .map_err(|e| SourceError::Task(e.to_string()))??
             }
             BackupKind::Restic { .. } => self.fetch_restic().await?,
             BackupKind::Cronjob {
@@ -121,7 +186,7 @@ impl LiveSource {
         Ok(data)
     }
 
-    async fn fetch_restic(&self) -> Result<SourceData, String> {
+    async fn fetch_restic(&self) -> Result<SourceData, ResticError> {
         let r = self.restic().expect("restic source");
         let mut data = SourceData::new(&self.cfg.name, "restic", self.cfg.rpo);
         data.location = format!("restic {}", r.repository);
@@ -183,6 +248,72 @@ pub async fn verify_restic(r: &Restic, subset: Option<&str>) -> Verification {
         at: jiff::Timestamp::now(),
         point: "repository".into(),
         ok: res.is_ok(),
-        message: res.unwrap_or_else(|e| e),
+        message: res.unwrap_or_else(|e| e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(kind: &str) -> LiveSource {
+        let text = format!("[[backups]]\nname = \"files\"\nrpo = \"4h\"\n{kind}\n");
+        let cfg = crate::config::Config::parse(&text, std::path::Path::new("t.toml")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        LiveSource::new(cfg.backups[0].clone(), VerificationStore::new(dir.path()))
+    }
+
+    #[test]
+    fn the_hint_is_chosen_from_the_error_and_names_the_source() {
+        use crate::action::ActionError;
+        let s =
+            source("kind = \"restic\"\nrepository = \"/srv/restic\"\npassword_file = \"/run/pw\"");
+        let r = s.restic().unwrap();
+        let wrong =
+            SourceError::from(r.classify(Some(12), "Fatal: wrong password or no key found"));
+        assert_eq!(
+            s.hint_for(&wrong),
+            "check `password_file` of [[backups]] files (restic reads the password from it)"
+        );
+        let missing = SourceError::from(r.classify(Some(10), ""));
+        assert!(
+            s.hint_for(&missing)
+                .starts_with("check `repository` of [[backups]] files")
+        );
+        assert!(matches!(
+            ActionError::from(missing),
+            ActionError::NotFound(_)
+        ));
+        assert!(
+            s.hint_for(&ResticError::NotInstalled.into())
+                .contains("apt-get install restic")
+        );
+        // Nothing more specific: the kind's keys.
+        let other = SourceError::from(r.classify(Some(3), "Fatal: boom"));
+        assert_eq!(s.hint_for(&other), s.hint());
+
+        let d = source("kind = \"directory\"\npath = \"/nonexistent\"");
+        let e = SourceError::from(
+            super::super::directory::scan(std::path::Path::new("/nonexistent"), "*", None)
+                .unwrap_err(),
+        );
+        assert_eq!(d.hint_for(&e), "check `path` of [[backups]] files");
+        assert!(matches!(ActionError::from(e), ActionError::NotFound(_)));
+
+        let k = source("kind = \"cronjob\"\nnamespace = \"shop\"\ncronjob = \"pg-backup\"");
+        let refused = SourceError::Kube(KubeError::Request {
+            what: "cronjob shop/pg-backup".into(),
+            status: None,
+            api_reason: String::new(),
+            reason: "tcp connect error: Connection refused".into(),
+            velero: false,
+        });
+        assert!(
+            k.hint_for(&refused).starts_with(
+                "check `context`/`namespace`/`cronjob` of [[backups]] files and your kubeconfig"
+            ),
+            "{}",
+            k.hint_for(&refused)
+        );
     }
 }

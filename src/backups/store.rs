@@ -5,6 +5,22 @@ use super::model::Verification;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The verification file could not be written; names the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("{}: {reason}", path.display())]
+    Io { path: PathBuf, reason: String },
+    #[error("cannot encode verifications: {0}")]
+    Encode(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |e| StoreError::Io {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct VerificationStore {
     path: PathBuf,
@@ -35,16 +51,17 @@ impl VerificationStore {
     }
 
     /// Record a result, replacing the file atomically (write + rename).
-    pub fn record(&self, source: &str, v: Verification) -> Result<(), String> {
+    pub fn record(&self, source: &str, v: Verification) -> Result<(), StoreError> {
         let mut all = self.load();
         all.insert(source.to_string(), v);
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(io(dir))?;
         }
         let tmp = self.path.with_extension("json.tmp");
-        let text = serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?;
-        std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, &self.path).map_err(|e| format!("{}: {e}", self.path.display()))
+        let text =
+            serde_json::to_string_pretty(&all).map_err(|e| StoreError::Encode(e.to_string()))?;
+        std::fs::write(&tmp, text).map_err(io(&tmp))?;
+        std::fs::rename(&tmp, &self.path).map_err(io(&self.path))
     }
 }
 

@@ -52,11 +52,16 @@ impl Worker for BackupWorker {
                     }
                     (SourceStatus::Connected { detail }, self.source.interval())
                 }
-                Err(reason) if had_data => (SourceStatus::Stale { reason }, RETRY),
-                Err(reason) => (
+                Err(e) if had_data => (
+                    SourceStatus::Stale {
+                        reason: e.to_string(),
+                    },
+                    RETRY,
+                ),
+                Err(e) => (
                     SourceStatus::Unreachable {
-                        reason,
-                        hint: self.source.hint(),
+                        reason: e.to_string(),
+                        hint: self.source.hint_for(&e),
                     },
                     RETRY,
                 ),
@@ -102,8 +107,8 @@ impl Worker for BackupWorker {
             Err(e) => Probe {
                 source: id.to_string(),
                 ok: false,
-                detail: e,
-                hint: self.source.hint(),
+                detail: e.to_string(),
+                hint: self.source.hint_for(&e),
             },
         }
     }

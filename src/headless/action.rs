@@ -13,7 +13,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 pub async fn run(cfg: &Config, mode: Mode, args: ActionArgs) -> Result<ExitCode> {
-    let spec = args.verb.into_spec().map_err(|e| eyre!(e))?;
+    let spec = args.verb.into_spec()?;
     let wiring = wire(cfg, mode, crate::audit::AuditLog::default_location());
     let actions = wiring.actions;
     let preview = actions
@@ -22,31 +22,23 @@ pub async fn run(cfg: &Config, mode: Mode, args: ActionArgs) -> Result<ExitCode>
         .map_err(|e| eyre!("{}: {e}", spec.verb()))?;
     print!("{}", preview.to_text());
     if args.dry_run {
-        actions
-            .record_not_run(&spec, &preview, "cli", Disposition::DryRun)
-            .map_err(|e| eyre!(e))?;
+        actions.record_not_run(&spec, &preview, "cli", Disposition::DryRun)?;
         println!("dry run: nothing was changed");
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(b) = &preview.blocked {
-        actions
-            .record_not_run(&spec, &preview, "cli", Disposition::Refused)
-            .map_err(|e| eyre!(e))?;
+        actions.record_not_run(&spec, &preview, "cli", Disposition::Refused)?;
         return Err(eyre!("not allowed: {b}"));
     }
     if !args.yes && preview.confirm != Confirm::None {
         if !std::io::stdin().is_terminal() {
-            actions
-                .record_not_run(&spec, &preview, "cli", Disposition::Refused)
-                .map_err(|e| eyre!(e))?;
+            actions.record_not_run(&spec, &preview, "cli", Disposition::Refused)?;
             return Err(eyre!(
                 "refusing to act without confirmation: no TTY to ask on (pass --yes, or --dry-run to look)"
             ));
         }
         if !ask(&preview.confirm)? {
-            actions
-                .record_not_run(&spec, &preview, "cli", Disposition::Cancelled)
-                .map_err(|e| eyre!(e))?;
+            actions.record_not_run(&spec, &preview, "cli", Disposition::Cancelled)?;
             println!("cancelled: nothing was changed");
             return Ok(ExitCode::from(1));
         }

@@ -16,7 +16,7 @@ pub async fn run(
     match config_error {
         Some(e) => {
             failed = true;
-            println!("✗ config        {}", e.message);
+            println!("✗ config        {}", e.message());
             println!("                fix the file, or move it away to run on defaults");
         }
         None if path.exists() => println!("✓ config        parsed"),

@@ -46,17 +46,16 @@ pub async fn run(cfg: &Config, mode: Mode, cmd: RunbookCmd) -> Result<ExitCode> 
                 crate::runbook::worker::write_demo(&crate::runbook::demo_dir())
                     .map_err(|e| eyre!("demo runbooks: {e}"))?;
             }
-            let rb = parse::load(&file).map_err(|e| eyre!("{e}"))?;
+            let rb = parse::load(&file)?;
             let given: Vec<(String, String)> = params
                 .iter()
                 .map(|p| subst::parse_kv(p))
-                .collect::<std::result::Result<_, _>>()
-                .map_err(|e| eyre!(e))?;
+                .collect::<std::result::Result<_, _>>()?;
             let actions = wire(cfg, mode, crate::audit::AuditLog::default_location()).actions;
             let dir = crate::paths::journal_dir();
             let session = if resume {
                 let secrets = ask_secrets(&rb, &given)?;
-                let s = Session::resume(rb, &dir, &secrets, force).map_err(|e| eyre!("{e}"))?;
+                let s = Session::resume(rb, &dir, &secrets, force)?;
                 println!(
                     "resuming run {} of {} at step {}",
                     s.run_id(),
@@ -69,7 +68,7 @@ pub async fn run(cfg: &Config, mode: Mode, cmd: RunbookCmd) -> Result<ExitCode> 
                 if dry_run {
                     return dry(&rb, values, &actions).await;
                 }
-                let s = Session::start(rb, values, &dir).map_err(|e| eyre!(e))?;
+                let s = Session::start(rb, values, &dir)?;
                 println!(
                     "run {} of {} ({})",
                     s.run_id(),
@@ -87,7 +86,7 @@ pub async fn run(cfg: &Config, mode: Mode, cmd: RunbookCmd) -> Result<ExitCode> 
         } => {
             let dir = crate::paths::journal_dir();
             let loaded = match run {
-                Some(id) => crate::runbook::journal::by_id(&dir, &id).map_err(|e| eyre!(e))?,
+                Some(id) => crate::runbook::journal::by_id(&dir, &id)?,
                 None => crate::runbook::journal::latest(&dir, &file, false)
                     .ok_or_else(|| eyre!("no run of {} in {}", file.display(), dir.display()))?,
             };
@@ -167,7 +166,7 @@ fn ask_secrets(
             None if tty() => prompt(&format!("{} (secret, not kept in the journal): ", p.name))?,
             None => continue,
         };
-        subst::check_value(p, &v).map_err(|e| eyre!(e))?;
+        subst::check_value(p, &v)?;
         out.insert(p.name.clone(), v);
     }
     Ok(out)
@@ -208,15 +207,26 @@ async fn dry(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Why a step was not confirmed (the run stays open).
+#[derive(Debug, thiserror::Error)]
+enum ConfirmError {
+    #[error(
+        "{what} needs confirmation and there is no TTY to ask on: pass --yes (or --dry-run to look)"
+    )]
+    NoTty { what: String },
+    #[error("cannot ask on the terminal: {0}")]
+    Prompt(String),
+}
+
 /// Ask for (or refuse without) the confirmation a step needs.
-fn confirm(c: &Confirm, yes: bool, what: &str) -> Result<bool, String> {
+fn confirm(c: &Confirm, yes: bool, what: &str) -> Result<bool, ConfirmError> {
     if yes || *c == Confirm::None {
         return Ok(true);
     }
     if !tty() {
-        return Err(format!(
-            "{what} needs confirmation and there is no TTY to ask on: pass --yes (or --dry-run to look)"
-        ));
+        return Err(ConfirmError::NoTty {
+            what: what.to_string(),
+        });
     }
     let answer = match c {
         Confirm::Typed(word) => prompt(&format!("Type {word} to run {what}: ")).map(|a| a == *word),
@@ -224,18 +234,18 @@ fn confirm(c: &Confirm, yes: bool, what: &str) -> Result<bool, String> {
             prompt(&format!("Run {what}? [y/N] ")).map(|a| matches!(a.as_str(), "y" | "Y" | "yes"))
         }
     };
-    answer.map_err(|e| e.to_string())
+    answer.map_err(|e| ConfirmError::Prompt(e.to_string()))
 }
 
 /// `confirm` without blocking Ctrl-C: once a step has run, warroom watches
 /// SIGINT itself (to stop the step's process group), so a prompt must too.
-async fn confirm_async(c: Confirm, yes: bool, what: String) -> Result<bool, String> {
+async fn confirm_async(c: Confirm, yes: bool, what: String) -> Result<bool, ConfirmError> {
     if yes || c == Confirm::None || !tty() {
         return confirm(&c, yes, &what);
     }
     let task = tokio::task::spawn_blocking(move || confirm(&c, false, &what));
     tokio::select! {
-        r = task => r.unwrap_or_else(|e| Err(e.to_string())),
+        r = task => r.unwrap_or_else(|e| Err(ConfirmError::Prompt(e.to_string()))),
         _ = tokio::signal::ctrl_c() => {
             eprintln!("\ninterrupted: nothing was run; the run stays open (--resume continues it)");
             // The prompt's thread is blocked reading stdin; do not wait for it.
@@ -273,7 +283,7 @@ pub async fn walk(mut s: Session, actions: &crate::action::Actions, yes: bool) -
             .await
             {
                 Ok(true) => {
-                    s.mark_done(i).map_err(|e| eyre!(e))?;
+                    s.mark_done(i)?;
                     println!(
                         "✓ step {} marked done{}",
                         i + 1,
@@ -282,34 +292,31 @@ pub async fn walk(mut s: Session, actions: &crate::action::Actions, yes: bool) -
                     continue;
                 }
                 Ok(false) => return stopped(&s, i, "not marked done"),
-                Err(e) => return refused(&s, i, &e),
+                Err(e) => return refused(&s, i, &e.to_string()),
             }
         }
         if s.walker.status(i) == crate::runbook::walker::StepStatus::Failed {
-            s.retry(i).map_err(|e| eyre!(e))?;
+            s.retry(i)?;
         }
         let plan = s.plan(i, actions).await;
         print!("{}", plan.to_text());
-        if let Some(e) = plan.error() {
-            s.fail_unrunnable(&plan, &e).map_err(|e| eyre!(e))?;
+        if let Some(e) = plan.error().map(ToString::to_string) {
+            s.fail_unrunnable(&plan, &e)?;
             return stopped(&s, i, &e);
         }
         match confirm_async(plan.confirm.clone(), yes, format!("step {}", i + 1)).await {
             Ok(true) => {}
             Ok(false) => return stopped(&s, i, "not confirmed"),
-            Err(e) => return refused(&s, i, &e),
+            Err(e) => return refused(&s, i, &e.to_string()),
         }
-        let res = s
-            .run_step(&plan, actions, sink.clone())
-            .await
-            .map_err(|e| eyre!(e))?;
+        let res = s.run_step(&plan, actions, sink.clone()).await?;
         if res.passed {
             println!("✓ step {} passed", i + 1);
         } else {
             return stopped(&s, i, res.error.as_deref().unwrap_or("failed"));
         }
     }
-    s.finish("completed").map_err(|e| eyre!(e))?;
+    s.finish("completed")?;
     let now = jiff::Timestamp::now();
     println!(
         "\n✓ {} completed in {}",
@@ -332,21 +339,23 @@ pub async fn walk(mut s: Session, actions: &crate::action::Actions, yes: bool) -
 }
 
 fn stopped(s: &Session, i: usize, why: &str) -> Result<ExitCode> {
-    eprintln!(
-        "✗ step {} ({}) failed: {why}\n  stopped. Fix the cause, then: warroom runbook run {} --resume",
-        i + 1,
-        s.runbook.steps[i].title,
-        s.runbook.path.display()
-    );
+    let (step, again) = (step_name(s, i), resume_line(s));
+    eprintln!("✗ step {step} failed: {why}\n  stopped. Fix the cause, then: {again}");
     Ok(ExitCode::from(1))
 }
 
 fn refused(s: &Session, i: usize, why: &str) -> Result<ExitCode> {
-    eprintln!(
-        "✗ refusing step {} ({}): {why}\n  the run stays open: warroom runbook run {} --resume --yes",
-        i + 1,
-        s.runbook.steps[i].title,
-        s.runbook.path.display()
-    );
+    let (step, again) = (step_name(s, i), resume_line(s));
+    eprintln!("✗ refusing step {step}: {why}\n  the run stays open: {again} --yes");
     Ok(ExitCode::from(1))
+}
+
+/// `2 (Restart the API)`.
+fn step_name(s: &Session, i: usize) -> String {
+    format!("{} ({})", i + 1, s.runbook.steps[i].title)
+}
+
+/// The command that continues the run.
+fn resume_line(s: &Session) -> String {
+    format!("warroom runbook run {} --resume", s.runbook.path.display())
 }

@@ -2,11 +2,13 @@
 //! timeout and streamed output; `check` and `wait` logic; `warroom` blocks
 //! through the action door, exactly as the console runs them.
 
-use super::journal::{CheckResult, Entry};
+use super::journal::{CheckResult, Entry, JournalError};
 use super::model::{Block, BlockKind, ConfirmLevel, OnError, Runbook};
 use super::shell::{ShellRun, run_shell};
 use super::subst;
-use crate::action::{ActionOutcome, ActionSpec, Actions, Confirm, Preview, Progress};
+use crate::action::{
+    ActionError, ActionOutcome, ActionSpec, Actions, Confirm, ParseActionError, Preview, Progress,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -25,6 +27,39 @@ pub struct Plan {
     pub confirm: Confirm,
 }
 
+/// Why a block cannot run as written (with this run's values). The step is
+/// refused before anything runs.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    /// A reference stands where its quoting would be undone (the linter
+    /// refuses these; a runbook that skipped it is refused here).
+    #[error("line {line}: {message}")]
+    UnsafeRef { line: usize, message: String },
+    #[error(transparent)]
+    Param(#[from] subst::ParamError),
+    /// A whole-word value starting with `-` would be read as an option.
+    #[error(
+        "parameter `{name}` starts with `-` and would be read as an option of `{verb}`; \
+         give a value that does not start with `-`"
+    )]
+    OptionLike { name: String, verb: String },
+    /// The action line (secrets masked in `line`) does not parse.
+    #[error("`{line}`: {error}")]
+    Parse {
+        line: String,
+        error: ParseActionError,
+    },
+    /// The action's preview failed.
+    #[error("{verb}: {error}")]
+    Preview {
+        verb: &'static str,
+        error: ActionError,
+    },
+    /// The action's preview says it cannot run.
+    #[error("`{verb}` is blocked: {reason}")]
+    Blocked { verb: &'static str, reason: String },
+}
+
 #[derive(Debug, Clone)]
 pub struct PlannedBlock {
     pub index: usize,
@@ -34,9 +69,9 @@ pub struct PlannedBlock {
     /// Rendered with secrets masked: what is shown and journaled.
     pub display: String,
     /// For `warroom` blocks: each action with its preview (or why none).
-    pub actions: Vec<(ActionSpec, Result<Preview, crate::action::ActionError>)>,
+    pub actions: Vec<(ActionSpec, Result<Preview, ActionError>)>,
     /// A rendering/parsing error: the step cannot run as written.
-    pub error: Option<String>,
+    pub error: Option<PlanError>,
 }
 
 impl Plan {
@@ -73,8 +108,9 @@ impl Plan {
         out
     }
 
-    pub fn error(&self) -> Option<String> {
-        self.blocks.iter().find_map(|b| b.error.clone())
+    /// The first reason a block cannot run.
+    pub fn error(&self) -> Option<&PlanError> {
+        self.blocks.iter().find_map(|b| b.error.as_ref())
     }
 }
 
@@ -95,7 +131,7 @@ pub struct StepResult {
 pub struct ActionRun {
     pub ts: jiff::Timestamp,
     pub command: String,
-    pub result: Result<ActionOutcome, crate::action::ActionError>,
+    pub result: Result<ActionOutcome, ActionError>,
     /// Already in the journal (written as soon as it returned); the step's
     /// end writes only those that are not.
     pub journaled: bool,
@@ -216,14 +252,17 @@ pub async fn plan(rb: &Runbook, i: usize, params: &Params, actions: &Actions) ->
         // future caller) must still never run a reference the quoting cannot hold.
         let unsafe_ref = super::quoting::unsafe_refs(&block.body, &block.kind)
             .first()
-            .map(|u| format!("line {}: {}", block.line + 1 + u.line, u.message()));
+            .map(|u| PlanError::UnsafeRef {
+                line: block.line + 1 + u.line,
+                message: u.message(),
+            });
         let mut pb = PlannedBlock {
             index: bi,
             kind: block.kind.clone(),
             script: script.clone().unwrap_or_default(),
             display,
             actions: Vec::new(),
-            error: unsafe_ref.or(script.err()),
+            error: unsafe_ref.or(script.err().map(PlanError::Param)),
         };
         match block.attrs.confirm {
             ConfirmLevel::None => {}
@@ -240,17 +279,20 @@ pub async fn plan(rb: &Runbook, i: usize, params: &Params, actions: &Actions) ->
                     continue;
                 }
                 if let Some(name) = subst::option_like_ref(t, &params.values) {
-                    pb.error.get_or_insert(format!(
-                        "parameter `{name}` starts with `-` and would be read as an option of `{}`; \
-                         give a value that does not start with `-`",
-                        t.split_whitespace().next().unwrap_or("the action")
-                    ));
+                    pb.error.get_or_insert(PlanError::OptionLike {
+                        name: name.to_string(),
+                        verb: t
+                            .split_whitespace()
+                            .next()
+                            .unwrap_or("the action")
+                            .to_string(),
+                    });
                     continue;
                 }
                 let t = match subst::render(t, &block.kind, &params.values, &BTreeSet::new()) {
                     Ok(t) => t,
                     Err(e) => {
-                        pb.error.get_or_insert(e);
+                        pb.error.get_or_insert(e.into());
                         continue;
                     }
                 };
@@ -264,21 +306,26 @@ pub async fn plan(rb: &Runbook, i: usize, params: &Params, actions: &Actions) ->
                                     strongest(Confirm::Typed(w.clone()));
                                 }
                                 if let Some(b) = &p.blocked {
-                                    pb.error.get_or_insert(format!(
-                                        "`{}` is blocked: {b}",
-                                        spec.verb()
-                                    ));
+                                    pb.error.get_or_insert(PlanError::Blocked {
+                                        verb: spec.verb(),
+                                        reason: b.clone(),
+                                    });
                                 }
                             }
                             Err(e) => {
-                                pb.error.get_or_insert(format!("{}: {e}", spec.verb()));
+                                pb.error.get_or_insert(PlanError::Preview {
+                                    verb: spec.verb(),
+                                    error: e.clone(),
+                                });
                             }
                         }
                         pb.actions.push((spec, preview));
                     }
-                    Err(e) => {
-                        pb.error
-                            .get_or_insert(format!("`{}`: {e}", params.redact(t)));
+                    Err(error) => {
+                        pb.error.get_or_insert(PlanError::Parse {
+                            line: params.redact(t),
+                            error,
+                        });
                     }
                 }
             }
@@ -378,7 +425,7 @@ pub async fn execute(
     };
     if let Some(e) = plan.error() {
         res.passed = false;
-        res.error = Some(e);
+        res.error = Some(e.to_string());
         return res;
     }
     let step = &rb.steps[plan.step];
@@ -556,7 +603,7 @@ async fn run_actions(
         let result = match block.attrs.timeout {
             Some(t) => match tokio::time::timeout(t, fut).await {
                 Ok(r) => r,
-                Err(_) => Err(crate::action::ActionError::TimedOut { after: t }),
+                Err(_) => Err(ActionError::TimedOut { after: t }),
             },
             None => fut.await,
         };
@@ -620,7 +667,7 @@ pub fn finished_entries(
     step: usize,
     res: &StepResult,
     operator: &str,
-) -> Result<Vec<Entry>, String> {
+) -> Result<Vec<Entry>, JournalError> {
     let mut entries: Vec<Entry> = res
         .actions
         .iter()

@@ -90,7 +90,14 @@ async fn action_values_with_spaces_quotes_and_newlines_stay_one_word() {
 async fn an_action_value_that_would_read_as_an_option_is_refused() {
     let p = planned("--alertmanager=evil", "web").await;
     let e = p.error().expect("refused");
-    assert!(e.contains("`why`") && e.contains("option"), "{e}");
+    assert_eq!(
+        e,
+        &super::exec::PlanError::OptionLike {
+            name: "why".into(),
+            verb: "silence".into()
+        }
+    );
+    assert!(e.to_string().contains("read as an option"), "{e}");
     assert!(
         !p.blocks[0]
             .actions

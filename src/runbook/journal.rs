@@ -147,6 +147,49 @@ impl Entry {
     }
 }
 
+/// Why a journal could not be read or written. Each names the file (and the
+/// line, for a bad entry) so the operator knows what to fix.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum JournalError {
+    #[error("cannot create journal dir {}: {reason}", dir.display())]
+    CreateDir { dir: PathBuf, reason: String },
+    #[error("cannot open journal {}: {reason}", path.display())]
+    Open { path: PathBuf, reason: String },
+    #[error("cannot repair journal {}: {reason}", path.display())]
+    Repair { path: PathBuf, reason: String },
+    #[error("cannot write journal {}: {reason}", path.display())]
+    Write { path: PathBuf, reason: String },
+    #[error("cannot encode journal entry: {0}")]
+    Encode(String),
+    /// A step's output file (or its directory) beside the journal.
+    #[error("cannot {} {}: {reason}", if *dir { "create" } else { "write" }, path.display())]
+    Output {
+        path: PathBuf,
+        dir: bool,
+        reason: String,
+    },
+    #[error("{}: not a journal file", path.display())]
+    NotAJournal { path: PathBuf },
+    #[error(
+        "run {run} is open in another warroom process (still running a step?); \
+         wait for it or stop it before resuming"
+    )]
+    Locked { run: String },
+    #[error("cannot read {}: {reason}", path.display())]
+    Read { path: PathBuf, reason: String },
+    /// A line in the middle does not parse (a torn last line is skipped instead).
+    #[error("{}:{line}: bad journal entry: {reason}", path.display())]
+    BadEntry {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+    #[error("{}: not a runbook journal (no run_started entry)", path.display())]
+    NoStart { path: PathBuf },
+    #[error("no run {run:?} in {}", dir.display())]
+    NoSuchRun { run: String, dir: PathBuf },
+}
+
 /// An open journal, appended to.
 #[derive(Debug, Clone)]
 pub struct Journal {
@@ -169,9 +212,11 @@ pub fn new_run_id(now: jiff::Timestamp) -> String {
 
 impl Journal {
     /// Create `dir/<run>.jsonl` and write its first entry.
-    pub fn create(dir: &Path, run: &str, first: &Entry) -> Result<Self, String> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create journal dir {}: {e}", dir.display()))?;
+    pub fn create(dir: &Path, run: &str, first: &Entry) -> Result<Self, JournalError> {
+        std::fs::create_dir_all(dir).map_err(|e| JournalError::CreateDir {
+            dir: dir.to_path_buf(),
+            reason: e.to_string(),
+        })?;
         let j = Self {
             path: dir.join(format!("{run}.jsonl")),
             run: run.to_string(),
@@ -183,24 +228,33 @@ impl Journal {
 
     /// Reopen a loaded journal to continue it, cutting off a torn last line
     /// first so the next entry starts on a line of its own.
-    pub fn reopen(loaded: &Loaded) -> Result<Self, String> {
+    pub fn reopen(loaded: &Loaded) -> Result<Self, JournalError> {
         if loaded.torn {
+            let path = || loaded.path.clone();
             let f = std::fs::OpenOptions::new()
                 .write(true)
                 .open(&loaded.path)
-                .map_err(|e| format!("cannot open journal {}: {e}", loaded.path.display()))?;
+                .map_err(|e| JournalError::Open {
+                    path: path(),
+                    reason: e.to_string(),
+                })?;
             f.set_len(loaded.good_len)
                 .and_then(|_| f.sync_all())
-                .map_err(|e| format!("cannot repair journal {}: {e}", loaded.path.display()))?;
+                .map_err(|e| JournalError::Repair {
+                    path: path(),
+                    reason: e.to_string(),
+                })?;
         }
         Self::open(&loaded.path)
     }
 
-    pub fn open(path: &Path) -> Result<Self, String> {
+    pub fn open(path: &Path) -> Result<Self, JournalError> {
         let run = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
-            .ok_or_else(|| format!("{}: not a journal file", path.display()))?;
+            .ok_or_else(|| JournalError::NotAJournal {
+                path: path.to_path_buf(),
+            })?;
         Ok(Self {
             path: path.to_path_buf(),
             run,
@@ -208,17 +262,24 @@ impl Journal {
     }
 
     /// One line, one write, fsync: durable before the caller continues.
-    pub fn append(&self, entry: &Entry) -> Result<(), String> {
-        let mut line = serde_json::to_vec(entry).map_err(|e| e.to_string())?;
+    pub fn append(&self, entry: &Entry) -> Result<(), JournalError> {
+        let mut line =
+            serde_json::to_vec(entry).map_err(|e| JournalError::Encode(e.to_string()))?;
         line.push(b'\n');
         let mut f = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&self.path)
-            .map_err(|e| format!("cannot open journal {}: {e}", self.path.display()))?;
+            .map_err(|e| JournalError::Open {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })?;
         f.write_all(&line)
             .and_then(|_| f.sync_data())
-            .map_err(|e| format!("cannot write journal {}: {e}", self.path.display()))
+            .map_err(|e| JournalError::Write {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })
     }
 
     /// Directory for this run's output files.
@@ -228,10 +289,20 @@ impl Journal {
 
     /// Store a step's output beside the journal; returns its name relative to
     /// the journal dir and its sha256.
-    pub fn write_output(&self, step: usize, output: &[u8]) -> Result<(String, String), String> {
+    pub fn write_output(
+        &self,
+        step: usize,
+        output: &[u8],
+    ) -> Result<(String, String), JournalError> {
         let dir = self.output_dir();
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        fn failed(path: &Path, dir: bool) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
+            move |e| JournalError::Output {
+                path: path.to_path_buf(),
+                dir,
+                reason: e.to_string(),
+            }
+        }
+        std::fs::create_dir_all(&dir).map_err(failed(&dir, true))?;
         let mut attempt = 1;
         let name = loop {
             let n = format!("step-{}-{attempt}.log", step + 1);
@@ -241,11 +312,10 @@ impl Journal {
             attempt += 1;
         };
         let path = dir.join(&name);
-        let mut f = std::fs::File::create(&path)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let mut f = std::fs::File::create(&path).map_err(failed(&path, false))?;
         f.write_all(output)
             .and_then(|_| f.sync_all())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(failed(&path, false))?;
         sync_dir(&dir);
         Ok((
             format!("{}/{name}", self.run),
@@ -262,18 +332,18 @@ impl Journal {
 pub struct RunLock(#[allow(dead_code)] std::fs::File);
 
 impl Journal {
-    pub fn lock(&self) -> Result<RunLock, String> {
+    pub fn lock(&self) -> Result<RunLock, JournalError> {
         use std::os::fd::AsRawFd;
-        let f = std::fs::File::open(&self.path)
-            .map_err(|e| format!("cannot open journal {}: {e}", self.path.display()))?;
+        let f = std::fs::File::open(&self.path).map_err(|e| JournalError::Open {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        })?;
         // SAFETY: flock on a descriptor we own.
         let r = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         if r != 0 {
-            return Err(format!(
-                "run {} is open in another warroom process (still running a step?); \
-                 wait for it or stop it before resuming",
-                self.run
-            ));
+            return Err(JournalError::Locked {
+                run: self.run.clone(),
+            });
         }
         Ok(RunLock(f))
     }
@@ -383,8 +453,11 @@ impl Loaded {
 
 /// Read a journal. A last line that does not parse (torn by a crash) is
 /// skipped; a bad line in the middle is an error naming it.
-pub fn load(path: &Path) -> Result<Loaded, String> {
-    let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+pub fn load(path: &Path) -> Result<Loaded, JournalError> {
+    let text = std::fs::read(path).map_err(|e| JournalError::Read {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
     let text = String::from_utf8_lossy(&text);
     let lines: Vec<&str> = text.split('\n').collect();
     let mut entries = Vec::new();
@@ -405,19 +478,18 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
             }
             Err(_) if Some(i) == last_nonempty => torn = true,
             Err(e) => {
-                return Err(format!(
-                    "{}:{}: bad journal entry: {e}",
-                    path.display(),
-                    i + 1
-                ));
+                return Err(JournalError::BadEntry {
+                    path: path.to_path_buf(),
+                    line: i + 1,
+                    reason: e.to_string(),
+                });
             }
         }
     }
     if !matches!(entries.first(), Some(Entry::RunStarted { .. })) {
-        return Err(format!(
-            "{}: not a runbook journal (no run_started entry)",
-            path.display()
-        ));
+        return Err(JournalError::NoStart {
+            path: path.to_path_buf(),
+        });
     }
     Ok(Loaded {
         path: path.to_path_buf(),
@@ -460,10 +532,13 @@ pub fn latest(dir: &Path, runbook: &Path, unfinished: bool) -> Option<Loaded> {
 }
 
 /// A run by id.
-pub fn by_id(dir: &Path, run: &str) -> Result<Loaded, String> {
+pub fn by_id(dir: &Path, run: &str) -> Result<Loaded, JournalError> {
     let path = dir.join(format!("{run}.jsonl"));
     if !path.exists() {
-        return Err(format!("no run {run:?} in {}", dir.display()));
+        return Err(JournalError::NoSuchRun {
+            run: run.to_string(),
+            dir: dir.to_path_buf(),
+        });
     }
     load(&path)
 }
@@ -532,7 +607,28 @@ mod tests {
         text.insert_str(text.find('\n').unwrap() + 1, "garbage\n");
         std::fs::write(&j.path, text).unwrap();
         let e = load(&j.path).unwrap_err();
-        assert!(e.contains(":2: bad journal entry"), "{e}");
+        assert!(
+            matches!(&e, JournalError::BadEntry { path, line: 2, .. } if *path == j.path),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with(&format!("{}:2: bad journal entry: ", j.path.display())),
+            "{e}"
+        );
+        assert_eq!(
+            by_id(dir.path(), "nope").unwrap_err(),
+            JournalError::NoSuchRun {
+                run: "nope".into(),
+                dir: dir.path().to_path_buf()
+            }
+        );
+        // A second process cannot take the run while the first holds it.
+        let _held = j.lock().unwrap();
+        assert_eq!(
+            j.lock().unwrap_err(),
+            JournalError::Locked { run: "r1".into() }
+        );
     }
 
     #[test]

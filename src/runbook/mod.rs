@@ -38,6 +38,25 @@ mod worker_runs;
 #[cfg(test)]
 mod worker_tests;
 
+/// A file warroom writes for a run (demo runbooks, an exported timeline)
+/// could not be written.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}: {reason}", path.display())]
+pub struct WriteError {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+impl WriteError {
+    /// `map_err(WriteError::at(&path))`.
+    pub fn at(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |e| Self {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        }
+    }
+}
+
 use crate::config::Config;
 use crate::source::Backend;
 use std::path::PathBuf;

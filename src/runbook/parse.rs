@@ -21,22 +21,43 @@ pub struct LintError {
 }
 
 /// All problems of one file; displays as `FILE:LINE: message` lines.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}", self.lines().join("\n"))]
 pub struct LintErrors {
     pub path: std::path::PathBuf,
     pub errors: Vec<LintError>,
 }
 
-impl std::fmt::Display for LintErrors {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, e) in self.errors.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{}:{}: {}", self.path.display(), e.line, e.message)?;
-        }
-        Ok(())
+impl LintErrors {
+    /// One `FILE:LINE: message` per problem.
+    pub fn lines(&self) -> Vec<String> {
+        self.errors
+            .iter()
+            .map(|e| format!("{}:{}: {}", self.path.display(), e.line, e.message))
+            .collect()
     }
+}
+
+/// Why a block attribute (or a front-matter duration) is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AttrError {
+    #[error("{value:?}: expected {expected}")]
+    BadValue {
+        value: String,
+        expected: &'static str,
+    },
+    /// The attribute exists, but not for this kind of block.
+    #[error("only applies to {blocks}")]
+    NotHere { blocks: &'static str },
+    #[error("bad regex: {reason}")]
+    BadRegex { reason: String },
+    #[error("unknown attribute")]
+    Unknown,
+    /// `reason` names the value and the accepted forms.
+    #[error("{reason}")]
+    BadDuration { value: String, reason: String },
+    #[error("{value:?} must be longer than 0")]
+    ZeroDuration { value: String },
 }
 
 pub fn sha256_hex(data: &[u8]) -> String {
@@ -540,8 +561,15 @@ fn parse_block(
     }
 }
 
-fn set_attr(a: &mut Attrs, kind: &BlockKind, k: &str, v: &str) -> Result<(), String> {
+fn set_attr(a: &mut Attrs, kind: &BlockKind, k: &str, v: &str) -> Result<(), AttrError> {
     let shell = kind.is_shell();
+    let bad = |expected| AttrError::BadValue {
+        value: v.to_string(),
+        expected,
+    };
+    const COMMANDS: AttrError = AttrError::NotHere {
+        blocks: "commands (sh, check, wait)",
+    };
     match k {
         "name" => a.name = Some(v.to_string()),
         "confirm" => {
@@ -549,52 +577,55 @@ fn set_attr(a: &mut Attrs, kind: &BlockKind, k: &str, v: &str) -> Result<(), Str
                 "none" => ConfirmLevel::None,
                 "yes" => ConfirmLevel::Yes,
                 "typed" => ConfirmLevel::Typed,
-                _ => return Err(format!("{v:?}: expected none, yes or typed")),
+                _ => return Err(bad("none, yes or typed")),
             }
         }
         "timeout" => a.timeout = Some(duration(v)?),
         "interval" => {
             if *kind != BlockKind::Wait {
-                return Err("only applies to `wait` blocks".into());
+                return Err(AttrError::NotHere {
+                    blocks: "`wait` blocks",
+                });
             }
             a.interval = duration(v)?;
         }
-        "retry" => {
-            a.retry = v
-                .parse()
-                .map_err(|_| format!("{v:?}: expected a number of extra attempts"))?
-        }
+        "retry" => a.retry = v.parse().map_err(|_| bad("a number of extra attempts"))?,
         "on-error" => {
             a.on_error = match v {
                 "stop" => OnError::Stop,
                 "continue" => OnError::Continue,
-                _ => return Err(format!("{v:?}: expected stop or continue")),
+                _ => return Err(bad("stop or continue")),
             }
         }
         "expect-exit" => {
             if !shell {
-                return Err("only applies to commands (sh, check, wait)".into());
+                return Err(COMMANDS);
             }
-            a.expect_exit = v
-                .parse()
-                .map_err(|_| format!("{v:?}: expected an exit status"))?;
+            a.expect_exit = v.parse().map_err(|_| bad("an exit status"))?;
         }
         "expect-output" => {
             if !shell {
-                return Err("only applies to commands (sh, check, wait)".into());
+                return Err(COMMANDS);
             }
-            regex::Regex::new(v).map_err(|e| format!("bad regex: {e}"))?;
+            regex::Regex::new(v).map_err(|e| AttrError::BadRegex {
+                reason: e.to_string(),
+            })?;
             a.expect_output = Some(v.to_string());
         }
-        _ => return Err("unknown attribute".into()),
+        _ => return Err(AttrError::Unknown),
     }
     Ok(())
 }
 
-fn duration(v: &str) -> Result<Duration, String> {
-    let d = crate::text::parse_duration(v)?;
+fn duration(v: &str) -> Result<Duration, AttrError> {
+    let d = crate::text::parse_duration(v).map_err(|reason| AttrError::BadDuration {
+        value: v.to_string(),
+        reason,
+    })?;
     if d.is_zero() {
-        return Err(format!("{v:?} must be longer than 0"));
+        return Err(AttrError::ZeroDuration {
+            value: v.to_string(),
+        });
     }
     Ok(d)
 }

@@ -3,12 +3,12 @@
 //! the walker, so what is on screen is never ahead of what is on disk.
 
 use super::exec::{self, Params, Plan, Sink, StepResult};
-use super::journal::{self, Entry, Journal, StepRef};
+use super::journal::{self, Entry, Journal, JournalError, StepRef};
 use super::model::Runbook;
-use super::walker::{StepStatus, Walker};
+use super::walker::{StepStatus, WalkError, Walker};
 use crate::action::Actions;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub struct Session {
     pub runbook: Runbook,
@@ -19,25 +19,78 @@ pub struct Session {
     _lock: journal::RunLock,
 }
 
-/// Why a resume was refused.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ResumeError {
-    NothingToResume(String),
-    Changed(String),
-    /// A command of the interrupted step is still running.
-    StillRunning(String),
-    Other(String),
+/// Why a step or run operation failed: the walker refused it, or the journal
+/// could not record it (then nothing changed on screen either).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Walk(#[from] WalkError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
 }
 
-impl std::fmt::Display for ResumeError {
+/// A process group of an interrupted step that is still alive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveGroup {
+    /// 0-based.
+    pub step: usize,
+    pub title: String,
+    pub pgid: i32,
+    pub pids: Vec<i32>,
+}
+
+impl std::fmt::Display for LiveGroup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::NothingToResume(s)
-            | Self::Changed(s)
-            | Self::StillRunning(s)
-            | Self::Other(s) => write!(f, "{s}"),
-        }
+        let pids: Vec<String> = self.pids.iter().map(i32::to_string).collect();
+        write!(
+            f,
+            "step {} \"{}\": process group {} (pids {})",
+            self.step + 1,
+            self.title,
+            self.pgid,
+            pids.join(", ")
+        )
     }
+}
+
+fn joined<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(T::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Why a resume was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ResumeError {
+    #[error("no unfinished run of {} to resume (in {})", runbook.display(), dir.display())]
+    NothingToResume { runbook: PathBuf, dir: PathBuf },
+    /// Steps changed since the run started (`--force` resumes anyway).
+    #[error(
+        "refusing to resume run {run}: the runbook changed since it started ({}). \
+         Steps already done may no longer match what the runbook says. \
+         Start a new run, or pass --force to resume anyway.",
+        joined(changes)
+    )]
+    Changed { run: String, changes: Vec<String> },
+    /// A command of the interrupted step is still running.
+    #[error(
+        "refusing to resume run {run}: a command of the interrupted step is still running \
+         ({}). Wait for it, or stop it (kill -- -PGID), then resume; \
+         pass --force only if that group is no longer the step's.",
+        joined(groups)
+    )]
+    StillRunning { run: String, groups: Vec<LiveGroup> },
+    /// Secret values are never journaled: they must be given again.
+    #[error(
+        "secret parameter `{name}` is not kept in the journal: give it again (--param {name}=...)"
+    )]
+    SecretMissing { name: String },
+    #[error("journal has no start entry")]
+    NoStart,
+    #[error(transparent)]
+    Journal(#[from] JournalError),
 }
 
 impl Session {
@@ -46,7 +99,7 @@ impl Session {
         runbook: Runbook,
         values: BTreeMap<String, String>,
         dir: &Path,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, JournalError> {
         let now = jiff::Timestamp::now();
         let run = journal::new_run_id(now);
         let params = Params::new(&runbook, values);
@@ -95,26 +148,23 @@ impl Session {
         force: bool,
     ) -> Result<Self, ResumeError> {
         let loaded = journal::latest(dir, &runbook.path, true).ok_or_else(|| {
-            ResumeError::NothingToResume(format!(
-                "no unfinished run of {} to resume (in {})",
-                runbook.path.display(),
-                dir.display()
-            ))
+            ResumeError::NothingToResume {
+                runbook: runbook.path.clone(),
+                dir: dir.to_path_buf(),
+            }
         })?;
         let Some(Entry::RunStarted {
             run, params, ts, ..
         }) = loaded.entries.first().cloned()
         else {
-            return Err(ResumeError::Other("journal has no start entry".into()));
+            return Err(ResumeError::NoStart);
         };
         let changed = changed_steps(loaded.step_refs(), &runbook);
         if !changed.is_empty() && !force {
-            return Err(ResumeError::Changed(format!(
-                "refusing to resume run {run}: the runbook changed since it started ({}). \
-                 Steps already done may no longer match what the runbook says. \
-                 Start a new run, or pass --force to resume anyway.",
-                changed.join("; ")
-            )));
+            return Err(ResumeError::Changed {
+                run,
+                changes: changed,
+            });
         }
         let mut values = params;
         for p in runbook.params.iter().filter(|p| p.secret) {
@@ -123,59 +173,49 @@ impl Session {
                     values.insert(p.name.clone(), v.clone());
                 }
                 None => {
-                    return Err(ResumeError::Other(format!(
-                        "secret parameter `{}` is not kept in the journal: give it again (--param {}=...)",
-                        p.name, p.name
-                    )));
+                    return Err(ResumeError::SecretMissing {
+                        name: p.name.clone(),
+                    });
                 }
             }
         }
-        let journal = Journal::open(&loaded.path).map_err(ResumeError::Other)?;
-        let _lock = journal.lock().map_err(ResumeError::Other)?;
+        let journal = Journal::open(&loaded.path)?;
+        let _lock = journal.lock()?;
         // The lock died with the old warroom, but a command of the step it
         // was running may not have: running that step again now would run
         // it twice, concurrently.
-        let running: Vec<String> = loaded
+        let running: Vec<LiveGroup> = loaded
             .unfinished_groups()
             .into_iter()
             .filter_map(|(step, pgid, started)| {
-                let live = super::shell::group_members_since(pgid, started);
-                (!live.is_empty()).then(|| {
-                    format!(
-                        "step {} \"{}\": process group {pgid} (pids {})",
-                        step + 1,
-                        loaded
-                            .step_refs()
-                            .get(step)
-                            .map(|r| r.title.as_str())
-                            .unwrap_or("?"),
-                        live.iter()
-                            .map(|p| p.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
+                let pids = super::shell::group_members_since(pgid, started);
+                (!pids.is_empty()).then(|| LiveGroup {
+                    step,
+                    title: loaded
+                        .step_refs()
+                        .get(step)
+                        .map(|r| r.title.clone())
+                        .unwrap_or_else(|| "?".into()),
+                    pgid,
+                    pids,
                 })
             })
             .collect();
         if !running.is_empty() && !force {
-            return Err(ResumeError::StillRunning(format!(
-                "refusing to resume run {run}: a command of the interrupted step is still running \
-                 ({}). Wait for it, or stop it (kill -- -PGID), then resume; \
-                 pass --force only if that group is no longer the step's.",
-                running.join("; ")
-            )));
+            return Err(ResumeError::StillRunning {
+                run,
+                groups: running,
+            });
         }
         // Repair a torn tail only once the run is ours.
-        let journal = Journal::reopen(&loaded).map_err(ResumeError::Other)?;
+        let journal = Journal::reopen(&loaded)?;
         let operator = crate::identity::operator();
-        journal
-            .append(&Entry::Resumed {
-                ts: jiff::Timestamp::now(),
-                operator: operator.clone(),
-                runbook_hash: runbook.hash.clone(),
-                forced: !changed.is_empty() || !running.is_empty(),
-            })
-            .map_err(ResumeError::Other)?;
+        journal.append(&Entry::Resumed {
+            ts: jiff::Timestamp::now(),
+            operator: operator.clone(),
+            runbook_hash: runbook.hash.clone(),
+            forced: !changed.is_empty() || !running.is_empty(),
+        })?;
         let mut walker = Walker::for_runbook(&runbook);
         walker.started = Some(ts);
         for (i, (status, reason)) in loaded.statuses() {
@@ -207,7 +247,7 @@ impl Session {
 
     /// A timeline without a runbook (`:incident start TITLE`): console
     /// actions and notes are recorded in it until it ends.
-    pub fn incident(title: &str, dir: &Path) -> Result<Self, String> {
+    pub fn incident(title: &str, dir: &Path) -> Result<Self, JournalError> {
         let runbook = Runbook {
             path: std::path::PathBuf::new(),
             hash: String::new(),
@@ -266,7 +306,7 @@ impl Session {
         origin: &str,
         command: &str,
         result: &Result<crate::action::ActionOutcome, crate::action::ActionError>,
-    ) -> Result<(), String> {
+    ) -> Result<(), JournalError> {
         let (ok, message, rpt) = match result {
             Ok(o) => (true, o.summary.clone(), o.restore_point_time),
             Err(e) => (false, e.to_string(), None),
@@ -301,7 +341,7 @@ impl Session {
         plan: &Plan,
         actions: &Actions,
         sink: Sink,
-    ) -> Result<StepResult, String> {
+    ) -> Result<StepResult, SessionError> {
         self.begin_step(plan)?;
         let origin = self.origin();
         let log = self.step_log(plan.step);
@@ -330,11 +370,9 @@ impl Session {
 
     /// Mark step `plan.step` running and journal its start (with the
     /// rendered, secret-masked commands) before anything runs.
-    pub fn begin_step(&mut self, plan: &Plan) -> Result<(), String> {
+    pub fn begin_step(&mut self, plan: &Plan) -> Result<(), SessionError> {
         let i = plan.step;
-        self.walker
-            .start(i, jiff::Timestamp::now())
-            .map_err(|e| e.to_string())?;
+        self.walker.start(i, jiff::Timestamp::now())?;
         let step = &self.runbook.steps[i];
         if let Err(e) = self.journal.append(&Entry::StepStarted {
             ts: jiff::Timestamp::now(),
@@ -345,24 +383,24 @@ impl Session {
             commands: plan.commands(),
         }) {
             let _ = self.walker.finish(i, false, false, jiff::Timestamp::now());
-            return Err(e);
+            return Err(e.into());
         }
         Ok(())
     }
 
     /// A step whose plan cannot run (an action preview failed, a value is
     /// unusable): journal it as started and failed, with the reason.
-    pub fn fail_unrunnable(&mut self, plan: &Plan, error: &str) -> Result<(), String> {
+    pub fn fail_unrunnable(&mut self, plan: &Plan, error: &str) -> Result<(), SessionError> {
         self.begin_step(plan)?;
         let res = StepResult {
             error: Some(error.to_string()),
             ..Default::default()
         };
-        self.end_step(plan.step, &res)
+        Ok(self.end_step(plan.step, &res)?)
     }
 
     /// Journal a step's actions, output and result; then update the walker.
-    pub fn end_step(&mut self, i: usize, res: &StepResult) -> Result<(), String> {
+    pub fn end_step(&mut self, i: usize, res: &StepResult) -> Result<(), JournalError> {
         let entries = exec::finished_entries(&self.journal, i, res, &self.operator);
         let written = entries.and_then(|es| es.iter().try_for_each(|e| self.journal.append(e)));
         let now = jiff::Timestamp::now();
@@ -372,10 +410,10 @@ impl Session {
         written
     }
 
-    pub fn skip(&mut self, i: usize, reason: &str) -> Result<(), String> {
+    pub fn skip(&mut self, i: usize, reason: &str) -> Result<(), SessionError> {
         let now = jiff::Timestamp::now();
         let mut probe = self.walker.clone();
-        probe.skip(i, reason, now).map_err(|e| e.to_string())?;
+        probe.skip(i, reason, now)?;
         self.journal.append(&Entry::StepSkipped {
             ts: now,
             operator: self.operator.clone(),
@@ -386,10 +424,10 @@ impl Session {
         Ok(())
     }
 
-    pub fn mark_done(&mut self, i: usize) -> Result<(), String> {
+    pub fn mark_done(&mut self, i: usize) -> Result<(), SessionError> {
         let now = jiff::Timestamp::now();
         let mut probe = self.walker.clone();
-        probe.mark_done(i, now).map_err(|e| e.to_string())?;
+        probe.mark_done(i, now)?;
         self.journal.append(&Entry::StepDone {
             ts: now,
             operator: self.operator.clone(),
@@ -399,9 +437,9 @@ impl Session {
         Ok(())
     }
 
-    pub fn note(&mut self, step: Option<usize>, text: &str) -> Result<(), String> {
+    pub fn note(&mut self, step: Option<usize>, text: &str) -> Result<(), SessionError> {
         let mut probe = self.walker.clone();
-        probe.note(step, text).map_err(|e| e.to_string())?;
+        probe.note(step, text)?;
         self.journal.append(&Entry::Note {
             ts: jiff::Timestamp::now(),
             operator: self.operator.clone(),
@@ -412,20 +450,20 @@ impl Session {
         Ok(())
     }
 
-    pub fn retry(&mut self, i: usize) -> Result<(), String> {
-        self.walker.retry(i).map_err(|e| e.to_string())
+    pub fn retry(&mut self, i: usize) -> Result<(), SessionError> {
+        Ok(self.walker.retry(i)?)
     }
 
-    pub fn abort(&mut self) -> Result<(), String> {
+    pub fn abort(&mut self) -> Result<(), SessionError> {
         let mut probe = self.walker.clone();
-        probe.abort().map_err(|e| e.to_string())?;
+        probe.abort()?;
         self.finish("aborted")?;
         self.walker = probe;
         Ok(())
     }
 
     /// Write the closing entry (`completed` / `aborted`).
-    pub fn finish(&self, status: &str) -> Result<(), String> {
+    pub fn finish(&self, status: &str) -> Result<(), JournalError> {
         self.journal.append(&Entry::RunFinished {
             ts: jiff::Timestamp::now(),
             operator: self.operator.clone(),

@@ -48,6 +48,41 @@ pub fn valid_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+/// Why a parameter value cannot be used. Each names the parameter.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParamError {
+    #[error("parameter `{name}` has no value")]
+    NoValue { name: String },
+    #[error("parameter `{name}` contains a NUL byte and cannot be passed")]
+    Nul { name: String },
+    #[error("parameter `{name}` is required")]
+    Required { name: String },
+    #[error("parameter `{name}`: bad regex: {reason}")]
+    BadRegex { name: String, reason: String },
+    #[error("parameter `{name}`: value does not match /{regex}/")]
+    NoMatch { name: String, regex: String },
+    #[error("unknown parameter `{name}` (declared: {})", declared.join(", "))]
+    Unknown { name: String, declared: Vec<String> },
+    /// A `--param` argument without `=`.
+    #[error("--param {arg:?}: expected NAME=VALUE")]
+    NotNameValue { arg: String },
+}
+
+impl ParamError {
+    /// The parameter at fault (`None`: a `--param` that names none).
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::NoValue { name }
+            | Self::Nul { name }
+            | Self::Required { name }
+            | Self::BadRegex { name, .. }
+            | Self::NoMatch { name, .. }
+            | Self::Unknown { name, .. } => Some(name),
+            Self::NotNameValue { .. } => None,
+        }
+    }
+}
+
 /// Render a block body with `params`. In runnable blocks every value is
 /// shell-quoted as one word (`warroom` lines are split with the same rules);
 /// names in `masked` render as `***` (for the journal and screen).
@@ -56,7 +91,7 @@ pub fn render(
     kind: &BlockKind,
     params: &BTreeMap<String, String>,
     masked: &BTreeSet<String>,
-) -> Result<String, String> {
+) -> Result<String, ParamError> {
     let mut err = None;
     let out = REF.replace_all(body, |c: &regex::Captures<'_>| {
         let name = &c[1];
@@ -66,7 +101,7 @@ pub fn render(
             match params.get(name) {
                 Some(v) => v.clone(),
                 None => {
-                    err.get_or_insert_with(|| format!("parameter `{name}` has no value"));
+                    err.get_or_insert_with(|| ParamError::NoValue { name: name.into() });
                     return String::new();
                 }
             }
@@ -75,9 +110,7 @@ pub fn render(
             match shlex::try_quote(&value) {
                 Ok(q) => q.into_owned(),
                 Err(_) => {
-                    err.get_or_insert_with(|| {
-                        format!("parameter `{name}` contains a NUL byte and cannot be passed")
-                    });
+                    err.get_or_insert_with(|| ParamError::Nul { name: name.into() });
                     String::new()
                 }
             }
@@ -101,14 +134,10 @@ pub fn resolve(
     let mut values = BTreeMap::new();
     for (k, _) in given {
         if !declared.iter().any(|p| &p.name == k) {
-            errors.invalid.push(format!(
-                "unknown parameter `{k}` (declared: {})",
-                declared
-                    .iter()
-                    .map(|p| p.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            errors.invalid.push(ParamError::Unknown {
+                name: k.clone(),
+                declared: declared.iter().map(|p| p.name.clone()).collect(),
+            });
         }
     }
     for p in declared {
@@ -139,47 +168,54 @@ pub fn resolve(
 }
 
 /// A value against its parameter's `regex` (whole value) and `required`.
-pub fn check_value(p: &Param, value: &str) -> Result<(), String> {
+pub fn check_value(p: &Param, value: &str) -> Result<(), ParamError> {
     if p.required && value.is_empty() {
-        return Err(format!("parameter `{}` is required", p.name));
+        return Err(ParamError::Required {
+            name: p.name.clone(),
+        });
     }
     if let Some(re) = &p.regex {
-        let anchored = Regex::new(&format!("^(?:{re})$"))
-            .map_err(|e| format!("parameter `{}`: bad regex: {e}", p.name))?;
+        let anchored = Regex::new(&format!("^(?:{re})$")).map_err(|e| ParamError::BadRegex {
+            name: p.name.clone(),
+            reason: e.to_string(),
+        })?;
         if !anchored.is_match(value) {
-            return Err(format!(
-                "parameter `{}`: value does not match /{re}/",
-                p.name
-            ));
+            return Err(ParamError::NoMatch {
+                name: p.name.clone(),
+                regex: re.clone(),
+            });
         }
     }
     Ok(())
 }
 
-#[derive(Debug, Default, PartialEq)]
+/// Every problem with a run's values: required ones without a value (which
+/// a TTY can ask for) and values that cannot be used.
+#[derive(Debug, Default, PartialEq, thiserror::Error)]
+#[error("{}", self.describe())]
 pub struct ParamErrors {
     pub missing: Vec<String>,
-    pub invalid: Vec<String>,
+    pub invalid: Vec<ParamError>,
 }
 
-impl std::fmt::Display for ParamErrors {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut parts = self.invalid.clone();
+impl ParamErrors {
+    fn describe(&self) -> String {
+        let mut parts: Vec<String> = self.invalid.iter().map(ToString::to_string).collect();
         if !self.missing.is_empty() {
             parts.push(format!(
                 "missing required parameter(s): {} (pass --param NAME=VALUE)",
                 self.missing.join(", ")
             ));
         }
-        write!(f, "{}", parts.join("; "))
+        parts.join("; ")
     }
 }
 
 /// `k=v` from the command line.
-pub fn parse_kv(s: &str) -> Result<(String, String), String> {
+pub fn parse_kv(s: &str) -> Result<(String, String), ParamError> {
     let (k, v) = s
         .split_once('=')
-        .ok_or_else(|| format!("--param {s:?}: expected NAME=VALUE"))?;
+        .ok_or_else(|| ParamError::NotNameValue { arg: s.to_string() })?;
     Ok((k.trim().to_string(), v.to_string()))
 }
 
@@ -245,7 +281,11 @@ mod tests {
             &BTreeSet::new(),
         )
         .unwrap_err();
-        assert!(err.contains("NUL"));
+        assert_eq!(err, ParamError::Nul { name: "a".into() });
+        assert!(err.to_string().contains("NUL"), "{err}");
+        let err = render("x {{b}}", &BlockKind::Shell, &p(&[]), &BTreeSet::new()).unwrap_err();
+        assert_eq!(err.name(), Some("b"));
+        assert_eq!(err.to_string(), "parameter `b` has no value");
     }
 
     #[test]
@@ -269,7 +309,11 @@ mod tests {
         assert_eq!(e.missing, ["deployment"]);
         assert!(e.to_string().contains("--param"));
         let e = resolve(&declared, &[("deployment".into(), "web;rm".into())]).unwrap_err();
-        assert!(e.invalid[0].contains("does not match"), "{e}");
+        assert!(
+            matches!(&e.invalid[0], ParamError::NoMatch { name, .. } if name == "deployment"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("does not match /[a-z0-9-]+/"), "{e}");
         let e = resolve(
             &declared,
             &[
@@ -278,6 +322,15 @@ mod tests {
             ],
         )
         .unwrap_err();
-        assert!(e.invalid[0].contains("unknown parameter `nope`"));
+        assert!(
+            matches!(&e.invalid[0], ParamError::Unknown { name, declared }
+                if name == "nope" && declared == &["ns", "deployment"]),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("unknown parameter `nope`"), "{e}");
+        assert_eq!(
+            parse_kv("ns"),
+            Err(ParamError::NotNameValue { arg: "ns".into() })
+        );
     }
 }

@@ -47,24 +47,32 @@ impl StepStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why the walker refused a move. Each variant keeps the step (0-based) and
+/// its status, so callers can tell a busy run from an operator's mistake.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WalkError {
+    #[error("there is no step {}", .0 + 1)]
     NoSuchStep(usize),
+    #[error("step {} is still running", .0 + 1)]
     Busy(usize),
+    #[error("the run was aborted")]
     Aborted,
-    /// The step is not in a state that allows this.
-    Invalid(String),
-}
-
-impl std::fmt::Display for WalkError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::NoSuchStep(i) => write!(f, "there is no step {}", i + 1),
-            Self::Busy(i) => write!(f, "step {} is still running", i + 1),
-            Self::Aborted => write!(f, "the run was aborted"),
-            Self::Invalid(s) => write!(f, "{s}"),
-        }
-    }
+    #[error("step {} is manual: do it, then mark it done", step + 1)]
+    Manual { step: usize },
+    #[error("step {} has commands: run it (or skip it with a reason)", step + 1)]
+    HasCommands { step: usize },
+    #[error("step {} is already {}", step + 1, status.label())]
+    Already { step: usize, status: StepStatus },
+    #[error("step {} is not running", step + 1)]
+    NotRunning { step: usize },
+    #[error("only a failed step can be retried (step {} is {})", step + 1, status.label())]
+    NotFailed { step: usize, status: StepStatus },
+    #[error("step {} is {} and cannot be skipped", step + 1, status.label())]
+    CannotSkip { step: usize, status: StepStatus },
+    #[error("a skip needs a reason")]
+    NoSkipReason,
+    #[error("the note is empty")]
+    EmptyNote,
 }
 
 /// Per-step facts the walker needs from the runbook.
@@ -176,21 +184,12 @@ impl Walker {
     pub fn start(&mut self, i: usize, now: jiff::Timestamp) -> Result<()> {
         self.check(i)?;
         if self.steps[i].manual {
-            return Err(WalkError::Invalid(format!(
-                "step {} is manual: do it, then mark it done",
-                i + 1
-            )));
+            return Err(WalkError::Manual { step: i });
         }
         match self.statuses[i] {
             StepStatus::Pending | StepStatus::Failed => {}
             StepStatus::Running => return Err(WalkError::Busy(i)),
-            s => {
-                return Err(WalkError::Invalid(format!(
-                    "step {} is already {}",
-                    i + 1,
-                    s.label()
-                )));
-            }
+            status => return Err(WalkError::Already { step: i, status }),
         }
         self.started.get_or_insert(now);
         self.statuses[i] = StepStatus::Running;
@@ -209,7 +208,7 @@ impl Walker {
             return Err(WalkError::NoSuchStep(i));
         }
         if self.statuses[i] != StepStatus::Running {
-            return Err(WalkError::Invalid(format!("step {} is not running", i + 1)));
+            return Err(WalkError::NotRunning { step: i });
         }
         self.statuses[i] = if passed {
             StepStatus::Passed
@@ -226,11 +225,10 @@ impl Walker {
     pub fn retry(&mut self, i: usize) -> Result<()> {
         self.check(i)?;
         if self.statuses[i] != StepStatus::Failed {
-            return Err(WalkError::Invalid(format!(
-                "only a failed step can be retried (step {} is {})",
-                i + 1,
-                self.statuses[i].label()
-            )));
+            return Err(WalkError::NotFailed {
+                step: i,
+                status: self.statuses[i],
+            });
         }
         self.statuses[i] = StepStatus::Pending;
         Ok(())
@@ -239,17 +237,11 @@ impl Walker {
     pub fn skip(&mut self, i: usize, reason: &str, now: jiff::Timestamp) -> Result<()> {
         self.check(i)?;
         if reason.trim().is_empty() {
-            return Err(WalkError::Invalid("a skip needs a reason".into()));
+            return Err(WalkError::NoSkipReason);
         }
         match self.statuses[i] {
             StepStatus::Pending | StepStatus::Failed => {}
-            s => {
-                return Err(WalkError::Invalid(format!(
-                    "step {} is {} and cannot be skipped",
-                    i + 1,
-                    s.label()
-                )));
-            }
+            status => return Err(WalkError::CannotSkip { step: i, status }),
         }
         self.started.get_or_insert(now);
         self.statuses[i] = StepStatus::Skipped;
@@ -260,17 +252,13 @@ impl Walker {
     pub fn mark_done(&mut self, i: usize, now: jiff::Timestamp) -> Result<()> {
         self.check(i)?;
         if !self.steps[i].manual {
-            return Err(WalkError::Invalid(format!(
-                "step {} has commands: run it (or skip it with a reason)",
-                i + 1
-            )));
+            return Err(WalkError::HasCommands { step: i });
         }
         if self.statuses[i] != StepStatus::Pending {
-            return Err(WalkError::Invalid(format!(
-                "step {} is already {}",
-                i + 1,
-                self.statuses[i].label()
-            )));
+            return Err(WalkError::Already {
+                step: i,
+                status: self.statuses[i],
+            });
         }
         self.started.get_or_insert(now);
         self.statuses[i] = StepStatus::ManualDone;
@@ -279,7 +267,7 @@ impl Walker {
 
     pub fn note(&mut self, step: Option<usize>, text: &str) -> Result<()> {
         if text.trim().is_empty() {
-            return Err(WalkError::Invalid("the note is empty".into()));
+            return Err(WalkError::EmptyNote);
         }
         self.notes.push((step, text.to_string()));
         Ok(())
@@ -352,7 +340,11 @@ mod tests {
     fn a_walk_through_every_status() {
         let mut w = walker();
         assert_eq!(w.current(), Some(0));
-        assert!(w.start(0, ts(0)).is_err(), "manual steps are not run");
+        assert_eq!(
+            w.start(0, ts(0)),
+            Err(WalkError::Manual { step: 0 }),
+            "manual steps are not run"
+        );
         w.mark_done(0, ts(0)).unwrap();
         assert_eq!(w.status(0), StepStatus::ManualDone);
         assert_eq!(w.current(), Some(1));
@@ -368,7 +360,7 @@ mod tests {
         w.start(1, ts(30)).unwrap();
         w.finish(1, true, true, ts(40)).unwrap();
         assert_eq!(w.recovered, Some(ts(40)));
-        assert!(w.skip(2, "  ", ts(50)).is_err());
+        assert_eq!(w.skip(2, "  ", ts(50)), Err(WalkError::NoSkipReason));
         w.skip(2, "db already healthy", ts(50)).unwrap();
         assert_eq!(w.skip_reason(2), Some("db already healthy"));
         assert!(w.is_complete());
@@ -377,18 +369,44 @@ mod tests {
     #[test]
     fn invalid_transitions_are_refused() {
         let mut w = walker();
-        assert!(
-            w.mark_done(1, ts(0)).is_err(),
+        assert_eq!(
+            w.mark_done(1, ts(0)),
+            Err(WalkError::HasCommands { step: 1 }),
             "command steps are run, not marked"
         );
-        assert!(w.retry(1).is_err(), "only failed steps retry");
-        assert!(w.finish(1, true, false, ts(0)).is_err(), "not running");
+        let e = w.retry(1).unwrap_err();
+        assert_eq!(
+            e,
+            WalkError::NotFailed {
+                step: 1,
+                status: StepStatus::Pending
+            },
+            "only failed steps retry"
+        );
+        assert_eq!(
+            e.to_string(),
+            "only a failed step can be retried (step 2 is pending)"
+        );
+        assert_eq!(
+            w.finish(1, true, false, ts(0)),
+            Err(WalkError::NotRunning { step: 1 })
+        );
         assert_eq!(w.start(7, ts(0)), Err(WalkError::NoSuchStep(7)));
         w.start(1, ts(0)).unwrap();
         w.finish(1, true, false, ts(1)).unwrap();
-        assert!(w.start(1, ts(2)).is_err(), "passed steps are not re-run");
-        assert!(w.skip(1, "x", ts(2)).is_err());
-        assert!(w.note(Some(1), "").is_err());
+        assert_eq!(
+            w.start(1, ts(2)),
+            Err(WalkError::Already {
+                step: 1,
+                status: StepStatus::Passed
+            }),
+            "passed steps are not re-run"
+        );
+        assert!(matches!(
+            w.skip(1, "x", ts(2)),
+            Err(WalkError::CannotSkip { step: 1, .. })
+        ));
+        assert_eq!(w.note(Some(1), ""), Err(WalkError::EmptyNote));
         w.note(Some(1), "paged the DBA").unwrap();
         assert_eq!(w.notes().len(), 1);
         w.abort().unwrap();

@@ -239,12 +239,12 @@ impl Worker for RunbookWorker {
 }
 
 /// Write the demo runbooks into `dir` (`<data dir>/demo-runbooks`).
-pub(crate) fn write_demo(dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+pub(crate) fn write_demo(dir: &Path) -> Result<(), super::WriteError> {
+    std::fs::create_dir_all(dir).map_err(super::WriteError::at(dir))?;
     for (name, text) in DEMO_RUNBOOKS {
         let p = dir.join(name);
         if std::fs::read_to_string(&p).ok().as_deref() != Some(*text) {
-            std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+            std::fs::write(&p, text).map_err(super::WriteError::at(&p))?;
         }
     }
     Ok(())
@@ -313,7 +313,7 @@ impl RunbookWorker {
                         })
                     });
                     if let Err(e) = j {
-                        return c.notice(e, true).await;
+                        return c.notice(e.to_string(), true).await;
                     }
                     c.notice(format!("run {} abandoned", l.run_id()), false)
                         .await;
@@ -367,14 +367,14 @@ impl RunbookWorker {
                             send_view(st, c).await;
                         }
                     }
-                    Err(e) => c.notice(e, true).await,
+                    Err(e) => c.notice(e.to_string(), true).await,
                 }
             }
             Command::IncidentEnd => match st.incident.take() {
                 Some(s) => {
                     match s.finish("completed") {
                         Ok(()) => c.notice(format!("incident {:?} closed; `E` or `warroom runbook export` for the timeline", s.runbook.meta.title), false).await,
-                        Err(e) => c.notice(e, true).await,
+                        Err(e) => c.notice(e.to_string(), true).await,
                     }
                     export_to_file(&s, c).await;
                     send_view(st, c).await;
@@ -396,7 +396,7 @@ impl RunbookWorker {
                         c.notice("note added to the timeline", false).await;
                         send_view(st, c).await;
                     }
-                    Err(e) => c.notice(e, true).await,
+                    Err(e) => c.notice(e.to_string(), true).await,
                 }
             }
             other => step_command(other, st, c, busy).await,
@@ -424,7 +424,7 @@ async fn step_command(cmd: Command, st: &mut State, c: &Ctx<'_>, busy: Option<us
                 step,
                 text: plan.to_text(),
                 confirm: plan.confirm.clone(),
-                error: plan.error(),
+                error: plan.error().map(ToString::to_string),
             };
             st.plan = Some(plan);
             c.send(Update::Plan(Box::new(view))).await;
@@ -450,7 +450,7 @@ async fn step_command(cmd: Command, st: &mut State, c: &Ctx<'_>, busy: Option<us
                     .await;
             }
             if let Err(e) = s.begin_step(&plan) {
-                return c.notice(e, true).await;
+                return c.notice(e.to_string(), true).await;
             }
             let (rb, params, actions, origin, log) = (
                 s.runbook.clone(),
@@ -493,7 +493,7 @@ async fn step_command(cmd: Command, st: &mut State, c: &Ctx<'_>, busy: Option<us
                 Box::pin(step_command(Command::Plan { step }, st, c, None)).await;
             }
         }
-        Err(e) => c.notice(e, true).await,
+        Err(e) => c.notice(e.to_string(), true).await,
     }
 }
 
@@ -543,7 +543,7 @@ async fn finish_if_complete(st: &mut State, c: &Ctx<'_>) {
                 )
                 .await
             }
-            Err(e) => c.notice(e, true).await,
+            Err(e) => c.notice(e.to_string(), true).await,
         }
     }
 }

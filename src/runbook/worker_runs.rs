@@ -1,25 +1,36 @@
 //! Opening runs in the worker: resume the unfinished one or start a new one,
 //! send the pane its view, export the timeline to a file.
 
-use super::Update;
 use super::journal;
 use super::parse;
 use super::session::{ResumeError, Session};
 use super::view::{Prompt, RunView};
 use super::worker::{Ctx, State};
+use super::{Update, WriteError};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+/// Why a timeline could not be exported.
+#[derive(Debug, thiserror::Error)]
+enum ExportError {
+    #[error(transparent)]
+    Journal(#[from] journal::JournalError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+fn export(s: &Session, dir: &Path) -> Result<std::path::PathBuf, ExportError> {
+    let l = journal::load(&s.journal.path)?;
+    let dir = dir.parent().unwrap_or(dir).join("exports");
+    std::fs::create_dir_all(&dir).map_err(WriteError::at(&dir))?;
+    let path = dir.join(format!("{}.md", s.run_id()));
+    std::fs::write(&path, super::export::markdown(&l)).map_err(WriteError::at(&path))?;
+    Ok(path)
+}
+
 pub(super) async fn export_to_file(s: &Session, c: &Ctx<'_>) {
-    let result = journal::load(&s.journal.path).and_then(|l| {
-        let dir = c.dir.parent().unwrap_or(c.dir).join("exports");
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let path = dir.join(format!("{}.md", s.run_id()));
-        std::fs::write(&path, super::export::markdown(&l))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(path)
-    });
+    let result = export(s, c.dir);
     match result {
         Ok(p) => {
             c.notice(format!("timeline exported to {}", p.display()), false)
@@ -132,7 +143,7 @@ pub(super) async fn start(st: &mut State, c: &Ctx<'_>, path: &Path, params: &[(S
             replace_run(st, s, false);
             send_view(st, c).await;
         }
-        Err(e) => c.notice(e, true).await,
+        Err(e) => c.notice(e.to_string(), true).await,
     }
 }
 
@@ -162,7 +173,7 @@ pub(super) async fn resume(
             replace_run(st, s, true);
             send_view(st, c).await;
         }
-        Err(ResumeError::NothingToResume(_)) => start(st, c, path, &[]).await,
+        Err(ResumeError::NothingToResume { .. }) => start(st, c, path, &[]).await,
         Err(e) => c.notice(e.to_string(), true).await,
     }
 }

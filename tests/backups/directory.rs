@@ -5,7 +5,7 @@ use crate::support::{actions, capture, config, dump_name, gzip};
 use std::process::Command as Proc;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use warroom::action::{ActionSpec, Confirm, Progress};
+use warroom::action::{ActionError, ActionSpec, Confirm, Progress};
 use warroom::backups::model::{Freshness, SourceData};
 use warroom::source::Report;
 use warroom::source::{SourceStatus, WorkerCtx};
@@ -249,8 +249,18 @@ async fn a_failing_safety_backup_stops_the_restore() {
     let err = door
         .execute(&spec, &preview, "test", Progress::discard())
         .await
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ActionError::Command {
+                exit_code: Some(4),
+                ..
+            }
+        ),
+        "the failing command's exit code: {err:?}"
+    );
+    let err = err.to_string();
     assert!(
         err.contains("safety backup failed, nothing was restored") && err.contains("disk full"),
         "{err}"
@@ -268,9 +278,9 @@ async fn a_failing_safety_backup_stops_the_restore() {
             point: None,
         })
         .await
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("configured: pg"), "{err}");
+        .unwrap_err();
+    assert!(matches!(err, ActionError::NotFound(_)), "{err:?}");
+    assert!(err.to_string().contains("configured: pg"), "{err}");
     let p = door
         .preview(&ActionSpec::Restore {
             source: "pg".into(),

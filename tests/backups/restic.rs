@@ -5,7 +5,7 @@ use crate::support::{actions, capture, config};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
-use warroom::action::{ActionSpec, Confirm};
+use warroom::action::{ActionError, ActionSpec, Confirm};
 use warroom::source::Report;
 use warroom::source::{SourceStatus, WorkerCtx};
 
@@ -274,9 +274,21 @@ async fn restore_brings_the_files_back_and_check_verifies_the_repository() {
     let err = door
         .execute(&verify, &pv, "test", capture().0)
         .await
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("restic check found problems"), "{err}");
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ActionError::Command {
+                exit_code: Some(1),
+                ..
+            }
+        ),
+        "restic check exits 1 on damage: {err:?}"
+    );
+    assert!(
+        err.to_string().contains("restic check found problems"),
+        "{err}"
+    );
     let v = warroom::backups::store::VerificationStore::new(data.path())
         .get("files")
         .unwrap();
