@@ -84,6 +84,11 @@ pub enum Bound {
 /// Each pane's action table, as the keymap binds it.
 pub type Registry = [(PaneId, &'static [ActionDef])];
 
+/// A key name the keymap cannot read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bad key {0:?} (examples: q, R, ctrl-c, shift-tab, enter, f5)")]
+pub struct BadKey(pub String);
+
 /// A key with modifiers, normalised so `R` and `shift-r` are the same key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Key {
@@ -118,8 +123,8 @@ impl Key {
     }
 
     /// Parse `q`, `R`, `?`, `ctrl-c`, `alt-x`, `shift-tab`, `enter`, `esc`, `space`, `pgdn`, `f5`.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let bad = || format!("bad key {s:?} (examples: q, R, ctrl-c, shift-tab, enter, f5)");
+    pub fn parse(s: &str) -> Result<Self, BadKey> {
+        let bad = || BadKey(s.to_string());
         let mut mods = KeyModifiers::NONE;
         let mut rest = s;
         loop {

@@ -363,10 +363,10 @@ impl ActionVerb {
                 comment,
                 alertmanager,
             } => {
-                let duration = crate::text::parse_duration(&duration).map_err(|reason| {
+                let duration = crate::text::parse_duration(&duration).map_err(|e| {
                     ParseActionError::BadDuration {
                         value: duration.clone(),
-                        reason,
+                        reason: e.to_string(),
                     }
                 })?;
                 if duration.is_zero() {

@@ -155,17 +155,6 @@ pub enum ActionError {
     Audit(#[from] crate::audit::AuditError),
 }
 
-/// Transitional: a handler error that is still text. Each domain replaces
-/// these with its own typed error as it moves over.
-impl From<String> for ActionError {
-    fn from(message: String) -> Self {
-        Self::Backend {
-            message,
-            status: None,
-        }
-    }
-}
-
 impl ActionError {
     /// What the operator can do about it, chosen from the kind of failure.
     pub fn hint(&self) -> Option<&'static str> {

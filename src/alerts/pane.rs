@@ -683,7 +683,11 @@ impl Pane for AlertsPane {
         let error = parse_list(&words)
             .err()
             .map(|e| e.to_string())
-            .or_else(|| crate::text::parse_duration(&duration).err())
+            .or_else(|| {
+                crate::text::parse_duration(&duration)
+                    .err()
+                    .map(|e| e.to_string())
+            })
             .or_else(|| {
                 (crate::text::parse_duration(&duration).ok() == Some(Duration::ZERO))
                     .then(|| "duration must be longer than 0".to_string())

@@ -122,7 +122,8 @@ pub fn range(args: &LogsArgs, now_ns: i128) -> Result<(i128, i128), LogsCliError
         }
         (None, Some(_)) => Err(LogsCliError::ToWithoutFrom),
         (None, None) => {
-            let d = crate::text::parse_duration(&args.since).map_err(LogsCliError::Since)?;
+            let d = crate::text::parse_duration(&args.since)
+                .map_err(|e| LogsCliError::Since(e.to_string()))?;
             Ok((now_ns - d.as_nanos() as i128, now_ns))
         }
     }

@@ -618,9 +618,9 @@ fn set_attr(a: &mut Attrs, kind: &BlockKind, k: &str, v: &str) -> Result<(), Att
 }
 
 fn duration(v: &str) -> Result<Duration, AttrError> {
-    let d = crate::text::parse_duration(v).map_err(|reason| AttrError::BadDuration {
+    let d = crate::text::parse_duration(v).map_err(|e| AttrError::BadDuration {
         value: v.to_string(),
-        reason,
+        reason: e.to_string(),
     })?;
     if d.is_zero() {
         return Err(AttrError::ZeroDuration {

@@ -44,10 +44,20 @@ pub fn age(then: jiff::Timestamp, now: jiff::Timestamp) -> String {
     human_duration(Duration::from_secs(secs))
 }
 
+/// A duration that does not parse, with what was typed and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("bad duration {input:?}: {reason} (use e.g. 30s, 15m, 2h, 1h30m)")]
+pub struct DurationError {
+    pub input: String,
+    pub reason: String,
+}
+
 /// Parse `30s`, `15m`, `2h`, `1h30m`, `7d` (humantime syntax).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s.trim())
-        .map_err(|e| format!("bad duration {s:?}: {e} (use e.g. 30s, 15m, 2h, 1h30m)"))
+pub fn parse_duration(s: &str) -> Result<Duration, DurationError> {
+    humantime::parse_duration(s.trim()).map_err(|e| DurationError {
+        input: s.to_string(),
+        reason: e.to_string(),
+    })
 }
 
 /// `1.5 GiB`, `320 KiB`, `12 B`.
@@ -115,7 +125,9 @@ mod tests {
     fn parse_duration_accepts_compound_and_rejects_garbage() {
         assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
         assert_eq!(parse_duration(" 15m ").unwrap(), Duration::from_secs(900));
-        assert!(parse_duration("soon").unwrap_err().contains("soon"));
+        let e = parse_duration("soon").unwrap_err();
+        assert_eq!(e.input, "soon");
+        assert!(e.to_string().contains("\"soon\""), "{e}");
     }
 
     #[test]
