@@ -250,7 +250,9 @@ impl App {
         match action {
             Global::Quit => return self.request_quit(),
             Global::Help => {
-                self.overlay = Some(Overlay::Help { scroll: 0 });
+                self.overlay = Some(Overlay::Help {
+                    scroll: Default::default(),
+                });
                 self.warnings_seen = true;
             }
             Global::Palette => {

@@ -9,7 +9,7 @@ use ratatui_textarea::TextArea;
 
 pub enum Overlay {
     Help {
-        scroll: u16,
+        scroll: crate::ui::scroll::Scroll,
     },
     Palette(Box<Palette>),
     Confirm(Box<ConfirmDialog>),
@@ -144,7 +144,7 @@ pub struct ConfirmDialog {
     /// Output lines streamed while running (bounded).
     pub output: std::collections::VecDeque<String>,
     pub output_dropped: usize,
-    pub scroll: u16,
+    pub scroll: crate::ui::scroll::Scroll,
 }
 
 pub const CONFIRM_OUTPUT_LINES: usize = 500;
@@ -158,7 +158,7 @@ impl ConfirmDialog {
             typed: single_line(""),
             output: Default::default(),
             output_dropped: 0,
-            scroll: 0,
+            scroll: Default::default(),
         }
     }
 

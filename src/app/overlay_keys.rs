@@ -15,18 +15,16 @@ impl App {
             return Vec::new();
         };
         match overlay {
-            Overlay::Help { scroll } => {
+            Overlay::Help { mut scroll } => {
                 let k = Key::from_event(&key);
-                let scroll = match self.keymap.resolve(self.active, &k) {
+                match self.keymap.resolve(self.active, &k) {
                     _ if key.code == KeyCode::Esc => return Vec::new(),
                     Some(Bound::Global(Global::Help | Global::Quit)) => return Vec::new(),
-                    Some(Bound::Nav(Nav::Down)) => scroll.saturating_add(1),
-                    Some(Bound::Nav(Nav::Up)) => scroll.saturating_sub(1),
-                    Some(Bound::Nav(Nav::PageDown)) => scroll.saturating_add(10),
-                    Some(Bound::Nav(Nav::PageUp)) => scroll.saturating_sub(10),
-                    Some(Bound::Nav(Nav::Top)) => 0,
-                    _ => scroll,
-                };
+                    Some(Bound::Nav(nav)) => {
+                        scroll.navigate(nav);
+                    }
+                    _ => {}
+                }
                 self.overlay = Some(Overlay::Help { scroll });
                 Vec::new()
             }
@@ -151,18 +149,15 @@ impl App {
     }
 
     fn confirm_key(&mut self, mut c: Box<ConfirmDialog>, key: KeyEvent) -> Vec<Effect> {
-        let scroll = |c: &mut Box<ConfirmDialog>, code: KeyCode| match code {
-            KeyCode::Down | KeyCode::PageDown => {
-                c.scroll = c
-                    .scroll
-                    .saturating_add(if code == KeyCode::Down { 1 } else { 10 })
-            }
-            KeyCode::Up | KeyCode::PageUp => {
-                c.scroll = c
-                    .scroll
-                    .saturating_sub(if code == KeyCode::Up { 1 } else { 10 })
-            }
-            _ => {}
+        let scroll = |c: &mut Box<ConfirmDialog>, code: KeyCode| {
+            let nav = match code {
+                KeyCode::Down => Nav::Down,
+                KeyCode::Up => Nav::Up,
+                KeyCode::PageDown => Nav::PageDown,
+                KeyCode::PageUp => Nav::PageUp,
+                _ => return,
+            };
+            c.scroll.navigate(nav);
         };
         match std::mem::replace(&mut c.phase, ConfirmPhase::Loading) {
             ConfirmPhase::Ready(preview) => {

@@ -2,24 +2,23 @@
 //! (a pod's detail, the help overlay, a preview): moved by navigation, and
 //! clamped to the content every time it is drawn, so it can never scroll past
 //! the end — whatever the content or the window size did in between.
+//!
+//! Drawing records what it drew through `&self` (the cells), so a view that
+//! renders from a shared reference can still clamp.
 
 use crate::pane::Nav;
+use std::cell::Cell;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scroll {
-    offset: usize,
+    offset: Cell<usize>,
     /// Content lines and window height at the last draw (`None` before the first).
-    extent: Option<(usize, usize)>,
+    extent: Cell<Option<(usize, usize)>>,
 }
 
 impl Scroll {
     pub fn offset(&self) -> usize {
-        self.offset
-    }
-
-    /// The offset as ratatui's `Paragraph::scroll` takes it.
-    pub fn offset_u16(&self) -> u16 {
-        u16::try_from(self.offset).unwrap_or(u16::MAX)
+        self.offset.get()
     }
 
     /// Back to the top (a new object is shown).
@@ -28,41 +27,48 @@ impl Scroll {
     }
 
     fn page(&self) -> usize {
-        self.extent.map_or(10, |(_, page)| page.max(1))
+        self.extent.get().map_or(10, |(_, page)| page.max(1))
     }
 
     fn max(&self) -> usize {
         self.extent
+            .get()
             .map_or(usize::MAX, |(len, page)| len.saturating_sub(page))
     }
 
     /// Apply a navigation action; returns whether it was one that scrolls.
     pub fn navigate(&mut self, nav: Nav) -> bool {
-        let page = self.page();
-        self.offset = match nav {
-            Nav::Up => self.offset.saturating_sub(1),
-            Nav::Down => self.offset.saturating_add(1),
-            Nav::PageUp => self.offset.saturating_sub(page),
-            Nav::PageDown => self.offset.saturating_add(page),
+        let (page, at) = (self.page(), self.offset());
+        let to = match nav {
+            Nav::Up => at.saturating_sub(1),
+            Nav::Down => at.saturating_add(1),
+            Nav::PageUp => at.saturating_sub(page),
+            Nav::PageDown => at.saturating_add(page),
             Nav::Top => 0,
             Nav::Bottom => self.max(),
             _ => return false,
-        }
-        .min(self.max());
+        };
+        self.offset.set(to.min(self.max()));
         true
     }
 
     /// Scroll by `delta` lines (a horizontal step, a mouse-free "half page").
     pub fn by(&mut self, delta: isize) {
-        self.offset = self.offset.saturating_add_signed(delta).min(self.max());
+        let to = self.offset().saturating_add_signed(delta).min(self.max());
+        self.offset.set(to);
     }
 
     /// Record what is being drawn — `len` content lines in a window of
     /// `height` — and clamp to it. Returns the offset to draw from.
-    pub fn clamp_to(&mut self, len: usize, height: usize) -> usize {
-        self.extent = Some((len, height));
-        self.offset = self.offset.min(self.max());
-        self.offset
+    pub fn clamp_to(&self, len: usize, height: usize) -> usize {
+        self.extent.set(Some((len, height)));
+        self.offset.set(self.offset().min(self.max()));
+        self.offset()
+    }
+
+    /// [`Scroll::clamp_to`] as ratatui's `Paragraph::scroll` takes it.
+    pub fn clamp_u16(&self, len: usize, height: u16) -> u16 {
+        u16::try_from(self.clamp_to(len, height.into())).unwrap_or(u16::MAX)
     }
 }
 

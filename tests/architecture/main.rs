@@ -195,22 +195,23 @@ fn every_use_goes_down_the_layers_and_no_domain_uses_another() {
 #[test]
 fn the_checker_names_the_file_and_line_of_a_forbidden_use() {
     // Files that break each rule: the checker must catch all three, naming where.
-    let mut files = Vec::new();
-    files.push((
-        "src/workloads/oops.rs".into(),
-        "workloads".into(),
-        "use crate::pane::Pane;\n// crate::app is fine in a comment\nuse crate::app::App;\nfn f() { crate::logs::now_ns(); }\n".into(),
-    ));
-    files.push((
-        "src/text/oops.rs".into(),
-        "text".into(),
-        "use crate::theme::Theme;\n".into(),
-    ));
-    files.push((
-        "src/theme_oops.rs".into(),
-        "theme".into(),
-        "use crate::text::sanitize;\n".into(),
-    ));
+    let files: Vec<(String, String, String)> = vec![
+        (
+            "src/workloads/oops.rs".into(),
+            "workloads".into(),
+            "use crate::pane::Pane;\n// crate::app is fine in a comment\nuse crate::app::App;\nfn f() { crate::logs::now_ns(); }\n".into(),
+        ),
+        (
+            "src/text/oops.rs".into(),
+            "text".into(),
+            "use crate::theme::Theme;\n".into(),
+        ),
+        (
+            "src/theme_oops.rs".into(),
+            "theme".into(),
+            "use crate::text::sanitize;\n".into(),
+        ),
+    ];
     let found = violations(&files);
     let has = |needle: &str| found.iter().any(|v| v.contains(needle));
     assert!(

@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wra
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     match &app.overlay {
         None => {}
-        Some(Overlay::Help { scroll }) => help(app, area, buf, *scroll),
+        Some(Overlay::Help { scroll }) => help(app, area, buf, scroll),
         Some(Overlay::Palette(p)) => palette(app, p, area, buf),
         Some(Overlay::Confirm(c)) => confirm(&app.theme, c, area, buf),
         Some(Overlay::Form(f)) => form(&app.theme, f, area, buf),
@@ -71,7 +71,7 @@ fn inner(r: Rect) -> Rect {
 }
 
 /// Generated from the live keymap: global, navigation, then the active pane.
-fn help(app: &App, area: Rect, buf: &mut Buffer, scroll: u16) {
+fn help(app: &App, area: Rect, buf: &mut Buffer, scroll: &crate::ui::scroll::Scroll) {
     let t = &app.theme;
     let r = centered(
         area,
@@ -128,9 +128,9 @@ fn help(app: &App, area: Rect, buf: &mut Buffer, scroll: u16) {
         }
         lines.push(Line::default());
     }
-    Paragraph::new(lines)
-        .scroll((scroll, 0))
-        .render(inner(r), buf);
+    let body = inner(r);
+    let offset = scroll.clamp_u16(lines.len(), body.height);
+    Paragraph::new(lines).scroll((offset, 0)).render(body, buf);
 }
 
 fn sections_contains(list: &[&str], s: &str) -> bool {
@@ -340,10 +340,9 @@ fn confirm(t: &Theme, c: &ConfirmDialog, area: Rect, buf: &mut Buffer) {
             )));
         }
     }
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .scroll((c.scroll, 0))
-        .render(main, buf);
+    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let offset = c.scroll.clamp_u16(text.line_count(main.width), main.height);
+    text.scroll((offset, 0)).render(main, buf);
     Paragraph::new(footer_line)
         .wrap(Wrap { trim: true })
         .render(footer, buf);
