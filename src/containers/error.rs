@@ -93,17 +93,7 @@ impl From<bollard::errors::Error> for DockerError {
 /// The error and its causes as one line (bollard's Display of hyper errors
 /// hides the cause: "client error (Connect)").
 fn chain(e: &bollard::errors::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(cause) = src {
-        let c = cause.to_string();
-        if !s.contains(&c) {
-            s.push_str(": ");
-            s.push_str(&c);
-        }
-        src = cause.source();
-    }
-    crate::text::sanitize(&s).into_owned()
+    crate::text::sanitize(&crate::text::error_chain(e)).into_owned()
 }
 
 /// Why a container action could not be previewed or run.

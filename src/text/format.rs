@@ -44,6 +44,23 @@ pub fn age(then: jiff::Timestamp, now: jiff::Timestamp) -> String {
     human_duration(Duration::from_secs(secs))
 }
 
+/// An error and its causes as one line, each cause once: client libraries
+/// (hyper, kube, bollard) put the part an operator acts on ("Connection
+/// refused") in the source chain, which `Display` hides. Not sanitised.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let t = c.to_string();
+        if !text.contains(&t) {
+            text.push_str(": ");
+            text.push_str(&t);
+        }
+        cause = c.source();
+    }
+    text
+}
+
 /// A duration that does not parse, with what was typed and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("bad duration {input:?}: {reason} (use e.g. 30s, 15m, 2h, 1h30m)")]
@@ -102,6 +119,20 @@ pub fn truncate(s: &str, width: usize) -> std::borrow::Cow<'_, str> {
 mod tests {
     use super::*;
 
+    /// An error with a message and a source, like hyper's.
+    #[derive(Debug)]
+    struct Wrapped(&'static str, std::io::Error);
+    impl std::fmt::Display for Wrapped {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+    impl std::error::Error for Wrapped {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.1)
+        }
+    }
+
     #[test]
     fn counts_agree_with_their_noun() {
         assert_eq!(count(0, "problem"), "0 problems");
@@ -125,6 +156,13 @@ mod tests {
     fn parse_duration_accepts_compound_and_rejects_garbage() {
         assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
         assert_eq!(parse_duration(" 15m ").unwrap(), Duration::from_secs(900));
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused");
+        let outer = std::io::Error::other(Wrapped("client error (Connect)", io));
+        assert_eq!(
+            error_chain(&outer),
+            "client error (Connect): Connection refused",
+            "a cause already in the message is not repeated"
+        );
         let e = parse_duration("soon").unwrap_err();
         assert_eq!(e.input, "soon");
         assert!(e.to_string().contains("\"soon\""), "{e}");

@@ -4,5 +4,7 @@
 mod format;
 mod sanitize;
 
-pub use format::{age, count, human_bytes, human_duration, parse_duration, truncate};
+pub use format::{
+    DurationError, age, count, error_chain, human_bytes, human_duration, parse_duration, truncate,
+};
 pub use sanitize::{sanitize, sanitize_multiline};

@@ -143,17 +143,7 @@ impl From<kube::Error> for KubeError {
 /// The error and its causes as one line (sanitised). The hyper/io chain
 /// carries the useful part ("Connection refused"), which `Display` hides.
 fn chain(e: &kube::Error) -> String {
-    let mut text = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        let t = s.to_string();
-        if !text.contains(&t) {
-            text.push_str(": ");
-            text.push_str(&t);
-        }
-        src = s.source();
-    }
-    crate::text::sanitize(&text).into_owned()
+    crate::text::sanitize(&crate::text::error_chain(e)).into_owned()
 }
 
 /// Why a Kubernetes action could not be previewed or run.

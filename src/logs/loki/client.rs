@@ -146,20 +146,7 @@ impl LokiClient {
     }
 }
 
-/// The error and its causes in one line ("connection refused" is in the source).
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let t = c.to_string();
-        if !s.contains(&t) {
-            s.push_str(": ");
-            s.push_str(&t);
-        }
-        cur = c.source();
-    }
-    s
-}
+use crate::text::error_chain;
 
 fn ns(v: i128) -> String {
     v.to_string()
