@@ -18,8 +18,12 @@ pub mod jump;
 pub mod matcher;
 pub mod model;
 pub mod pane;
+mod pane_actions;
+mod pane_report;
 pub mod timeline;
 pub mod view;
+mod view_detail;
+mod view_health;
 pub mod worker;
 
 #[cfg(test)]
