@@ -27,7 +27,13 @@ mod view_health;
 pub mod worker;
 
 #[cfg(test)]
-mod tests;
+mod model_tests;
+#[cfg(test)]
+mod pane_tests;
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod view_tests;
 
 use crate::config::Config;
 use crate::source::{Backend, SourceId, SourceKind, SourceStatus};
