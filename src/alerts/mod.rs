@@ -18,12 +18,22 @@ pub mod jump;
 pub mod matcher;
 pub mod model;
 pub mod pane;
+mod pane_actions;
+mod pane_report;
 pub mod timeline;
 pub mod view;
+mod view_detail;
+mod view_health;
 pub mod worker;
 
 #[cfg(test)]
-mod tests;
+mod model_tests;
+#[cfg(test)]
+mod pane_tests;
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod view_tests;
 
 use crate::config::Config;
 use crate::source::{Backend, SourceId, SourceKind, SourceStatus};

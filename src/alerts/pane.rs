@@ -1,22 +1,23 @@
 //! The alerts pane's state: snapshots per source, merged and grouped alerts,
-//! silences, the selection, and what each key does. Rendering is in `view.rs`.
+//! silences, the selection, and what each key does. The keys that leave the
+//! pane (silence, ack, expire, jumps) are in `pane_actions.rs`, the report
+//! section in `pane_report.rs`, rendering in `view.rs`.
 
 use super::matcher::{Filter, parse_list, split_words};
 use super::model::{
     self, AlertState, BrokenRule, Group, MergedAlert, Silence, SilenceState, Snapshot,
 };
+use super::pane_actions::silence_form;
 use super::timeline::Timeline;
 use super::{Action, SilenceForm};
-use super::{Command, Update, jump};
+use super::{Command, Update};
 use crate::action::ActionSpec;
 use crate::config::Config;
-use crate::pane::{
-    Form, FormField, Input, Nav, NoCommand, Outcome, Pane, PaneCtx, PaneId, RenderCtx, SourceState,
-};
+use crate::pane::{Input, Nav, NoCommand, Outcome, Pane, PaneCtx, PaneId, RenderCtx, SourceState};
 
 /// What the alerts pane answers.
-type Out = Outcome<SilenceForm, Command>;
-use crate::report::{Problem, ReportSection};
+pub(super) type Out = Outcome<SilenceForm, Command>;
+use crate::report::ReportSection;
 use crate::source::{SourceId, SourceKind, SourceStatus};
 use crate::ui::table::TableState;
 use jiff::Timestamp;
@@ -28,7 +29,6 @@ use std::time::Duration;
 
 /// Expired silences stay listed this long after they ended.
 const RECENTLY_EXPIRED: i64 = 24 * 3600;
-const DEFAULT_SILENCE: &str = "2h";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -48,10 +48,10 @@ pub enum Row {
 pub struct AlertsPane {
     pub(super) group_by: Vec<String>,
     /// The configured Alertmanagers (names), for the silence form's choice.
-    alertmanagers: Vec<String>,
-    ack_duration: Duration,
-    runbook_dirs: Vec<PathBuf>,
-    snapshots: BTreeMap<SourceId, Snapshot>,
+    pub(super) alertmanagers: Vec<String>,
+    pub(super) ack_duration: Duration,
+    pub(super) runbook_dirs: Vec<PathBuf>,
+    pub(super) snapshots: BTreeMap<SourceId, Snapshot>,
     /// Sources whose last poll failed, with the reason. Their snapshot stays
     /// shown (never blank the view) but what only they report is marked stale.
     pub(super) down: BTreeMap<SourceId, String>,
@@ -332,153 +332,6 @@ impl AlertsPane {
             .record(&snap.source.to_string(), snap.at, &counts);
     }
 
-    /// The Alertmanager that reported these alerts (the first, in source order).
-    fn reporting_am(alerts: &[&MergedAlert]) -> Option<String> {
-        alerts
-            .iter()
-            .flat_map(|m| m.sources.iter())
-            .find(|s| s.kind == SourceKind::Alertmanager)
-            .map(|s| s.name.clone())
-    }
-
-    /// Every Alertmanager a silence can go to: the configured ones and any
-    /// that reported (the demo estate has no config).
-    fn known_ams(&self) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .alertmanagers
-            .iter()
-            .cloned()
-            .chain(
-                self.snapshots
-                    .keys()
-                    .filter(|s| s.kind == SourceKind::Alertmanager)
-                    .map(|s| s.name.clone()),
-            )
-            .collect();
-        v.sort();
-        v.dedup();
-        v
-    }
-
-    /// The form's Alertmanager field, when there is a choice to make.
-    fn am_choice(&self, current: Option<&str>) -> Option<(String, Vec<String>)> {
-        let known = self.known_ams();
-        (known.len() > 1).then(|| (current.unwrap_or_default().to_string(), known))
-    }
-
-    fn silence_form(&mut self, read_only: bool) -> Out {
-        if read_only {
-            return Outcome::Notify("read-only mode: silences are disabled".into());
-        }
-        let alerts = self.selected_alerts();
-        if alerts.is_empty() {
-            return Outcome::Notify("select an alert or group to silence".into());
-        }
-        let labels: Vec<&model::Labels> = alerts.iter().map(|m| &m.alert.labels).collect();
-        let matchers = model::matchers_for(&labels, &self.group_by);
-        let am = Self::reporting_am(&alerts);
-        let title = format!(
-            "Silence {} alert(s){}",
-            alerts.len(),
-            am.as_deref()
-                .map(|a| format!(" on am:{a}"))
-                .unwrap_or_default()
-        );
-        let choice = self.am_choice(am.as_deref());
-        let text = matchers
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(" ");
-        Outcome::Form(silence_form(
-            SilenceForm { alertmanager: am },
-            title,
-            &text,
-            DEFAULT_SILENCE,
-            "",
-            choice,
-        ))
-    }
-
-    fn ack(&self, read_only: bool) -> Out {
-        if read_only {
-            return Outcome::Notify("read-only mode: ack is disabled".into());
-        }
-        let alerts = self.selected_alerts();
-        if alerts.is_empty() {
-            return Outcome::Notify("select an alert or group to ack".into());
-        }
-        let labels: Vec<&model::Labels> = alerts.iter().map(|m| &m.alert.labels).collect();
-        Outcome::Request(ActionSpec::Silence {
-            matchers: model::matchers_for(&labels, &self.group_by)
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
-            duration: self.ack_duration,
-            comment: format!("{}{}", model::ACK_PREFIX, crate::identity::operator()),
-            alertmanager: Self::reporting_am(&alerts),
-        })
-    }
-
-    fn expire(&self, read_only: bool) -> Out {
-        if read_only {
-            return Outcome::Notify("read-only mode: expiring silences is disabled".into());
-        }
-        let silence = match self.view {
-            View::Silences => self.selected_silence(),
-            View::Alerts => self.focused_alert().and_then(|m| {
-                self.silences.iter().find(|s| {
-                    s.state == SilenceState::Active && m.alert.silenced_by.contains(&s.id)
-                })
-            }),
-        };
-        match silence {
-            Some(s) if s.state == SilenceState::Expired => {
-                Outcome::Notify(format!("silence {} has already expired", s.id))
-            }
-            Some(s) => Outcome::Request(ActionSpec::ExpireSilence {
-                id: s.id.clone(),
-                alertmanager: Some(s.alertmanager.clone()),
-            }),
-            None => Outcome::Notify("no silence selected (v shows silences)".into()),
-        }
-    }
-
-    fn with_focused(&self, f: impl FnOnce(&MergedAlert) -> Out) -> Out {
-        match self.focused_alert() {
-            Some(m) => f(m),
-            None => Outcome::Notify("select an alert first".into()),
-        }
-    }
-
-    fn open_runbook(&self) -> Out {
-        self.with_focused(|m| match m.alert.annotations.get("runbook_url") {
-            Some(url) if !url.trim().is_empty() => jump::open_runbook(url, &self.runbook_dirs),
-            _ => Outcome::Notify(format!(
-                "{} has no runbook_url annotation",
-                crate::text::sanitize(m.alert.name())
-            )),
-        })
-    }
-
-    fn jump_logs(&self) -> Out {
-        self.with_focused(|m| match jump::logql_selector(&m.alert.labels) {
-            Some(query) => Outcome::Jump(crate::pane::Jump::LogQuery { query }),
-            None => Outcome::Notify(
-                "no namespace/pod/container/job label to build a log query from".into(),
-            ),
-        })
-    }
-
-    fn jump_target(&self) -> Out {
-        self.with_focused(|m| match jump::target(&m.alert.labels) {
-            Some(j) => Outcome::Jump(j),
-            None => {
-                Outcome::Notify("no namespace+pod/deployment or container label to jump to".into())
-            }
-        })
-    }
-
     fn toggle_expand(&mut self, open: Option<bool>) -> Out {
         let gi = match self.rows.get(self.table.selected) {
             Some(Row::Group(gi)) | Some(Row::Alert(gi, _)) => *gi,
@@ -521,30 +374,6 @@ pub(super) fn short_reason(reason: &str) -> &str {
         Some((head, rest)) if head.contains("://") => rest,
         _ => reason,
     }
-}
-
-/// `am`: the Alertmanager field (value, the names to choose from), shown
-/// only when more than one is known.
-pub(super) fn silence_form(
-    payload: SilenceForm,
-    title: String,
-    matchers: &str,
-    duration: &str,
-    comment: &str,
-    am: Option<(String, Vec<String>)>,
-) -> Form<SilenceForm> {
-    let mut fields = vec![
-        FormField::new("Matchers", matchers),
-        FormField::new("Duration (e.g. 30m, 2h)", duration),
-        FormField::new("Comment (why; shown to everyone)", comment),
-    ];
-    if let Some((value, names)) = am {
-        fields.push(FormField::new(
-            format!("Alertmanager (one of: {})", names.join(", ")),
-            value,
-        ));
-    }
-    Form::new(payload, title, fields)
 }
 
 impl Pane for AlertsPane {
@@ -730,74 +559,7 @@ impl Pane for AlertsPane {
     }
 
     fn report(&self, _now: Timestamp) -> Option<ReportSection> {
-        let mut problems = Vec::new();
-        let (mut firing, mut silenced, mut pending) = (0, 0, 0);
-        for m in &self.merged {
-            let a = &m.alert;
-            match a.state {
-                AlertState::Pending => {
-                    pending += 1;
-                    continue;
-                }
-                AlertState::Firing => firing += 1,
-                AlertState::Silenced | AlertState::Inhibited => silenced += 1,
-            }
-            let detail = a
-                .summary()
-                .map(|s| crate::text::sanitize(s).into_owned())
-                .unwrap_or_default();
-            let mut p = Problem::new(a.severity().to_report(), a.name(), a.state.as_str(), detail)
-                .field("state", a.state.as_str())
-                .field("severity_label", a.severity().as_str())
-                .field(
-                    "labels",
-                    serde_json::to_value(&a.labels).unwrap_or_default(),
-                )
-                .field("source", m.sources_text())
-                .field(
-                    "sources",
-                    m.sources.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-                )
-                .field("silenced", a.state.is_suppressed())
-                .field("acked", self.is_acked(a))
-                .field(
-                    "stale_sources",
-                    m.sources
-                        .iter()
-                        .filter(|s| self.down.contains_key(*s))
-                        .map(|s| s.to_string())
-                        .collect::<Vec<_>>(),
-                )
-                .field("stale", self.stale_since(m).is_some());
-            if let Some(ns) = a.labels.get("namespace") {
-                p = p.namespace(ns.clone());
-            }
-            if let Some(since) = a.active_at {
-                p = p.field("since", since.to_string());
-            }
-            if let Some(rb) = a.annotations.get("runbook_url") {
-                p = p.field("runbook_url", rb.clone());
-            }
-            problems.push(p);
-        }
-        for (src, r) in &self.broken {
-            problems.push(
-                Problem::new(
-                    crate::report::Severity::Warning,
-                    &r.name,
-                    "rule broken",
-                    crate::text::sanitize(&r.last_error).into_owned(),
-                )
-                .field("state", "broken_rule")
-                .field("group", r.group.clone())
-                .field("source", src.to_string()),
-            );
-        }
-        let summary = format!(
-            "{firing} firing, {pending} pending, {silenced} silenced/inhibited, {} broken rule(s)",
-            self.broken.len()
-        );
-        Some(ReportSection::new(summary, problems))
+        Some(self.report_section())
     }
 
     fn context_label(&self) -> Option<String> {

@@ -1,25 +1,23 @@
 //! Rendering the alerts pane: the grouped alert table (or the silences table)
-//! with a detail panel for the selection. Only visible rows are built.
+//! with a detail panel for the selection (`view_detail.rs`) under the
+//! per-endpoint health lines (`view_health.rs`). Only visible rows are built.
 
 use super::model::{AlertSeverity, AlertState, MergedAlert, SilenceState};
-use super::pane::{AlertsPane, Health, Row, View, short_reason};
+use super::pane::{AlertsPane, Row, View};
+use super::view_detail::{alert_detail, silence_detail};
+use super::view_health::endpoint_lines;
 use crate::pane::{PaneId, RenderCtx};
-use crate::text::{age, sanitize, truncate};
+use crate::text::{age, sanitize};
 use crate::theme::Theme;
 use crate::ui::table::render_table;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 use ratatui::widgets::{Paragraph, Widget};
-use unicode_width::UnicodeWidthStr;
 
 const TREND_WIDTH: u16 = 8;
 const DETAIL_HEIGHT: u16 = 7;
-/// Endpoint lines shown at most for down or partial endpoints (80x24 budget).
-const TROUBLED_LINES: usize = 3;
-/// How much of a reason fits on the one-line endpoint summary.
-const SHORT_REASON: usize = 50;
 
 pub fn severity_style(sev: AlertSeverity, t: &Theme) -> Style {
     match sev {
@@ -30,7 +28,7 @@ pub fn severity_style(sev: AlertSeverity, t: &Theme) -> Style {
     }
 }
 
-fn state_style(state: AlertState, sev: AlertSeverity, t: &Theme) -> Style {
+pub(super) fn state_style(state: AlertState, sev: AlertSeverity, t: &Theme) -> Style {
     match state {
         AlertState::Firing => severity_style(sev, t),
         AlertState::Pending => t.info,
@@ -80,112 +78,6 @@ fn stale_prefix(since: Option<jiff::Timestamp>, now: jiff::Timestamp) -> String 
     since
         .map(|s| format!("stale {} · ", age(s, now)))
         .unwrap_or_default()
-}
-
-/// One endpoint: `am:main ✗ cannot connect: … (2m)`; `troubled` when it is
-/// down or partial, so it earns a line of its own when one line is too short.
-/// The reason is cut to `reason_width` and so that the whole endpoint fits in
-/// `line_width`: the data age at the end must stay on screen.
-fn endpoint_spans(
-    id: &crate::source::SourceId,
-    h: &Health,
-    reason_width: usize,
-    line_width: usize,
-    ctx: &RenderCtx<'_>,
-) -> (Vec<Span<'static>>, bool) {
-    let t = ctx.theme;
-    let name = sanitize(&id.to_string()).into_owned();
-    // `NAME G REASON SUFFIX`: name, glyph and the spaces around it are fixed.
-    let reason = |r: &str, suffix: &str| {
-        let fixed = UnicodeWidthStr::width(name.as_str()) + 3 + UnicodeWidthStr::width(suffix);
-        let room = reason_width.min(line_width.saturating_sub(fixed));
-        truncate(&sanitize(short_reason(r)), room).into_owned()
-    };
-    let (glyph, style, text, troubled) = match h {
-        Health::Ok => ("✓", t.ok, String::new(), false),
-        Health::Loading => ("…", t.info, String::new(), false),
-        Health::Off(what) => ("–", t.muted, format!(" {what}"), false),
-        Health::Partial(r) => ("!", t.warning, format!(" {}", reason(r, "")), true),
-        Health::Down { reason: r, data_at } => {
-            let data = format!(
-                " ({})",
-                data_at
-                    .map(|d| age(d, ctx.now))
-                    .unwrap_or_else(|| "no data".into())
-            );
-            (
-                "✗",
-                t.critical,
-                format!(" {}{data}", reason(r, &data)),
-                true,
-            )
-        }
-    };
-    (
-        vec![
-            Span::styled(name, t.header),
-            Span::styled(format!(" {glyph}{text}"), style),
-        ],
-        troubled,
-    )
-}
-
-/// Per-endpoint health: one line while it fits (`prom:main ✓  am:main ✗
-/// connection refused (2m)`), else the healthy ones on one line and each
-/// troubled (down or partial) one on its own, at most TROUBLED_LINES of them
-/// plus a `+N more` line.
-fn endpoint_lines(p: &AlertsPane, width: usize, ctx: &RenderCtx<'_>) -> Vec<Line<'static>> {
-    let eps = p.endpoints(ctx.sources);
-    let sep = || Span::raw("  ");
-    let short: Vec<(Vec<Span<'static>>, bool)> = eps
-        .iter()
-        .map(|(id, h)| endpoint_spans(id, h, SHORT_REASON, usize::MAX, ctx))
-        .collect();
-    let mut one: Vec<Span<'static>> = Vec::new();
-    for (i, (spans, _)) in short.iter().enumerate() {
-        if i > 0 {
-            one.push(sep());
-        }
-        one.extend(spans.iter().cloned());
-    }
-    let one = Line::from(one);
-    if one.width() <= width {
-        return if eps.is_empty() {
-            Vec::new()
-        } else {
-            vec![one]
-        };
-    }
-    let mut fine: Vec<Span<'static>> = Vec::new();
-    let mut lines = Vec::new();
-    let mut troubled = 0;
-    for (id, h) in &eps {
-        let (spans, bad) = endpoint_spans(id, h, width, width, ctx);
-        if !bad {
-            if !fine.is_empty() {
-                fine.push(sep());
-            }
-            fine.extend(spans);
-        } else {
-            troubled += 1;
-            if troubled <= TROUBLED_LINES {
-                lines.push(Line::from(spans));
-            }
-        }
-    }
-    if troubled > TROUBLED_LINES {
-        lines.push(Line::from(Span::styled(
-            format!(
-                "+{} more endpoint(s) down or partial",
-                troubled - TROUBLED_LINES
-            ),
-            ctx.theme.critical,
-        )));
-    }
-    if !fine.is_empty() {
-        lines.insert(0, Line::from(fine));
-    }
-    lines
 }
 
 pub fn render(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
@@ -290,24 +182,6 @@ fn identifying(m: &MergedAlert, group_by: &[String]) -> Vec<String> {
         .filter(|k| *k != "alertname" && *k != "severity" && !group_by.contains(k))
         .cloned()
         .collect()
-}
-
-/// `am:main (stale 2m),prom:main`: which source still vouches for it.
-fn sources_text(p: &AlertsPane, m: &MergedAlert, now: jiff::Timestamp) -> String {
-    m.sources
-        .iter()
-        .map(|s| match p.down.contains_key(s) {
-            true => {
-                let data = p
-                    .snapshot_at(s)
-                    .map(|at| format!(" {}", age(at, now)))
-                    .unwrap_or_default();
-                format!("{s} (stale{data})")
-            }
-            false => s.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 fn alerts_table(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
@@ -467,127 +341,6 @@ fn alerts_table(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCt
     );
 }
 
-fn kv(label: &str, value: String, t: &Theme) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("{label:<9}"), t.header),
-        Span::raw(value),
-    ])
-}
-
-fn alert_detail(p: &AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
-    let t = ctx.theme;
-    let w = area.width as usize;
-    let mut lines: Vec<Line<'static>> = vec![Line::from(Span::styled("─".repeat(w), t.border))];
-    match p.rows.get(p.table.selected) {
-        Some(Row::Rule(ri)) => {
-            let (src, r) = &p.broken[*ri];
-            lines.push(kv(
-                "rule",
-                format!(
-                    "{} (group {}) on {src}",
-                    sanitize(&r.name),
-                    sanitize(&r.group)
-                ),
-                t,
-            ));
-            lines.push(kv("health", r.health.clone(), t));
-            lines.push(kv("error", sanitize(&r.last_error).into_owned(), t));
-        }
-        _ => {
-            if let Some(m) = p.focused_alert() {
-                let a = &m.alert;
-                let sev = a.severity();
-                lines.push(Line::from(vec![
-                    Span::styled(
-                        format!("{} {} ", sev.symbol(), sanitize(a.name())),
-                        severity_style(sev, t),
-                    ),
-                    Span::styled(
-                        a.state.label(p.is_acked(a)).to_string(),
-                        state_style(a.state, sev, t),
-                    ),
-                    Span::raw(format!(
-                        " · {} · since {} · from {}",
-                        sev.as_str(),
-                        a.active_at
-                            .map(|s| age(s, ctx.now))
-                            .unwrap_or_else(|| "?".into()),
-                        sources_text(p, m, ctx.now)
-                    )),
-                ]));
-                if let Some(s) = a.annotations.get("summary") {
-                    lines.push(kv("summary", sanitize(s).into_owned(), t));
-                }
-                if let Some(s) = a.annotations.get("description") {
-                    lines.push(kv("descr", sanitize(s).into_owned(), t));
-                }
-                let labels: Vec<String> =
-                    a.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                lines.push(kv("labels", sanitize(&labels.join(" ")).into_owned(), t));
-                if let Some(sid) = a.silenced_by.first() {
-                    let s = p.silences.iter().find(|s| &s.id == sid);
-                    lines.push(kv(
-                        AlertState::Silenced.label(p.is_acked(a)),
-                        match s {
-                            Some(s) => format!(
-                                "by {} until {}: {}",
-                                sanitize(&s.created_by),
-                                s.ends_at
-                                    .map(|e| e.strftime("%H:%M UTC").to_string())
-                                    .unwrap_or_default(),
-                                sanitize(&s.comment)
-                            ),
-                            None => sid.clone(),
-                        },
-                        t,
-                    ));
-                }
-                if let Some(rb) = a.annotations.get("runbook_url") {
-                    lines.push(kv("runbook", sanitize(rb).into_owned(), t));
-                }
-            }
-        }
-    }
-    lines.truncate(area.height as usize - 1);
-    while lines.len() < area.height as usize - 1 {
-        lines.push(Line::default());
-    }
-    lines.push(hints(ctx, ALERT_HINTS));
-    Paragraph::new(lines).render(area, buf);
-}
-
-const ALERT_HINTS: &[(&str, &str)] = &[
-    ("silence", "silence"),
-    ("ack", "ack"),
-    ("open_runbook", "runbook"),
-    ("jump_logs", "logs"),
-    ("jump_target", "workload"),
-    ("toggle_silences", "silences"),
-];
-const SILENCE_HINTS: &[(&str, &str)] = &[
-    ("expire_silence", "expire"),
-    ("toggle_silences", "alerts"),
-    ("refresh", "refresh"),
-];
-
-/// Key hints from the keymap; mutating ones hidden in read-only mode.
-fn hints(ctx: &RenderCtx<'_>, actions: &[(&str, &str)]) -> Line<'static> {
-    let t = ctx.theme;
-    let mut spans = Vec::new();
-    for &(action, label) in actions {
-        if ctx.read_only && matches!(action, "silence" | "ack" | "expire_silence") {
-            continue;
-        }
-        let keys = ctx.keymap.keys_for("alerts", action);
-        if keys.is_empty() {
-            continue;
-        }
-        spans.push(Span::styled(keys, t.key));
-        spans.push(Span::styled(format!(" {label}  "), t.muted));
-    }
-    Line::from(spans)
-}
-
 fn when_rel(ts: Option<jiff::Timestamp>, now: jiff::Timestamp) -> String {
     match ts {
         Some(e) if e > now => format!("in {}", age(now, e)),
@@ -651,57 +404,4 @@ fn silences_table(p: &mut AlertsPane, area: Rect, buf: &mut Buffer, ctx: &Render
             ]
         },
     );
-}
-
-fn silence_detail(p: &AlertsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
-    let t = ctx.theme;
-    let w = area.width as usize;
-    let mut lines: Vec<Line<'static>> = vec![Line::from(Span::styled("─".repeat(w), t.border))];
-    if let Some(s) = p.selected_silence() {
-        lines.push(kv(
-            "silence",
-            format!(
-                "{} on am:{} ({})",
-                sanitize(&s.id),
-                sanitize(&s.alertmanager),
-                s.state.as_str()
-            ),
-            t,
-        ));
-        lines.push(kv(
-            "by",
-            format!(
-                "{} · {} → {}",
-                sanitize(&s.created_by),
-                s.starts_at
-                    .map(|x| x.strftime("%m-%d %H:%M").to_string())
-                    .unwrap_or_default(),
-                s.ends_at
-                    .map(|x| x.strftime("%m-%d %H:%M UTC").to_string())
-                    .unwrap_or_default()
-            ),
-            t,
-        ));
-        lines.push(kv("comment", sanitize(&s.comment).into_owned(), t));
-        let affected = p.affected_by(s);
-        let names: Vec<String> = affected
-            .iter()
-            .map(|m| sanitize(m.alert.name()).into_owned())
-            .collect();
-        lines.push(kv(
-            "affects",
-            format!(
-                "{} current alert(s): {}",
-                affected.len(),
-                truncate(&names.join(", "), w.saturating_sub(30))
-            ),
-            t,
-        ));
-    }
-    lines.truncate(area.height as usize - 1);
-    while lines.len() < area.height as usize - 1 {
-        lines.push(Line::default());
-    }
-    lines.push(hints(ctx, SILENCE_HINTS));
-    Paragraph::new(lines).render(area, buf);
 }

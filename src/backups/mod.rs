@@ -19,6 +19,7 @@ pub mod plan;
 pub mod restic;
 pub mod source;
 pub mod store;
+mod view;
 pub mod worker;
 
 use crate::config::Config;

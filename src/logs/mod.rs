@@ -19,10 +19,14 @@ pub mod matcher;
 pub mod pane;
 mod pane_apply;
 mod pane_input;
+#[cfg(test)]
+mod pane_loki_tests;
 mod pane_render;
 #[cfg(test)]
-mod pane_tests;
+mod pane_viewer_tests;
 pub mod ring;
+#[cfg(test)]
+mod test_support;
 pub mod timerange;
 pub mod viewer;
 mod viewer_render;

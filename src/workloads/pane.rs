@@ -508,5 +508,11 @@ impl WorkloadsPane {
 }
 
 #[cfg(test)]
+#[path = "pane_actions_tests.rs"]
+mod actions_tests;
+#[cfg(test)]
+#[path = "pane_test_support.rs"]
+mod test_support;
+#[cfg(test)]
 #[path = "pane_tests.rs"]
 mod tests;
