@@ -10,7 +10,7 @@ pub mod panes;
 pub mod wiring;
 
 pub use panes::{AnyForm, AnyOutcome, AnyPaletteCommand, AnyPane};
-pub use wiring::{Hub, Mode, Wiring, Workers, probe_all, wire};
+pub use wiring::{Hub, Mode, Wiring, Workers, probe_all, start_alone, wire};
 
 use crate::keymap::{Keymap, Registry};
 use crate::pane::{ActionSet, PaneId};

@@ -75,57 +75,28 @@ fn take<U, C>(
 pub fn wire(cfg: &Config, mode: Mode, audit: AuditLog) -> Wiring {
     let mut actions = Actions::new(audit, mode.read_only, mode.demo);
     let mut idle = Vec::new();
+    // Each domain's live or demo backend: its handler to the door, its
+    // idle statuses to the list, its workers kept.
+    macro_rules! backend {
+        ($domain:ident, $door:expr) => {
+            take(
+                if mode.demo {
+                    crate::$domain::demo()
+                } else {
+                    crate::$domain::live(cfg)
+                },
+                $door,
+                &mut actions,
+                &mut idle,
+            )
+        };
+    }
     let mut workers = Workers {
-        workloads: take(
-            if mode.demo {
-                crate::workloads::demo()
-            } else {
-                crate::workloads::live(cfg)
-            },
-            Some(Domain::Kubernetes),
-            &mut actions,
-            &mut idle,
-        ),
-        containers: take(
-            if mode.demo {
-                crate::containers::demo()
-            } else {
-                crate::containers::live(cfg)
-            },
-            Some(Domain::Docker),
-            &mut actions,
-            &mut idle,
-        ),
-        alerts: take(
-            if mode.demo {
-                crate::alerts::demo()
-            } else {
-                crate::alerts::live(cfg)
-            },
-            Some(Domain::Alertmanager),
-            &mut actions,
-            &mut idle,
-        ),
-        logs: take(
-            if mode.demo {
-                crate::logs::demo()
-            } else {
-                crate::logs::live(cfg)
-            },
-            None,
-            &mut actions,
-            &mut idle,
-        ),
-        backups: take(
-            if mode.demo {
-                crate::backups::demo()
-            } else {
-                crate::backups::live(cfg)
-            },
-            Some(Domain::Backups),
-            &mut actions,
-            &mut idle,
-        ),
+        workloads: backend!(workloads, Some(Domain::Kubernetes)),
+        containers: backend!(containers, Some(Domain::Docker)),
+        alerts: backend!(alerts, Some(Domain::Alertmanager)),
+        logs: backend!(logs, None),
+        backups: backend!(backups, Some(Domain::Backups)),
         runbook: Vec::new(),
     };
     // The runbook worker runs actions itself, through the finished door.
@@ -212,6 +183,39 @@ where
     });
     tasks.push(forward.abort_handle());
     commands
+}
+
+/// One worker started alone, its reports wrapped into the app's envelopes as
+/// the hub does (a pod's log stream arrives as the logs pane's update): for
+/// tests and tools that watch one source. Returns the updates, the sender of
+/// the worker's commands, and its task (worker and forwarder).
+pub fn start_alone<U, C>(
+    worker: DynWorker<U, C>,
+    capacity: usize,
+) -> (
+    mpsc::Receiver<Update>,
+    broadcast::Sender<C>,
+    tokio::task::JoinHandle<()>,
+)
+where
+    U: Send + 'static,
+    C: Clone + Send + 'static,
+    Update: From<U>,
+{
+    let (tx, rx) = mpsc::channel(capacity);
+    let (ctx, mut reports, commands) = WorkerCtx::detached(capacity);
+    let envelope = <Update as From<crate::source::Report<U>>>::from;
+    let task = tokio::spawn(async move {
+        let forward = async move {
+            while let Some(r) = reports.recv().await {
+                if tx.send(envelope(r)).await.is_err() {
+                    break;
+                }
+            }
+        };
+        tokio::join!(worker.run(ctx), forward);
+    });
+    (rx, commands, task)
 }
 
 impl Hub {

@@ -8,7 +8,6 @@ use tokio::sync::{broadcast, mpsc};
 use warroom::containers::client::Endpoint;
 use warroom::containers::worker::LiveWorker;
 use warroom::event::Update;
-use warroom::source::{Worker, WorkerCtx};
 
 pub const IMAGE: &str = "warroom-test/busybox";
 pub const LABEL: &str = "warroom-test=1";
@@ -194,23 +193,10 @@ pub struct Running {
 
 impl Running {
     pub fn start(host: &str) -> Self {
-        let (tx, rx) = mpsc::channel(1024);
-        let (ctx, mut reports, commands) = WorkerCtx::detached(1024);
         let worker = Box::new(LiveWorker {
             endpoint: Endpoint::resolve_with(Some(host), None),
         });
-        // As the runtime does: the worker's reports in the app's envelope
-        // (its log streams arrive as the logs pane's updates).
-        let task = tokio::spawn(async move {
-            let forward = async move {
-                while let Some(r) = reports.recv().await {
-                    if tx.send(Update::from(r)).await.is_err() {
-                        break;
-                    }
-                }
-            };
-            tokio::join!(worker.run(ctx), forward);
-        });
+        let (rx, commands, task) = warroom::runtime::start_alone(worker, 1024);
         Self {
             rx,
             commands,

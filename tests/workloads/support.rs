@@ -6,7 +6,7 @@ use tokio::sync::{broadcast, mpsc};
 use warroom::config::Config;
 use warroom::event::Update;
 use warroom::logs::{LogLine, Update as LogUpdate};
-use warroom::source::{SourceStatus, WorkerCtx};
+use warroom::source::SourceStatus;
 use warroom::workloads::pane::WorkloadsPane;
 use warroom::workloads::{Perm, Update as WUpdate};
 
@@ -54,20 +54,7 @@ impl Running {
             "one worker for the kubeconfig context"
         );
         let worker = backend.workers.remove(0);
-        let (tx, rx) = mpsc::channel(4096);
-        let (ctx, mut reports, ctx_tx) = WorkerCtx::detached(4096);
-        // As the runtime does: the worker's reports in the app's envelope
-        // (its pod log streams arrive as the logs pane's updates).
-        let task = tokio::spawn(async move {
-            let forward = async move {
-                while let Some(r) = reports.recv().await {
-                    if tx.send(Update::from(r)).await.is_err() {
-                        break;
-                    }
-                }
-            };
-            tokio::join!(worker.run(ctx), forward);
-        });
+        let (rx, ctx_tx, task) = warroom::runtime::start_alone(worker, 4096);
         Self {
             pane: WorkloadsPane::new(&cfg),
             status: None,
