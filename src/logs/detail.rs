@@ -28,8 +28,7 @@ pub struct Detail {
     pub kind: DetailKind,
     pub title: String,
     pub lines: Vec<DetailLine>,
-    pub scroll: usize,
-    pub(super) page: usize,
+    pub scroll: crate::ui::scroll::Scroll,
     /// Wrapped rows for one width: (line index, row text).
     pub(super) rows: Option<(u16, Vec<(usize, String)>)>,
 }
@@ -40,8 +39,7 @@ impl Detail {
             kind,
             title,
             lines,
-            scroll: 0,
-            page: 10,
+            scroll: Default::default(),
             rows: None,
         }
     }
@@ -128,35 +126,15 @@ impl Detail {
         }
         let title = format!("context: {} lines before and after", n);
         let mut d = Self::new(DetailKind::Context, title, lines);
-        d.scroll = d
-            .lines
-            .iter()
-            .position(|l| l.mark)
-            .unwrap_or(0)
-            .saturating_sub(3);
+        let mark = d.lines.iter().position(|l| l.mark).unwrap_or(0);
+        d.scroll.by(mark.saturating_sub(3) as isize);
         d
     }
 
+    /// Rows are known only after a render at some width; the scroll clamps
+    /// to them when drawn, so "bottom" can simply ask for the end.
     pub fn navigate(&mut self, nav: Nav) -> bool {
-        let page = self.page.max(1);
-        // Rows are known only after a render at some width; the renderer
-        // clamps, so "bottom" can simply ask for the end.
-        let max = self
-            .rows
-            .as_ref()
-            .map(|(_, r)| r.len().saturating_sub(page))
-            .unwrap_or(usize::MAX);
-        self.scroll = match nav {
-            Nav::Up => self.scroll.saturating_sub(1),
-            Nav::Down => (self.scroll + 1).min(max),
-            Nav::PageUp => self.scroll.saturating_sub(page),
-            Nav::PageDown => (self.scroll + page).min(max),
-            Nav::Top => 0,
-            Nav::Bottom => max,
-            Nav::Left | Nav::Right => self.scroll,
-            Nav::Select | Nav::Back => return false,
-        };
-        true
+        matches!(nav, Nav::Left | Nav::Right) || self.scroll.navigate(nav)
     }
 }
 

@@ -275,7 +275,6 @@ fn render_detail(d: &mut Detail, area: Rect, buf: &mut Buffer, theme: &Theme) {
     if inner.width == 0 || inner.height == 0 {
         return;
     }
-    d.page = inner.height as usize;
     if d.rows.as_ref().is_none_or(|(w, _)| *w != inner.width) {
         let mut rows = Vec::new();
         for (li, l) in d.lines.iter().enumerate() {
@@ -291,12 +290,10 @@ fn render_detail(d: &mut Detail, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let Some((_, rows)) = &d.rows else {
         return;
     };
-    d.scroll = d
-        .scroll
-        .min(rows.len().saturating_sub(inner.height as usize));
+    let offset = d.scroll.clamp_to(rows.len(), inner.height.into());
     for (k, (li, text)) in rows
         .iter()
-        .skip(d.scroll)
+        .skip(offset)
         .take(inner.height as usize)
         .enumerate()
     {
