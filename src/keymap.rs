@@ -245,7 +245,18 @@ struct RawBinding {
     desc: Option<String>,
 }
 
-type RawKeymap = BTreeMap<String, BTreeMap<String, RawBinding>>;
+/// Sections and action names keep where they stand in the file, so a
+/// warning can name the line.
+type RawKeymap = BTreeMap<toml::Spanned<String>, BTreeMap<toml::Spanned<String>, RawBinding>>;
+
+/// `origin:LINE` of a name in `text`.
+fn at(origin: &str, text: &str, name: &toml::Spanned<String>) -> String {
+    let line = text[..name.span().start.min(text.len())]
+        .matches('\n')
+        .count()
+        + 1;
+    format!("{origin}:{line}")
+}
 
 impl Keymap {
     /// The embedded default keymap merged with the user's file (if any), for
@@ -262,7 +273,7 @@ impl Keymap {
             // pane's own tests) just skips the other sections.
             Ok(raw) => {
                 let mut ignored = Vec::new();
-                map.merge(raw, "embedded keymap", &mut ignored);
+                map.merge(raw, "embedded keymap", DEFAULT_KEYMAP, &mut ignored);
                 warnings.extend(
                     ignored
                         .into_iter()
@@ -273,7 +284,7 @@ impl Keymap {
         }
         if let Some((text, path)) = user {
             match toml::from_str::<RawKeymap>(text) {
-                Ok(raw) => map.merge(raw, &path.display().to_string(), &mut warnings),
+                Ok(raw) => map.merge(raw, &path.display().to_string(), text, &mut warnings),
                 Err(e) => warnings.push(format!(
                     "{}: {} (using the default keymap)",
                     path.display(),
@@ -323,14 +334,18 @@ impl Keymap {
         }
     }
 
-    fn merge(&mut self, raw: RawKeymap, origin: &str, warnings: &mut Vec<String>) {
-        for (section, actions) in raw {
+    fn merge(&mut self, raw: RawKeymap, origin: &str, text: &str, warnings: &mut Vec<String>) {
+        for (section_at, actions) in raw {
+            let section = section_at.get_ref().as_str();
             let Some((_, bindings)) = self.sections.iter_mut().find(|(s, _)| s.name() == section)
             else {
-                warnings.push(format!("{origin}: unknown section [{section}]"));
+                let at = at(origin, text, &section_at);
+                warnings.push(format!("{at}: unknown section [{section}]"));
                 continue;
             };
-            for (action, rb) in actions {
+            for (action_at, rb) in actions {
+                let action = action_at.get_ref().as_str();
+                let origin = at(origin, text, &action_at);
                 let Some(b) = bindings.iter_mut().find(|b| b.action == action) else {
                     warnings.push(format!("{origin}: [{section}] has no action {action:?}"));
                     continue;
@@ -479,8 +494,24 @@ mod tests {
         let (km, warnings) = Keymap::load(&[], Some((user, std::path::Path::new("k.toml"))));
         assert_eq!(warnings.len(), 3, "{warnings:#?}");
         assert!(warnings.iter().any(|w| w.contains("bad key \"ctrl-\"")));
-        assert!(warnings.iter().any(|w| w.contains("\"fly\"")));
-        assert!(warnings.iter().any(|w| w.contains("[nowhere]")));
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w == "k.toml:3: [global] has no action \"fly\""),
+            "the warning names the file and line: {warnings:#?}"
+        );
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w == "k.toml:4: unknown section [nowhere]"),
+            "{warnings:#?}"
+        );
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.starts_with("k.toml:2: [global] quit: bad key")),
+            "{warnings:#?}"
+        );
         assert_eq!(
             km.action_in(Section::Global, &global("Q")),
             Some(Bound::Global(Global::Quit))
