@@ -185,8 +185,8 @@ pub enum WorkloadError {
     #[error("deployment {0} has no {rev} annotation: no history", rev = super::undo::REVISION)]
     NoHistory(String),
     /// The revision asked for (or the previous one) is not there.
-    #[error("{0}")]
-    NoRevision(String),
+    #[error(transparent)]
+    NoRevision(#[from] super::undo::NoTarget),
     /// Rolling back would change nothing.
     #[error("the current template already matches revision {0}: nothing to roll back")]
     AlreadyAt(i64),

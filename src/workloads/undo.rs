@@ -53,27 +53,36 @@ pub fn clean_template(t: &Value) -> Value {
     t
 }
 
+/// Why there is no revision to roll back to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoTarget {
+    #[error("revision {0} is already the current one")]
+    Current(i64),
+    #[error("revision {asked} not found (history: {known:?})")]
+    Unknown { asked: i64, known: Vec<i64> },
+    #[error("no revision before {0} in the history: nothing to roll back to")]
+    NothingBefore(i64),
+}
+
 /// The revision to roll back to: `to` if given, else the newest one older
-/// than `current`. Errors say why there is nothing to roll back to.
+/// than `current`.
 pub fn pick_target(
     current: i64,
     history: &[Revision],
     to: Option<i64>,
-) -> Result<&Revision, String> {
+) -> Result<&Revision, NoTarget> {
     match to {
-        Some(r) if r == current => Err(format!("revision {r} is already the current one")),
+        Some(r) if r == current => Err(NoTarget::Current(r)),
         Some(r) => history.iter().find(|h| h.revision == r).ok_or_else(|| {
             let mut known: Vec<i64> = history.iter().map(|h| h.revision).collect();
             known.sort();
-            format!("revision {r} not found (history: {known:?})")
+            NoTarget::Unknown { asked: r, known }
         }),
         None => history
             .iter()
             .filter(|h| h.revision < current)
             .max_by_key(|h| h.revision)
-            .ok_or_else(|| {
-                format!("no revision before {current} in the history: nothing to roll back to")
-            }),
+            .ok_or(NoTarget::NothingBefore(current)),
     }
 }
 
@@ -194,17 +203,25 @@ mod tests {
         let h = history();
         assert_eq!(pick_target(8, &h, None).unwrap().revision, 7);
         assert_eq!(pick_target(8, &h, Some(6)).unwrap().revision, 6);
-        assert!(
-            pick_target(8, &h, Some(3))
-                .unwrap_err()
-                .contains("[6, 7, 8]")
+        let unknown = pick_target(8, &h, Some(3)).unwrap_err();
+        assert_eq!(
+            unknown,
+            NoTarget::Unknown {
+                asked: 3,
+                known: vec![6, 7, 8]
+            }
+        );
+        assert!(unknown.to_string().contains("[6, 7, 8]"), "{unknown}");
+        assert_eq!(
+            pick_target(6, &h, None).unwrap_err(),
+            NoTarget::NothingBefore(6)
         );
         assert!(
-            pick_target(6, &h, None)
+            pick_target(8, &h, Some(8))
                 .unwrap_err()
-                .contains("nothing to roll back")
+                .to_string()
+                .contains("already")
         );
-        assert!(pick_target(8, &h, Some(8)).unwrap_err().contains("already"));
     }
 
     #[test]
