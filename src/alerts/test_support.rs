@@ -5,11 +5,11 @@
 use super::model::*;
 use super::pane::AlertsPane;
 use crate::config::Config;
-use crate::pane::{Pane, PaneCtx, RenderCtx};
+use crate::pane::{Pane, PaneCtx};
 use crate::source::{SourceId, SourceKind};
+use crate::ui::testing::Scene;
 use jiff::Timestamp;
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
 use std::collections::BTreeMap;
 
 const NOW: i64 = 1_790_000_000;
@@ -138,20 +138,10 @@ pub(super) fn render(p: &mut AlertsPane, w: u16, h: u16, read_only: bool) -> Buf
 }
 
 pub(super) fn render_at(p: &mut AlertsPane, w: u16, h: u16, read_only: bool, now: i64) -> Buffer {
-    let theme = crate::theme::Theme::fallback(false);
-    let keymap =
-        crate::keymap::Keymap::for_pane::<crate::alerts::Action>(crate::pane::PaneId::Alerts);
     let sources = BTreeMap::new();
-    let rctx = RenderCtx {
-        theme: &theme,
-        keymap: &keymap,
-        now: ts(now),
+    let scene = Scene {
         read_only,
-        demo: false,
-        sources: &sources,
+        ..Scene::at(ts(now), &sources)
     };
-    let area = Rect::new(0, 0, w, h);
-    let mut buf = Buffer::empty(area);
-    p.render(area, &mut buf, &rctx);
-    buf
+    crate::ui::testing::draw(p, w, h, &scene)
 }

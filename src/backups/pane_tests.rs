@@ -6,12 +6,12 @@ use super::pane::{BackupsPane, report_section};
 use crate::action::{ActionOutcome, ActionSpec};
 use crate::config::Config;
 use crate::pane::testing::Press;
-use crate::pane::{Outcome, Pane, PaneCtx, RenderCtx, SourceState};
+use crate::pane::{Outcome, Pane, PaneCtx, SourceState};
 use crate::source::{SourceId, SourceKind, SourceStatus};
 use crate::theme::Theme;
+use crate::ui::testing::{Scene, draw};
 use jiff::Timestamp;
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
 use std::collections::BTreeMap;
 
 fn now() -> Timestamp {
@@ -33,21 +33,13 @@ fn render(
     read_only: bool,
     sources: &BTreeMap<SourceId, SourceState>,
 ) -> Buffer {
-    let theme = Theme::load("default", false).unwrap();
-    let keymap =
-        crate::keymap::Keymap::for_pane::<crate::backups::Action>(crate::pane::PaneId::Backups);
-    let ctx = RenderCtx {
-        theme: &theme,
-        keymap: &keymap,
-        now: now(),
+    let scene = Scene {
+        theme: Theme::load("default", false).unwrap(),
         read_only,
         demo: true,
-        sources,
+        ..Scene::at(now(), sources)
     };
-    let area = Rect::new(0, 0, w, h);
-    let mut buf = Buffer::empty(area);
-    p.render(area, &mut buf, &ctx);
-    buf
+    draw(p, w, h, &scene)
 }
 
 fn pctx(read_only: bool) -> PaneCtx {

@@ -7,12 +7,12 @@ use super::testdata::container;
 use super::{Command, Update};
 use crate::action::ActionSpec;
 use crate::pane::testing::Press;
-use crate::pane::{Jump, Outcome, Pane, PaneCtx, RenderCtx, SourceState};
+use crate::pane::{Jump, Outcome, Pane, PaneCtx, SourceState};
 use crate::source::{SourceId, SourceKind, SourceStatus};
 use crate::target::LogTarget;
 use crate::theme::Theme;
+use crate::ui::testing::{Scene, draw};
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
 use std::collections::BTreeMap;
 
 fn now() -> jiff::Timestamp {
@@ -73,24 +73,12 @@ fn sources(status: SourceStatus) -> BTreeMap<SourceId, SourceState> {
 }
 
 fn render_with(p: &mut ContainersPane, w: u16, h: u16, status: SourceStatus, ro: bool) -> Buffer {
-    let theme = Theme::fallback(false);
-    let keymap = crate::keymap::Keymap::for_pane::<crate::containers::Action>(
-        crate::pane::PaneId::Containers,
-    );
     let sources = sources(status);
-    let ctx = RenderCtx {
-        theme: &theme,
-        keymap: &keymap,
-        now: now(),
+    let scene = Scene {
         read_only: ro,
-        demo: false,
-        sources: &sources,
+        ..Scene::at(now(), &sources)
     };
-    let area = Rect::new(0, 0, w, h);
-    let mut buf = Buffer::empty(area);
-    p.prepare(now());
-    p.render(area, &mut buf, &ctx);
-    buf
+    draw(p, w, h, &scene)
 }
 
 fn connected() -> SourceStatus {

@@ -4,12 +4,12 @@
 use super::loki::VolumeSeries;
 use super::pane::LogsPane;
 use super::*;
-use crate::pane::{Jump, Outcome, Pane, PaneCtx, RenderCtx, SourceState};
+use crate::pane::{Jump, Outcome, Pane, PaneCtx, SourceState};
 use crate::source::{SourceId, SourceKind, SourceStatus};
 use crate::theme::Theme;
+use crate::ui::testing::Scene;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -44,8 +44,6 @@ pub(super) fn render_at(
     loki: bool,
     at: jiff::Timestamp,
 ) -> Buffer {
-    let theme = theme();
-    let keymap = crate::keymap::Keymap::for_pane::<crate::logs::Action>(crate::pane::PaneId::Logs);
     let mut sources = BTreeMap::new();
     if loki {
         sources.insert(
@@ -59,18 +57,11 @@ pub(super) fn render_at(
             },
         );
     }
-    let rctx = RenderCtx {
-        theme: &theme,
-        keymap: &keymap,
-        now: at,
-        read_only: false,
-        demo: false,
-        sources: &sources,
+    let scene = Scene {
+        theme: theme(),
+        ..Scene::at(at, &sources)
     };
-    let area = Rect::new(0, 0, w, h);
-    let mut buf = Buffer::empty(area);
-    p.render(area, &mut buf, &rctx);
-    buf
+    crate::ui::testing::draw(p, w, h, &scene)
 }
 
 fn labels(app: &str) -> Arc<Vec<(String, String)>> {

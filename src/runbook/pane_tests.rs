@@ -7,9 +7,9 @@ use super::walker::Walker;
 use super::{Command, Update};
 use crate::action::{ActionOutcome, ActionSpec, Confirm};
 use crate::pane::testing::Press;
-use crate::pane::{Outcome, Pane, PaneCtx, RenderCtx};
+use crate::pane::{Outcome, Pane, PaneCtx};
+use crate::ui::testing::Scene;
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,22 +26,12 @@ fn pctx() -> PaneCtx {
 }
 
 fn draw(p: &mut RunbookPane, w: u16, h: u16) -> Buffer {
-    let theme = crate::theme::Theme::fallback(false);
-    let keymap =
-        crate::keymap::Keymap::for_pane::<crate::runbook::Action>(crate::pane::PaneId::Runbook);
     let sources = BTreeMap::new();
-    let ctx = RenderCtx {
-        theme: &theme,
-        keymap: &keymap,
-        now: now(),
-        read_only: false,
+    let scene = Scene {
         demo: true,
-        sources: &sources,
+        ..Scene::at(now(), &sources)
     };
-    let area = Rect::new(0, 0, w, h);
-    let mut buf = Buffer::empty(area);
-    p.render(area, &mut buf, &ctx);
-    buf
+    crate::ui::testing::draw(p, w, h, &scene)
 }
 
 /// The shipped runbooks (docs/runbooks): real-estate params, secrets included.

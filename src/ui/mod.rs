@@ -30,3 +30,55 @@ pub fn buffer_text(buf: &Buffer) -> String {
     }
     out
 }
+
+/// Drawing a pane alone, as the console would, for the panes' own tests.
+#[cfg(test)]
+pub mod testing {
+    use crate::keymap::Keymap;
+    use crate::pane::{Pane, RenderCtx, SourceState};
+    use crate::source::SourceId;
+    use crate::theme::Theme;
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use std::collections::BTreeMap;
+
+    /// What the frame around the pane would say.
+    pub struct Scene<'a> {
+        pub theme: Theme,
+        pub now: jiff::Timestamp,
+        pub read_only: bool,
+        pub demo: bool,
+        pub sources: &'a BTreeMap<SourceId, SourceState>,
+    }
+
+    impl<'a> Scene<'a> {
+        /// The fallback colour theme, writable, not demo, no sources.
+        pub fn at(now: jiff::Timestamp, sources: &'a BTreeMap<SourceId, SourceState>) -> Self {
+            Self {
+                theme: Theme::fallback(false),
+                now,
+                read_only: false,
+                demo: false,
+                sources,
+            }
+        }
+    }
+
+    /// Prepare and draw `p` into a fresh `w`×`h` buffer with its own keymap section.
+    pub fn draw<P: Pane>(p: &mut P, w: u16, h: u16, scene: &Scene<'_>) -> Buffer {
+        let keymap = Keymap::for_pane::<P::Action>(p.id());
+        let ctx = RenderCtx {
+            theme: &scene.theme,
+            keymap: &keymap,
+            now: scene.now,
+            read_only: scene.read_only,
+            demo: scene.demo,
+            sources: scene.sources,
+        };
+        let area = Rect::new(0, 0, w, h);
+        let mut buf = Buffer::empty(area);
+        p.prepare(scene.now);
+        p.render(area, &mut buf, &ctx);
+        buf
+    }
+}

@@ -2,9 +2,9 @@
 //! fixed time, the pane context, and rendering into a buffer.
 
 use super::*;
-use crate::pane::{PaneCtx, RenderCtx, SourceState};
+use crate::pane::{PaneCtx, SourceState};
 use crate::source::{SourceId, SourceKind, SourceStatus};
-use crate::theme::Theme;
+use crate::ui::testing::{Scene, draw};
 use std::collections::BTreeMap;
 
 pub(super) fn now() -> Timestamp {
@@ -57,9 +57,6 @@ pub(super) fn pctx() -> PaneCtx {
 }
 
 pub(super) fn render(p: &mut WorkloadsPane, w: u16, h: u16, read_only: bool) -> Buffer {
-    let theme = Theme::fallback(false);
-    let keymap =
-        crate::keymap::Keymap::for_pane::<crate::workloads::Action>(crate::pane::PaneId::Workloads);
     let mut sources = BTreeMap::new();
     sources.insert(
         SourceId::new(SourceKind::Kubernetes, "prod"),
@@ -71,17 +68,10 @@ pub(super) fn render(p: &mut WorkloadsPane, w: u16, h: u16, read_only: bool) -> 
             since: now(),
         },
     );
-    let ctx = RenderCtx {
-        theme: &theme,
-        keymap: &keymap,
-        now: now(),
+    let scene = Scene {
         read_only,
         demo: true,
-        sources: &sources,
+        ..Scene::at(now(), &sources)
     };
-    let area = Rect::new(0, 0, w, h);
-    let mut buf = Buffer::empty(area);
-    p.prepare(now());
-    p.render(area, &mut buf, &ctx);
-    buf
+    draw(p, w, h, &scene)
 }
