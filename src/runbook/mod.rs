@@ -1,7 +1,7 @@
 //! Runbook walker: Markdown runbooks walked step by step, journaled, resumable.
 //! `docs/runbook-format.md` describes the format and the commands.
 //!
-//! - [`parse`] (+ [`model`]): Markdown + YAML front matter → a runbook; lint errors as `FILE:LINE: message`;
+//! - [`parse`] (+ [`model`], `parse_attrs`): Markdown + YAML front matter → a runbook; lint errors as `FILE:LINE: message`;
 //! - [`subst`]: `{{param}}` values, always exactly one shell word; [`quoting`]: where a reference may stand;
 //!   [`reparse`]: references a second shell would parse (`ssh`, `bash -c`, `eval`);
 //! - [`walker`]: the pure step state machine and the clock against the RTO;
@@ -25,6 +25,7 @@ mod pane_forms;
 mod pane_tests;
 mod pane_view;
 pub mod parse;
+mod parse_attrs;
 #[cfg(test)]
 mod parse_tests;
 pub mod quoting;
