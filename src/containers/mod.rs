@@ -13,6 +13,8 @@
 pub mod actions;
 pub mod client;
 pub mod demo;
+mod demo_estate;
+mod demo_worker;
 pub mod error;
 pub mod health;
 pub mod logstream;

@@ -1,11 +1,11 @@
 //! Runbook walker: Markdown runbooks walked step by step, journaled, resumable.
 //! `docs/runbook-format.md` describes the format and the commands.
 //!
-//! - [`parse`] (+ [`model`]): Markdown + YAML front matter → a runbook; lint errors as `FILE:LINE: message`;
+//! - [`parse`] (+ [`model`], `parse_attrs`): Markdown + YAML front matter → a runbook; lint errors as `FILE:LINE: message`;
 //! - [`subst`]: `{{param}}` values, always exactly one shell word; [`quoting`]: where a reference may stand;
 //!   [`reparse`]: references a second shell would parse (`ssh`, `bash -c`, `eval`);
 //! - [`walker`]: the pure step state machine and the clock against the RTO;
-//! - [`exec`] (+ `shell`): rendering a step's plan, running shell/check/wait blocks and `warroom` actions;
+//! - [`exec`] (+ `exec_plan`, `shell`): rendering a step's plan, running shell/check/wait blocks and `warroom` actions;
 //! - [`journal`]: the append-only, fsynced JSONL journal; [`session`] keeps it and the walker in step;
 //! - [`export`]: the incident timeline as Markdown, with achieved RTO/RPO;
 //! - `warroom runbook lint|run|export` itself is `headless::runbook`;
@@ -13,6 +13,7 @@
 //! - `pane`, `pane_forms`, `pane_view`: the Runbook pane.
 
 pub mod exec;
+mod exec_plan;
 #[cfg(test)]
 mod exec_tests;
 pub mod export;
@@ -24,6 +25,7 @@ mod pane_forms;
 mod pane_tests;
 mod pane_view;
 pub mod parse;
+mod parse_attrs;
 #[cfg(test)]
 mod parse_tests;
 pub mod quoting;
