@@ -57,6 +57,21 @@ pub enum Cmd {
     Action(ActionArgs),
     /// Search or follow logs from Loki, a pod or a container, printed sanitised.
     Logs(LogsArgs),
+    /// Run a command in a running container, as `docker exec` does, e.g.
+    /// `warroom exec container/web -- sh -c 'ls /data'`.
+    ///
+    /// The command's stdout and stderr go to warroom's. Without -t, output
+    /// bound for a terminal is sanitised (escape sequences from the container
+    /// removed, control characters made visible, as everywhere in warroom);
+    /// output into a pipe or file passes through unchanged. With -t the
+    /// command gets a TTY and its bytes pass through unchanged, with the local
+    /// terminal in raw mode until it exits. The command's exit code becomes
+    /// warroom's (126/127 when the engine says it cannot be run); warroom's
+    /// own failures (no such container, engine unreachable, --read-only,
+    /// --demo) exit 1. Every session is written to the audit log: target,
+    /// Docker host, command, start, end and exit code, never the output.
+    /// `pod/NAME` is accepted but not built yet (exit 1).
+    Exec(ExecArgs),
     /// Lint, run, resume and export Markdown runbooks.
     Runbook {
         #[command(subcommand)]
@@ -123,6 +138,44 @@ pub struct LogsArgs {
     pub follow: bool,
     #[arg(long, value_enum, default_value_t = LogOutput::Default)]
     pub output: LogOutput,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExecArgs {
+    /// `container/NAME` (or `pod/NAME`: not built yet).
+    #[arg(value_name = "TARGET", value_parser = ExecTarget::parse)]
+    pub target: ExecTarget,
+    /// Keep stdin open and forward warroom's stdin to the command until EOF.
+    #[arg(long, short = 'i')]
+    pub interactive: bool,
+    /// Give the command a TTY; output passes through unchanged and the local
+    /// terminal is in raw mode while it runs.
+    #[arg(long, short = 't')]
+    pub tty: bool,
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+/// What `warroom exec` runs in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecTarget {
+    Container(String),
+    /// Accepted by the grammar; answered with "not built yet".
+    Pod(String),
+}
+
+impl ExecTarget {
+    fn parse(s: &str) -> Result<Self, String> {
+        let named = |prefix: &str| s.strip_prefix(prefix).filter(|n| !n.is_empty());
+        if let Some(name) = named("container/") {
+            Ok(Self::Container(name.to_string()))
+        } else if let Some(name) = named("pod/") {
+            Ok(Self::Pod(name.to_string()))
+        } else {
+            Err(format!("{s:?}: use container/NAME"))
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -258,6 +311,16 @@ mod tests {
                 format: Format::Json
             })
         ));
+        let c = Cli::try_parse_from(["warroom", "exec", "container/web", "-it", "--", "ls", "-l"])
+            .unwrap();
+        let Some(Cmd::Exec(e)) = c.command else {
+            panic!("not exec")
+        };
+        assert_eq!(e.target, ExecTarget::Container("web".into()));
+        assert!(e.interactive && e.tty);
+        assert_eq!(e.command, ["ls", "-l"]);
+        assert!(Cli::try_parse_from(["warroom", "exec", "container/web"]).is_err());
+        assert!(Cli::try_parse_from(["warroom", "exec", "web", "--", "ls"]).is_err());
         let c = Cli::try_parse_from(["warroom", "-n", "shop,payments", "--read-only"]).unwrap();
         assert_eq!(c.namespace, ["shop", "payments"]);
         assert!(c.read_only && c.command.is_none());

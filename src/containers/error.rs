@@ -1,8 +1,9 @@
 //! Docker failures as data, in two layers:
 //! - [`DockerError`]: reaching the engine or a call to it failed — a host
 //!   that cannot work, no answer, or the engine's HTTP status;
-//! - [`ContainerError`]: an action could not be previewed or run — which
-//!   call failed, or the container is not there.
+//! - [`ContainerError`]: an action or exec session could not be previewed or
+//!   run — which call failed, the container is not there, or this side's
+//!   output failed.
 //!
 //! The fix ([`DockerError::hint`], naming the setting the endpoint came from)
 //! and the kind of action failure (`From<ContainerError> for ActionError`)
@@ -114,11 +115,23 @@ pub enum ContainerError {
     /// The action was sent, but the container is gone now.
     #[error("{verb} {name} was sent, but the container is gone now")]
     GoneAfter { verb: &'static str, name: String },
+    /// This side of a session failed: writing warroom's stdout (a closed
+    /// pipe) or stderr. `what` names which.
+    #[error("{what}: {reason}")]
+    Local { what: &'static str, reason: String },
     #[error("demo state is poisoned")]
     Poisoned,
 }
 
 impl ContainerError {
+    /// What to change, when the engine's failure calls for something.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::Docker(source) | Self::Call { source, .. } => source.hint(),
+            _ => None,
+        }
+    }
+
     /// A failed call to the engine.
     pub fn call(what: impl Into<String>, e: &bollard::errors::Error) -> Self {
         Self::Call {
@@ -139,6 +152,10 @@ impl From<ContainerError> for ActionError {
                 Self::NotFound(message)
             }
             ContainerError::Poisoned => Self::Invalid(message),
+            ContainerError::Local { .. } => Self::Backend {
+                message,
+                status: None,
+            },
         }
     }
 }

@@ -7,7 +7,8 @@
 //!   [`error`]: what failed, as data, and the fix it calls for.
 //! - [`worker`]: list + inspect, then the events stream; [`stats`] and
 //!   [`logstream`] are the streams it runs for the pane and the log viewer.
-//! - [`actions`]: previews and the live restart/stop/start handler.
+//! - [`actions`]: previews and the live restart/stop/start handler;
+//!   [`exec`]: one command in a running container (`warroom exec`).
 //! - [`pane`] and [`view`]: state and drawing; [`demo`]: the simulated estate.
 
 pub mod actions;
@@ -16,6 +17,7 @@ pub mod demo;
 mod demo_estate;
 mod demo_worker;
 pub mod error;
+pub mod exec;
 pub mod health;
 pub mod logstream;
 pub mod model;

@@ -7,4 +7,4 @@ mod sanitize;
 pub use format::{
     DurationError, age, count, error_chain, human_bytes, human_duration, parse_duration, truncate,
 };
-pub use sanitize::{sanitize, sanitize_multiline};
+pub use sanitize::{SanitizingWriter, sanitize, sanitize_multiline};

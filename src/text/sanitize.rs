@@ -32,6 +32,81 @@ pub fn sanitize_multiline(input: &str) -> String {
     clean(input, true)
 }
 
+/// A writer that passes a byte stream on through [`sanitize_multiline`], for
+/// output from outside that goes straight to the operator's terminal
+/// (`warroom exec` without `-t`). Whole lines go on at once; a partial line
+/// goes on at once too unless it could be the start of an escape sequence or
+/// ends inside a UTF-8 character, which waits for the rest (or for
+/// [`SanitizingWriter::finish`]). An escape sequence split across writes is
+/// therefore removed whole, never half-written raw.
+pub struct SanitizingWriter<W: std::io::Write> {
+    inner: W,
+    pending: Vec<u8>,
+}
+
+/// A partial line longer than this goes on even if it may hold an unfinished
+/// sequence: the sanitiser drops an unterminated sequence, so nothing raw
+/// escapes, and memory stays bounded.
+const MAX_PENDING: usize = 64 * 1024;
+
+impl<W: std::io::Write> SanitizingWriter<W> {
+    pub fn new(inner: W) -> Self {
+        Self {
+            inner,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Write what is still held back (sanitised) and return the inner writer.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        let rest = std::mem::take(&mut self.pending);
+        self.emit(&rest)?;
+        self.inner.flush()?;
+        Ok(self.inner)
+    }
+
+    fn emit(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let clean = sanitize_multiline(&String::from_utf8_lossy(bytes));
+        self.inner.write_all(clean.as_bytes())
+    }
+
+    /// How much of `pending` can go on now.
+    fn ready(&self) -> usize {
+        let lines = self
+            .pending
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let tail = &self.pending[lines..];
+        let complete = std::str::from_utf8(tail).is_ok_and(|t| {
+            !t.chars()
+                .any(|c| c == '\u{1b}' || ('\u{80}'..='\u{9f}').contains(&c))
+        });
+        if complete || tail.len() > MAX_PENDING {
+            self.pending.len()
+        } else {
+            lines
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for SanitizingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        let n = self.ready();
+        let ready: Vec<u8> = self.pending.drain(..n).collect();
+        self.emit(&ready)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 fn is_clean(input: &str, keep_newlines: bool) -> bool {
     input
         .chars()
@@ -234,5 +309,42 @@ mod tests {
         assert_eq!(sanitize("ok\x1b["), "ok");
         assert_eq!(sanitize("ok\x1b"), "ok");
         assert!(!has_control(&sanitize("\x1b\x1b\x1b[[[\u{9b}\u{9b}")));
+    }
+
+    /// The terminal path of `warroom exec`: OSC 52 (clipboard write) and
+    /// colour codes never reach the terminal, even split across writes, and
+    /// the text around them does.
+    #[test]
+    fn sanitizing_writer_removes_sequences_split_across_writes() {
+        use std::io::Write;
+        let mut w = SanitizingWriter::new(Vec::new());
+        for chunk in [
+            &b"out\n\x1b]52;c;AA"[..],
+            b"AA\x07x",
+            b" \x1b[3",
+            b"1mred\n",
+            b"caf\xc3",
+            b"\xa9 ",
+            b"plain",
+        ] {
+            w.write_all(chunk).unwrap();
+        }
+        let text = String::from_utf8(w.finish().unwrap()).unwrap();
+        assert_eq!(text, "out\nx red\ncafé plain");
+        assert!(!has_control(&text), "{text:?}");
+    }
+
+    #[test]
+    fn sanitizing_writer_passes_plain_partial_lines_on_at_once() {
+        use std::io::Write;
+        let mut w = SanitizingWriter::new(Vec::new());
+        w.write_all(b"password: ").unwrap();
+        assert_eq!(w.inner, b"password: ", "a prompt is not held back");
+        w.write_all(b"\x1b[2J").unwrap();
+        assert_eq!(
+            w.inner, b"password: ",
+            "a sequence is held until it is whole"
+        );
+        assert_eq!(w.finish().unwrap(), b"password: ");
     }
 }

@@ -39,10 +39,11 @@ impl Env {
 }
 
 /// Every subcommand: --help, each completion script and the man page name them all.
-const COMMANDS: [&str; 8] = [
+const COMMANDS: [&str; 9] = [
     "report",
     "action",
     "logs",
+    "exec",
     "runbook",
     "doctor",
     "config",
@@ -169,6 +170,36 @@ fn audit_entries(e: &Env) -> Vec<serde_json::Value> {
         .lines()
         .map(|l| serde_json::from_str(l).expect("every audit line is one JSON object"))
         .collect()
+}
+
+#[test]
+fn exec_says_how_output_is_treated_and_refuses_in_demo() {
+    let e = Env::new(QUIET);
+    let t = text(&e.run(&["exec", "--help"]));
+    assert!(
+        t.contains("sanitised") && t.contains("-t") && t.contains("pod/NAME"),
+        "{t}"
+    );
+    let out = e.run(&["--demo", "exec", "container/web", "--", "ls", "/"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("no processes to exec into"),
+        "{}",
+        text(&out)
+    );
+    let entries = audit_entries(&e);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["action"], "exec");
+    assert_eq!(entries[0]["result"], "refused");
+    assert_eq!(entries[0]["demo"], true);
+    assert_eq!(entries[0]["preview"], "ls /");
+    let out = e.run(&["exec", "pod/api", "--", "ls"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("pod exec is not built yet"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! Restart, stop and start through warroom's action door and the headless CLI.
 
 use crate::harness::{Scope, docker};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 use warroom::action::{ActionSpec, Actions, Confirm, Domain, Progress};
@@ -101,17 +100,8 @@ async fn restart_through_the_action_door_changes_started_at_and_is_audited() {
 }
 
 fn warroom(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    let cfg = dir.join("config.toml");
-    std::fs::write(
-        &cfg,
-        "[kubernetes]\nenabled = false\n[docker]\nhost = \"unix:///var/run/docker.sock\"\n[general]\nsource_timeout = \"20s\"\n",
-    )
-    .unwrap();
-    Command::new(env!("CARGO_BIN_EXE_warroom"))
+    crate::harness::warroom(dir)
         .args(args)
-        .env("WARROOM_CONFIG", &cfg)
-        .env("WARROOM_DATA_DIR", dir.join("data"))
-        .env_remove("DOCKER_HOST")
         .output()
         .expect("run warroom")
 }

@@ -183,6 +183,22 @@ impl Drop for Scope {
     }
 }
 
+/// The warroom binary with a config for the local engine (Kubernetes off)
+/// in `dir` and its data dir (audit log) in `dir/data`.
+pub fn warroom(dir: &std::path::Path) -> Command {
+    let cfg = dir.join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[kubernetes]\nenabled = false\n[docker]\nhost = \"unix:///var/run/docker.sock\"\n[general]\nsource_timeout = \"20s\"\n",
+    )
+    .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_warroom"));
+    cmd.env("WARROOM_CONFIG", &cfg)
+        .env("WARROOM_DATA_DIR", dir.join("data"))
+        .env_remove("DOCKER_HOST");
+    cmd
+}
+
 /// A live worker on a channel, as the app runs it.
 pub struct Running {
     pub rx: mpsc::Receiver<Update>,

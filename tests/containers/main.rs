@@ -10,6 +10,7 @@ mod output;
 
 mod actions;
 mod events;
+mod exec;
 mod harness;
 mod logs;
 mod report;

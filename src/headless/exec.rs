@@ -1,0 +1,341 @@
+//! `warroom exec container/NAME [-i] [-t] -- CMD ARGS…`: one command in a
+//! running container, with docker's conventions.
+//!
+//! - Output: with `-t` the bytes pass through unchanged (the operator asked
+//!   for a terminal session) and the local terminal is in raw mode while the
+//!   command runs. Without `-t`, a stream bound for a terminal goes through
+//!   [`SanitizingWriter`], so nothing the container prints can drive the
+//!   operator's terminal; into a pipe or file it passes unchanged (the caller
+//!   asked for the bytes).
+//! - Exit code: the command's; warroom's own failures (refused, no such
+//!   container, engine unreachable) exit 1, as docker does.
+//! - Audit: one entry per session (refused ones too), never the output.
+
+use crate::audit::{AuditEntry, AuditLog};
+use crate::cli::{ExecArgs, ExecTarget};
+use crate::config::Config;
+use crate::containers::client::{self, Endpoint};
+use crate::containers::error::ContainerError;
+use crate::containers::exec::{self, ExecIo, ExecRequest};
+use crate::runtime::Mode;
+use crate::text::SanitizingWriter;
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+use tokio::sync::mpsc;
+
+/// What an audit entry says about one session.
+struct Session<'a> {
+    target: String,
+    location: String,
+    command: String,
+    demo: bool,
+    audit: &'a AuditLog,
+}
+
+impl Session<'_> {
+    fn record(
+        &self,
+        result: &str,
+        message: &str,
+        started: Option<jiff::Timestamp>,
+        exit_code: Option<i32>,
+    ) {
+        let entry = AuditEntry {
+            ts: jiff::Timestamp::now(),
+            who: crate::identity::operator(),
+            origin: "cli".into(),
+            action: "exec".into(),
+            target: self.target.clone(),
+            location: self.location.clone(),
+            preview: self.command.clone(),
+            result: result.into(),
+            message: message.into(),
+            demo: self.demo.then_some(true),
+            started,
+            exit_code,
+            restore_point_time: None,
+        };
+        if let Err(e) = self.audit.append(&entry) {
+            eprintln!("warroom: {e}");
+        }
+    }
+
+    /// Say why nothing ran, audit it as refused, exit 1.
+    fn refuse(&self, why: &str) -> ExitCode {
+        eprintln!("warroom: {why}");
+        self.record("refused", why, None, None);
+        ExitCode::from(1)
+    }
+}
+
+/// The command line as one shell-quoted string (`sh -c 'echo hi'`).
+fn quoted(cmd: &[String]) -> String {
+    shlex::try_join(cmd.iter().map(String::as_str)).unwrap_or_else(|_| cmd.join(" "))
+}
+
+pub async fn run(cfg: &Config, mode: Mode, args: ExecArgs) -> ExitCode {
+    run_with(cfg, mode, args, &AuditLog::default_location()).await
+}
+
+async fn run_with(cfg: &Config, mode: Mode, args: ExecArgs, audit: &AuditLog) -> ExitCode {
+    let name = match args.target {
+        ExecTarget::Container(name) => name,
+        ExecTarget::Pod(name) => {
+            eprintln!("warroom: pod exec is not built yet (pod/{name}); use kubectl exec for now");
+            return ExitCode::from(1);
+        }
+    };
+    let endpoint = Endpoint::resolve(cfg.docker.host.as_deref());
+    let session = Session {
+        target: format!("container/{name}"),
+        location: endpoint.host.clone(),
+        command: quoted(&args.command),
+        demo: mode.demo,
+        audit,
+    };
+    if mode.demo {
+        return session.refuse(
+            "exec is not simulated: the demo estate has no processes to exec into (run without --demo against a Docker engine)",
+        );
+    }
+    if mode.read_only {
+        return session.refuse("read-only mode: `exec` is disabled (restart without --read-only)");
+    }
+    if !cfg.docker.enabled {
+        return session.refuse("Docker is disabled in the config ([docker] enabled = false)");
+    }
+    let docker = match client::connect(&endpoint).await {
+        Ok((docker, _version)) => docker,
+        Err(e) => {
+            let message = say(&e, e.hint());
+            session.record("error", &message, None, None);
+            return ExitCode::from(1);
+        }
+    };
+    let req = ExecRequest {
+        container: name,
+        cmd: args.command,
+        stdin: args.interactive,
+        tty: args.tty,
+        console_size: args.tty.then(|| crossterm::terminal::size().ok()).flatten(),
+    };
+    let started = jiff::Timestamp::now();
+    let raw = (args.tty && std::io::stdin().is_terminal()).then(RawMode::enable);
+    let result = {
+        let mut stdout = output(std::io::stdout(), args.tty);
+        let mut stderr = output(std::io::stderr(), args.tty);
+        let io = ExecIo {
+            stdout: &mut stdout,
+            stderr: &mut stderr,
+            stdin: args.interactive.then(forward_stdin),
+            resize: args.tty.then(terminal_sizes).flatten(),
+        };
+        let result = exec::run(&docker, &req, io).await;
+        // What the sanitiser still holds (a last line without a newline).
+        let _ = stdout.finish();
+        let _ = stderr.finish();
+        result
+    };
+    // Restored before anything else is printed, on every path.
+    drop(raw);
+    match result {
+        Ok(code) => {
+            let code = i32::try_from(code).unwrap_or(255);
+            session.record("ok", &format!("exited {code}"), Some(started), Some(code));
+            ExitCode::from(u8::try_from(code).unwrap_or(255))
+        }
+        Err(e) => {
+            let message = say(&e, e.hint());
+            let ran = !matches!(e, ContainerError::NoSuchContainer { .. });
+            session.record("error", &message, ran.then_some(started), None);
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Print a failure and its fix on stderr; returns the message for the audit log.
+fn say(e: &dyn std::fmt::Display, hint: Option<String>) -> String {
+    let message = e.to_string();
+    eprintln!("warroom: {message}");
+    if let Some(hint) = hint {
+        eprintln!("  hint: {hint}");
+    }
+    message
+}
+
+/// One of warroom's output streams: raw with `-t` or into a pipe or file,
+/// sanitised when a terminal reads it.
+enum Output<W: Write + IsTerminal> {
+    Raw(W),
+    Sanitised(SanitizingWriter<W>),
+}
+
+fn output<W: Write + IsTerminal>(w: W, tty: bool) -> Output<W> {
+    if !tty && w.is_terminal() {
+        Output::Sanitised(SanitizingWriter::new(w))
+    } else {
+        Output::Raw(w)
+    }
+}
+
+impl<W: Write + IsTerminal> Output<W> {
+    fn finish(self) -> std::io::Result<()> {
+        match self {
+            Self::Raw(mut w) => w.flush(),
+            Self::Sanitised(w) => w.finish().map(drop),
+        }
+    }
+}
+
+impl<W: Write + IsTerminal> Write for Output<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Self::Raw(w) => w.write(buf),
+            Self::Sanitised(w) => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Self::Raw(w) => w.flush(),
+            Self::Sanitised(w) => w.flush(),
+        }
+    }
+}
+
+/// warroom's stdin in chunks, until EOF. A plain thread, not tokio's stdin:
+/// a read blocked on a terminal cannot be cancelled, and tokio's runtime would
+/// wait for it at exit after the command ended.
+fn forward_stdin() -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel(16);
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin().lock();
+        let mut buf = vec![0u8; 8192];
+        loop {
+            match stdin.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    if tx.blocking_send(buf[..n].to_vec()).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// The local terminal's size now and after every SIGWINCH, for the remote
+/// TTY; None when warroom's stdout is not a terminal.
+fn terminal_sizes() -> Option<mpsc::Receiver<(u16, u16)>> {
+    let first = crossterm::terminal::size().ok()?;
+    let (tx, rx) = mpsc::channel(4);
+    let _ = tx.try_send(first);
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut winch) = signal(SignalKind::window_change()) else {
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = tx.closed() => return,
+                got = winch.recv() => {
+                    if got.is_none() {
+                        return;
+                    }
+                    if let Ok(size) = crossterm::terminal::size() {
+                        let _ = tx.send(size).await;
+                    }
+                }
+            }
+        }
+    });
+    Some(rx)
+}
+
+/// The local terminal in raw mode (`-t`): keys go to the remote TTY as typed.
+/// Restored on drop, so every return and unwinding path restores it.
+struct RawMode(bool);
+
+impl RawMode {
+    fn enable() -> Self {
+        Self(crossterm::terminal::enable_raw_mode().is_ok())
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        if self.0 {
+            let _ = crossterm::terminal::disable_raw_mode();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(target: ExecTarget) -> ExecArgs {
+        ExecArgs {
+            target,
+            interactive: false,
+            tty: false,
+            command: vec!["sh".into(), "-c".into(), "touch /tmp/x; echo 'a b'".into()],
+        }
+    }
+
+    #[test]
+    fn the_command_is_recorded_shell_quoted() {
+        let cmd = args(ExecTarget::Pod("p".into())).command;
+        let line = quoted(&cmd);
+        assert_eq!(line, r#"sh -c "touch /tmp/x; echo 'a b'""#);
+        assert_eq!(
+            shlex::split(&line).unwrap(),
+            cmd,
+            "it reads back as the same words"
+        );
+    }
+
+    #[tokio::test]
+    async fn demo_and_read_only_refuse_before_connecting_and_are_audited() {
+        let dir = tempfile::tempdir().unwrap();
+        let audit = AuditLog::new(dir.path().join("audit.jsonl"));
+        let mut cfg = Config::default();
+        // Nothing listens here: a refusal that tried to connect would say so.
+        cfg.docker.host = Some("tcp://127.0.0.1:9".into());
+        let target = || ExecTarget::Container("web".into());
+        let demo = Mode {
+            demo: true,
+            read_only: false,
+        };
+        let ro = Mode {
+            demo: false,
+            read_only: true,
+        };
+        assert_eq!(
+            run_with(&cfg, demo, args(target()), &audit).await,
+            ExitCode::from(1)
+        );
+        assert_eq!(
+            run_with(&cfg, ro, args(target()), &audit).await,
+            ExitCode::from(1)
+        );
+        let pod = run_with(&cfg, ro, args(ExecTarget::Pod("api".into())), &audit).await;
+        assert_eq!(pod, ExitCode::from(1));
+        let all = audit.read_all();
+        assert_eq!(all.len(), 2, "{all:?}");
+        for e in &all {
+            assert_eq!((e.action.as_str(), e.result.as_str()), ("exec", "refused"));
+            assert_eq!(e.target, "container/web");
+            assert_eq!(e.location, "tcp://127.0.0.1:9");
+            assert!(e.started.is_none() && e.exit_code.is_none());
+        }
+        assert_eq!(all[0].demo, Some(true));
+        assert!(
+            all[0].message.contains("no processes to exec into"),
+            "{all:?}"
+        );
+        assert_eq!(all[1].demo, None);
+        assert!(all[1].message.contains("read-only"), "{all:?}");
+    }
+}
