@@ -155,6 +155,9 @@ pub struct ExecArgs {
     /// The command and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
+    /// Who asked, for the audit log (`tui` when the console opened the session).
+    #[arg(long, hide = true, default_value = "cli")]
+    pub origin: String,
 }
 
 /// What `warroom exec` runs in.

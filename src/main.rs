@@ -65,7 +65,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 },
             );
             let hub = Hub::start(wiring.workers, wiring.idle);
-            warroom::app::run::run(app, hub, wiring.actions).await?;
+            warroom::app::run::run(app, hub, wiring.actions, start.config_path.clone()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Report { format }) => {

@@ -128,3 +128,54 @@ pub fn labels_text(labels: &[(String, String)]) -> String {
 pub fn quote(v: &str) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| format!("\"{v}\""))
 }
+
+/// What a terminal session runs in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttachTarget {
+    Container { name: String },
+}
+
+impl std::fmt::Display for AttachTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Container { name } => write!(f, "container/{name}"),
+        }
+    }
+}
+
+/// A session the console hands the terminal over to: a shell, or one command,
+/// with a TTY, until it exits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attach {
+    pub target: AttachTarget,
+    pub command: Vec<String>,
+    /// An interactive shell (return at once when it exits) rather than one
+    /// command (show its exit and wait for Enter, so its output can be read).
+    pub shell: bool,
+}
+
+impl Attach {
+    /// `bash` where the image has it, else `sh` (what `kubectl exec` users type).
+    pub fn shell(target: AttachTarget) -> Self {
+        Self {
+            target,
+            command: vec![
+                "sh".into(),
+                "-c".into(),
+                "command -v bash >/dev/null 2>&1 && exec bash || exec sh".into(),
+            ],
+            shell: true,
+        }
+    }
+
+    /// `shell in container/api` or `echo hi in container/api`, for the status line.
+    pub fn describe(&self) -> String {
+        if self.shell {
+            format!("shell in {}", self.target)
+        } else {
+            let cmd = shlex::try_join(self.command.iter().map(String::as_str))
+                .unwrap_or_else(|_| self.command.join(" "));
+            format!("`{cmd}` in {}", self.target)
+        }
+    }
+}

@@ -46,6 +46,9 @@ pub enum Effect {
     },
     /// Write text to the clipboard via OSC 52.
     Copy(String),
+    /// Leave the screen to a terminal session until it exits (the main loop
+    /// runs it; see `run::attach`).
+    Attach(crate::target::Attach),
     Quit,
 }
 
@@ -349,6 +352,26 @@ impl App {
             Outcome::Notify(text) => {
                 self.notify(text, false);
                 Vec::new()
+            }
+            Outcome::Attach(a) => {
+                if self.read_only {
+                    self.notify(
+                        format!("read-only mode: {} is disabled", a.describe()),
+                        true,
+                    );
+                    return Vec::new();
+                }
+                if self.demo {
+                    self.notify(
+                        format!(
+                            "DEMO: {} is not simulated: the demo estate has no processes",
+                            a.describe()
+                        ),
+                        true,
+                    );
+                    return Vec::new();
+                }
+                vec![Effect::Attach(a)]
             }
             Outcome::Copy(text) => {
                 self.notify("copied to the clipboard (OSC 52)", false);

@@ -77,6 +77,8 @@ impl EffectRunner {
                     app.notify(e.to_string(), true);
                 }
             }
+            // The main loop runs sessions itself: they take the terminal.
+            Effect::Attach(_) => {}
             Effect::Copy(text) => {
                 if let Err(e) = crate::tui::copy_osc52(&text) {
                     app.notify(format!("copy failed: {e}"), true);
@@ -88,7 +90,13 @@ impl EffectRunner {
 }
 
 /// Run the console until the operator quits or a signal arrives.
-pub async fn run(mut app: App, mut hub: Hub, actions: Arc<Actions>) -> color_eyre::Result<()> {
+/// `config_file` is handed to the sessions it starts (`warroom exec`).
+pub async fn run(
+    mut app: App,
+    mut hub: Hub,
+    actions: Arc<Actions>,
+    config_file: std::path::PathBuf,
+) -> color_eyre::Result<()> {
     let mut guard = crate::tui::TerminalGuard::enter()?;
     let (action_tx, mut action_rx) = mpsc::unbounded_channel();
     let runner = EffectRunner {
@@ -136,6 +144,19 @@ pub async fn run(mut app: App, mut hub: Hub, actions: Arc<Actions>) -> color_eyr
             _ = sighup.recv() => break,
         }
         for effect in effects {
+            if let Effect::Attach(session) = effect {
+                terminal_events = attach(
+                    &mut guard,
+                    &mut app,
+                    terminal_events,
+                    &session,
+                    &config_file,
+                )
+                .await?;
+                last_frame = None;
+                dirty = true;
+                continue;
+            }
             if !runner.run(&hub, &mut app, effect) {
                 return Ok(());
             }
@@ -167,4 +188,94 @@ fn draw(
     })?;
     *last = Some(frame);
     Ok(())
+}
+
+/// Hand the terminal to a session and take it back when it ends.
+///
+/// The console stops reading the terminal (the event stream is dropped, so
+/// not one keystroke is taken from the session), leaves the alternate screen
+/// and raw mode, and runs `warroom exec TARGET -i -t -- CMD` as a child on
+/// the same terminal: the child owns raw mode, window-size changes and the
+/// audit entry, exactly as the headless command does. When it has exited —
+/// so nothing it printed can arrive later — the console takes the screen
+/// back, redraws it whole, and says how the session ended.
+async fn attach(
+    guard: &mut crate::tui::TerminalGuard,
+    app: &mut App,
+    events: EventStream,
+    session: &crate::target::Attach,
+    config_file: &std::path::Path,
+) -> std::io::Result<EventStream> {
+    drop(events);
+    crate::tui::restore();
+    let what = session.describe();
+    let mut out = std::io::stdout();
+    {
+        use std::io::Write;
+        let how = if session.shell {
+            "exit returns to the console"
+        } else {
+            "it returns to the console when it ends"
+        };
+        // The target came from the container list: sanitised like any other text.
+        let _ = writeln!(out, "warroom: {} — {how}", crate::text::sanitize(&what));
+        let _ = out.flush();
+    }
+    let started = std::time::Instant::now();
+    let status = match std::env::current_exe() {
+        Ok(exe) => {
+            let mut child = tokio::process::Command::new(exe);
+            if config_file.exists() {
+                child.env("WARROOM_CONFIG", config_file);
+            }
+            child
+                .args(["exec", "--origin", "tui", "-i", "-t"])
+                .arg(session.target.to_string())
+                .arg("--")
+                .args(&session.command)
+                .kill_on_drop(true)
+                .status()
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    let elapsed =
+        crate::text::human_duration(std::time::Duration::from_secs(started.elapsed().as_secs()));
+    let (text, failed) = match status {
+        Ok(s) => match s.code() {
+            Some(0) => (format!("{what} exited 0 after {elapsed}"), false),
+            Some(code) => (format!("{what} exited {code} after {elapsed}"), true),
+            None => (format!("{what} ended by a signal after {elapsed}"), true),
+        },
+        Err(e) => (format!("could not start {what}: {e}"), true),
+    };
+    if !session.shell {
+        // One command: let its output be read before the console covers it.
+        use std::io::Write;
+        let _ = writeln!(
+            out,
+            "warroom: {text} — press Enter to return to the console"
+        );
+        let _ = out.flush();
+        let _ = tokio::task::spawn_blocking(|| {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)
+        })
+        .await;
+    }
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(
+        std::io::stdout(),
+        crossterm::terminal::EnterAlternateScreen,
+        crossterm::cursor::Hide
+    )?;
+    // Redraw everything: the alternate screen came back blank. (Not
+    // `Terminal::clear`, which asks the terminal where its cursor is — an
+    // answer that may never come right after a session.)
+    let size = guard.terminal.size()?;
+    guard
+        .terminal
+        .resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))?;
+    app.notify(text, failed);
+    Ok(EventStream::new())
 }

@@ -76,6 +76,9 @@ impl<A: crate::pane::ActionSet> Pane for Probe<A> {
             // A hostile log line: a clipboard write, a bracketed-paste end
             // and a BEL, which must not reach the clipboard or the shell the
             // operator pastes into.
+            "shell" => Outcome::Attach(crate::target::Attach::shell(
+                crate::target::AttachTarget::Container { name: "api".into() },
+            )),
             "copy" => {
                 Outcome::Copy("ok \x1b]52;c;cHduZWQ=\x07\x1b[201~rm -rf /tmp/x\x07\nnext".into())
             }
@@ -595,4 +598,32 @@ fn the_status_bar_names_the_cluster_context_on_every_pane() {
     assert_eq!(app.context_label().as_deref(), Some("prod/shop · 3 firing"));
     app.handle_key(key('5'));
     assert_eq!(app.context_label().as_deref(), Some("prod/shop"));
+}
+
+#[test]
+fn a_shell_takes_the_terminal_only_when_writable_and_not_demo() {
+    let (mut app, _) = app_with(false, false);
+    app.handle_key(key('2'));
+    let effects = app.handle_key(key('x'));
+    assert!(
+        matches!(&effects[..], [Effect::Attach(a)] if a.describe() == "shell in container/api"),
+        "{effects:?}"
+    );
+    let (mut ro, _) = app_with(true, false);
+    ro.handle_key(key('2'));
+    assert!(ro.handle_key(key('x')).is_empty());
+    assert!(
+        ro.notice
+            .as_ref()
+            .is_some_and(|n| n.error && n.text.contains("read-only"))
+    );
+    let (mut demo, _) = app_with(false, false);
+    demo.demo = true;
+    demo.handle_key(key('2'));
+    assert!(demo.handle_key(key('x')).is_empty());
+    assert!(
+        demo.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("DEMO") && n.text.contains("not simulated"))
+    );
 }

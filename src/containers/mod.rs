@@ -43,7 +43,16 @@ crate::actions! {
         Stop = ("stop", "Stop the container"),
         Start = ("start", "Start the container"),
         ToggleAll = ("toggle_all", "Problems only / all containers"),
+        Shell = ("shell", "Open a shell in the container (bash, else sh); exit returns here"),
+        Exec = ("exec", "Run one command in the container (asks for it)"),
     }
+}
+
+/// What a containers form is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Form {
+    /// `[command]` to run in this container.
+    Exec { name: String },
 }
 
 /// Worker → pane messages.

@@ -9,16 +9,19 @@
 use super::health::{Verdict, classify};
 use super::model::{Container, Health};
 use super::restarts::RestartLog;
-use super::{Action, Command, Update};
+use super::{Action, Command, Form as CForm, Update};
 use crate::action::ActionSpec;
-use crate::pane::{Input, Jump, Nav, NoCommand, NoForm, Outcome, Pane, PaneCtx, PaneId, RenderCtx};
+use crate::pane::{
+    Form, FormField, Input, Jump, Nav, NoCommand, Outcome, Pane, PaneCtx, PaneId, RenderCtx,
+};
 use crate::report::{Problem, ReportSection, Severity};
 use crate::target::LogTarget;
+use crate::target::{Attach, AttachTarget};
 use crate::ui::scroll::Scroll;
 use crate::ui::table::TableState;
 
 /// What the containers pane answers.
-type Out = Outcome<NoForm, Command>;
+type Out = Outcome<CForm, Command>;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::collections::BTreeMap;
@@ -210,6 +213,46 @@ impl ContainersPane {
         Outcome::Request(spec)
     }
 
+    /// A shell, or the form asking for one command, in the selected container.
+    /// Only a running container has processes to join.
+    fn session(&self, action: Action, ctx: &PaneCtx) -> Out {
+        let Some(c) = self.selected() else {
+            return Outcome::Notify("no container selected".into());
+        };
+        let verb = if action == Action::Shell {
+            "shell"
+        } else {
+            "exec"
+        };
+        if ctx.read_only {
+            return Outcome::Notify(format!("read-only mode: {verb} is disabled"));
+        }
+        if !c.is_running() {
+            return Outcome::Notify(
+                crate::text::sanitize(&format!(
+                    "{verb}: container {} is {}, not running (s starts it)",
+                    c.name,
+                    c.state.label()
+                ))
+                .into_owned(),
+            );
+        }
+        let target = AttachTarget::Container {
+            name: c.name.clone(),
+        };
+        match action {
+            Action::Shell => Outcome::Attach(Attach::shell(target)),
+            _ => Outcome::Form(Form::new(
+                CForm::Exec {
+                    name: c.name.clone(),
+                },
+                crate::text::sanitize(&format!("Run in container {} (with a TTY)", c.name))
+                    .into_owned(),
+                vec![FormField::new("command (e.g. ps aux, df -h)", "")],
+            )),
+        }
+    }
+
     fn index_of(&self, id: &str) -> Option<usize> {
         self.containers.iter().position(|c| c.id == id)
     }
@@ -281,7 +324,7 @@ pub fn build_rows(
 
 impl Pane for ContainersPane {
     type Action = Action;
-    type Form = NoForm;
+    type Form = CForm;
     type PaletteCommand = NoCommand;
     type Update = Update;
     type Command = Command;
@@ -379,6 +422,7 @@ impl Pane for ContainersPane {
             Input::Action(a @ (Action::Restart | Action::Stop | Action::Start)) => {
                 return self.act(a, ctx);
             }
+            Input::Action(a @ (Action::Shell | Action::Exec)) => return self.session(a, ctx),
             Input::Action(Action::ToggleAll) => {
                 self.invalidate();
                 self.problems_only = !self.problems_only;
@@ -432,6 +476,28 @@ impl Pane for ContainersPane {
     fn set_filter(&mut self, filter: &str) {
         self.invalidate();
         self.filter = filter.to_string();
+    }
+
+    fn on_form(&mut self, form: CForm, values: &[String], ctx: &PaneCtx) -> Out {
+        let CForm::Exec { name } = form;
+        if ctx.read_only {
+            return Outcome::Notify("read-only mode: exec is disabled".into());
+        }
+        let typed = values.first().map(|v| v.trim()).unwrap_or("");
+        // Split as a shell would, so quoting works the way the operator expects;
+        // the words then run as given (no second shell parses them).
+        match shlex::split(typed) {
+            Some(words) if !words.is_empty() => Outcome::Attach(Attach {
+                target: AttachTarget::Container { name },
+                command: words,
+                shell: false,
+            }),
+            Some(_) => Outcome::Notify("exec: no command given: nothing was run".into()),
+            None => Outcome::Notify(format!(
+                "exec: unbalanced quotes in {:?}: nothing was run",
+                crate::text::sanitize(typed)
+            )),
+        }
     }
 
     fn on_jump(&mut self, jump: &Jump, ctx: &PaneCtx) -> Out {

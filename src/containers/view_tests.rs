@@ -410,3 +410,68 @@ fn replicas_sit_under_their_service_named_once() {
         );
     }
 }
+
+#[test]
+fn shell_and_exec_hand_the_terminal_to_the_running_container_only() {
+    use crate::target::{Attach, AttachTarget};
+    let mut p = loaded();
+    p.set_filter("registry-cache");
+    render(&mut p);
+    assert_eq!(p.selected().unwrap().name, "registry-cache");
+    let target = AttachTarget::Container {
+        name: "registry-cache".into(),
+    };
+    // Shell: bash where the image has it, else sh.
+    match p.press("shell", &ctx()) {
+        Outcome::Attach(a) => {
+            assert_eq!(a, Attach::shell(target.clone()));
+            assert!(a.shell);
+            assert!(a.command.join(" ").contains("exec bash || exec sh"));
+            assert_eq!(a.describe(), "shell in container/registry-cache");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Exec asks for the command; the form carries the container.
+    let form = match p.press("exec", &ctx()) {
+        Outcome::Form(f) => f,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        form.payload,
+        super::Form::Exec {
+            name: "registry-cache".into()
+        }
+    );
+    match p.on_form(form.payload.clone(), &["df -h '/var/lib x'".into()], &ctx()) {
+        Outcome::Attach(a) => {
+            assert_eq!(a.target, target);
+            assert_eq!(
+                a.command,
+                ["df", "-h", "/var/lib x"],
+                "split as a shell would"
+            );
+            assert!(!a.shell);
+        }
+        other => panic!("{other:?}"),
+    }
+    for bad in ["", "   ", "echo 'open"] {
+        assert!(
+            matches!(p.on_form(form.payload.clone(), &[bad.into()], &ctx()), Outcome::Notify(m) if m.contains("nothing was run")),
+            "{bad:?}"
+        );
+    }
+    // Read-only refuses both.
+    let ro = PaneCtx {
+        read_only: true,
+        now: now(),
+    };
+    assert!(matches!(p.press("shell", &ro), Outcome::Notify(m) if m.contains("read-only")));
+    assert!(matches!(p.press("exec", &ro), Outcome::Notify(m) if m.contains("read-only")));
+    // A stopped container has no processes to join.
+    p.set_filter("exited");
+    render(&mut p);
+    assert!(
+        matches!(p.press("shell", &ctx()), Outcome::Notify(m) if m.contains("not running")),
+        "an exited container is refused"
+    );
+}

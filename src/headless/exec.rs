@@ -25,6 +25,7 @@ use tokio::sync::mpsc;
 
 /// What an audit entry says about one session.
 struct Session<'a> {
+    origin: String,
     target: String,
     location: String,
     command: String,
@@ -43,7 +44,7 @@ impl Session<'_> {
         let entry = AuditEntry {
             ts: jiff::Timestamp::now(),
             who: crate::identity::operator(),
-            origin: "cli".into(),
+            origin: self.origin.clone(),
             action: "exec".into(),
             target: self.target.clone(),
             location: self.location.clone(),
@@ -87,6 +88,7 @@ async fn run_with(cfg: &Config, mode: Mode, args: ExecArgs, audit: &AuditLog) ->
     };
     let endpoint = Endpoint::resolve(cfg.docker.host.as_deref());
     let session = Session {
+        origin: args.origin.clone(),
         target: format!("container/{name}"),
         location: endpoint.host.clone(),
         command: quoted(&args.command),
@@ -281,6 +283,7 @@ mod tests {
             interactive: false,
             tty: false,
             command: vec!["sh".into(), "-c".into(), "touch /tmp/x; echo 'a b'".into()],
+            origin: "cli".into(),
         }
     }
 

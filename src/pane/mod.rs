@@ -219,6 +219,8 @@ pub enum Outcome<F, C> {
     Notify(String),
     /// Put text on the clipboard (OSC 52: works over SSH and in tmux).
     Copy(String),
+    /// Hand the terminal over to a shell or command in a container, until it exits.
+    Attach(crate::target::Attach),
     /// Several at once, in order.
     Many(Vec<Outcome<F, C>>),
 }
@@ -240,6 +242,7 @@ impl<F, C> Outcome<F, C> {
             Self::Form(f) => Outcome::Form(f.map(&mut *form)),
             Self::Notify(t) => Outcome::Notify(t),
             Self::Copy(t) => Outcome::Copy(t),
+            Self::Attach(a) => Outcome::Attach(a),
             Self::Many(list) => Outcome::Many(list.into_iter().map(|o| o.map(form, cmd)).collect()),
         }
     }

@@ -185,7 +185,7 @@ fn demo_walks_every_pane_opens_help_and_palette_and_quits_cleanly() {
         help.contains("workloads (this pane)") && help.contains("navigation"),
         "{help}"
     );
-    t.keys(&["PageDown"]);
+    // A page is the window's height (the shared clamped scroll).
     t.keys(&["PageDown"]);
     let help = t.wait_for("help scrolled to the global keys", |s| s.contains("quit"));
     assert!(help.contains("palette"), "{help}");
@@ -254,6 +254,108 @@ fn a_malformed_config_is_shown_not_fatal() {
     );
     t.keys(&["Escape"]);
     t.wait_for("help closed", |s| !s.contains("Help — keys"));
+    t.keys(&["q"]);
+    let end = t.wait_for("exit", |s| s.contains("WARROOM_DONE"));
+    assert_restored(&end, &t);
+}
+
+/// A container for one test, removed when dropped.
+struct Sleeper(String);
+
+impl Sleeper {
+    fn start(name: &str) -> Self {
+        // Short enough for the NAME column at 80 columns.
+        let name = format!("e2e-{name}-{}", std::process::id() % 100_000);
+        let _ = Command::new("docker").args(["rm", "-f", &name]).output();
+        let out = Command::new("docker")
+            .args([
+                "run",
+                "-d",
+                "--name",
+                &name,
+                "--label",
+                "warroom-e2e=1",
+                "warroom-test/busybox",
+                "/bin/sleep",
+                "600",
+            ])
+            .output()
+            .expect("docker is installed (.ci/setup.d/containers.sh builds the test image)");
+        assert!(
+            out.status.success(),
+            "docker run: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self(name)
+    }
+}
+
+impl Drop for Sleeper {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["rm", "-f", &self.0]).output();
+    }
+}
+
+#[test]
+fn a_shell_in_a_container_takes_the_terminal_and_gives_the_console_back() {
+    let c = Sleeper::start("shell");
+    // Only Docker (the machine's engine) is configured: the rest say so.
+    let t = Tmux::start("shell", "", Some(""));
+    t.wait_for("the console", |s| s.contains("1 Workloads"));
+    t.keys(&["2"]);
+    t.wait_for("the container in the list", |s| s.contains(&c.0));
+    t.keys(&["/"]);
+    t.keys(&["-l", &c.0]);
+    t.keys(&["Enter"]);
+    let before = t.wait_for("only our container", |s| {
+        s.contains("Containers") && s.contains(&c.0) && !s.contains("filter:")
+    });
+    t.keys(&["x"]);
+    t.wait_for("the shell, named before it connects", |s| {
+        s.contains(&format!("warroom: shell in container/{}", c.0))
+    });
+    t.wait_for("the container's prompt", |s| s.contains("/ #"));
+    t.keys(&["-l", "echo hi-$((6*7))"]);
+    t.keys(&["Enter"]);
+    t.wait_for("the command's output", |s| s.contains("hi-42"));
+    // The remote TTY follows the terminal's size.
+    t.tmux(&["resize-window", "-x", "100", "-y", "30"]);
+    std::thread::sleep(Duration::from_millis(300));
+    t.keys(&["-l", "/bin/busybox stty size"]);
+    t.keys(&["Enter"]);
+    t.wait_for("the new size inside the container", |s| {
+        s.lines().any(|l| l.trim() == "30 100")
+    });
+    t.keys(&["-l", "exit 0"]);
+    t.keys(&["Enter"]);
+    let after = t.wait_for("the console back with the result", |s| {
+        s.contains("exited 0 after")
+    });
+    assert!(
+        after.lines().next().unwrap_or("").contains("1 Workloads"),
+        "the console's frame is back:\n{after}"
+    );
+    assert!(
+        !after.contains("hi-42") && !after.contains("/ #"),
+        "nothing of the session is left on the console's screen:\n{after}"
+    );
+    assert_eq!(
+        t.tmux(&["display", "-p", "#{alternate_on}"]).trim(),
+        "1",
+        "the console is in the alternate screen again"
+    );
+    let _ = before;
+    // The session is in the audit log, from the console, without its output.
+    let audit = std::fs::read_to_string(t.dir.path().join("data/audit.jsonl")).unwrap();
+    let entry: serde_json::Value = audit
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .find(|e: &serde_json::Value| e["action"] == "exec")
+        .unwrap_or_else(|| panic!("no exec entry in the audit log:\n{audit}"));
+    assert_eq!(entry["origin"], "tui", "{entry}");
+    assert_eq!(entry["target"], format!("container/{}", c.0), "{entry}");
+    assert_eq!(entry["exit_code"], 0, "{entry}");
+    assert!(!audit.contains("hi-42"), "the output is never audited");
     t.keys(&["q"]);
     let end = t.wait_for("exit", |s| s.contains("WARROOM_DONE"));
     assert_restored(&end, &t);
