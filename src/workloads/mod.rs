@@ -14,6 +14,7 @@ pub mod client;
 mod controllers;
 pub mod demo;
 pub mod error;
+pub mod exec;
 pub mod health;
 pub mod model;
 pub mod pane;
