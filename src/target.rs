@@ -216,6 +216,24 @@ impl Attach {
         }
     }
 
+    /// One command typed in a form, split as a shell would (quoting works
+    /// as the operator expects; the words then run as given, no second shell
+    /// parses them). `Err`: why nothing runs.
+    pub fn typed(target: AttachTarget, typed: &str) -> Result<Self, String> {
+        match shlex::split(typed.trim()) {
+            Some(words) if !words.is_empty() => Ok(Self {
+                target,
+                command: words,
+                shell: false,
+            }),
+            Some(_) => Err("exec: no command given: nothing was run".into()),
+            None => Err(format!(
+                "exec: unbalanced quotes in {:?}: nothing was run",
+                crate::text::sanitize(typed.trim())
+            )),
+        }
+    }
+
     /// `shell in container/api` or `echo hi in container/api`, for the status line.
     pub fn describe(&self) -> String {
         if self.shell {
