@@ -70,7 +70,12 @@ pub enum Cmd {
     /// own failures (no such container, engine unreachable, --read-only,
     /// --demo) exit 1. Every session is written to the audit log: target,
     /// Docker host, command, start, end and exit code, never the output.
-    /// `pod/NAME` is accepted but not built yet (exit 1).
+    ///
+    /// `pod/NAME -n NS [-c CONTAINER] [--context CTX]` runs it in a pod, as
+    /// `kubectl exec` does: `create pods/exec` is checked first (a refusal
+    /// names the missing permission and runs nothing); without -c, the
+    /// container the pod's kubectl.kubernetes.io/default-container annotation
+    /// names, else the first.
     Exec(ExecArgs),
     /// Lint, run, resume and export Markdown runbooks.
     Runbook {
@@ -142,9 +147,16 @@ pub struct LogsArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ExecArgs {
-    /// `container/NAME` (or `pod/NAME`: not built yet).
+    /// `container/NAME` or `pod/NAME`.
     #[arg(value_name = "TARGET", value_parser = ExecTarget::parse)]
     pub target: ExecTarget,
+    /// The pod's namespace and context (pod/NAME only).
+    #[command(flatten)]
+    pub kube: crate::action::KubeFlags,
+    /// The pod's container (default: its default-container annotation, else
+    /// the first; pod/NAME only).
+    #[arg(long, short = 'c')]
+    pub container: Option<String>,
     /// Keep stdin open and forward warroom's stdin to the command until EOF.
     #[arg(long, short = 'i')]
     pub interactive: bool,
@@ -164,7 +176,6 @@ pub struct ExecArgs {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExecTarget {
     Container(String),
-    /// Accepted by the grammar; answered with "not built yet".
     Pod(String),
 }
 
@@ -176,7 +187,7 @@ impl ExecTarget {
         } else if let Some(name) = named("pod/") {
             Ok(Self::Pod(name.to_string()))
         } else {
-            Err(format!("{s:?}: use container/NAME"))
+            Err(format!("{s:?}: use container/NAME or pod/NAME"))
         }
     }
 }
@@ -323,6 +334,32 @@ mod tests {
         assert!(e.interactive && e.tty);
         assert_eq!(e.command, ["ls", "-l"]);
         assert!(Cli::try_parse_from(["warroom", "exec", "container/web"]).is_err());
+        let c = Cli::try_parse_from([
+            "warroom",
+            "exec",
+            "pod/api-1",
+            "-n",
+            "shop",
+            "-c",
+            "api",
+            "--context",
+            "prod",
+            "-i",
+            "--",
+            "sh",
+            "-c",
+            "id",
+        ])
+        .unwrap();
+        let Some(Cmd::Exec(e)) = c.command else {
+            panic!("not exec")
+        };
+        assert_eq!(e.target, ExecTarget::Pod("api-1".into()));
+        assert_eq!(e.kube.namespace.as_deref(), Some("shop"));
+        assert_eq!(e.kube.context.as_deref(), Some("prod"));
+        assert_eq!(e.container.as_deref(), Some("api"));
+        assert!(e.interactive && !e.tty);
+        assert_eq!(e.command, ["sh", "-c", "id"]);
         assert!(Cli::try_parse_from(["warroom", "exec", "web", "--", "ls"]).is_err());
         let c = Cli::try_parse_from(["warroom", "-n", "shop,payments", "--read-only"]).unwrap();
         assert_eq!(c.namespace, ["shop", "payments"]);

@@ -129,16 +129,64 @@ pub fn quote(v: &str) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| format!("\"{v}\""))
 }
 
+/// Where one exec session's bytes come from and go to: the same for a
+/// container (`containers::exec`) and a pod (`workloads::exec`); the caller
+/// (headless `warroom exec`) chooses raw or sanitised output, stdin and sizes.
+pub struct ExecIo<'a> {
+    pub stdout: &'a mut dyn std::io::Write,
+    pub stderr: &'a mut dyn std::io::Write,
+    /// Chunks for the command's stdin; the channel closing is EOF.
+    pub stdin: Option<tokio::sync::mpsc::Receiver<Vec<u8>>>,
+    /// Terminal sizes `(cols, rows)` for the remote TTY, the first one right
+    /// after the start.
+    pub resize: Option<tokio::sync::mpsc::Receiver<(u16, u16)>>,
+}
+
 /// What a terminal session runs in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttachTarget {
-    Container { name: String },
+    Container {
+        name: String,
+    },
+    /// A pod's container; `None`s are the CLI's defaults (the kubeconfig's
+    /// context, the pod's default container).
+    Pod {
+        context: Option<String>,
+        namespace: String,
+        name: String,
+        container: Option<String>,
+    },
+}
+
+impl AttachTarget {
+    /// The `warroom exec` arguments naming it: `container/NAME`, or
+    /// `pod/NAME -n NS [-c C] [--context CTX]`.
+    pub fn cli_args(&self) -> Vec<String> {
+        let mut args = vec![self.to_string()];
+        if let Self::Pod {
+            context,
+            namespace,
+            container,
+            ..
+        } = self
+        {
+            args.extend(["-n".into(), namespace.clone()]);
+            if let Some(c) = container {
+                args.extend(["-c".into(), c.clone()]);
+            }
+            if let Some(ctx) = context {
+                args.extend(["--context".into(), ctx.clone()]);
+            }
+        }
+        args
+    }
 }
 
 impl std::fmt::Display for AttachTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Container { name } => write!(f, "container/{name}"),
+            Self::Pod { name, .. } => write!(f, "pod/{name}"),
         }
     }
 }
@@ -165,6 +213,24 @@ impl Attach {
                 "command -v bash >/dev/null 2>&1 && exec bash || exec sh".into(),
             ],
             shell: true,
+        }
+    }
+
+    /// One command typed in a form, split as a shell would (quoting works
+    /// as the operator expects; the words then run as given, no second shell
+    /// parses them). `Err`: why nothing runs.
+    pub fn typed(target: AttachTarget, typed: &str) -> Result<Self, String> {
+        match shlex::split(typed.trim()) {
+            Some(words) if !words.is_empty() => Ok(Self {
+                target,
+                command: words,
+                shell: false,
+            }),
+            Some(_) => Err("exec: no command given: nothing was run".into()),
+            None => Err(format!(
+                "exec: unbalanced quotes in {:?}: nothing was run",
+                crate::text::sanitize(typed.trim())
+            )),
         }
     }
 

@@ -15,7 +15,7 @@
 mod cli;
 mod error;
 
-pub use cli::{ActionArgs, ActionLine, ActionVerb, ParseActionError};
+pub use cli::{ActionArgs, ActionLine, ActionVerb, KubeFlags, ParseActionError};
 pub use error::ActionError;
 
 use crate::audit::{AuditEntry, AuditLog};

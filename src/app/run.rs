@@ -230,7 +230,7 @@ async fn attach(
             }
             child
                 .args(["exec", "--origin", "tui", "-i", "-t"])
-                .arg(session.target.to_string())
+                .args(session.target.cli_args())
                 .arg("--")
                 .args(&session.command)
                 .kill_on_drop(true)

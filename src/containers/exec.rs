@@ -12,7 +12,6 @@ use bollard::container::LogOutput;
 use bollard::exec::{ResizeExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::ExecConfig;
 use futures::StreamExt;
-use std::io::Write;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
@@ -33,16 +32,7 @@ pub struct ExecRequest {
     pub console_size: Option<(u16, u16)>,
 }
 
-/// Where the session's bytes come from and go to.
-pub struct ExecIo<'a> {
-    pub stdout: &'a mut dyn Write,
-    pub stderr: &'a mut dyn Write,
-    /// Chunks for the command's stdin; the channel closing is EOF.
-    pub stdin: Option<mpsc::Receiver<Vec<u8>>>,
-    /// Terminal sizes `(cols, rows)` for the remote TTY, the first one right
-    /// after the start.
-    pub resize: Option<mpsc::Receiver<(u16, u16)>>,
-}
+pub use crate::target::ExecIo;
 
 /// After the output ends, the engine may need a moment to record the exit code.
 const EXIT_CODE_WAIT: Duration = Duration::from_secs(5);

@@ -483,20 +483,10 @@ impl Pane for ContainersPane {
         if ctx.read_only {
             return Outcome::Notify("read-only mode: exec is disabled".into());
         }
-        let typed = values.first().map(|v| v.trim()).unwrap_or("");
-        // Split as a shell would, so quoting works the way the operator expects;
-        // the words then run as given (no second shell parses them).
-        match shlex::split(typed) {
-            Some(words) if !words.is_empty() => Outcome::Attach(Attach {
-                target: AttachTarget::Container { name },
-                command: words,
-                shell: false,
-            }),
-            Some(_) => Outcome::Notify("exec: no command given: nothing was run".into()),
-            None => Outcome::Notify(format!(
-                "exec: unbalanced quotes in {:?}: nothing was run",
-                crate::text::sanitize(typed)
-            )),
+        let typed = values.first().map(String::as_str).unwrap_or("");
+        match Attach::typed(AttachTarget::Container { name }, typed) {
+            Ok(session) => Outcome::Attach(session),
+            Err(why) => Outcome::Notify(why),
         }
     }
 

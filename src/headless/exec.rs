@@ -1,5 +1,7 @@
-//! `warroom exec container/NAME [-i] [-t] -- CMD ARGS…`: one command in a
-//! running container, with docker's conventions.
+//! `warroom exec container/NAME [-i] [-t] -- CMD ARGS…` and
+//! `warroom exec pod/NAME -n NS [-c C] [--context CTX] [-i] [-t] -- CMD ARGS…`:
+//! one command in a running container or a pod, with docker's and kubectl's
+//! conventions (the same for both, below).
 //!
 //! - Output: with `-t` the bytes pass through unchanged (the operator asked
 //!   for a terminal session) and the local terminal is in raw mode while the
@@ -8,7 +10,8 @@
 //!   operator's terminal; into a pipe or file it passes unchanged (the caller
 //!   asked for the bytes).
 //! - Exit code: the command's; warroom's own failures (refused, no such
-//!   container, engine unreachable) exit 1, as docker does.
+//!   container or pod, engine or cluster unreachable) exit 1, as docker and
+//!   kubectl do.
 //! - Audit: one entry per session (refused ones too), never the output.
 
 use crate::audit::{AuditEntry, AuditLog};
@@ -16,9 +19,13 @@ use crate::cli::{ExecArgs, ExecTarget};
 use crate::config::Config;
 use crate::containers::client::{self, Endpoint};
 use crate::containers::error::ContainerError;
-use crate::containers::exec::{self, ExecIo, ExecRequest};
+use crate::containers::exec::{self, ExecRequest};
 use crate::runtime::Mode;
+use crate::target::ExecIo;
 use crate::text::SanitizingWriter;
+use crate::workloads::client::KubeSource;
+use crate::workloads::error::ExecError;
+use crate::workloads::exec::{self as pod_exec, PodExecRequest};
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 use tokio::sync::mpsc;
@@ -61,6 +68,39 @@ impl Session<'_> {
         }
     }
 
+    /// `--demo` and `--read-only` refuse before anything connects.
+    fn gate(&self, mode: Mode, live: &str) -> Option<ExitCode> {
+        if mode.demo {
+            return Some(self.refuse(&format!(
+                "exec is not simulated: the demo estate has no processes to exec into (run without --demo {live})"
+            )));
+        }
+        if mode.read_only {
+            return Some(
+                self.refuse("read-only mode: `exec` is disabled (restart without --read-only)"),
+            );
+        }
+        None
+    }
+
+    /// The command ran: audit its exit code and make it warroom's.
+    fn exited(&self, started: jiff::Timestamp, code: i32) -> ExitCode {
+        self.record("ok", &format!("exited {code}"), Some(started), Some(code));
+        ExitCode::from(u8::try_from(code).unwrap_or(255))
+    }
+
+    /// warroom could not run it (or lost it): say why, audit, exit 1.
+    fn failed(
+        &self,
+        e: &dyn std::fmt::Display,
+        hint: Option<String>,
+        started: Option<jiff::Timestamp>,
+    ) -> ExitCode {
+        let message = say(e, hint);
+        self.record("error", &message, started, None);
+        ExitCode::from(1)
+    }
+
     /// Say why nothing ran, audit it as refused, exit 1.
     fn refuse(&self, why: &str) -> ExitCode {
         eprintln!("warroom: {why}");
@@ -79,13 +119,19 @@ pub async fn run(cfg: &Config, mode: Mode, args: ExecArgs) -> ExitCode {
 }
 
 async fn run_with(cfg: &Config, mode: Mode, args: ExecArgs, audit: &AuditLog) -> ExitCode {
-    let name = match args.target {
-        ExecTarget::Container(name) => name,
-        ExecTarget::Pod(name) => {
-            eprintln!("warroom: pod exec is not built yet (pod/{name}); use kubectl exec for now");
-            return ExitCode::from(1);
-        }
-    };
+    match args.target.clone() {
+        ExecTarget::Container(name) => container(cfg, mode, name, args, audit).await,
+        ExecTarget::Pod(name) => pod(cfg, mode, name, args, audit).await,
+    }
+}
+
+async fn container(
+    cfg: &Config,
+    mode: Mode,
+    name: String,
+    args: ExecArgs,
+    audit: &AuditLog,
+) -> ExitCode {
     let endpoint = Endpoint::resolve(cfg.docker.host.as_deref());
     let session = Session {
         origin: args.origin.clone(),
@@ -95,13 +141,8 @@ async fn run_with(cfg: &Config, mode: Mode, args: ExecArgs, audit: &AuditLog) ->
         demo: mode.demo,
         audit,
     };
-    if mode.demo {
-        return session.refuse(
-            "exec is not simulated: the demo estate has no processes to exec into (run without --demo against a Docker engine)",
-        );
-    }
-    if mode.read_only {
-        return session.refuse("read-only mode: `exec` is disabled (restart without --read-only)");
+    if let Some(refused) = session.gate(mode, "against a Docker engine") {
+        return refused;
     }
     if !cfg.docker.enabled {
         return session.refuse("Docker is disabled in the config ([docker] enabled = false)");
@@ -122,36 +163,125 @@ async fn run_with(cfg: &Config, mode: Mode, args: ExecArgs, audit: &AuditLog) ->
         console_size: args.tty.then(|| crossterm::terminal::size().ok()).flatten(),
     };
     let started = jiff::Timestamp::now();
-    let raw = (args.tty && std::io::stdin().is_terminal()).then(RawMode::enable);
-    let result = {
-        let mut stdout = output(std::io::stdout(), args.tty);
-        let mut stderr = output(std::io::stderr(), args.tty);
-        let io = ExecIo {
-            stdout: &mut stdout,
-            stderr: &mut stderr,
-            stdin: args.interactive.then(forward_stdin),
-            resize: args.tty.then(terminal_sizes).flatten(),
-        };
-        let result = exec::run(&docker, &req, io).await;
-        // What the sanitiser still holds (a last line without a newline).
-        let _ = stdout.finish();
-        let _ = stderr.finish();
-        result
-    };
-    // Restored before anything else is printed, on every path.
-    drop(raw);
+    let mut term = Terminal::open(args.interactive, args.tty);
+    let result = exec::run(&docker, &req, term.io()).await;
+    term.close();
     match result {
-        Ok(code) => {
-            let code = i32::try_from(code).unwrap_or(255);
-            session.record("ok", &format!("exited {code}"), Some(started), Some(code));
-            ExitCode::from(u8::try_from(code).unwrap_or(255))
-        }
+        Ok(code) => session.exited(started, i32::try_from(code).unwrap_or(255)),
         Err(e) => {
-            let message = say(&e, e.hint());
             let ran = !matches!(e, ContainerError::NoSuchContainer { .. });
-            session.record("error", &message, ran.then_some(started), None);
+            session.failed(&e, e.hint(), ran.then_some(started))
+        }
+    }
+}
+
+async fn pod(cfg: &Config, mode: Mode, name: String, args: ExecArgs, audit: &AuditLog) -> ExitCode {
+    let source = KubeSource::new(None, cfg.kubernetes.context.clone());
+    let (context, namespace) = pod_location(&source, &args);
+    let mut command = quoted(&args.command);
+    if let Some(c) = &args.container {
+        command = format!("-c {} -- {command}", quoted(std::slice::from_ref(c)));
+    }
+    let session = Session {
+        origin: args.origin.clone(),
+        target: format!("pod/{name}"),
+        location: format!("{}/{namespace}", context.as_deref().unwrap_or("-")),
+        command,
+        demo: mode.demo,
+        audit,
+    };
+    if let Some(refused) = session.gate(mode, "against a cluster") {
+        return refused;
+    }
+    if !cfg.kubernetes.enabled {
+        return session
+            .refuse("Kubernetes is disabled in the config ([kubernetes] enabled = false)");
+    }
+    let client = match source.client(context.as_deref()).await {
+        Ok((client, _)) => client,
+        Err(e) => return session.failed(&e, Some(e.hint().to_string()), None),
+    };
+    let req = PodExecRequest {
+        namespace,
+        pod: name,
+        container: args.container,
+        command: args.command,
+        stdin: args.interactive,
+        tty: args.tty,
+    };
+    let started = jiff::Timestamp::now();
+    let mut term = Terminal::open(args.interactive, args.tty);
+    let result = pod_exec::run(&client, &req, term.io()).await;
+    term.close();
+    match result {
+        Ok(code) => session.exited(started, code),
+        Err(ExecError::Denied { namespace, reason }) => {
+            // A refusal, not a failure: nothing reached the pod.
+            let e = ExecError::Denied { namespace, reason };
+            let message = say(&e, e.hint());
+            session.record("refused", &message, None, None);
             ExitCode::from(1)
         }
+        Err(e) => session.failed(&e, e.hint(), e.ran().then_some(started)),
+    }
+}
+
+/// The context and namespace a pod session runs in: the flags, else the
+/// config's context and the kubeconfig's (current) context and its namespace.
+fn pod_location(source: &KubeSource, args: &ExecArgs) -> (Option<String>, String) {
+    let kc = source.read().ok();
+    let context = args
+        .kube
+        .context
+        .clone()
+        .or_else(|| source.initial_context());
+    let namespace = args.kube.namespace.clone().or_else(|| {
+        let kc = kc?;
+        let ctx = context.as_deref()?;
+        let named = kc.contexts.into_iter().find(|c| c.name == ctx)?;
+        named.context?.namespace
+    });
+    (context, namespace.unwrap_or_else(|| "default".into()))
+}
+
+/// warroom's side of one session: its stdout and stderr (raw with `-t` or
+/// into a pipe, sanitised to a terminal), stdin and terminal sizes when
+/// asked, and the local terminal in raw mode with `-t`.
+struct Terminal {
+    raw: Option<RawMode>,
+    stdout: Output<std::io::Stdout>,
+    stderr: Output<std::io::Stderr>,
+    stdin: Option<mpsc::Receiver<Vec<u8>>>,
+    resize: Option<mpsc::Receiver<(u16, u16)>>,
+}
+
+impl Terminal {
+    fn open(interactive: bool, tty: bool) -> Self {
+        Self {
+            raw: (tty && std::io::stdin().is_terminal()).then(RawMode::enable),
+            stdout: output(std::io::stdout(), tty),
+            stderr: output(std::io::stderr(), tty),
+            stdin: interactive.then(forward_stdin),
+            resize: tty.then(terminal_sizes).flatten(),
+        }
+    }
+
+    /// The session's end of it (stdin and sizes are handed over once).
+    fn io(&mut self) -> ExecIo<'_> {
+        ExecIo {
+            stdout: &mut self.stdout,
+            stderr: &mut self.stderr,
+            stdin: self.stdin.take(),
+            resize: self.resize.take(),
+        }
+    }
+
+    /// Flush what the sanitiser still holds (a last line without a newline),
+    /// then restore the terminal, before anything else is printed.
+    fn close(self) {
+        let _ = self.stdout.finish();
+        let _ = self.stderr.finish();
+        drop(self.raw);
     }
 }
 
@@ -280,6 +410,11 @@ mod tests {
     fn args(target: ExecTarget) -> ExecArgs {
         ExecArgs {
             target,
+            kube: crate::action::KubeFlags {
+                namespace: Some("shop".into()),
+                context: Some("prod".into()),
+            },
+            container: Some("api".into()),
             interactive: false,
             tty: false,
             command: vec!["sh".into(), "-c".into(), "touch /tmp/x; echo 'a b'".into()],
@@ -323,10 +458,23 @@ mod tests {
             run_with(&cfg, ro, args(target()), &audit).await,
             ExitCode::from(1)
         );
-        let pod = run_with(&cfg, ro, args(ExecTarget::Pod("api".into())), &audit).await;
+        let pod = run_with(&cfg, ro, args(ExecTarget::Pod("api-1".into())), &audit).await;
         assert_eq!(pod, ExitCode::from(1));
-        let all = audit.read_all();
-        assert_eq!(all.len(), 2, "{all:?}");
+        let pod = run_with(&cfg, demo, args(ExecTarget::Pod("api-1".into())), &audit).await;
+        assert_eq!(pod, ExitCode::from(1));
+        let mut all = audit.read_all();
+        assert_eq!(all.len(), 4, "{all:?}");
+        let pods = all.split_off(2);
+        for e in &pods {
+            assert_eq!((e.action.as_str(), e.result.as_str()), ("exec", "refused"));
+            assert_eq!(e.target, "pod/api-1");
+            assert_eq!(e.location, "prod/shop");
+            assert_eq!(e.preview, r#"-c api -- sh -c "touch /tmp/x; echo 'a b'""#);
+            assert!(e.started.is_none() && e.exit_code.is_none());
+        }
+        assert!(pods[0].message.contains("read-only"), "{pods:?}");
+        assert!(pods[1].message.contains("against a cluster"), "{pods:?}");
+        assert_eq!(pods[1].demo, Some(true));
         for e in &all {
             assert_eq!((e.action.as_str(), e.result.as_str()), ("exec", "refused"));
             assert_eq!(e.target, "container/web");

@@ -284,5 +284,75 @@ impl From<WorkloadError> for ActionError {
     }
 }
 
+/// The hint for a refused `create pods/exec`.
+pub const EXEC_RBAC_HINT: &str = "ask for RBAC `create` on `pods/exec` in that namespace \
+     (check with `kubectl auth can-i create pods/exec -n NAMESPACE`)";
+
+/// Why a command could not be run in a pod (`workloads::exec`). A command
+/// that ran and failed is not an error: its exit code is the answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ExecError {
+    /// No client for the context.
+    #[error(transparent)]
+    Connect(#[from] KubeError),
+    /// The access review said no: nothing was run.
+    #[error("you may not create pods/exec in namespace {namespace}: {reason} — nothing was run")]
+    Denied { namespace: String, reason: String },
+    /// The access review could not be made (the failed call, as data).
+    #[error("checking `create pods/exec`: {0}")]
+    Review(Box<WorkloadError>),
+    #[error("pod {namespace}/{name} not found — nothing was run")]
+    NoSuchPod { namespace: String, name: String },
+    /// `-c` named a container the pod does not have.
+    #[error("pod {pod} has no container {asked:?} (it has: {}) — nothing was run", known.join(", "))]
+    UnknownContainer {
+        pod: String,
+        asked: String,
+        known: Vec<String>,
+    },
+    /// A call to the API server failed (reading the pod, opening the session).
+    #[error("{what}: {source}")]
+    Call { what: String, source: KubeError },
+    /// The session ended with a failure `Status` that carries no exit code
+    /// (the command could not be started, the container is gone).
+    #[error("exec in {pod}: {message}{}", reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default())]
+    Failed {
+        pod: String,
+        reason: Option<String>,
+        message: String,
+    },
+    /// The connection ended without the final `Status`.
+    #[error("exec in {0}: the connection ended without the command's exit status")]
+    NoStatus(String),
+    /// Writing the command's output here failed.
+    #[error("{what}: {reason}")]
+    Local { what: &'static str, reason: String },
+}
+
+impl ExecError {
+    /// What the operator can do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::Connect(k) | Self::Call { source: k, .. } => Some(k.hint().to_string()),
+            Self::Denied { .. } => Some(EXEC_RBAC_HINT.into()),
+            Self::UnknownContainer { known, .. } => known
+                .first()
+                .map(|c| format!("pick one with -c, e.g. -c {c}")),
+            Self::NoSuchPod { namespace, .. } => {
+                Some(format!("list them: kubectl get pods -n {namespace}"))
+            }
+            Self::Review(_) | Self::Failed { .. } | Self::NoStatus(_) | Self::Local { .. } => None,
+        }
+    }
+
+    /// Whether a command may have started (the audit entry's start time).
+    pub fn ran(&self) -> bool {
+        matches!(
+            self,
+            Self::Failed { .. } | Self::NoStatus(_) | Self::Local { .. }
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -14,6 +14,7 @@ pub mod client;
 mod controllers;
 pub mod demo;
 pub mod error;
+pub mod exec;
 pub mod health;
 pub mod model;
 pub mod pane;
@@ -44,6 +45,8 @@ crate::actions! {
         SwitchContext = ("switch_context", "Switch Kubernetes context"),
         SwitchNamespace = ("switch_namespace", "Switch namespaces"),
         ToggleView = ("toggle_view", "Problems list / workload tree"),
+        Shell = ("shell", "Open a shell in the pod (bash, else sh); exit returns here"),
+        Exec = ("exec", "Run one command in the pod (asks for it)"),
     }
 }
 
@@ -60,6 +63,8 @@ pub enum Form {
     Scale { kind: Kind, key: Key },
     /// `[to revision]` for this deployment.
     Undo { key: Key },
+    /// `[container]` for a shell, `[container, command]` for one command.
+    Exec(pane_actions::ExecForm),
 }
 
 /// The workloads pane's palette commands.

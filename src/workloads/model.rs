@@ -211,6 +211,9 @@ pub struct PodSummary {
     pub conditions: Vec<Condition>,
     pub init_containers: Vec<ContainerSummary>,
     pub containers: Vec<ContainerSummary>,
+    /// The `kubectl.kubernetes.io/default-container` annotation (what exec
+    /// and a shell use without a choice).
+    pub default_container: Option<String>,
 }
 
 impl PodSummary {
@@ -375,6 +378,10 @@ impl From<&Pod> for PodSummary {
             reason: st.and_then(|s| s.reason.clone()),
             message: st.and_then(|s| s.message.clone()),
             node: p.spec.as_ref().and_then(|s| s.node_name.clone()),
+            default_container: m
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(super::exec::DEFAULT_CONTAINER).cloned()),
             conditions: st
                 .and_then(|s| s.conditions.as_ref())
                 .map(|cs| {

@@ -396,6 +396,7 @@ impl WorkloadsPane {
             Action::Logs => self.logs(false, false, ctx.now),
             Action::PreviousLogs => self.logs(true, false, ctx.now),
             Action::LogsSince => self.logs(false, true, ctx.now),
+            Action::Shell | Action::Exec => self.session(action, ctx),
             Action::DeletePod | Action::RolloutRestart | Action::RolloutUndo | Action::Scale => {
                 self.act(action, ctx)
             }
@@ -473,6 +474,8 @@ impl WorkloadsPane {
                 Outcome::Command(Command::SwitchNamespaces(Self::namespaces_arg(value)))
             }
             WForm::Logs(form) => self.on_logs_form(form, values),
+            WForm::Exec(_) if ctx.read_only => notify("read-only mode: exec is disabled"),
+            WForm::Exec(form) => self.on_exec_form(form, values),
             WForm::Scale { .. } | WForm::Undo { .. } if ctx.read_only => {
                 notify("read-only mode: actions are disabled")
             }

@@ -1,12 +1,12 @@
 //! The workloads pane's keys that leave the pane: log jumps and incident
 //! actions (resolved to the owning controller, refused when RBAC says no).
 
-use super::model::{Key, Kind, PodSummary};
+use super::model::{Key, Kind, PodSummary, State};
 use super::pane::{Out, WorkloadsPane, notify};
 use super::{Action, Form as WForm, Perm};
 use crate::action::ActionSpec;
 use crate::pane::{ActionSet, Form, FormField, Jump, Outcome, PaneCtx};
-use crate::target::LogTarget;
+use crate::target::{Attach, AttachTarget, LogTarget};
 use jiff::Timestamp;
 
 /// A pending log form: which pod, its container names, previous or not.
@@ -15,6 +15,14 @@ pub struct LogForm {
     pub(super) pod: Key,
     pub(super) containers: Vec<String>,
     pub(super) previous: bool,
+}
+
+/// A pending exec form: which pod, its containers, a shell or one command.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecForm {
+    pub(super) pod: Key,
+    pub(super) containers: Vec<String>,
+    pub(super) shell: bool,
 }
 
 impl WorkloadsPane {
@@ -161,6 +169,117 @@ impl WorkloadsPane {
                 since_seconds,
             },
         })
+    }
+
+    /// A shell (`x`) or one command (`e`) in the selection's pod (a
+    /// controller's most troubled one, as for logs). A pod with several
+    /// containers asks which, prefilled with its default container; `e`
+    /// always asks for the command.
+    pub(super) fn session(&mut self, action: Action, ctx: &PaneCtx) -> Out {
+        let verb = if action == Action::Shell {
+            "shell"
+        } else {
+            "exec"
+        };
+        if ctx.read_only {
+            return notify(format!("read-only mode: {verb} is disabled"));
+        }
+        let Some((kind, key)) = self.selected(ctx.now) else {
+            return notify("nothing selected");
+        };
+        let Some(pod) = self.log_pod(kind, &key, ctx.now) else {
+            return notify(format!("{} {} has no pods", kind.arg(), key.name));
+        };
+        let Some(p) = self.store.pods.get(&pod) else {
+            return notify(format!("{verb}: pod {} is not known yet", pod.name));
+        };
+        if p.phase != "Running" {
+            return notify(format!(
+                "{verb}: pod {} is {}, not running: nothing to exec into",
+                pod.name, p.phase
+            ));
+        }
+        // Running init containers may be joined too (as kubectl allows).
+        let containers: Vec<String> = p
+            .containers
+            .iter()
+            .chain(
+                p.init_containers
+                    .iter()
+                    .filter(|c| matches!(c.state, State::Running { .. })),
+            )
+            .map(|c| c.name.clone())
+            .collect();
+        let default = p
+            .default_container
+            .clone()
+            .filter(|d| containers.contains(d))
+            .or_else(|| containers.first().cloned());
+        let shell = action == Action::Shell;
+        if shell && containers.len() <= 1 {
+            return Outcome::Attach(Attach::shell(self.attach_target(pod, default)));
+        }
+        let what = if shell { "Shell in" } else { "Run in" };
+        let title = crate::text::sanitize(&format!(
+            "{what} pod {}/{} (with a TTY) — containers: {}",
+            pod.namespace,
+            pod.name,
+            containers.join(", ")
+        ))
+        .into_owned();
+        let mut fields = Vec::new();
+        if containers.len() > 1 {
+            fields.push(FormField::new("container", default.unwrap_or_default()));
+        }
+        if !shell {
+            fields.push(FormField::new("command (e.g. ps aux, df -h)", ""));
+        }
+        Outcome::Form(Form::new(
+            WForm::Exec(ExecForm {
+                pod,
+                containers,
+                shell,
+            }),
+            title,
+            fields,
+        ))
+    }
+
+    fn attach_target(&self, pod: Key, container: Option<String>) -> AttachTarget {
+        AttachTarget::Pod {
+            context: (!self.context.context.is_empty()).then(|| self.context.context.clone()),
+            namespace: pod.namespace,
+            name: pod.name,
+            container,
+        }
+    }
+
+    /// The exec form came back: `[container]` when the pod has several,
+    /// then `[command]` unless it is a shell. A container the pod does not
+    /// have, or a command that does not split, runs nothing.
+    pub(super) fn on_exec_form(&mut self, form: ExecForm, values: &[String]) -> Out {
+        let mut values = values.iter().map(|v| v.trim());
+        let container = if form.containers.len() > 1 {
+            let c = values.next().unwrap_or("");
+            if !form.containers.iter().any(|k| k == c) {
+                return notify(format!(
+                    "exec: no container {c:?} in pod {}; choose one of: {} — nothing was run",
+                    form.pod.name,
+                    form.containers.join(", ")
+                ));
+            }
+            Some(c.to_string())
+        } else {
+            form.containers.first().cloned()
+        };
+        let target = self.attach_target(form.pod, container);
+        if form.shell {
+            return Outcome::Attach(Attach::shell(target));
+        }
+        match Attach::typed(target, values.next().unwrap_or("")) {
+            Ok(session) => Outcome::Attach(session),
+            Err(why) => notify(why),
+        }
     }
 
     /// The controller an action on `kind/key` applies to.

@@ -14,6 +14,16 @@ fn select(p: &mut WorkloadsPane, name_prefix: &str) {
     assert!(!p.rows.is_empty(), "{name_prefix} not listed");
 }
 
+/// Select the first listed row of `kind` (named `name`, when given).
+fn select_row(p: &mut WorkloadsPane, kind: Kind, name: Option<&str>) {
+    let i = p
+        .rows
+        .iter()
+        .position(|r| r.kind == kind && name.is_none_or(|n| r.key.name == n))
+        .unwrap_or_else(|| panic!("no {kind:?} {name:?} listed"));
+    p.table.selected = i;
+}
+
 #[test]
 fn actions_become_requests_for_the_owning_controller() {
     let mut p = loaded();
@@ -76,12 +86,7 @@ fn disallowed_and_read_only_actions_are_refused_with_the_reason() {
     render(&mut p, 80, 24, false);
     p.press("toggle_view", &pctx());
     render(&mut p, 80, 24, false);
-    let i = p
-        .rows
-        .iter()
-        .position(|r| r.kind == Kind::Pod)
-        .expect("a staging pod");
-    p.table.selected = i;
+    select_row(&mut p, Kind::Pod, None);
     match p.press("delete_pod", &pctx()) {
         Outcome::Notify(m) => assert!(
             m.contains("unavailable") && m.contains("oncall-readonly"),
@@ -411,4 +416,152 @@ fn watched_namespaces_are_reviewed_up_front_so_nothing_is_asked() {
         p.press("delete_pod", &pctx()),
         Outcome::Notify(m) if m.contains("unavailable: RBAC: role oncall-readonly")
     ));
+}
+
+/// A running two-container pod as the API server lists it, with kubectl's
+/// default-container annotation.
+fn sidecar_pod() -> crate::workloads::Object {
+    let pod: k8s_openapi::api::core::v1::Pod = serde_json::from_value(serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "api-7d9c4b8f6-x2x9q", "namespace": "toolboxai",
+            "creationTimestamp": "2026-03-14T01:00:00Z",
+            "annotations": {"kubectl.kubernetes.io/default-container": "api"}},
+        "spec": {"containers": [
+            {"name": "istio-proxy", "image": "istio/proxyv2:1.22.0"},
+            {"name": "api", "image": "toolboxai/api:2.3.1"}]},
+        "status": {"phase": "Running", "containerStatuses": [
+            {"name": "istio-proxy", "image": "istio/proxyv2:1.22.0", "imageID": "", "ready": true,
+             "restartCount": 0, "state": {"running": {"startedAt": "2026-03-14T01:00:05Z"}}},
+            {"name": "api", "image": "toolboxai/api:2.3.1", "imageID": "", "ready": true,
+             "restartCount": 0, "state": {"running": {"startedAt": "2026-03-14T01:00:05Z"}}}]}
+    }))
+    .unwrap();
+    crate::workloads::Object::Pod(Box::new((&pod).into()))
+}
+
+fn attach(o: Out) -> crate::target::Attach {
+    match o {
+        Outcome::Attach(a) => a,
+        o => panic!("not an attach: {o:?}"),
+    }
+}
+
+#[test]
+fn shell_on_a_controller_opens_its_most_troubled_pod() {
+    let mut p = loaded();
+    select(&mut p, "backend");
+    select_row(&mut p, Kind::Deployment, Some("backend"));
+    let a = attach(p.press("shell", &pctx()));
+    assert!(a.shell);
+    let crate::target::AttachTarget::Pod {
+        context,
+        namespace,
+        name,
+        container,
+    } = &a.target
+    else {
+        panic!("{a:?}")
+    };
+    assert_eq!(
+        (context.as_deref(), namespace.as_str()),
+        (Some("prod"), "toolboxai")
+    );
+    assert!(
+        name.starts_with("backend-6f4d9c8b7-"),
+        "the crashlooping pod: {name}"
+    );
+    assert_eq!(container.as_deref(), Some("backend"), "its only container");
+    assert_eq!(
+        a.target.cli_args()[1..],
+        ["-n", "toolboxai", "-c", "backend", "--context", "prod"]
+    );
+}
+
+#[test]
+fn a_multi_container_pod_asks_which_prefilled_with_the_default() {
+    let mut p = loaded();
+    p.apply(Update::Apply(sidecar_pod()));
+    // Healthy: listed in the tree, not among the problems.
+    p.press("toggle_view", &pctx());
+    select(&mut p, "api-7d9c4b8f6");
+    select_row(&mut p, Kind::Pod, None);
+    let Outcome::Form(f) = p.press("shell", &pctx()) else {
+        panic!("a form")
+    };
+    assert!(
+        f.title.contains("containers: istio-proxy, api"),
+        "{}",
+        f.title
+    );
+    assert_eq!(f.fields.len(), 1);
+    assert_eq!(f.fields[0].value, "api", "the annotated default");
+    let a = attach(p.on_form(f.payload, &["istio-proxy".into()], &pctx()));
+    assert!(a.shell);
+    assert!(
+        matches!(&a.target, crate::target::AttachTarget::Pod { container: Some(c), .. } if c == "istio-proxy")
+    );
+    assert_eq!(a.describe(), "shell in pod/api-7d9c4b8f6-x2x9q");
+
+    // exec: the container, then the command, split as a shell would.
+    let Outcome::Form(f) = p.press("exec", &pctx()) else {
+        panic!("a form")
+    };
+    assert_eq!(f.fields.len(), 2);
+    let form = f.payload;
+    let a = attach(p.on_form(
+        form.clone(),
+        &["api".into(), "sh -c 'ps aux | head'".into()],
+        &pctx(),
+    ));
+    assert!(!a.shell);
+    assert_eq!(a.command, ["sh", "-c", "ps aux | head"]);
+
+    // Refusals run nothing.
+    let o = p.on_form(form.clone(), &["web".into(), "ls".into()], &pctx());
+    assert!(
+        matches!(&o, Outcome::Notify(m) if m.contains("choose one of: istio-proxy, api")),
+        "{o:?}"
+    );
+    let o = p.on_form(form.clone(), &["api".into(), "  ".into()], &pctx());
+    assert!(
+        matches!(&o, Outcome::Notify(m) if m.contains("no command")),
+        "{o:?}"
+    );
+    let o = p.on_form(form.clone(), &["api".into(), "echo 'x".into()], &pctx());
+    assert!(
+        matches!(&o, Outcome::Notify(m) if m.contains("unbalanced")),
+        "{o:?}"
+    );
+    let ro = PaneCtx {
+        read_only: true,
+        ..pctx()
+    };
+    assert!(matches!(
+        p.on_form(form, &["api".into(), "ls".into()], &ro),
+        Outcome::Notify(_)
+    ));
+}
+
+#[test]
+fn shell_and_exec_refuse_in_read_only_and_on_pods_not_running() {
+    let mut p = loaded();
+    select(&mut p, "backend-6f4d");
+    let ro = PaneCtx {
+        read_only: true,
+        ..pctx()
+    };
+    for action in ["shell", "exec"] {
+        let o = p.press(action, &ro);
+        assert!(
+            matches!(&o, Outcome::Notify(m) if m.contains("read-only")),
+            "{o:?}"
+        );
+    }
+    // The unschedulable pod has no process to join.
+    select(&mut p, "vanna-api-6b5d");
+    let o = p.press("shell", &pctx());
+    assert!(
+        matches!(&o, Outcome::Notify(m) if m.contains("not running")),
+        "{o:?}"
+    );
 }

@@ -20,12 +20,38 @@ pub async fn check(
     namespace: &str,
 ) -> Result<Option<String>, WorkloadError> {
     let (verb, group, resource) = perm.attrs();
+    let Some(why) = review(client, verb, group, resource, None, namespace).await? else {
+        return Ok(None);
+    };
+    let scope = if namespace.is_empty() {
+        "cluster-wide".to_string()
+    } else {
+        format!("in namespace {namespace}")
+    };
+    Ok(Some(format!(
+        "not allowed to {verb} {resource} {scope}: {why}"
+    )))
+}
+
+/// One SelfSubjectAccessReview: may the current user `verb` `group`/`resource`
+/// (and `subresource`: `exec` for `pods/exec`) in `namespace` (`""`:
+/// cluster-wide)? `Ok(None)`: allowed; `Ok(Some(why))`: denied, with the
+/// server's reason (or "RBAC does not allow it"); `Err`: no verdict.
+pub async fn review(
+    client: &kube::Client,
+    verb: &str,
+    group: &str,
+    resource: &str,
+    subresource: Option<&str>,
+    namespace: &str,
+) -> Result<Option<String>, WorkloadError> {
     let review = SelfSubjectAccessReview {
         spec: SelfSubjectAccessReviewSpec {
             resource_attributes: Some(ResourceAttributes {
                 verb: Some(verb.into()),
                 group: Some(group.into()),
                 resource: Some(resource.into()),
+                subresource: subresource.map(str::to_string),
                 namespace: (!namespace.is_empty()).then(|| namespace.to_string()),
                 ..Default::default()
             }),
@@ -44,19 +70,13 @@ pub async fn check(
     if status.allowed {
         Ok(None)
     } else {
-        let why = status
-            .reason
-            .filter(|r| !r.is_empty())
-            .or(status.evaluation_error)
-            .unwrap_or_else(|| "RBAC does not allow it".into());
-        let scope = if namespace.is_empty() {
-            "cluster-wide".to_string()
-        } else {
-            format!("in namespace {namespace}")
-        };
-        Ok(Some(format!(
-            "not allowed to {verb} {resource} {scope}: {why}"
-        )))
+        Ok(Some(
+            status
+                .reason
+                .filter(|r| !r.is_empty())
+                .or(status.evaluation_error)
+                .unwrap_or_else(|| "RBAC does not allow it".into()),
+        ))
     }
 }
 

@@ -193,13 +193,13 @@ fn exec_says_how_output_is_treated_and_refuses_in_demo() {
     assert_eq!(entries[0]["result"], "refused");
     assert_eq!(entries[0]["demo"], true);
     assert_eq!(entries[0]["preview"], "ls /");
-    let out = e.run(&["exec", "pod/api", "--", "ls"]);
+    let out = e.run(&["--read-only", "exec", "pod/api", "-n", "shop", "--", "ls"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains("pod exec is not built yet"),
-        "{}",
-        text(&out)
-    );
+    assert!(text(&out).contains("read-only"), "{}", text(&out));
+    let entries = audit_entries(&e);
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert_eq!(entries[1]["target"], "pod/api");
+    assert_eq!(entries[1]["result"], "refused");
 }
 
 #[test]

@@ -2,10 +2,9 @@
 //! audit entry, through the real binary against the machine's engine.
 
 use crate::harness::{Scope, docker, warroom};
-use crate::output::text;
-use std::io::Write;
+use crate::output::{run_with_stdin, text};
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 use warroom::audit::{AuditEntry, AuditLog};
 
 /// A running container that does nothing, for commands to run in.
@@ -31,15 +30,7 @@ fn sleeper(test: &str) -> Sleeper {
 
 /// `warroom ARGS`, with `stdin` piped in (and closed after).
 fn exec(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = warroom(dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run warroom");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
+    run_with_stdin(warroom(dir).args(args), stdin)
 }
 
 fn audit(dir: &Path) -> Vec<AuditEntry> {

@@ -231,6 +231,41 @@ impl Kmock {
         }
     }
 
+    /// Every request that reached a pod's `exec` subresource: `namespace`,
+    /// `pod`, `container`, `command`, `stdin`, `tty`, and `started` (a local
+    /// process ran).
+    pub fn execs(&self) -> Vec<Value> {
+        match self.request("GET", "/__kmock__/execs", None) {
+            (200, Value::Array(v)) => v,
+            (s, v) => panic!("kmock execs: HTTP {s}: {v}"),
+        }
+    }
+
+    /// Every exec resize frame received: `namespace`, `pod`, `Width`, `Height`.
+    pub fn exec_resizes(&self) -> Vec<Value> {
+        match self.request("GET", "/__kmock__/exec-resizes", None) {
+            (200, Value::Array(v)) => v,
+            (s, v) => panic!("kmock exec-resizes: HTTP {s}: {v}"),
+        }
+    }
+
+    /// SelfSubjectAccessReviews for `verb` on `resource`/`subresource` (in
+    /// `namespace`, or any) answer `allowed: false` with `reason`.
+    pub fn deny_sub(
+        &self,
+        verb: &str,
+        resource: &str,
+        subresource: &str,
+        namespace: Option<&str>,
+        reason: &str,
+    ) {
+        self.control(
+            "ssar",
+            serde_json::json!({"verb": verb, "resource": resource, "subresource": subresource,
+                "namespace": namespace, "allowed": false, "reason": reason}),
+        );
+    }
+
     fn control(&self, what: &str, body: Value) {
         let (s, v) = self.request("POST", &format!("/__kmock__/{what}"), Some(&body));
         assert_eq!(s, 200, "kmock control {what}: {v}");

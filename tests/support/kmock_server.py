@@ -26,6 +26,23 @@ Kubernetes API paths:
       returns the text and ends).
   GET  /__kmock__/dump     every stored object (to restart with the same state).
   GET  /__kmock__/requests the method and path of every API request so far.
+  GET  /__kmock__/execs    every exec request that reached the pods' `exec`
+                           subresource: namespace, pod, container, command,
+                           stdin, tty, and whether a process was started.
+  GET  /__kmock__/exec-resizes  every resize frame received: namespace, pod,
+                           Width, Height.
+
+The pods' `exec` subresource (`GET /api/v1/namespaces/NS/pods/POD/exec
+?command=…&container=…&stdin=…&stdout=…&stderr=…&tty=…`) is served as the
+kubelet serves it: a WebSocket negotiating `v5.channel.k8s.io` (else
+`v4.channel.k8s.io`), binary frames whose first byte is the channel (0 stdin,
+1 stdout, 2 stderr, 3 error: the final `Status`, 4 resize `{"Width","Height"}`;
+in v5 a client frame `[255, channel]` closes that stream). The command runs
+as a REAL local process (with a pty when tty=true; resize frames set its
+window size). A pod not in the store answers 404 before the upgrade; a
+container the pod does not have (or none named for a multi-container pod)
+answers 400, as the API server does. SelfSubjectAccessReview rules may name
+a `subresource` ("exec"); without one they match reviews without one.
 
 Objects FILE is a JSON list of Kubernetes objects (apiVersion, kind,
 metadata.name, metadata.namespace where namespaced).
@@ -34,8 +51,14 @@ metadata.name, metadata.namespace where namespaced).
 import argparse
 import asyncio
 import datetime
+import fcntl
 import json
+import os
+import pty
+import struct
+import subprocess
 import sys
+import termios
 
 import aiohttp.web
 import kmock
@@ -80,6 +103,8 @@ class Emulator(kmock.KubernetesEmulator):
         self.ssar_rules = []
         self.logs = {}       # (ns, pod, container, previous) -> text
         self.seen = []
+        self.execs = []      # exec requests, in order
+        self.resizes = []    # resize frames received
 
     async def __call__(self, raw):
         path = raw.path
@@ -95,6 +120,8 @@ class Emulator(kmock.KubernetesEmulator):
             return self.review(await raw.json())
         if raw.method == 'GET' and path.startswith('/api/v1/namespaces/') and path.endswith('/log'):
             return self.pod_log(raw, path)
+        if raw.method in ('GET', 'POST') and path.startswith('/api/v1/namespaces/') and path.endswith('/exec'):
+            return await self.pod_exec(raw, path)
         return await super().__call__(raw)
 
     async def _handle(self, request):
@@ -117,7 +144,8 @@ class Emulator(kmock.KubernetesEmulator):
         attrs = body.get('spec', {}).get('resourceAttributes', {})
         verdict = {'allowed': True}
         for rule in self.ssar_rules:
-            if all(rule.get(k) in (None, attrs.get(k)) for k in ('verb', 'resource', 'namespace', 'group')):
+            if all(rule.get(k) in (None, attrs.get(k)) for k in ('verb', 'resource', 'namespace', 'group')) \
+                    and (rule.get('subresource') or '') == (attrs.get('subresource') or ''):
                 verdict = {'allowed': bool(rule.get('allowed')), 'reason': rule.get('reason', '')}
                 if not verdict['allowed']:
                     verdict['denied'] = True
@@ -153,6 +181,51 @@ class Emulator(kmock.KubernetesEmulator):
             lines = lines[-int(q['tailLines']):]
         return aiohttp.web.Response(text=''.join(lines), content_type='text/plain')
 
+    def stored_pod(self, ns, name):
+        for (res, ons, oname), obj in self.objects.items():
+            if res.plural == 'pods' and ons == ns and oname == name and not obj.deleted:
+                return obj.raw
+        return None
+
+    async def pod_exec(self, raw, path):
+        parts = path.split('/')  # '', api, v1, namespaces, NS, pods, NAME, exec
+        if len(parts) != 8 or parts[5] != 'pods':
+            return status(404, f'not found: {path}')
+        ns, name = parts[4], parts[6]
+        q = raw.query
+        flag = lambda k: q.get(k, 'false').lower() in ('true', '1')
+        command = q.getall('command', [])
+        record = {'namespace': ns, 'pod': name, 'container': q.get('container'), 'command': command,
+                  'stdin': flag('stdin'), 'stdout': flag('stdout'), 'stderr': flag('stderr'),
+                  'tty': flag('tty'), 'started': False}
+        self.execs.append(record)
+        pod = self.stored_pod(ns, name)
+        if pod is None:
+            return status(404, f'pods "{name}" not found')
+        spec = pod.get('spec', {})
+        names = [c['name'] for key in ('containers', 'initContainers', 'ephemeralContainers')
+                 for c in spec.get(key, []) or []]
+        container = q.get('container')
+        if not container:
+            if len(spec.get('containers', [])) != 1:
+                return status(400, f'a container name must be specified for pod {name}, '
+                                   f'choose one of: [{" ".join(names)}]')
+            container = names[0]
+        elif container not in names:
+            return status(400, f'container {container} is not valid for pod {name}')
+        if not command:
+            return status(400, 'you must specify at least 1 command')
+        if record['tty'] and record['stderr']:
+            return status(400, 'tty and stderr cannot both be true')
+        ws = aiohttp.web.WebSocketResponse(protocols=('v5.channel.k8s.io', 'v4.channel.k8s.io'))
+        check = ws.can_prepare(raw)
+        if not check.ok or check.protocol is None:
+            return status(400, 'exec needs a WebSocket upgrade offering v5.channel.k8s.io or v4.channel.k8s.io')
+        await ws.prepare(raw)
+        v5 = ws.ws_protocol == 'v5.channel.k8s.io'
+        await ExecSession(self, ws, v5, record, ns, name).run()
+        return ws
+
     async def control(self, raw, what):
         body = await raw.json() if raw.method == 'POST' else None
         if what == 'fail':
@@ -170,9 +243,154 @@ class Emulator(kmock.KubernetesEmulator):
                 [obj.raw for obj in self.objects.values() if not obj.deleted])
         elif what == 'requests':
             return aiohttp.web.json_response(self.seen)
+        elif what == 'execs':
+            return aiohttp.web.json_response(self.execs)
+        elif what == 'exec-resizes':
+            return aiohttp.web.json_response(self.resizes)
         else:
             return status(404, f'unknown control endpoint {what}')
         return aiohttp.web.json_response({'ok': True})
+
+
+STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
+
+
+class ExecSession:
+    """One exec: a real local process behind the channel protocol."""
+
+    def __init__(self, emulator, ws, v5, record, ns, pod):
+        self.emulator, self.ws, self.v5, self.record = emulator, ws, v5, record
+        self.ns, self.pod = ns, pod
+        self.proc = None
+        self.master = None   # the pty's master fd (tty=true)
+        self.stdin_open = record['stdin']
+
+    async def send(self, channel, data):
+        if not self.ws.closed:
+            await self.ws.send_bytes(bytes([channel]) + data)
+
+    async def run(self):
+        r = self.record
+        loop = asyncio.get_running_loop()
+        try:
+            if r['tty']:
+                master, slave = pty.openpty()
+                self.master = master
+                os.set_blocking(master, False)
+
+                def controlling_tty():
+                    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+                self.proc = subprocess.Popen(r['command'], stdin=slave, stdout=slave, stderr=slave,
+                                             start_new_session=True, preexec_fn=controlling_tty)
+                os.close(slave)
+                outputs = [self.pump_pty(loop, master)]
+            else:
+                self.proc = subprocess.Popen(
+                    r['command'],
+                    stdin=subprocess.PIPE if r['stdin'] else subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE if r['stderr'] else subprocess.DEVNULL)
+                outputs = [self.pump_pipe(loop, self.proc.stdout, STDOUT if r['stdout'] else None)]
+                if r['stderr']:
+                    outputs.append(self.pump_pipe(loop, self.proc.stderr, STDERR))
+        except OSError as e:
+            await self.finish({'metadata': {}, 'status': 'Failure', 'reason': 'InternalError',
+                               'message': f'failed to exec in container: {e.strerror}: {r["command"][0]}'})
+            return
+        r['started'] = True
+        reader = asyncio.ensure_future(self.read_client())
+        try:
+            await asyncio.gather(*outputs)
+            code = await loop.run_in_executor(None, self.proc.wait)
+        finally:
+            reader.cancel()
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            if self.master is not None:
+                os.close(self.master)
+        if code == 0:
+            await self.finish({'metadata': {}, 'status': 'Success'})
+        else:
+            code = code if code > 0 else 128 - code
+            await self.finish({
+                'metadata': {}, 'status': 'Failure',
+                'message': f'command terminated with non-zero exit code: exit status {code}',
+                'reason': 'NonZeroExitCode',
+                'details': {'causes': [{'reason': 'ExitCode', 'message': str(code)}]}})
+
+    async def finish(self, st):
+        await self.send(ERROR, json.dumps(st).encode())
+        await self.ws.close()
+
+    async def pump_pipe(self, loop, pipe, channel):
+        while True:
+            data = await loop.run_in_executor(None, os.read, pipe.fileno(), 32768)
+            if not data:
+                return
+            if channel is not None:
+                await self.send(channel, data)
+
+    async def pump_pty(self, loop, master):
+        queue = asyncio.Queue()
+
+        def readable():
+            try:
+                data = os.read(master, 32768)
+            except BlockingIOError:
+                return
+            except OSError:   # EIO: every slave side is closed
+                data = b''
+            if not data:
+                loop.remove_reader(master)
+            queue.put_nowait(data)
+
+        loop.add_reader(master, readable)
+        while True:
+            data = await queue.get()
+            if not data:
+                return
+            await self.send(STDOUT, data)
+
+    def close_stdin(self):
+        if not self.stdin_open:
+            return
+        self.stdin_open = False
+        if self.master is not None:
+            os.write(self.master, b'\x04')   # EOF at the start of a line, as a terminal sends it
+        elif self.proc.stdin:
+            self.proc.stdin.close()
+
+    async def read_client(self):
+        loop = asyncio.get_running_loop()
+        async for msg in self.ws:
+            if msg.type != aiohttp.WSMsgType.BINARY or not msg.data:
+                continue
+            channel, data = msg.data[0], msg.data[1:]
+            if channel == STDIN and self.stdin_open:
+                if self.master is not None:
+                    os.write(self.master, data)
+                else:
+                    try:
+                        await loop.run_in_executor(None, self.write_stdin, data)
+                    except (BrokenPipeError, ValueError):
+                        self.stdin_open = False
+            elif channel == RESIZE:
+                size = json.loads(data)
+                self.emulator.resizes.append({'namespace': self.ns, 'pod': self.pod,
+                                              'Width': size.get('Width'), 'Height': size.get('Height')})
+                if self.master is not None:
+                    fcntl.ioctl(self.master, termios.TIOCSWINSZ,
+                                struct.pack('HHHH', size.get('Height', 0), size.get('Width', 0), 0, 0))
+            elif channel == CLOSE and self.v5 and data[:1] == bytes([STDIN]):
+                self.close_stdin()
+        # v4 has no close frame: the client closing the socket ends stdin.
+        self.close_stdin()
+
+    def write_stdin(self, data):
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
 
 
 def preload(emulator, objects):

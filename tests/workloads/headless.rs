@@ -26,7 +26,7 @@ fn warroom(k: &Kmock, data: &std::path::Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn audit(data: &std::path::Path) -> Vec<serde_json::Value> {
+pub(crate) fn audit(data: &std::path::Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(data.join("audit.jsonl"))
         .unwrap_or_default()
         .lines()

@@ -41,6 +41,7 @@ pub fn make_pod(key: &Key, set: &Set, node: &str, now: Timestamp) -> PodSummary 
         reason: None,
         message: None,
         node: Some(node.into()),
+        default_container: None,
         conditions: vec![Condition {
             type_: "Ready".into(),
             status: "True".into(),
