@@ -4,6 +4,9 @@
 //! test profile's; `WARROOM_E2E_BIN` overrides. Each test runs its own tmux
 //! server (`-L`) so tests never see each other's sessions.
 
+#[path = "../support/kmock.rs"]
+mod kmock;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -33,6 +36,11 @@ impl Tmux {
     /// Start `warroom ARGS` in an 80x24 session; after it exits the wrapper
     /// prints its exit status and the terminal mode, then waits.
     fn start(name: &str, args: &str, config: Option<&str>) -> Self {
+        Self::start_with(name, args, config, "")
+    }
+
+    /// The same, with `exports` (`KUBECONFIG=…`) in the session's environment.
+    fn start_with(name: &str, args: &str, config: Option<&str>, exports: &str) -> Self {
         assert!(
             Command::new("tmux")
                 .arg("-V")
@@ -45,7 +53,7 @@ impl Tmux {
         let cfg = dir.path().join("config.toml");
         std::fs::write(&cfg, config.unwrap_or("")).unwrap();
         let script = format!(
-            "export HOME={home} WARROOM_DATA_DIR={home}/data WARROOM_CONFIG={cfg} TERM=xterm-256color; \
+            "export HOME={home} WARROOM_DATA_DIR={home}/data WARROOM_CONFIG={cfg} TERM=xterm-256color {exports}; \
              {bin} {args}; echo \"WARROOM_EXIT=$?\"; stty -a | tr ' ' '\\n' | grep -x -e '-\\?icanon' -e '-\\?echo'; echo WARROOM_DONE; sleep 60",
             home = dir.path().display(),
             cfg = cfg.display(),
@@ -356,6 +364,66 @@ fn a_shell_in_a_container_takes_the_terminal_and_gives_the_console_back() {
     assert_eq!(entry["target"], format!("container/{}", c.0), "{entry}");
     assert_eq!(entry["exit_code"], 0, "{entry}");
     assert!(!audit.contains("hi-42"), "the output is never audited");
+    t.keys(&["q"]);
+    let end = t.wait_for("exit", |s| s.contains("WARROOM_DONE"));
+    assert_restored(&end, &t);
+}
+
+#[test]
+fn a_shell_in_a_pod_takes_the_terminal_and_gives_the_console_back() {
+    // A running pod that is not ready: a problem, so it is the first row.
+    let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "api-7d9-x2x9q", "namespace": "shop",
+            "creationTimestamp": "2026-03-14T01:00:00Z"},
+        "spec": {"nodeName": "node-a", "containers": [{"name": "api", "image": "shop/api:2.3.1"}]},
+        "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}],
+            "containerStatuses": [{"name": "api", "image": "shop/api:2.3.1", "imageID": "",
+                "ready": false, "restartCount": 0,
+                "state": {"running": {"startedAt": "2026-03-14T01:00:05Z"}}}]}});
+    let ns =
+        serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}});
+    let k = kmock::Kmock::start(&serde_json::json!([ns, pod]));
+    let exports = format!("KUBECONFIG={}", k.kubeconfig().display());
+    let t = Tmux::start_with(
+        "podshell",
+        "",
+        Some("[kubernetes]\nnamespaces = [\"shop\"]\n[docker]\nenabled = false\n"),
+        &exports,
+    );
+    t.wait_for("the pod in the problems list", |s| {
+        s.contains("api-7d9-x2x9q")
+    });
+    t.keys(&["x"]);
+    t.wait_for("the shell, named before it connects", |s| {
+        s.contains("warroom: shell in pod/api-7d9-x2x9q")
+    });
+    // The test server runs a real local shell for the pod, behind the
+    // Kubernetes channel protocol.
+    std::thread::sleep(Duration::from_millis(500));
+    t.keys(&["-l", "echo in-pod-$((6*7))"]);
+    t.keys(&["Enter"]);
+    t.wait_for("the command's output", |s| s.contains("in-pod-42"));
+    t.keys(&["-l", "exit 0"]);
+    t.keys(&["Enter"]);
+    // (At 80 columns the status line shows the start of `shell in pod/… exited 0 after …`.)
+    let after = t.wait_for("the console back with the result", |s| {
+        s.lines().next().unwrap_or("").contains("1 Workloads") && s.contains("shell in pod/api-7d")
+    });
+    assert!(
+        !after.contains("in-pod-42"),
+        "the console's frame is back, nothing of the session on it:\n{after}"
+    );
+    let execs = k.execs();
+    assert_eq!(execs.len(), 1, "{execs:?}");
+    let audit = std::fs::read_to_string(t.dir.path().join("data/audit.jsonl")).unwrap();
+    let entry: serde_json::Value = audit
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .find(|e: &serde_json::Value| e["action"] == "exec")
+        .unwrap_or_else(|| panic!("no exec entry in the audit log:\n{audit}"));
+    assert_eq!(entry["origin"], "tui", "{entry}");
+    assert_eq!(entry["target"], "pod/api-7d9-x2x9q", "{entry}");
+    assert_eq!(entry["exit_code"], 0, "{entry}");
     t.keys(&["q"]);
     let end = t.wait_for("exit", |s| s.contains("WARROOM_DONE"));
     assert_restored(&end, &t);
