@@ -115,6 +115,39 @@ pub enum LogChunk {
     },
 }
 
+/// One pod or container log stream being served: its lines and its end go
+/// to the logs pane as the serving domain's update (`wrap`, e.g.
+/// `workloads::Update::LogStream`).
+pub struct LogSink<U> {
+    tx: crate::source::UpdateTx<U>,
+    target: LogTarget,
+    wrap: fn(LogChunk) -> U,
+}
+
+impl<U: Send> LogSink<U> {
+    pub fn new(tx: crate::source::UpdateTx<U>, target: LogTarget, wrap: fn(LogChunk) -> U) -> Self {
+        Self { tx, target, wrap }
+    }
+
+    /// A batch of lines, oldest first; `false` once the app has gone away.
+    pub async fn lines(&self, lines: Vec<LogLine>) -> bool {
+        let target = self.target.clone();
+        self.tx
+            .send((self.wrap)(LogChunk::Lines { target, lines }))
+            .await
+            .is_ok()
+    }
+
+    /// The stream ended (`error`: why, when it failed).
+    pub async fn end(self, error: Option<String>) {
+        let chunk = LogChunk::Ended {
+            target: self.target,
+            error,
+        };
+        let _ = self.tx.send((self.wrap)(chunk)).await;
+    }
+}
+
 /// `{k="v", …}` as LogQL writes a stream selector.
 pub fn labels_text(labels: &[(String, String)]) -> String {
     let inner: Vec<String> = labels

@@ -6,7 +6,7 @@ use super::model::{Container, Health};
 use super::{Command, Update};
 use crate::demo::DEMO_DETAIL;
 use crate::source::{Probe, SourceId, SourceStatus, Worker, WorkerCtx};
-use crate::target::{LogChunk, LogLine, LogTarget, Stream};
+use crate::target::{LogLine, LogSink, LogTarget, Stream};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -113,19 +113,18 @@ async fn demo_logs(
     tail: usize,
     updates: crate::source::UpdateTx<crate::containers::Update>,
 ) {
-    let target = LogTarget::Container { name: name.clone() };
+    let sink = LogSink::new(
+        updates,
+        LogTarget::Container { name: name.clone() },
+        Update::LogStream,
+    );
     let labels = Arc::new(vec![("container".to_string(), name.clone())]);
     let container = sim
         .lock()
         .ok()
         .and_then(|s| s.containers.iter().find(|c| c.name == name).cloned());
     let Some(c) = container else {
-        let _ = updates
-            .send(Update::LogStream(LogChunk::Ended {
-                target,
-                error: Some(format!("no container named {name}")),
-            }))
-            .await;
+        sink.end(Some(format!("no container named {name}"))).await;
         return;
     };
     let now_ns = jiff::Timestamp::now().as_nanosecond();
@@ -140,14 +139,7 @@ async fn demo_logs(
             }
         })
         .collect();
-    if updates
-        .send(Update::LogStream(LogChunk::Lines {
-            target: target.clone(),
-            lines: history,
-        }))
-        .await
-        .is_err()
-    {
+    if !sink.lines(history).await {
         return;
     }
     let mut i = tail as u64;
@@ -170,22 +162,10 @@ async fn demo_logs(
                 labels: labels.clone(),
                 text,
             };
-            if updates
-                .send(Update::LogStream(LogChunk::Lines {
-                    target: target.clone(),
-                    lines: vec![line],
-                }))
-                .await
-                .is_err()
-            {
+            if !sink.lines(vec![line]).await {
                 return;
             }
         }
     }
-    let _ = updates
-        .send(Update::LogStream(LogChunk::Ended {
-            target,
-            error: None,
-        }))
-        .await;
+    sink.end(None).await;
 }

@@ -70,6 +70,31 @@ fn detail_shows_containers_last_state_probes_events_and_owner_chain() {
 }
 
 #[test]
+fn the_detail_never_scrolls_past_its_end() {
+    let mut p = loaded();
+    p.set_filter("backend-6f4d");
+    render(&mut p, 80, 24, false);
+    p.press("select", &pctx());
+    // A short window, so the detail is longer than it.
+    render(&mut p, 80, 14, false);
+    // Far more than the detail holds: before the shared scroll, the offset
+    // ran on and the panel went blank.
+    for _ in 0..200 {
+        p.press("page_down", &pctx());
+    }
+    let text = crate::ui::buffer_text(&render(&mut p, 80, 14, false));
+    assert!(
+        text.contains("Actions"),
+        "the last lines stay on screen at the bottom:\n{text}"
+    );
+    // One step up from the end moves by one line, not by the 200 pages pressed.
+    let at_end = p.detail_scroll.offset();
+    assert!(at_end > 0, "the detail is longer than 14 rows:\n{text}");
+    p.press("up", &pctx());
+    assert_eq!(p.detail_scroll.offset(), at_end - 1);
+}
+
+#[test]
 fn tiny_and_empty_renders_do_not_panic_and_empty_says_why() {
     let mut p = loaded();
     render(&mut p, 20, 5, false);

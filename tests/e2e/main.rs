@@ -267,6 +267,17 @@ fn a_malformed_config_is_shown_not_fatal() {
     assert_restored(&end, &t);
 }
 
+/// The audit log's text and its `exec` entry (panics when there is none).
+fn exec_entry(t: &Tmux) -> (String, serde_json::Value) {
+    let audit = std::fs::read_to_string(t.dir.path().join("data/audit.jsonl")).unwrap();
+    let entry = audit
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|e| e["action"] == "exec")
+        .unwrap_or_else(|| panic!("no exec entry in the audit log:\n{audit}"));
+    (audit, entry)
+}
+
 /// A container for one test, removed when dropped.
 struct Sleeper(String);
 
@@ -315,7 +326,7 @@ fn a_shell_in_a_container_takes_the_terminal_and_gives_the_console_back() {
     t.keys(&["/"]);
     t.keys(&["-l", &c.0]);
     t.keys(&["Enter"]);
-    let before = t.wait_for("only our container", |s| {
+    t.wait_for("only our container", |s| {
         s.contains("Containers") && s.contains(&c.0) && !s.contains("filter:")
     });
     t.keys(&["x"]);
@@ -352,14 +363,8 @@ fn a_shell_in_a_container_takes_the_terminal_and_gives_the_console_back() {
         "1",
         "the console is in the alternate screen again"
     );
-    let _ = before;
     // The session is in the audit log, from the console, without its output.
-    let audit = std::fs::read_to_string(t.dir.path().join("data/audit.jsonl")).unwrap();
-    let entry: serde_json::Value = audit
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .find(|e: &serde_json::Value| e["action"] == "exec")
-        .unwrap_or_else(|| panic!("no exec entry in the audit log:\n{audit}"));
+    let (audit, entry) = exec_entry(&t);
     assert_eq!(entry["origin"], "tui", "{entry}");
     assert_eq!(entry["target"], format!("container/{}", c.0), "{entry}");
     assert_eq!(entry["exit_code"], 0, "{entry}");
@@ -415,12 +420,7 @@ fn a_shell_in_a_pod_takes_the_terminal_and_gives_the_console_back() {
     );
     let execs = k.execs();
     assert_eq!(execs.len(), 1, "{execs:?}");
-    let audit = std::fs::read_to_string(t.dir.path().join("data/audit.jsonl")).unwrap();
-    let entry: serde_json::Value = audit
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .find(|e: &serde_json::Value| e["action"] == "exec")
-        .unwrap_or_else(|| panic!("no exec entry in the audit log:\n{audit}"));
+    let (_, entry) = exec_entry(&t);
     assert_eq!(entry["origin"], "tui", "{entry}");
     assert_eq!(entry["target"], "pod/api-7d9-x2x9q", "{entry}");
     assert_eq!(entry["exit_code"], 0, "{entry}");

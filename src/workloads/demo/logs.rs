@@ -1,7 +1,7 @@
 //! Log lines for the demo's pods (the crashed backend's previous container
 //! shows why it was OOMKilled).
 
-use crate::target::{LogChunk, LogLine, LogTarget, Stream};
+use crate::target::{LogLine, LogSink, LogTarget, Stream};
 use crate::workloads::Update;
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,33 +73,17 @@ pub(super) async fn demo_logs(
         let skip = lines.len().saturating_sub(t.max(0) as usize);
         lines.drain(..skip);
     }
-    let _ = tx
-        .send(Update::LogStream(LogChunk::Lines {
-            target: target.clone(),
-            lines,
-        }))
-        .await;
-    if follow && !previous {
-        let texts = demo_log_text(name, false);
+    let texts = demo_log_text(name, false);
+    let follow = follow && !previous;
+    let sink = LogSink::new(tx, target.clone(), Update::LogStream);
+    let _ = sink.lines(lines).await;
+    if follow {
         for i in 0.. {
             tokio::time::sleep(Duration::from_millis(1500)).await;
-            let line = mk(texts[i % texts.len()].clone());
-            if tx
-                .send(Update::LogStream(LogChunk::Lines {
-                    target: target.clone(),
-                    lines: vec![line],
-                }))
-                .await
-                .is_err()
-            {
+            if !sink.lines(vec![mk(texts[i % texts.len()].clone())]).await {
                 return;
             }
         }
     }
-    let _ = tx
-        .send(Update::LogStream(LogChunk::Ended {
-            target,
-            error: None,
-        }))
-        .await;
+    sink.end(None).await;
 }
