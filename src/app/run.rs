@@ -148,6 +148,7 @@ pub async fn run(
                 terminal_events = attach(
                     &mut guard,
                     &mut app,
+                    &mut hub,
                     terminal_events,
                     &session,
                     &config_file,
@@ -202,6 +203,7 @@ fn draw(
 async fn attach(
     guard: &mut crate::tui::TerminalGuard,
     app: &mut App,
+    hub: &mut Hub,
     events: EventStream,
     session: &crate::target::Attach,
     config_file: &std::path::Path,
@@ -233,9 +235,22 @@ async fn attach(
                 .args(session.target.cli_args())
                 .arg("--")
                 .args(&session.command)
-                .kill_on_drop(true)
-                .status()
-                .await
+                .kill_on_drop(true);
+            match child.spawn() {
+                // Keep applying the workers' updates while the session runs
+                // (nothing is drawn): a long shell must not stall every
+                // watcher behind a full queue, and the console comes back
+                // current.
+                Ok(mut running) => loop {
+                    tokio::select! {
+                        status = running.wait() => break status,
+                        Some(update) = hub.updates.recv() => {
+                            app.apply(update);
+                        }
+                    }
+                },
+                Err(e) => Err(e),
+            }
         }
         Err(e) => Err(e),
     };
