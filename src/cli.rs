@@ -77,6 +77,22 @@ pub enum Cmd {
     /// container the pod's kubectl.kubernetes.io/default-container annotation
     /// names, else the first.
     Exec(ExecArgs),
+    /// Forward local ports to a pod, as `kubectl port-forward` does, e.g.
+    /// `warroom port-forward svc/api -n shop 8080:80`.
+    ///
+    /// TARGET is pod/NAME, service/NAME (svc/), deployment/NAME (deploy/),
+    /// statefulset/NAME, daemonset/NAME or replicaset/NAME. A service forwards
+    /// to a ready pod behind it, its ports being service ports (by number or
+    /// name) translated to the pod's target ports; a controller to its most
+    /// active running pod. Ports are LOCAL:REMOTE; `8080` is 8080:8080, `:80`
+    /// or `0:80` picks a free local port, REMOTE may be a port name. Listens
+    /// on 127.0.0.1 unless --address says otherwise, prints `Forwarding from
+    /// ADDR -> PORT` per listener and runs until interrupted (ctrl-c). When
+    /// the pod behind a service or controller goes away, the next connection
+    /// goes to another one; a pod/NAME forward ends when its pod is gone
+    /// (exit 1). `create pods/portforward` is checked first; start and stop
+    /// (with connections and bytes each way) are written to the audit log.
+    PortForward(PortForwardArgs),
     /// Lint, run, resume and export Markdown runbooks.
     Runbook {
         #[command(subcommand)]
@@ -170,6 +186,29 @@ pub struct ExecArgs {
     /// Who asked, for the audit log (`tui` when the console opened the session).
     #[arg(long, hide = true, default_value = "cli")]
     pub origin: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PortForwardArgs {
+    /// pod/NAME, svc/NAME, deployment/NAME, statefulset/NAME, daemonset/NAME, replicaset/NAME.
+    #[arg(value_name = "TARGET", value_parser = parse_forward_target)]
+    pub target: crate::workloads::portforward::ForwardTarget,
+    /// LOCAL:REMOTE, repeatable: 8080:80, 5432, :9090, 8080:http.
+    #[arg(required = true, value_name = "PORTS", value_parser = parse_port_spec)]
+    pub ports: Vec<crate::workloads::portforward::PortSpec>,
+    #[command(flatten)]
+    pub kube: crate::action::KubeFlags,
+    /// Local addresses to listen on, comma-separated (default 127.0.0.1).
+    #[arg(long, value_delimiter = ',', value_name = "ADDR")]
+    pub address: Vec<std::net::IpAddr>,
+}
+
+fn parse_forward_target(s: &str) -> Result<crate::workloads::portforward::ForwardTarget, String> {
+    crate::workloads::portforward::ForwardTarget::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_port_spec(s: &str) -> Result<crate::workloads::portforward::PortSpec, String> {
+    crate::workloads::portforward::PortSpec::parse(s).map_err(|e| e.to_string())
 }
 
 /// What `warroom exec` runs in.

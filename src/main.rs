@@ -96,6 +96,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             headless_config_ok()?;
             Ok(warroom::headless::exec::run(&start.config, mode, args).await)
         }
+        Some(Cmd::PortForward(args)) => {
+            headless_config_ok()?;
+            Ok(warroom::headless::port_forward::run(&start.config, mode, args).await)
+        }
         Some(Cmd::Runbook { command }) => {
             headless_config_ok()?;
             warroom::headless::runbook::run(&start.config, mode, command).await

@@ -177,7 +177,7 @@ async fn container(
 
 async fn pod(cfg: &Config, mode: Mode, name: String, args: ExecArgs, audit: &AuditLog) -> ExitCode {
     let source = KubeSource::new(None, cfg.kubernetes.context.clone());
-    let (context, namespace) = pod_location(&source, &args);
+    let (context, namespace) = pod_location(&source, &args.kube);
     let mut command = quoted(&args.command);
     if let Some(c) = &args.container {
         command = format!("-c {} -- {command}", quoted(std::slice::from_ref(c)));
@@ -228,14 +228,13 @@ async fn pod(cfg: &Config, mode: Mode, name: String, args: ExecArgs, audit: &Aud
 
 /// The context and namespace a pod session runs in: the flags, else the
 /// config's context and the kubeconfig's (current) context and its namespace.
-fn pod_location(source: &KubeSource, args: &ExecArgs) -> (Option<String>, String) {
+pub(super) fn pod_location(
+    source: &KubeSource,
+    flags: &crate::action::KubeFlags,
+) -> (Option<String>, String) {
     let kc = source.read().ok();
-    let context = args
-        .kube
-        .context
-        .clone()
-        .or_else(|| source.initial_context());
-    let namespace = args.kube.namespace.clone().or_else(|| {
+    let context = flags.context.clone().or_else(|| source.initial_context());
+    let namespace = flags.namespace.clone().or_else(|| {
         let kc = kc?;
         let ctx = context.as_deref()?;
         let named = kc.contexts.into_iter().find(|c| c.name == ctx)?;

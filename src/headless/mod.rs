@@ -1,5 +1,5 @@
 //! The commands that run without the console: `report`, `action`, `logs`,
-//! `exec`, `runbook`, `doctor`. They sit beside the console, above the runtime: each
+//! `exec`, `port-forward`, `runbook`, `doctor`. They sit beside the console, above the runtime: each
 //! wires the same domains the console does and prints what it finds, with
 //! kubectl's and docker's conventions for output and exit codes.
 
@@ -7,5 +7,6 @@ pub mod action;
 pub mod doctor;
 pub mod exec;
 pub mod logs;
+pub mod port_forward;
 pub mod report;
 pub mod runbook;

@@ -20,6 +20,7 @@ pub mod model;
 pub mod pane;
 mod pane_actions;
 mod pod_logs;
+pub mod portforward;
 pub mod rbac;
 pub mod store;
 pub mod undo;

@@ -266,6 +266,32 @@ impl Kmock {
         );
     }
 
+    /// The pod's `port` is the real local TCP server on 127.0.0.1:`to`
+    /// (what the port-forward subresource connects to).
+    pub fn forward_port(&self, namespace: &str, pod: &str, port: u16, to: u16) {
+        self.control(
+            "portforward",
+            serde_json::json!({"namespace": namespace, "pod": pod, "port": port, "to": to}),
+        );
+    }
+
+    /// Every request that reached a pod's `portforward` subresource:
+    /// `namespace`, `pod`, `ports`, `upgraded`.
+    pub fn portforwards(&self) -> Vec<Value> {
+        match self.request("GET", "/__kmock__/portforwards", None) {
+            (200, Value::Array(v)) => v,
+            (s, v) => panic!("kmock portforwards: HTTP {s}: {v}"),
+        }
+    }
+
+    /// Drop every open exec and port-forward WebSocket at once (no close
+    /// frame, no Status); returns how many there were.
+    pub fn sever(&self) -> u64 {
+        let (s, v) = self.request("POST", "/__kmock__/sever", Some(&serde_json::json!({})));
+        assert_eq!(s, 200, "kmock sever: {v}");
+        v["severed"].as_u64().unwrap_or(0)
+    }
+
     fn control(&self, what: &str, body: Value) {
         let (s, v) = self.request("POST", &format!("/__kmock__/{what}"), Some(&body));
         assert_eq!(s, 200, "kmock control {what}: {v}");

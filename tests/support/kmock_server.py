@@ -31,6 +31,13 @@ Kubernetes API paths:
                            stdin, tty, and whether a process was started.
   GET  /__kmock__/exec-resizes  every resize frame received: namespace, pod,
                            Width, Height.
+  POST /__kmock__/portforward {"namespace": "shop", "pod": "api-1", "port": 8080,
+                               "to": 41234}
+      Where the pod's port is: a REAL local TCP server on 127.0.0.1:`to`.
+  GET  /__kmock__/portforwards  every port-forward request: namespace, pod, ports,
+                           and whether it was upgraded.
+  POST /__kmock__/sever    {} close every open exec and port-forward WebSocket
+      at once, without a Status (a server or network going away mid-session).
 
 The pods' `exec` subresource (`GET /api/v1/namespaces/NS/pods/POD/exec
 ?command=…&container=…&stdin=…&stdout=…&stderr=…&tty=…`) is served as the
@@ -39,7 +46,15 @@ kubelet serves it: a WebSocket negotiating `v5.channel.k8s.io` (else
 1 stdout, 2 stderr, 3 error: the final `Status`, 4 resize `{"Width","Height"}`;
 in v5 a client frame `[255, channel]` closes that stream). The command runs
 as a REAL local process (with a pty when tty=true; resize frames set its
-window size). A pod not in the store answers 404 before the upgrade; a
+window size). The pods' `portforward` subresource (`GET .../pods/POD/portforward?ports=P[,Q]`)
+is served as the kubelet's WebSocket port-forward: `v4.channel.k8s.io`, two
+channels per port (data 2i, error 2i+1), each opened by a frame carrying the
+port as two little-endian bytes; data frames carry the bytes of ONE TCP
+connection to the registered local server. A refused connection is a text
+message on the error channel, as the kubelet writes it. When the pod's side
+closes, the WebSocket closes.
+
+A pod not in the store answers 404 before the upgrade; a
 container the pod does not have (or none named for a multi-container pod)
 answers 400, as the API server does. SelfSubjectAccessReview rules may name
 a `subresource` ("exec"); without one they match reviews without one.
@@ -66,6 +81,7 @@ import kmock
 # kind -> (resource key, namespaced)
 RESOURCES = {
     'Pod': ('v1/pods', True),
+    'Service': ('v1/services', True),
     'Node': ('v1/nodes', False),
     'Namespace': ('v1/namespaces', False),
     'Event': ('v1/events', True),
@@ -105,6 +121,9 @@ class Emulator(kmock.KubernetesEmulator):
         self.seen = []
         self.execs = []      # exec requests, in order
         self.resizes = []    # resize frames received
+        self.forward_to = {}  # (ns, pod, port) -> local TCP port
+        self.forwards = []    # port-forward requests, in order
+        self.sockets = set()  # open exec / port-forward WebSockets
 
     async def __call__(self, raw):
         path = raw.path
@@ -122,7 +141,37 @@ class Emulator(kmock.KubernetesEmulator):
             return self.pod_log(raw, path)
         if raw.method in ('GET', 'POST') and path.startswith('/api/v1/namespaces/') and path.endswith('/exec'):
             return await self.pod_exec(raw, path)
+        if raw.method in ('GET', 'POST') and path.startswith('/api/v1/namespaces/') and path.endswith('/portforward'):
+            return await self.pod_portforward(raw, path)
         return await super().__call__(raw)
+
+    async def pod_portforward(self, raw, path):
+        parts = path.split('/')  # '', api, v1, namespaces, NS, pods, NAME, portforward
+        if len(parts) != 8 or parts[5] != 'pods':
+            return status(404, f'not found: {path}')
+        ns, name = parts[4], parts[6]
+        try:
+            ports = [int(p) for p in raw.query.get('ports', '').split(',') if p]
+        except ValueError:
+            return status(400, f'invalid port in {raw.query.get("ports")!r}')
+        record = {'namespace': ns, 'pod': name, 'ports': ports, 'upgraded': False}
+        self.forwards.append(record)
+        if self.stored_pod(ns, name) is None:
+            return status(404, f'pods "{name}" not found')
+        if not ports or any(not 0 < p < 65536 for p in ports):
+            return status(400, 'at least one port in 1-65535 must be given')
+        ws = aiohttp.web.WebSocketResponse(protocols=('v4.channel.k8s.io',))
+        check = ws.can_prepare(raw)
+        if not check.ok or check.protocol is None:
+            return status(400, 'port-forward needs a WebSocket upgrade offering v4.channel.k8s.io')
+        await ws.prepare(raw)
+        record['upgraded'] = True
+        self.sockets.add(ws)
+        try:
+            await PortForwardSession(self, ws, ns, name, ports).run()
+        finally:
+            self.sockets.discard(ws)
+        return ws
 
     async def _handle(self, request):
         # Like an API server: stamp identity on create and a new
@@ -223,7 +272,11 @@ class Emulator(kmock.KubernetesEmulator):
             return status(400, 'exec needs a WebSocket upgrade offering v5.channel.k8s.io or v4.channel.k8s.io')
         await ws.prepare(raw)
         v5 = ws.ws_protocol == 'v5.channel.k8s.io'
-        await ExecSession(self, ws, v5, record, ns, name).run()
+        self.sockets.add(ws)
+        try:
+            await ExecSession(self, ws, v5, record, ns, name).run()
+        finally:
+            self.sockets.discard(ws)
         return ws
 
     async def control(self, raw, what):
@@ -247,6 +300,18 @@ class Emulator(kmock.KubernetesEmulator):
             return aiohttp.web.json_response(self.execs)
         elif what == 'exec-resizes':
             return aiohttp.web.json_response(self.resizes)
+        elif what == 'portforward':
+            self.forward_to[(body['namespace'], body['pod'], int(body['port']))] = int(body['to'])
+        elif what == 'portforwards':
+            return aiohttp.web.json_response(self.forwards)
+        elif what == 'sever':
+            for ws in list(self.sockets):
+                # Abruptly: the transport goes, no close frame, no Status.
+                if ws._req is not None and ws._req.transport is not None:
+                    ws._req.transport.abort()
+            n = len(self.sockets)
+            self.sockets.clear()
+            return aiohttp.web.json_response({'severed': n})
         else:
             return status(404, f'unknown control endpoint {what}')
         return aiohttp.web.json_response({'ok': True})
@@ -391,6 +456,68 @@ class ExecSession:
     def write_stdin(self, data):
         self.proc.stdin.write(data)
         self.proc.stdin.flush()
+
+
+class PortForwardSession:
+    """One port-forward WebSocket: per port, one TCP connection to the
+    registered local server, bytes copied both ways on its data channel."""
+
+    def __init__(self, emulator, ws, ns, pod, ports):
+        self.emulator, self.ws, self.ns, self.pod, self.ports = emulator, ws, ns, pod, ports
+        self.writers = {}   # data channel -> StreamWriter
+
+    async def send(self, channel, data):
+        if not self.ws.closed:
+            await self.ws.send_bytes(bytes([channel]) + data)
+
+    async def run(self):
+        pumps = []
+        for i, port in enumerate(self.ports):
+            prefix = struct.pack('<H', port)
+            await self.send(2 * i, prefix)
+            await self.send(2 * i + 1, prefix)
+            to = self.emulator.forward_to.get((self.ns, self.pod, port))
+            try:
+                if to is None:
+                    raise ConnectionRefusedError()
+                reader, writer = await asyncio.open_connection('127.0.0.1', to)
+            except OSError:
+                await self.send(2 * i + 1, (
+                    f'error forwarding port {port} to pod {self.pod}, uid : failed to connect to '
+                    f'localhost:{port} inside namespace "{self.ns}": connection refused').encode())
+                continue
+            self.writers[2 * i] = writer
+            pumps.append(asyncio.ensure_future(self.pump(reader, 2 * i)))
+        if not pumps:
+            await self.ws.close()
+            return
+        client = asyncio.ensure_future(self.read_client())
+        # The pod's side closing ends the session, as the kubelet does.
+        await asyncio.wait(pumps + [client], return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.sleep(0)
+        client.cancel()
+        for p in pumps:
+            p.cancel()
+        for w in self.writers.values():
+            w.close()
+        await self.ws.close()
+
+    async def pump(self, reader, channel):
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                return
+            await self.send(channel, data)
+
+    async def read_client(self):
+        async for msg in self.ws:
+            if msg.type != aiohttp.WSMsgType.BINARY or len(msg.data) < 1:
+                continue
+            channel, data = msg.data[0], msg.data[1:]
+            w = self.writers.get(channel)
+            if w is not None and data:
+                w.write(data)
+                await w.drain()
 
 
 def preload(emulator, objects):

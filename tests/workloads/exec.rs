@@ -29,7 +29,8 @@ fn started() -> (Kmock, tempfile::TempDir) {
     (Kmock::start(&estate()), tempfile::tempdir().unwrap())
 }
 
-fn warroom(k: &Kmock, data: &Path) -> Command {
+/// The warroom binary against `k`, its data in `data`, Docker off.
+pub(crate) fn warroom(k: &Kmock, data: &Path) -> Command {
     let cfg = data.join("config.toml");
     std::fs::write(&cfg, "[docker]\nenabled = false\n").unwrap();
     let mut c = Command::new(env!("CARGO_BIN_EXE_warroom"));

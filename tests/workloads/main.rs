@@ -11,5 +11,6 @@ mod fixtures;
 mod harness;
 mod headless;
 mod perf;
+mod portforward;
 mod support;
 mod watch;
