@@ -35,6 +35,9 @@ pub struct Kubernetes {
     /// Namespaces to watch: one, several, or `["*"]` for all. Empty: the
     /// context's default namespace.
     pub namespaces: Vec<String>,
+    /// Local addresses the console's port-forwards listen on. Empty:
+    /// 127.0.0.1 only (nothing else on the network can reach a forward).
+    pub forward_addresses: Vec<std::net::IpAddr>,
 }
 
 impl Default for Kubernetes {
@@ -43,6 +46,7 @@ impl Default for Kubernetes {
             enabled: true,
             context: None,
             namespaces: Vec::new(),
+            forward_addresses: Vec::new(),
         }
     }
 }

@@ -73,6 +73,10 @@ fn take<U, C>(
 /// Assemble panes, workers and action handlers for `cfg` (or the demo estate).
 /// Cheap and synchronous: workers connect when started.
 pub fn wire(cfg: &Config, mode: Mode, audit: AuditLog) -> Wiring {
+    let sessions = workloads::Sessions {
+        audit: audit.clone(),
+        read_only: mode.read_only,
+    };
     let mut actions = Actions::new(audit, mode.read_only, mode.demo);
     let mut idle = Vec::new();
     // Each domain's live or demo backend: its handler to the door, its
@@ -92,7 +96,16 @@ pub fn wire(cfg: &Config, mode: Mode, audit: AuditLog) -> Wiring {
         };
     }
     let mut workers = Workers {
-        workloads: backend!(workloads, Some(Domain::Kubernetes)),
+        workloads: take(
+            if mode.demo {
+                workloads::demo(sessions)
+            } else {
+                workloads::live(cfg, sessions)
+            },
+            Some(Domain::Kubernetes),
+            &mut actions,
+            &mut idle,
+        ),
         containers: backend!(containers, Some(Domain::Docker)),
         alerts: backend!(alerts, Some(Domain::Alertmanager)),
         logs: backend!(logs, None),

@@ -15,10 +15,12 @@ mod controllers;
 pub mod demo;
 pub mod error;
 pub mod exec;
+mod forwards;
 pub mod health;
 pub mod model;
 pub mod pane;
 mod pane_actions;
+mod pane_forwards;
 mod pod_logs;
 pub mod portforward;
 pub mod rbac;
@@ -48,6 +50,9 @@ crate::actions! {
         ToggleView = ("toggle_view", "Problems list / workload tree"),
         Shell = ("shell", "Open a shell in the pod (bash, else sh); exit returns here"),
         Exec = ("exec", "Run one command in the pod (asks for it)"),
+        PortForward = ("port_forward", "Port-forward: asks target and ports"),
+        Forwards = ("forwards", "Show/hide the active port-forwards"),
+        StopForward = ("stop_forward", "Stop the selected port-forward"),
     }
 }
 
@@ -66,6 +71,8 @@ pub enum Form {
     Undo { key: Key },
     /// `[container]` for a shell, `[container, command]` for one command.
     Exec(pane_actions::ExecForm),
+    /// `[target, ports]` for a port-forward in this namespace.
+    Forward { namespace: String },
 }
 
 /// The workloads pane's palette commands.
@@ -151,6 +158,28 @@ pub enum Update {
         namespace: String,
         verdicts: Vec<(Perm, Option<String>)>,
     },
+    /// News of the port-forward the pane numbered `id`.
+    Forward {
+        id: u64,
+        change: ForwardChange,
+    },
+}
+
+/// What happened to a console port-forward.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ForwardChange {
+    Event(portforward::ForwardEvent),
+    /// It ended: stopped (`None`), or failed with the reason and its fix.
+    Ended(Option<String>),
+}
+
+/// What the worker needs for the sessions it runs on the operator's
+/// behalf (port-forwards): where they are audited, and whether the console
+/// is read-only (then it refuses them, whatever the pane asked).
+#[derive(Debug, Clone)]
+pub struct Sessions {
+    pub audit: crate::audit::AuditLog,
+    pub read_only: bool,
 }
 
 /// Pane → worker messages.
@@ -177,6 +206,14 @@ pub enum Command {
     SwitchContext(String),
     /// Watch these namespaces (`["*"]` or empty: all) in the current context.
     SwitchNamespaces(Vec<String>),
+    /// Start a port-forward in the current context; news comes back as
+    /// `Update::Forward { id, .. }`. It outlives context switches and ends
+    /// with the console (or [`Command::StopForward`]).
+    PortForward {
+        id: u64,
+        request: portforward::ForwardRequest,
+    },
+    StopForward(u64),
 }
 
 /// The pane, before any data has arrived.
@@ -185,13 +222,17 @@ pub fn pane(cfg: &Config) -> pane::WorkloadsPane {
 }
 
 /// Workers and action handler for the configured sources.
-pub fn live(cfg: &Config) -> Backend<Update, Command> {
-    live_with(cfg, None)
+pub fn live(cfg: &Config, sessions: Sessions) -> Backend<Update, Command> {
+    live_with(cfg, None, sessions)
 }
 
 /// [`live`] with an explicit kubeconfig file instead of `KUBECONFIG` /
 /// `~/.kube/config` (tests point it at an emulator).
-pub fn live_with(cfg: &Config, kubeconfig: Option<PathBuf>) -> Backend<Update, Command> {
+pub fn live_with(
+    cfg: &Config,
+    kubeconfig: Option<PathBuf>,
+    sessions: Sessions,
+) -> Backend<Update, Command> {
     let k = &cfg.kubernetes;
     if !k.enabled {
         return Backend {
@@ -220,6 +261,7 @@ pub fn live_with(cfg: &Config, kubeconfig: Option<PathBuf>) -> Backend<Update, C
             id,
             source.clone(),
             k.namespaces.clone(),
+            sessions,
         ))],
         actions: Some(Arc::new(actions::LiveActions::new(source))),
         idle: Vec::new(),
@@ -227,6 +269,6 @@ pub fn live_with(cfg: &Config, kubeconfig: Option<PathBuf>) -> Backend<Update, C
 }
 
 /// The simulated estate for `--demo`.
-pub fn demo() -> Backend<Update, Command> {
-    demo::backend()
+pub fn demo(sessions: Sessions) -> Backend<Update, Command> {
+    demo::backend(sessions)
 }

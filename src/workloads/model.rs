@@ -185,6 +185,8 @@ pub struct ContainerSummary {
     /// `readiness http-get :8080/healthz every 10s`, one per probe.
     pub probes: Vec<String>,
     pub memory_limit: Option<String>,
+    /// Declared container ports (what a port-forward form offers).
+    pub ports: Vec<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -333,6 +335,12 @@ fn containers(
                     .and_then(|r| r.limits.as_ref())
                     .and_then(|l| l.get("memory"))
                     .map(|q| q.0.clone()),
+                ports: c
+                    .ports
+                    .iter()
+                    .flatten()
+                    .filter_map(|p| u16::try_from(p.container_port).ok())
+                    .collect(),
             }
         })
         .collect();
@@ -352,6 +360,7 @@ fn containers(
                 },
                 probes: Vec::new(),
                 memory_limit: None,
+                ports: Vec::new(),
             });
         }
     }

@@ -55,6 +55,10 @@ pub struct WorkloadsPane {
     /// Namespaces whose access was asked for (answered or not), so each is
     /// reviewed once per connection.
     pub(super) access_asked: HashSet<String>,
+    /// The console's port-forwards, as the worker reports them.
+    pub(super) forwards: super::forwards::Forwards,
+    /// `[kubernetes] forward_addresses`.
+    pub(super) forward_addresses: Vec<std::net::IpAddr>,
 }
 
 impl WorkloadsPane {
@@ -77,6 +81,8 @@ impl WorkloadsPane {
             },
             access: HashMap::new(),
             access_asked: HashSet::new(),
+            forwards: Default::default(),
+            forward_addresses: cfg.kubernetes.forward_addresses.clone(),
         }
     }
 
@@ -221,6 +227,7 @@ impl Pane for WorkloadsPane {
                     .insert(namespace, verdicts.into_iter().collect());
                 return true;
             }
+            Update::Forward { id, change } => return self.forwards.apply(id, change),
             other => {
                 let burst = matches!(&other, Update::Reset { objects, .. } if objects.len() >= super::store::BURST);
                 if !self.store.apply(other) {
@@ -353,6 +360,9 @@ impl Pane for WorkloadsPane {
 /// The keys, jumps and forms themselves; the trait methods add the lazy access check.
 impl WorkloadsPane {
     fn handle_input(&mut self, input: Input<Action>, ctx: &PaneCtx) -> Out {
+        if let Some(out) = self.forwards_input(&input) {
+            return out;
+        }
         if self.detail.is_some() {
             match input {
                 Input::Nav(Nav::Back) => {
@@ -397,6 +407,15 @@ impl WorkloadsPane {
             Action::PreviousLogs => self.logs(true, false, ctx.now),
             Action::LogsSince => self.logs(false, true, ctx.now),
             Action::Shell | Action::Exec => self.session(action, ctx),
+            Action::PortForward => self.port_forward_form(ctx),
+            Action::Forwards => {
+                self.forwards.open = true;
+                Outcome::Handled
+            }
+            Action::StopForward => {
+                self.forwards.open = true;
+                notify("select the port-forward to stop in this list")
+            }
             Action::DeletePod | Action::RolloutRestart | Action::RolloutUndo | Action::Scale => {
                 self.act(action, ctx)
             }
@@ -476,6 +495,10 @@ impl WorkloadsPane {
             WForm::Logs(form) => self.on_logs_form(form, values),
             WForm::Exec(_) if ctx.read_only => notify("read-only mode: exec is disabled"),
             WForm::Exec(form) => self.on_exec_form(form, values),
+            WForm::Forward { .. } if ctx.read_only => {
+                notify("read-only mode: port-forward is disabled")
+            }
+            WForm::Forward { namespace } => self.on_forward_form(namespace, values),
             WForm::Scale { .. } | WForm::Undo { .. } if ctx.read_only => {
                 notify("read-only mode: actions are disabled")
             }
@@ -513,6 +536,9 @@ impl WorkloadsPane {
 #[cfg(test)]
 #[path = "pane_actions_tests.rs"]
 mod actions_tests;
+#[cfg(test)]
+#[path = "pane_forwards_tests.rs"]
+mod forwards_tests;
 #[cfg(test)]
 #[path = "pane_test_support.rs"]
 mod test_support;

@@ -90,6 +90,8 @@ impl Store {
         match u {
             // Routed to the logs pane by the runtime; never kept here.
             Update::LogStream(_) => false,
+            // The pane's forwards list, not the object store.
+            Update::Forward { .. } => false,
             Update::Reset {
                 kind,
                 namespace,

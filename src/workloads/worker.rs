@@ -5,7 +5,8 @@
 use super::client::KubeSource;
 use super::error::KubeError;
 use super::model::{Kind, NodeSummary, Object, PodSummary, WorkloadSummary};
-use super::{Command, ContextInfo, Perm, Update};
+use super::portforward::console::{ConsoleForwards, Runner};
+use super::{Command, ContextInfo, ForwardChange, Perm, Update};
 use crate::source::{Probe, SourceId, SourceStatus, UpdateTx, Worker, WorkerCtx};
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
@@ -22,14 +23,21 @@ pub struct KubeWorker {
     id: SourceId,
     source: KubeSource,
     namespaces: Vec<String>,
+    sessions: crate::workloads::Sessions,
 }
 
 impl KubeWorker {
-    pub fn new(id: SourceId, source: KubeSource, namespaces: Vec<String>) -> Self {
+    pub fn new(
+        id: SourceId,
+        source: KubeSource,
+        namespaces: Vec<String>,
+        sessions: crate::workloads::Sessions,
+    ) -> Self {
         Self {
             id,
             source,
             namespaces,
+            sessions,
         }
     }
 }
@@ -311,6 +319,8 @@ struct State {
     /// Per-namespace access checks asked by the pane; aborted with the
     /// session so a verdict from an old context cannot arrive after the new one.
     checks: Vec<JoinHandle<()>>,
+    /// The console's port-forwards (they outlive sessions and context switches).
+    forwards: ConsoleForwards,
 }
 
 impl State {
@@ -338,6 +348,29 @@ impl State {
                     t.abort();
                 }
             }
+            Command::PortForward { id, request } => {
+                let location = format!("{}/{}", self.context, request.namespace);
+                match self.client.clone() {
+                    Some(client) => {
+                        self.forwards.start(
+                            id,
+                            request,
+                            location,
+                            Runner::Live(client),
+                            tx.clone(),
+                        );
+                    }
+                    None => {
+                        let tx = tx.clone();
+                        tokio::spawn(async move {
+                            let why = "not connected to the cluster yet: try again once the status line says connected";
+                            let change = ForwardChange::Ended(Some(why.into()));
+                            let _ = tx.send(Update::Forward { id, change }).await;
+                        });
+                    }
+                }
+            }
+            Command::StopForward(id) => self.forwards.stop(id),
             Command::CheckAccess { namespace } => {
                 // Not connected yet: the pane keeps the cluster-wide verdict
                 // and asks again after the next Context update.
@@ -397,6 +430,7 @@ impl Worker for KubeWorker {
             client: None,
             logs: None,
             checks: Vec::new(),
+            forwards: ConsoleForwards::new(self.sessions.clone()),
         };
         let tx = ctx.updates.clone();
         'sessions: loop {

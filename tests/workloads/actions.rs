@@ -13,9 +13,14 @@ use warroom::action::{
 const DEP: &str = "/apis/apps/v1/namespaces/shop/deployments/checkout";
 
 fn handler(k: &Kmock) -> Arc<dyn ActionHandler> {
-    warroom::workloads::live_with(&config(&["shop"]), Some(k.kubeconfig()))
-        .actions
-        .expect("live backend has an action handler")
+    let audit = std::env::temp_dir().join("warroom-actions-unused");
+    warroom::workloads::live_with(
+        &config(&["shop"]),
+        Some(k.kubeconfig()),
+        crate::support::sessions(&audit),
+    )
+    .actions
+    .expect("live backend has an action handler")
 }
 
 fn target(kind: &str, name: &str) -> KubeTarget {

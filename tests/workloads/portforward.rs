@@ -359,3 +359,74 @@ fn bad_ports_and_targets_are_refused_before_connecting() {
         "a usage error, as clap reports it"
     );
 }
+
+/// The console's side: the pane asks the live worker for a forward, the
+/// list follows it (listening, the pod, bytes), and stopping it ends it
+/// with both audit entries written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_forward_runs_in_the_worker_and_the_list_follows_it() {
+    use warroom::workloads::portforward::{ForwardEvent, ForwardRequest, ForwardTarget, PortSpec};
+    use warroom::workloads::{Command, ForwardChange};
+    let k = Kmock::start(&estate(vec![api_pod(
+        "api-1",
+        true,
+        "2026-03-14T01:00:00Z",
+    )]));
+    k.forward_port("shop", "api-1", 8080, echo_server());
+    let mut r = crate::support::Running::start(&k, &["shop"]);
+    r.connected().await;
+    let request = ForwardRequest {
+        namespace: "shop".into(),
+        target: ForwardTarget::parse("svc/api").unwrap(),
+        ports: PortSpec::parse_list("0:web").unwrap(),
+        addresses: Vec::new(),
+    };
+    r.commands
+        .send(Command::PortForward { id: 7, request })
+        .unwrap();
+    r.until("listening", 20, |r| {
+        r.forwards
+            .iter()
+            .any(|(_, c)| matches!(c, ForwardChange::Event(ForwardEvent::Listening { .. })))
+    })
+    .await;
+    let Some((7, ForwardChange::Event(ForwardEvent::Listening { pod, listeners }))) =
+        r.forwards.last().cloned()
+    else {
+        panic!("{:?}", r.forwards)
+    };
+    assert_eq!(pod, "api-1");
+    let port = listeners[0].addr.port();
+    let sent = payload(256 * 1024);
+    let back = tokio::task::spawn_blocking(move || round_trip(port, &sent))
+        .await
+        .unwrap();
+    assert_eq!(back.len(), 256 * 1024);
+    r.until("the bytes counted", 20, |r| {
+        r.forwards.iter().any(|(_, c)| {
+            matches!(c, ForwardChange::Event(ForwardEvent::Stats(s)) if s.bytes_in == 256 * 1024 && s.bytes_out == 256 * 1024)
+        })
+    })
+    .await;
+    r.commands.send(Command::StopForward(7)).unwrap();
+    r.until("ended", 20, |r| {
+        r.forwards
+            .iter()
+            .any(|(_, c)| *c == ForwardChange::Ended(None))
+    })
+    .await;
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "no longer listening"
+    );
+    let audit = audit(r.audit_dir.path());
+    let results: Vec<&Value> = audit.iter().map(|e| &e["result"]).collect();
+    assert_eq!(results, [&json!("started"), &json!("ok")], "{audit:?}");
+    assert_eq!(audit[0]["origin"], "tui");
+    assert!(
+        audit[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("256.0 KiB in, 256.0 KiB out")
+    );
+}

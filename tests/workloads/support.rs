@@ -30,7 +30,19 @@ pub struct Running {
     pub access: Vec<(String, Verdicts)>,
     rx: mpsc::Receiver<Update>,
     pub commands: broadcast::Sender<warroom::workloads::Command>,
+    /// Every port-forward change, in order.
+    pub forwards: Vec<(u64, warroom::workloads::ForwardChange)>,
+    /// Where the worker's sessions (port-forwards) are audited.
+    pub audit_dir: tempfile::TempDir,
     task: tokio::task::JoinHandle<()>,
+}
+
+/// What the worker runs sessions with: an audit log in `dir`, not read-only.
+pub fn sessions(dir: &std::path::Path) -> warroom::workloads::Sessions {
+    warroom::workloads::Sessions {
+        audit: warroom::audit::AuditLog::new(dir.join("audit.jsonl")),
+        read_only: false,
+    }
 }
 
 impl Drop for Running {
@@ -47,7 +59,9 @@ impl Running {
     /// Start on any kubeconfig file (several contexts, several emulators).
     pub fn start_with(kubeconfig: std::path::PathBuf, namespaces: &[&str]) -> Self {
         let cfg = config(namespaces);
-        let mut backend = warroom::workloads::live_with(&cfg, Some(kubeconfig));
+        let audit_dir = tempfile::tempdir().unwrap();
+        let mut backend =
+            warroom::workloads::live_with(&cfg, Some(kubeconfig), sessions(audit_dir.path()));
         assert_eq!(
             backend.workers.len(),
             1,
@@ -64,6 +78,8 @@ impl Running {
             access: Vec::new(),
             rx,
             commands: ctx_tx,
+            forwards: Vec::new(),
+            audit_dir,
             task,
         }
     }
@@ -88,6 +104,10 @@ impl Running {
                         verdicts,
                     },
                 );
+            }
+            Update::Workloads(WUpdate::Forward { id, change }) => {
+                self.forwards.push((id, change.clone()));
+                warroom::pane::Pane::apply(&mut self.pane, WUpdate::Forward { id, change });
             }
             other => {
                 warroom::runtime::AnyPane::apply(&mut self.pane, other);

@@ -317,7 +317,10 @@ async fn switching_context_restarts_the_watchers_on_the_other_cluster() {
 fn disabled_kubernetes_is_shown_as_disabled_without_a_worker() {
     let mut cfg = crate::support::config(&[]);
     cfg.kubernetes.enabled = false;
-    let b = warroom::workloads::live(&cfg);
+    let b = warroom::workloads::live(
+        &cfg,
+        crate::support::sessions(std::path::Path::new("/nonexistent")),
+    );
     assert!(b.workers.is_empty() && b.actions.is_none());
     assert_eq!(b.idle[0].1, SourceStatus::Disabled);
 }

@@ -8,6 +8,7 @@ mod pods;
 
 use super::error::WorkloadError;
 use super::model::{Key, Kind, Object};
+use super::portforward::console::{ConsoleForwards, Runner};
 use super::undo::{self, Revision};
 use super::{Command, ContextInfo, Perm, Update};
 use crate::action::{
@@ -30,7 +31,7 @@ struct Shared {
     changed: Notify,
 }
 
-pub fn backend() -> Backend<Update, Command> {
+pub fn backend(sessions: crate::workloads::Sessions) -> Backend<Update, Command> {
     let shared = Arc::new(Shared {
         estate: Mutex::new(Estate::new(jiff::Timestamp::now())),
         changed: Notify::new(),
@@ -38,6 +39,7 @@ pub fn backend() -> Backend<Update, Command> {
     Backend {
         workers: vec![Box::new(DemoWorker {
             shared: shared.clone(),
+            sessions,
         })],
         actions: Some(Arc::new(DemoActions { shared })),
         idle: Vec::new(),
@@ -51,6 +53,7 @@ pub fn estate(now: jiff::Timestamp) -> Estate {
 
 struct DemoWorker {
     shared: Arc<Shared>,
+    sessions: crate::workloads::Sessions,
 }
 
 fn snapshot(shared: &Shared) -> Vec<Update> {
@@ -138,6 +141,7 @@ impl Worker for DemoWorker {
             return;
         }
         let mut logs: Option<tokio::task::JoinHandle<()>> = None;
+        let mut forwards = ConsoleForwards::new(self.sessions.clone());
         let mut tick = tokio::time::interval(Duration::from_secs(10));
         tick.tick().await;
         loop {
@@ -170,6 +174,11 @@ impl Worker for DemoWorker {
                         Some(Command::StopLogs) => {
                             if let Some(t) = logs.take() { t.abort(); }
                         }
+                        Some(Command::PortForward { id, request }) => {
+                            let location = format!("{CONTEXT} (DEMO)/{}", request.namespace);
+                            forwards.start(id, request, location, Runner::Demo, tx.clone());
+                        }
+                        Some(Command::StopForward(id)) => forwards.stop(id),
                         Some(_) => {}
                         None => return,
                     }

@@ -21,6 +21,7 @@ fn container(set: &Set) -> ContainerSummary {
             .map(|r| format!("readiness http-get :8080{r} every 10s, 3 failures"))
             .collect(),
         memory_limit: Some(t.memory.clone()),
+        ports: vec![8080],
     }
 }
 

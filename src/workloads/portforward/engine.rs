@@ -218,13 +218,7 @@ async fn listen(
     for (index, pair) in resolved.ports.iter().enumerate() {
         let mut port = pair.local;
         for ip in addresses {
-            let addr = SocketAddr::new(*ip, port);
-            let l = TcpListener::bind(addr)
-                .await
-                .map_err(|e| ForwardError::Listen {
-                    addr: addr.to_string(),
-                    reason: e.to_string(),
-                })?;
+            let l = bind(SocketAddr::new(*ip, port)).await?;
             if port == 0 {
                 port = l.local_addr().map(|a| a.port()).unwrap_or(0);
             }
@@ -232,6 +226,16 @@ async fn listen(
         }
     }
     Ok(bound)
+}
+
+/// Listen on `addr`; a refusal names the address (in use, not this host's).
+pub(super) async fn bind(addr: SocketAddr) -> Result<TcpListener, ForwardError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|e| ForwardError::Listen {
+            addr: addr.to_string(),
+            reason: e.to_string(),
+        })
 }
 
 async fn accept(listener: TcpListener, index: usize, shared: Arc<Shared>) {

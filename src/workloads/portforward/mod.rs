@@ -6,6 +6,8 @@
 //! now.
 
 pub mod audit;
+pub mod console;
+mod demo;
 pub mod engine;
 pub mod error;
 pub mod resolve;
