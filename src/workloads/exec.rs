@@ -182,17 +182,39 @@ pub async fn run(
     let resizer = sizes
         .zip(resize)
         .map(|(tx, rx)| tokio::spawn(send_sizes(rx, tx)));
-    let pumped = pump(out, err, stdout, stderr).await;
+    let status = async move {
+        match status {
+            Some(s) => s.await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(status);
+    let (mut out, mut err) = (out, err);
+    // The status future resolves when the session ends: with the `Status`,
+    // or with nothing when the connection dropped. kube-rs then leaves the
+    // output streams open (it drops its writers without shutting them), so
+    // reading them to EOF would wait forever: drain what is buffered, briefly.
+    let ended = tokio::select! {
+        pumped = pump(&mut out, &mut err, stdout, stderr, None) => {
+            pumped.map(|()| None)
+        }
+        st = &mut status => Ok(Some(st)),
+    };
+    let result = match ended {
+        Ok(None) => Ok(status.await),
+        Ok(Some(st)) => {
+            let idle = Some(std::time::Duration::from_millis(300));
+            pump(&mut out, &mut err, stdout, stderr, idle)
+                .await
+                .map(|()| st)
+        }
+        Err(e) => Err(e),
+    };
     feeder.abort();
     if let Some(r) = resizer {
         r.abort();
     }
-    pumped?;
-    let status = match status {
-        Some(s) => s.await,
-        None => None,
-    };
-    exit_code(status.as_ref(), &where_)
+    exit_code(result?.as_ref(), &where_)
 }
 
 /// Forward terminal sizes `(cols, rows)` to the session's resize channel.
@@ -213,11 +235,14 @@ pub async fn send_sizes(
 }
 
 /// Copy the remote stdout and stderr to the local writers until both end.
+/// With `idle`, stop once neither stream has had anything for that long
+/// (draining after the session ended).
 async fn pump(
-    out: Option<impl AsyncRead + Unpin>,
-    err: Option<impl AsyncRead + Unpin>,
+    out: &mut Option<impl AsyncRead + Unpin>,
+    err: &mut Option<impl AsyncRead + Unpin>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
+    idle: Option<std::time::Duration>,
 ) -> Result<(), ExecError> {
     let local = |what: &'static str| {
         move |e: std::io::Error| ExecError::Local {
@@ -225,23 +250,29 @@ async fn pump(
             reason: e.to_string(),
         }
     };
-    let mut out = out;
-    let mut err = err;
     let mut ob = vec![0u8; 16 * 1024];
     let mut eb = vec![0u8; 16 * 1024];
     while out.is_some() || err.is_some() {
         tokio::select! {
-            n = read(&mut out, &mut ob), if out.is_some() => match n {
-                Ok(0) | Err(_) => out = None,
+            n = read(out, &mut ob), if out.is_some() => match n {
+                Ok(0) | Err(_) => *out = None,
                 Ok(n) => stdout.write_all(&ob[..n]).and_then(|()| stdout.flush()).map_err(local("writing stdout"))?,
             },
-            n = read(&mut err, &mut eb), if err.is_some() => match n {
-                Ok(0) | Err(_) => err = None,
+            n = read(err, &mut eb), if err.is_some() => match n {
+                Ok(0) | Err(_) => *err = None,
                 Ok(n) => stderr.write_all(&eb[..n]).and_then(|()| stderr.flush()).map_err(local("writing stderr"))?,
             },
+            () = quiet(idle) => return Ok(()),
         }
     }
     Ok(())
+}
+
+async fn quiet(idle: Option<std::time::Duration>) {
+    match idle {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn read<R: AsyncRead + Unpin>(r: &mut Option<R>, buf: &mut [u8]) -> std::io::Result<usize> {

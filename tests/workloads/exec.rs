@@ -248,3 +248,48 @@ fn a_tty_session_sends_the_terminal_size() {
     assert_eq!(k.execs()[0]["tty"], true);
     assert_eq!(audit(data.path())[0]["exit_code"], 0);
 }
+
+/// The API server (or the network) drops the session mid-command: warroom
+/// says so, exits 1 as kubectl does, and audits it as an error that ran.
+#[test]
+fn a_session_the_server_drops_ends_with_the_reason_and_is_audited() {
+    let (k, data) = started();
+    let mut child = warroom(&k, data.path())
+        .args([
+            "exec",
+            "pod/checkout-1",
+            "-n",
+            "shop",
+            "--",
+            "sh",
+            "-c",
+            "echo up; sleep 30",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut out, &mut first).unwrap();
+    assert_eq!(first, "up\n", "the command is running");
+    let started = std::time::Instant::now();
+    assert_eq!(k.sever(), 1, "one session open");
+    let status = child.wait().unwrap();
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "it did not wait for the command"
+    );
+    assert_eq!(status.code(), Some(1));
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(
+        err.contains(
+            "exec in shop/checkout-1: the connection ended without the command's exit status"
+        ),
+        "{err}"
+    );
+    let entry = audit(data.path()).pop().unwrap();
+    assert_eq!(entry["result"], "error");
+    assert!(entry["started"].is_string(), "it ran: {entry}");
+}
