@@ -101,23 +101,38 @@ pub enum Perm {
     PatchDeployments,
     PatchStatefulSets,
     PatchDaemonSets,
+    /// `create pods/exec`: shells and commands.
+    ExecPods,
+    /// `create pods/portforward`.
+    PortForwardPods,
 }
 
 impl Perm {
-    pub const ALL: [Perm; 4] = [
+    pub const ALL: [Perm; 6] = [
         Self::DeletePods,
         Self::PatchDeployments,
         Self::PatchStatefulSets,
         Self::PatchDaemonSets,
+        Self::ExecPods,
+        Self::PortForwardPods,
     ];
 
-    /// `(verb, group, resource)` for a SelfSubjectAccessReview.
-    pub fn attrs(self) -> (&'static str, &'static str, &'static str) {
+    /// `(verb, group, resource, subresource)` for a SelfSubjectAccessReview.
+    pub fn attrs(
+        self,
+    ) -> (
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+    ) {
         match self {
-            Self::DeletePods => ("delete", "", "pods"),
-            Self::PatchDeployments => ("patch", "apps", "deployments"),
-            Self::PatchStatefulSets => ("patch", "apps", "statefulsets"),
-            Self::PatchDaemonSets => ("patch", "apps", "daemonsets"),
+            Self::DeletePods => ("delete", "", "pods", None),
+            Self::PatchDeployments => ("patch", "apps", "deployments", None),
+            Self::PatchStatefulSets => ("patch", "apps", "statefulsets", None),
+            Self::PatchDaemonSets => ("patch", "apps", "daemonsets", None),
+            Self::ExecPods => ("create", "", "pods", Some("exec")),
+            Self::PortForwardPods => ("create", "", "pods", Some("portforward")),
         }
     }
 

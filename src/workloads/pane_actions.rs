@@ -190,6 +190,9 @@ impl WorkloadsPane {
         let Some(pod) = self.log_pod(kind, &key, ctx.now) else {
             return notify(format!("{} {} has no pods", kind.arg(), key.name));
         };
+        if let Some(why) = self.denied(&pod.namespace, Perm::ExecPods) {
+            return notify(format!("{verb} unavailable: {why}"));
+        }
         let Some(p) = self.store.pods.get(&pod) else {
             return notify(format!("{verb}: pod {} is not known yet", pod.name));
         };

@@ -5,7 +5,7 @@
 use super::model::Kind;
 use super::pane::{Out, WorkloadsPane, notify};
 use super::portforward::{ForwardRequest, ForwardTarget, PortSpec};
-use super::{Action, Command, Form as WForm};
+use super::{Action, Command, Form as WForm, Perm};
 use crate::pane::{Form, FormField, Input, Nav, Outcome, PaneCtx};
 
 impl WorkloadsPane {
@@ -29,6 +29,9 @@ impl WorkloadsPane {
                 None => return notify(format!("{} {} has no pods", kind.arg(), key.name)),
             },
         };
+        if let Some(why) = self.denied(&key.namespace, Perm::PortForwardPods) {
+            return notify(format!("port-forward unavailable: {why}"));
+        }
         let ports: Vec<String> = pod
             .and_then(|p| self.store.pods.get(&p))
             .map(|p| p.containers.iter().flat_map(|c| &c.ports))

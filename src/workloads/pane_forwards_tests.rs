@@ -173,3 +173,34 @@ fn a_failed_forward_stays_listed_with_its_reason() {
         "the whole reason, below the list: {text}"
     );
 }
+
+#[test]
+fn rbac_refusals_name_the_missing_permission_before_anything_starts() {
+    let mut p = loaded();
+    p.apply(Update::Access {
+        namespace: "toolboxai".into(),
+        verdicts: vec![
+            (
+                Perm::PortForwardPods,
+                Some("not allowed to create pods/portforward in namespace toolboxai: RBAC".into()),
+            ),
+            (
+                Perm::ExecPods,
+                Some("not allowed to create pods/exec in namespace toolboxai: RBAC".into()),
+            ),
+        ],
+    });
+    p.press("toggle_view", &pctx());
+    p.set_filter("backend");
+    render(&mut p, 80, 24, false);
+    let out = p.press("port_forward", &pctx());
+    assert!(
+        matches!(&out, Outcome::Notify(m) if m.contains("port-forward unavailable: not allowed to create pods/portforward")),
+        "{out:?}"
+    );
+    let out = p.press("shell", &pctx());
+    assert!(
+        matches!(&out, Outcome::Notify(m) if m.contains("shell unavailable: not allowed to create pods/exec")),
+        "{out:?}"
+    );
+}

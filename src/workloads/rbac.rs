@@ -19,14 +19,18 @@ pub async fn check(
     perm: Perm,
     namespace: &str,
 ) -> Result<Option<String>, WorkloadError> {
-    let (verb, group, resource) = perm.attrs();
-    let Some(why) = review(client, verb, group, resource, None, namespace).await? else {
+    let (verb, group, resource, sub) = perm.attrs();
+    let Some(why) = review(client, verb, group, resource, sub, namespace).await? else {
         return Ok(None);
     };
     let scope = if namespace.is_empty() {
         "cluster-wide".to_string()
     } else {
         format!("in namespace {namespace}")
+    };
+    let resource = match sub {
+        Some(sub) => format!("{resource}/{sub}"),
+        None => resource.to_string(),
     };
     Ok(Some(format!(
         "not allowed to {verb} {resource} {scope}: {why}"

@@ -512,6 +512,8 @@ fn actions_line(
     if kind == Kind::Pod {
         offer("delete_pod", "delete", Perm::DeletePods);
     }
+    offer("shell", "shell", Perm::ExecPods);
+    offer("port_forward", "forward", Perm::PortForwardPods);
     let ctrl = if matches!(kind, Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet) {
         Some(kind)
     } else {

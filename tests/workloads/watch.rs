@@ -401,3 +401,42 @@ async fn all_namespaces_actions_follow_the_namespace_review_not_the_cluster_one(
         Outcome::Request(ActionSpec::DeletePod(t)) if t.name == "checkout-6f4d9c8b7-ccccc"
     ));
 }
+
+/// Exec and port-forward are reviewed with their subresource, so a role
+/// that may read pods but not exec into them is told before a key is pressed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_and_port_forward_verdicts_come_from_their_subresource_reviews() {
+    use warroom::workloads::Perm;
+    let k = Kmock::start(&fixtures::estate());
+    k.deny_sub(
+        "create",
+        "pods",
+        "exec",
+        Some("shop"),
+        "RBAC: role oncall-view",
+    );
+    let mut r = Running::start(&k, &["shop"]);
+    r.connected().await;
+    r.until("the shop verdicts", 20, |r| {
+        r.verdict("shop", Perm::ExecPods).is_some()
+    })
+    .await;
+    let exec = r
+        .verdict("shop", Perm::ExecPods)
+        .flatten()
+        .unwrap_or_default();
+    assert_eq!(
+        exec,
+        "not allowed to create pods/exec in namespace shop: RBAC: role oncall-view"
+    );
+    assert_eq!(
+        r.verdict("shop", Perm::PortForwardPods),
+        Some(None),
+        "allowed"
+    );
+    assert_eq!(
+        r.verdict("shop", Perm::DeletePods),
+        Some(None),
+        "a review without a subresource is not the exec one"
+    );
+}

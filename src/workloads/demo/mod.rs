@@ -120,7 +120,7 @@ impl Worker for DemoWorker {
             Perm::ALL
                 .iter()
                 .map(|p| {
-                    let d = denied && *p == Perm::DeletePods;
+                    let d = denied && matches!(p, Perm::DeletePods | Perm::ExecPods);
                     (*p, d.then(|| STAGING_DENIED.to_string()))
                 })
                 .collect()
