@@ -428,3 +428,53 @@ fn a_shell_in_a_pod_takes_the_terminal_and_gives_the_console_back() {
     let end = t.wait_for("exit", |s| s.contains("WARROOM_DONE"));
     assert_restored(&end, &t);
 }
+
+/// `--demo`: `f` on a workload asks target and ports, the forward listens
+/// for real (answering that it is simulated), the list counts the
+/// connection, `X` stops it, and the audit log has its start and end.
+#[test]
+fn a_demo_port_forward_from_the_console_listens_counts_and_stops() {
+    use std::io::{Read, Write};
+    let t = Tmux::start("forward", "--demo", None);
+    t.wait_for("the console", |s| {
+        s.contains("Workloads") && s.contains("DEMO")
+    });
+    t.keys(&["f"]);
+    t.wait_for("the form", |s| s.contains("Port-forward in prod/"));
+    // The ports field: any free local port to the pod's 8080.
+    t.keys(&["Tab"]);
+    t.keys(&["BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace"]);
+    t.keys(&["-l", "0:8080"]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("the forward listening", |s| s.contains("✓ forwarding"));
+    let port: u16 = s
+        .split("127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no local port on screen:\n{s}"));
+    let mut sock = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    sock.write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+        .unwrap();
+    let mut reply = String::new();
+    sock.read_to_string(&mut reply).unwrap();
+    assert!(reply.contains("DEMO: simulated"), "{reply}");
+    t.wait_for("the connection counted", |s| s.contains("0/1"));
+    t.keys(&["X"]);
+    t.wait_for("stopped", |s| s.contains("No port-forwards"));
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "no longer listening"
+    );
+    let audit = std::fs::read_to_string(t.dir.path().join("data/audit.jsonl")).unwrap();
+    let results: Vec<String> = audit
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["action"] == "port-forward")
+        .map(|e| format!("{} {}", e["result"], e["demo"]))
+        .collect();
+    assert_eq!(results, ["\"started\" true", "\"ok\" true"], "{audit}");
+    t.keys(&["q"]);
+    let end = t.wait_for("exit", |s| s.contains("WARROOM_DONE"));
+    assert_restored(&end, &t);
+}
