@@ -224,6 +224,42 @@ impl std::fmt::Display for AttachTarget {
     }
 }
 
+impl AttachTarget {
+    /// What the operator reads: `shop/api-7d9` for a pod (kubectl's
+    /// namespace/name), `container/api` for a container.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Container { .. } => self.to_string(),
+            Self::Pod {
+                namespace, name, ..
+            } => format!("{namespace}/{name}"),
+        }
+    }
+
+    /// What else says where a session runs: ` (container api, context prod)`
+    /// for a pod (what is known), empty for a container.
+    pub fn details(&self) -> String {
+        let Self::Pod {
+            context, container, ..
+        } = self
+        else {
+            return String::new();
+        };
+        let parts: Vec<String> = [
+            container.as_ref().map(|c| format!("container {c}")),
+            context.as_ref().map(|c| format!("context {c}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join(", "))
+        }
+    }
+}
+
 /// A session the console hands the terminal over to: a shell, or one command,
 /// with a TTY, until it exits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -270,11 +306,11 @@ impl Attach {
     /// `shell in container/api` or `echo hi in container/api`, for the status line.
     pub fn describe(&self) -> String {
         if self.shell {
-            format!("shell in {}", self.target)
+            format!("shell in {}", self.target.label())
         } else {
             let cmd = shlex::try_join(self.command.iter().map(String::as_str))
                 .unwrap_or_else(|_| self.command.join(" "));
-            format!("`{cmd}` in {}", self.target)
+            format!("`{cmd}` in {}", self.target.label())
         }
     }
 }

@@ -220,7 +220,13 @@ async fn attach(
             "it returns to the console when it ends"
         };
         // The target came from the container list: sanitised like any other text.
-        let _ = writeln!(out, "warroom: {} — {how}", crate::text::sanitize(&what));
+        let where_ = session.target.details();
+        let _ = writeln!(
+            out,
+            "warroom: {}{} — {how}",
+            crate::text::sanitize(&what),
+            crate::text::sanitize(&where_)
+        );
         let _ = out.flush();
     }
     let started = std::time::Instant::now();

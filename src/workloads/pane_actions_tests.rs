@@ -500,7 +500,8 @@ fn a_multi_container_pod_asks_which_prefilled_with_the_default() {
     assert!(
         matches!(&a.target, crate::target::AttachTarget::Pod { container: Some(c), .. } if c == "istio-proxy")
     );
-    assert_eq!(a.describe(), "shell in pod/api-7d9c4b8f6-x2x9q");
+    assert_eq!(a.describe(), "shell in toolboxai/api-7d9c4b8f6-x2x9q");
+    assert_eq!(a.target.details(), " (container istio-proxy, context prod)");
 
     // exec: the container, then the command, split as a shell would.
     let Outcome::Form(f) = p.press("exec", &pctx()) else {

@@ -400,7 +400,7 @@ fn a_shell_in_a_pod_takes_the_terminal_and_gives_the_console_back() {
     });
     t.keys(&["x"]);
     t.wait_for("the shell, named before it connects", |s| {
-        s.contains("warroom: shell in pod/api-7d9-x2x9q")
+        s.contains("warroom: shell in shop/api-7d9-x2x9q (container api")
     });
     // The test server runs a real local shell for the pod, behind the
     // Kubernetes channel protocol.
@@ -410,9 +410,9 @@ fn a_shell_in_a_pod_takes_the_terminal_and_gives_the_console_back() {
     t.wait_for("the command's output", |s| s.contains("in-pod-42"));
     t.keys(&["-l", "exit 0"]);
     t.keys(&["Enter"]);
-    // (At 80 columns the status line shows the start of `shell in pod/… exited 0 after …`.)
+    // (At 80 columns the status line shows the start of `shell in shop/… exited 0 after …`.)
     let after = t.wait_for("the console back with the result", |s| {
-        s.lines().next().unwrap_or("").contains("1 Workloads") && s.contains("shell in pod/api-7d")
+        s.lines().next().unwrap_or("").contains("1 Workloads") && s.contains("shell in shop/api-7")
     });
     assert!(
         !after.contains("in-pod-42"),

@@ -230,6 +230,15 @@ class Emulator(kmock.KubernetesEmulator):
             lines = lines[-int(q['tailLines']):]
         return aiohttp.web.Response(text=''.join(lines), content_type='text/plain')
 
+    def container_env(self):
+        """A container's environment, not the host user's: HOME is an empty
+        directory, so a shell reads no host dotfiles (a ~/.bashrc that runs
+        `pyenv init` hangs an interactive bash on a pty)."""
+        if not hasattr(self, 'home'):
+            import tempfile
+            self.home = tempfile.mkdtemp(prefix='kmock-home-')
+        return dict(os.environ, HOME=self.home)
+
     def stored_pod(self, ns, name):
         for (res, ons, oname), obj in self.objects.items():
             if res.plural == 'pods' and ons == ns and oname == name and not obj.deleted:
@@ -347,12 +356,14 @@ class ExecSession:
                     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
                 self.proc = subprocess.Popen(r['command'], stdin=slave, stdout=slave, stderr=slave,
-                                             start_new_session=True, preexec_fn=controlling_tty)
+                                             start_new_session=True, preexec_fn=controlling_tty,
+                                             env=self.emulator.container_env())
                 os.close(slave)
                 outputs = [self.pump_pty(loop, master)]
             else:
                 self.proc = subprocess.Popen(
                     r['command'],
+                    env=self.emulator.container_env(),
                     stdin=subprocess.PIPE if r['stdin'] else subprocess.DEVNULL,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE if r['stderr'] else subprocess.DEVNULL)
