@@ -6,6 +6,11 @@
 //! printed on a sane terminal instead of being lost in the alternate screen —
 //! for panics of the UI (main) thread; a worker's panic is only logged and
 //! shown as that source's status (see `runtime::supervise`).
+//!
+//! The console owns the terminal: it writes stdout itself (ratatui frames,
+//! built from sanitised text), not through `out::Out`, which is for the
+//! commands without it.
+#![allow(clippy::disallowed_methods)]
 
 use crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;

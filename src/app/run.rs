@@ -200,6 +200,7 @@ fn draw(
 /// audit entry, exactly as the headless command does. When it has exited —
 /// so nothing it printed can arrive later — the console takes the screen
 /// back, redraws it whole, and says how the session ended.
+#[allow(clippy::disallowed_methods)] // the console's own terminal, between frames
 async fn attach(
     guard: &mut crate::tui::TerminalGuard,
     app: &mut App,
