@@ -82,8 +82,13 @@ async fn dispatch(cli: Cli, out: &Out) -> Result<ExitCode> {
                 },
             );
             let hub = Hub::start(wiring.workers, wiring.idle);
-            warroom::app::run::run(app, hub, wiring.actions, start.config_path.clone()).await?;
-            Ok(ExitCode::SUCCESS)
+            let ended =
+                warroom::app::run::run(app, hub, wiring.actions, start.config_path.clone()).await?;
+            Ok(match ended {
+                warroom::app::run::Ended::Quit => ExitCode::SUCCESS,
+                // Quietly: whoever would read a message went with the terminal.
+                warroom::app::run::Ended::TerminalGone => ExitCode::from(warroom::out::EXIT_GONE),
+            })
         }
         Some(Cmd::Report { format }) => {
             headless_config_ok()?;

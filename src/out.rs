@@ -46,10 +46,21 @@ impl std::fmt::Display for Stream {
 /// A write to stdout or stderr failed: whoever read it is gone (a closed
 /// pipe, a killed tmux pane or SSH session).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("cannot write to {stream}: {kind}")]
+#[error("cannot write to {stream}: {}", self.reason())]
 pub struct OutError {
     pub stream: Stream,
     pub kind: io::ErrorKind,
+    /// The errno, when the system gave one (EIO has no `ErrorKind` of its own).
+    pub os_error: Option<i32>,
+}
+
+impl OutError {
+    fn reason(&self) -> String {
+        match self.os_error {
+            Some(code) => io::Error::from_raw_os_error(code).to_string(),
+            None => self.kind.to_string(),
+        }
+    }
 }
 
 type Sink = Box<dyn Write + Send>;
@@ -154,6 +165,7 @@ impl Out {
         let err = OutError {
             stream,
             kind: e.kind(),
+            os_error: e.raw_os_error(),
         };
         self.0.gone.get_or_init(|| err);
         err
@@ -260,9 +272,11 @@ mod tests {
             e,
             OutError {
                 stream: Stream::Stdout,
-                kind: io::ErrorKind::BrokenPipe
+                kind: io::ErrorKind::BrokenPipe,
+                os_error: None,
             }
         );
+        assert_eq!(e.to_string(), "cannot write to stdout: broken pipe");
         assert_eq!(out.gone(), Some(e));
         assert!(out.stdout().write_all(b"more\n").is_err());
         assert_eq!(out.clone().gone(), Some(e), "clones share the streams");

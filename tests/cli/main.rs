@@ -2,6 +2,7 @@
 //! report and doctor — run as real processes with an isolated HOME/data dir.
 
 use std::path::Path;
+mod gone;
 #[path = "../support/isolated.rs"]
 mod isolated;
 #[path = "../support/output.rs"]
