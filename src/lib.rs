@@ -7,6 +7,10 @@
 //! **actions** (preview → confirm → execute → audit, see [`action`]).
 //! `docs/architecture.md` draws the whole picture.
 
+// What warroom prints goes through `out::Out`, the sanitising and fallible
+// edge; a `println!` would write raw text and panic when the terminal is gone.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod action;
 pub mod app;
 pub mod audit;
@@ -21,6 +25,7 @@ pub mod identity;
 pub mod keymap;
 pub mod logging;
 pub mod memory;
+pub mod out;
 pub mod pane;
 pub mod paths;
 pub mod report;

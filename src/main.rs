@@ -1,19 +1,24 @@
+// What warroom prints goes through `Out`, the sanitising and fallible edge.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
 use clap::Parser;
 use color_eyre::eyre::{Result, eyre};
 use std::process::ExitCode;
 use warroom::app::{App, AppOptions};
 use warroom::audit::AuditLog;
 use warroom::cli::{Cli, Cmd, ConfigCmd};
+use warroom::out::Out;
 use warroom::runtime::{Hub, Mode, wire};
 use warroom::startup::Startup;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(code) = cli.command.as_ref().and_then(generated) {
+    let out = Out::std();
+    if let Some(code) = cli.command.as_ref().and_then(|c| generated(c, &out)) {
         return code;
     }
     if let Err(e) = color_eyre::install() {
-        eprintln!("warning: {e}");
+        let _ = out.error(format_args!("warning: {e}"));
     }
     // kube brings rustls' ring provider; make it the one process-wide provider
     // before any TLS client is built (reqwest and bollard would otherwise race).
@@ -25,20 +30,32 @@ fn main() -> ExitCode {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("warroom: cannot start the async runtime: {e}");
+            let _ = out.error(format_args!("warroom: cannot start the async runtime: {e}"));
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(dispatch(cli)) {
+    let code = match runtime.block_on(dispatch(cli, &out)) {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("warroom: {e:#}");
+        Err(e) if out.gone().is_some() => {
+            tracing::info!("stopped: {e:#}");
             ExitCode::from(2)
         }
+        Err(e) => {
+            let _ = out.error(format_args!("warroom: {e:#}"));
+            ExitCode::from(2)
+        }
+    };
+    let _ = out.finish();
+    // Whoever read stdout or stderr is gone (a closed pipe, a killed pane):
+    // there is nobody to tell, so say it in the log and exit quietly.
+    if let Some(gone) = out.gone() {
+        tracing::info!("{gone}: exiting");
+        return ExitCode::from(warroom::out::EXIT_GONE);
     }
+    code
 }
 
-async fn dispatch(cli: Cli) -> Result<ExitCode> {
+async fn dispatch(cli: Cli, out: &Out) -> Result<ExitCode> {
     let mut start = Startup::load(&cli);
     let mode = Mode {
         demo: cli.demo,
@@ -65,44 +82,37 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 },
             );
             let hub = Hub::start(wiring.workers, wiring.idle);
-            warroom::app::run::run(app, hub, wiring.actions, start.config_path.clone()).await?;
-            Ok(ExitCode::SUCCESS)
+            let ended =
+                warroom::app::run::run(app, hub, wiring.actions, start.config_path.clone()).await?;
+            Ok(match ended {
+                warroom::app::run::Ended::Quit => ExitCode::SUCCESS,
+                // Quietly: whoever would read a message went with the terminal.
+                warroom::app::run::Ended::TerminalGone => ExitCode::from(warroom::out::EXIT_GONE),
+            })
         }
         Some(Cmd::Report { format }) => {
             headless_config_ok()?;
-            let report = warroom::headless::report::collect(&start.config, mode).await;
-            print!(
-                "{}",
-                match format {
-                    warroom::cli::Format::Json => report.to_json() + "\n",
-                    warroom::cli::Format::Md => report.to_markdown(),
-                }
-            );
-            Ok(if report.has_problems() {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
+            warroom::headless::report::run(&start.config, mode, format, out).await
         }
         Some(Cmd::Action(args)) => {
             headless_config_ok()?;
-            warroom::headless::action::run(&start.config, mode, args).await
+            warroom::headless::action::run(&start.config, mode, args, out).await
         }
         Some(Cmd::Logs(args)) => {
             headless_config_ok()?;
-            warroom::headless::logs::run(&start.config, mode, args).await
+            warroom::headless::logs::run(&start.config, mode, args, out).await
         }
         Some(Cmd::Exec(args)) => {
             headless_config_ok()?;
-            Ok(warroom::headless::exec::run(&start.config, mode, args).await)
+            Ok(warroom::headless::exec::run(&start.config, mode, args, out).await)
         }
         Some(Cmd::PortForward(args)) => {
             headless_config_ok()?;
-            Ok(warroom::headless::port_forward::run(&start.config, mode, args).await)
+            Ok(warroom::headless::port_forward::run(&start.config, mode, args, out).await)
         }
         Some(Cmd::Runbook { command }) => {
             headless_config_ok()?;
-            warroom::headless::runbook::run(&start.config, mode, command).await
+            warroom::headless::runbook::run(&start.config, mode, command, out).await
         }
         Some(Cmd::Doctor) => {
             warroom::headless::doctor::run(
@@ -110,10 +120,11 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 &start.config_path,
                 start.config_error.as_ref(),
                 mode,
+                out,
             )
             .await
         }
-        Some(Cmd::Config { command }) => config_cmd(command, &start),
+        Some(Cmd::Config { command }) => config_cmd(command, &start, out),
         Some(Cmd::Completions { .. } | Cmd::Man { .. }) => {
             unreachable!("answered by generated() before the runtime starts")
         }
@@ -122,8 +133,11 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
 
 /// `warroom completions` and `warroom man` come from the clap definitions
 /// alone: no config, log file or runtime, so they also run in a packager's
-/// build sandbox. None for every other command.
-fn generated(cmd: &Cmd) -> Option<ExitCode> {
+/// build sandbox. None for every other command. They write stdout directly,
+/// unsanitised: scripts and roff made from warroom's own definitions, which a
+/// sanitiser could only break.
+#[allow(clippy::disallowed_methods)]
+fn generated(cmd: &Cmd, out: &Out) -> Option<ExitCode> {
     use std::io::Write;
     let written = match cmd {
         Cmd::Completions { shell } => {
@@ -141,14 +155,14 @@ fn generated(cmd: &Cmd) -> Option<ExitCode> {
     Some(match written {
         // `warroom man | head` is fine.
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            eprintln!("warroom: {e}");
+            let _ = out.error(format_args!("warroom: {e}"));
             ExitCode::from(2)
         }
         _ => ExitCode::SUCCESS,
     })
 }
 
-fn config_cmd(cmd: ConfigCmd, start: &Startup) -> Result<ExitCode> {
+fn config_cmd(cmd: ConfigCmd, start: &Startup, out: &Out) -> Result<ExitCode> {
     let path = &start.config_path;
     match cmd {
         ConfigCmd::Path => {
@@ -157,8 +171,11 @@ fn config_cmd(cmd: ConfigCmd, start: &Startup) -> Result<ExitCode> {
             } else {
                 "does not exist; `warroom config init` creates it"
             };
-            println!("{} ({state})", path.display());
-            println!("data dir: {}", warroom::paths::data_dir().display());
+            out.line(format_args!("{} ({state})", path.display()))?;
+            out.line(format_args!(
+                "data dir: {}",
+                warroom::paths::data_dir().display()
+            ))?;
         }
         ConfigCmd::Init { force } => {
             if path.exists() && !force {
@@ -171,13 +188,13 @@ fn config_cmd(cmd: ConfigCmd, start: &Startup) -> Result<ExitCode> {
                 std::fs::create_dir_all(dir)?;
             }
             std::fs::write(path, warroom::config::DEFAULT_CONFIG)?;
-            println!("wrote {}", path.display());
+            out.line(format_args!("wrote {}", path.display()))?;
         }
         ConfigCmd::Show => {
             if let Some(e) = &start.config_error {
                 return Err(eyre!("config {e}"));
             }
-            println!("# {}\n{:#?}", path.display(), start.config);
+            out.line(format_args!("# {}\n{:#?}", path.display(), start.config))?;
         }
     }
     Ok(ExitCode::SUCCESS)

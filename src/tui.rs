@@ -6,16 +6,24 @@
 //! printed on a sane terminal instead of being lost in the alternate screen —
 //! for panics of the UI (main) thread; a worker's panic is only logged and
 //! shown as that source's status (see `runtime::supervise`).
+//!
+//! The console owns the terminal: it writes stdout itself (ratatui frames,
+//! built from sanitised text), not through `out::Out`, which is for the
+//! commands without it.
+#![allow(clippy::disallowed_methods)]
 
 use crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{Stdout, Write, stdout};
+use std::mem::ManuallyDrop;
 
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
 pub struct TerminalGuard {
-    pub terminal: Term,
+    /// Dropped by hand (see `Drop`): ratatui's own drop reports a cursor it
+    /// cannot show with `eprintln!`, which panics on a terminal that is gone.
+    pub terminal: ManuallyDrop<Term>,
 }
 
 impl TerminalGuard {
@@ -28,13 +36,23 @@ impl TerminalGuard {
             return Err(e);
         }
         let terminal = Terminal::new(CrosstermBackend::new(stdout())).inspect_err(|_| restore())?;
-        Ok(Self { terminal })
+        Ok(Self {
+            terminal: ManuallyDrop::new(terminal),
+        })
     }
 }
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
+        // Once ratatui knows the cursor is shown, its drop has nothing to
+        // say. If the terminal cannot take even that (a killed pane, a
+        // dropped SSH session), the Terminal is left to the process's end
+        // rather than dropped into a panic.
+        if self.terminal.show_cursor().is_ok() {
+            // SAFETY: dropped once, here, and the field is not used again.
+            unsafe { ManuallyDrop::drop(&mut self.terminal) }
+        }
     }
 }
 

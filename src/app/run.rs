@@ -2,6 +2,13 @@
 //! action events, signals and — only while something animates — a clock tick.
 //! Each turn applies inputs to the [`App`], carries out its [`Effect`]s, and
 //! draws only if the rendered frame differs from the one on screen.
+//!
+//! A terminal that fails a write or a read has gone away (the tmux pane or
+//! the SSH session was killed): the loop ends with [`Ended::TerminalGone`]
+//! instead of an error, because nobody is left to read one — the guard
+//! restores what it can, `main` flushes the log and exits non-zero, quietly.
+//! The journals and the audit log need nothing more: each entry is fsynced
+//! when it is written.
 
 use super::{App, Effect};
 use crate::action::{
@@ -14,6 +21,21 @@ use ratatui::buffer::Buffer;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
+
+/// How the console ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The operator quit, or SIGTERM/SIGHUP asked it to.
+    Quit,
+    /// A write to or read from the terminal failed: it is gone.
+    TerminalGone,
+}
+
+/// The terminal failed: say so in the log (the only reader left) and end.
+fn gone(what: &str, e: &dyn std::fmt::Display) -> Ended {
+    tracing::info!("the terminal is gone ({what}: {e}); ending the console");
+    Ended::TerminalGone
+}
 
 /// Results of spawned action tasks.
 pub enum ActionEvent {
@@ -96,7 +118,7 @@ pub async fn run(
     mut hub: Hub,
     actions: Arc<Actions>,
     config_file: std::path::PathBuf,
-) -> color_eyre::Result<()> {
+) -> color_eyre::Result<Ended> {
     let mut guard = crate::tui::TerminalGuard::enter()?;
     let (action_tx, mut action_rx) = mpsc::unbounded_channel();
     let runner = EffectRunner {
@@ -111,7 +133,9 @@ pub async fn run(
     let mut dirty = true;
     loop {
         if dirty {
-            draw(&mut guard, &mut app, &mut last_frame)?;
+            if let Err(e) = draw(&mut guard, &mut app, &mut last_frame) {
+                return Ok(gone("draw", &e));
+            }
             dirty = false;
         }
         let tick = app.wants_tick();
@@ -121,8 +145,8 @@ pub async fn run(
                 Some(Ok(Event::Key(key))) => { effects = app.handle_key(key); dirty = true; }
                 Some(Ok(Event::Resize(..))) => { last_frame = None; dirty = true; }
                 Some(Ok(_)) => {}
-                Some(Err(e)) => { tracing::error!("terminal event error: {e}"); break; }
-                None => break,
+                Some(Err(e)) => return Ok(gone("read", &e)),
+                None => return Ok(gone("read", &"end of input")),
             },
             Some(update) = hub.updates.recv() => {
                 dirty |= app.apply(update);
@@ -145,7 +169,7 @@ pub async fn run(
         }
         for effect in effects {
             if let Effect::Attach(session) = effect {
-                terminal_events = attach(
+                let back = attach(
                     &mut guard,
                     &mut app,
                     &mut hub,
@@ -153,17 +177,21 @@ pub async fn run(
                     &session,
                     &config_file,
                 )
-                .await?;
+                .await;
+                terminal_events = match back {
+                    Ok(events) => events,
+                    Err(e) => return Ok(gone("taking the terminal back", &e)),
+                };
                 last_frame = None;
                 dirty = true;
                 continue;
             }
             if !runner.run(&hub, &mut app, effect) {
-                return Ok(());
+                return Ok(Ended::Quit);
             }
         }
     }
-    Ok(())
+    Ok(Ended::Quit)
 }
 
 /// Render off-screen; touch the terminal only if the frame changed.
@@ -200,6 +228,7 @@ fn draw(
 /// audit entry, exactly as the headless command does. When it has exited —
 /// so nothing it printed can arrive later — the console takes the screen
 /// back, redraws it whole, and says how the session ended.
+#[allow(clippy::disallowed_methods)] // the console's own terminal, between frames
 async fn attach(
     guard: &mut crate::tui::TerminalGuard,
     app: &mut App,

@@ -7,12 +7,13 @@
 
 use crate::action::{ActionArgs, Confirm, Disposition, Progress};
 use crate::config::Config;
+use crate::out::Out;
 use crate::runtime::{Mode, wire};
 use color_eyre::eyre::{Result, eyre};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
-pub async fn run(cfg: &Config, mode: Mode, args: ActionArgs) -> Result<ExitCode> {
+pub async fn run(cfg: &Config, mode: Mode, args: ActionArgs, out: &Out) -> Result<ExitCode> {
     let spec = args.verb.into_spec()?;
     let wiring = wire(cfg, mode, crate::audit::AuditLog::default_location());
     let actions = wiring.actions;
@@ -20,10 +21,10 @@ pub async fn run(cfg: &Config, mode: Mode, args: ActionArgs) -> Result<ExitCode>
         .preview(&spec)
         .await
         .map_err(|e| eyre!("{}: {e}", spec.verb()))?;
-    print!("{}", preview.to_text());
+    out.print(preview.to_text())?;
     if args.dry_run {
         actions.record_not_run(&spec, &preview, "cli", Disposition::DryRun)?;
-        println!("dry run: nothing was changed");
+        out.line("dry run: nothing was changed")?;
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(b) = &preview.blocked {
@@ -37,36 +38,41 @@ pub async fn run(cfg: &Config, mode: Mode, args: ActionArgs) -> Result<ExitCode>
                 "refusing to act without confirmation: no TTY to ask on (pass --yes, or --dry-run to look)"
             ));
         }
-        if !ask(&preview.confirm)? {
+        if !ask(&preview.confirm, out)? {
             actions.record_not_run(&spec, &preview, "cli", Disposition::Cancelled)?;
-            println!("cancelled: nothing was changed");
+            out.line("cancelled: nothing was changed")?;
             return Ok(ExitCode::from(1));
         }
     }
-    let progress = Progress::new(|line| println!("  | {}", crate::text::sanitize(&line)));
+    let progress = {
+        // A progress line that cannot be printed is lost, not fatal: the
+        // action runs to its end and is audited; the result line then fails.
+        let out = out.clone();
+        Progress::new(move |line| {
+            let _ = out.line(format_args!("  | {}", crate::text::sanitize(&line)));
+        })
+    };
     match actions.execute(&spec, &preview, "cli", progress).await {
         Ok(outcome) => {
-            println!(
+            out.line(format_args!(
                 "✓ {}",
                 if outcome.summary.is_empty() {
                     format!("{} done", spec.verb())
                 } else {
                     outcome.summary
                 }
-            );
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => Err(eyre!("{} failed: {e}", spec.verb())),
     }
 }
 
-fn ask(confirm: &Confirm) -> Result<bool> {
-    let mut out = std::io::stdout();
+fn ask(confirm: &Confirm, out: &Out) -> Result<bool> {
     match confirm {
-        Confirm::Typed(word) => write!(out, "Type {word} to confirm: ")?,
-        _ => write!(out, "Proceed? [y/N] ")?,
+        Confirm::Typed(word) => out.print(format_args!("Type {word} to confirm: "))?,
+        _ => out.print("Proceed? [y/N] ")?,
     }
-    out.flush()?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     let line = line.trim();

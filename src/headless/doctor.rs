@@ -1,6 +1,7 @@
 //! `warroom doctor`: check every configured source and say how to fix what fails.
 
 use crate::config::{Config, ConfigError};
+use crate::out::Out;
 use crate::runtime::{Mode, probe_all, wire};
 use crate::source::SourceStatus;
 use std::process::ExitCode;
@@ -10,19 +11,20 @@ pub async fn run(
     path: &std::path::Path,
     config_error: Option<&ConfigError>,
     mode: Mode,
+    out: &Out,
 ) -> color_eyre::Result<ExitCode> {
     let mut failed = false;
-    println!("warroom doctor — config {}", path.display());
+    out.line(format_args!("warroom doctor — config {}", path.display()))?;
     match config_error {
         Some(e) => {
             failed = true;
-            println!("✗ config        {}", e.message());
-            println!("                fix the file, or move it away to run on defaults");
+            out.line(format_args!("✗ config        {}", e.message()))?;
+            out.line("                fix the file, or move it away to run on defaults")?;
         }
-        None if path.exists() => println!("✓ config        parsed"),
-        None => println!(
-            "– config        not found (defaults in use; `warroom config init` writes one)"
-        ),
+        None if path.exists() => out.line("✓ config        parsed")?,
+        None => out.line(
+            "– config        not found (defaults in use; `warroom config init` writes one)",
+        )?,
     }
     let wiring = wire(cfg, mode, crate::audit::AuditLog::default_location());
     for (id, status) in &wiring.idle {
@@ -31,7 +33,7 @@ pub async fn run(
             SourceStatus::Disabled => "disabled".to_string(),
             other => format!("{other:?}"),
         };
-        println!("– {:<13} {text}", id.to_string());
+        out.line(format_args!("– {:<13} {text}", id.to_string()))?;
     }
     for p in probe_all(&wiring.workers, cfg.general.source_timeout).await {
         // A worker that runs without its source (Loki: pod and container
@@ -43,23 +45,23 @@ pub async fn run(
             (true, false) => "✓",
             (false, _) => "✗",
         };
-        println!(
+        out.line(format_args!(
             "{glyph} {:<13} {}",
             p.source,
             crate::text::sanitize(&p.detail)
-        );
+        ))?;
         if unconfigured && !p.hint.is_empty() {
-            println!("                {}", p.hint);
+            out.line(format_args!("                {}", p.hint))?;
         }
         if !p.ok {
             failed = true;
             if !p.hint.is_empty() {
-                println!("                {}", p.hint);
+                out.line(format_args!("                {}", p.hint))?;
             }
         }
     }
     let audit = crate::paths::audit_log();
-    println!("· audit log     {}", audit.display());
+    out.line(format_args!("· audit log     {}", audit.display()))?;
     Ok(if failed {
         ExitCode::from(1)
     } else {

@@ -13,6 +13,8 @@
 //!   container or pod, engine or cluster unreachable) exit 1, as docker and
 //!   kubectl do.
 //! - Audit: one entry per session (refused ones too), never the output.
+//! - warroom's own messages (refusals, failures, hints) go through [`Out`]
+//!   like every other command's: sanitised, and never a panic.
 
 use crate::audit::{AuditEntry, AuditLog};
 use crate::cli::{ExecArgs, ExecTarget};
@@ -20,6 +22,7 @@ use crate::config::Config;
 use crate::containers::client::{self, Endpoint};
 use crate::containers::error::ContainerError;
 use crate::containers::exec::{self, ExecRequest};
+use crate::out::Out;
 use crate::runtime::Mode;
 use crate::target::ExecIo;
 use crate::text::SanitizingWriter;
@@ -38,6 +41,7 @@ struct Session<'a> {
     command: String,
     demo: bool,
     audit: &'a AuditLog,
+    out: &'a Out,
 }
 
 impl Session<'_> {
@@ -64,7 +68,7 @@ impl Session<'_> {
             restore_point_time: None,
         };
         if let Err(e) = self.audit.append(&entry) {
-            eprintln!("warroom: {e}");
+            let _ = self.out.error(format_args!("warroom: {e}"));
         }
     }
 
@@ -96,14 +100,14 @@ impl Session<'_> {
         hint: Option<String>,
         started: Option<jiff::Timestamp>,
     ) -> ExitCode {
-        let message = say(e, hint);
+        let message = say(e, hint, self.out);
         self.record("error", &message, started, None);
         ExitCode::from(1)
     }
 
     /// Say why nothing ran, audit it as refused, exit 1.
     fn refuse(&self, why: &str) -> ExitCode {
-        eprintln!("warroom: {why}");
+        let _ = self.out.error(format_args!("warroom: {why}"));
         self.record("refused", why, None, None);
         ExitCode::from(1)
     }
@@ -114,43 +118,77 @@ fn quoted(cmd: &[String]) -> String {
     shlex::try_join(cmd.iter().map(String::as_str)).unwrap_or_else(|_| cmd.join(" "))
 }
 
-pub async fn run(cfg: &Config, mode: Mode, args: ExecArgs) -> ExitCode {
-    run_with(cfg, mode, args, &AuditLog::default_location()).await
+pub async fn run(cfg: &Config, mode: Mode, args: ExecArgs, out: &Out) -> ExitCode {
+    run_with(cfg, mode, args, &AuditLog::default_location(), out).await
 }
 
-async fn run_with(cfg: &Config, mode: Mode, args: ExecArgs, audit: &AuditLog) -> ExitCode {
-    match args.target.clone() {
-        ExecTarget::Container(name) => container(cfg, mode, name, args, audit).await,
-        ExecTarget::Pod(name) => pod(cfg, mode, name, args, audit).await,
-    }
-}
-
-async fn container(
+async fn run_with(
     cfg: &Config,
     mode: Mode,
-    name: String,
     args: ExecArgs,
     audit: &AuditLog,
+    out: &Out,
 ) -> ExitCode {
-    let endpoint = Endpoint::resolve(cfg.docker.host.as_deref());
-    let session = Session {
-        origin: args.origin.clone(),
-        target: format!("container/{name}"),
-        location: endpoint.host.clone(),
-        command: quoted(&args.command),
-        demo: mode.demo,
+    let ctx = Ctx {
+        cfg,
+        mode,
         audit,
+        out,
     };
-    if let Some(refused) = session.gate(mode, "against a Docker engine") {
+    match args.target.clone() {
+        ExecTarget::Container(name) => container(&ctx, name, args).await,
+        ExecTarget::Pod(name) => pod(&ctx, name, args).await,
+    }
+}
+
+/// What every session needs besides its target: the config and mode, the
+/// audit log, and where warroom's own messages go.
+struct Ctx<'a> {
+    cfg: &'a Config,
+    mode: Mode,
+    audit: &'a AuditLog,
+    out: &'a Out,
+}
+
+impl<'a> Ctx<'a> {
+    /// The audit record of one session of `args` on `target` at `location`.
+    fn session(
+        &self,
+        args: &ExecArgs,
+        target: String,
+        location: String,
+        command: String,
+    ) -> Session<'a> {
+        Session {
+            origin: args.origin.clone(),
+            target,
+            location,
+            command,
+            demo: self.mode.demo,
+            audit: self.audit,
+            out: self.out,
+        }
+    }
+}
+
+async fn container(ctx: &Ctx<'_>, name: String, args: ExecArgs) -> ExitCode {
+    let endpoint = Endpoint::resolve(ctx.cfg.docker.host.as_deref());
+    let session = ctx.session(
+        &args,
+        format!("container/{name}"),
+        endpoint.host.clone(),
+        quoted(&args.command),
+    );
+    if let Some(refused) = session.gate(ctx.mode, "against a Docker engine") {
         return refused;
     }
-    if !cfg.docker.enabled {
+    if !ctx.cfg.docker.enabled {
         return session.refuse("Docker is disabled in the config ([docker] enabled = false)");
     }
     let docker = match client::connect(&endpoint).await {
         Ok((docker, _version)) => docker,
         Err(e) => {
-            let message = say(&e, e.hint());
+            let message = say(&e, e.hint(), ctx.out);
             session.record("error", &message, None, None);
             return ExitCode::from(1);
         }
@@ -175,25 +213,19 @@ async fn container(
     }
 }
 
-async fn pod(cfg: &Config, mode: Mode, name: String, args: ExecArgs, audit: &AuditLog) -> ExitCode {
-    let source = KubeSource::new(None, cfg.kubernetes.context.clone());
+async fn pod(ctx: &Ctx<'_>, name: String, args: ExecArgs) -> ExitCode {
+    let source = KubeSource::new(None, ctx.cfg.kubernetes.context.clone());
     let (context, namespace) = pod_location(&source, &args.kube);
     let mut command = quoted(&args.command);
     if let Some(c) = &args.container {
         command = format!("-c {} -- {command}", quoted(std::slice::from_ref(c)));
     }
-    let session = Session {
-        origin: args.origin.clone(),
-        target: format!("pod/{name}"),
-        location: format!("{}/{namespace}", context.as_deref().unwrap_or("-")),
-        command,
-        demo: mode.demo,
-        audit,
-    };
-    if let Some(refused) = session.gate(mode, "against a cluster") {
+    let location = format!("{}/{namespace}", context.as_deref().unwrap_or("-"));
+    let session = ctx.session(&args, format!("pod/{name}"), location, command);
+    if let Some(refused) = session.gate(ctx.mode, "against a cluster") {
         return refused;
     }
-    if !cfg.kubernetes.enabled {
+    if !ctx.cfg.kubernetes.enabled {
         return session
             .refuse("Kubernetes is disabled in the config ([kubernetes] enabled = false)");
     }
@@ -218,7 +250,7 @@ async fn pod(cfg: &Config, mode: Mode, name: String, args: ExecArgs, audit: &Aud
         Err(ExecError::Denied { namespace, reason }) => {
             // A refusal, not a failure: nothing reached the pod.
             let e = ExecError::Denied { namespace, reason };
-            let message = say(&e, e.hint());
+            let message = say(&e, e.hint(), ctx.out);
             session.record("refused", &message, None, None);
             ExitCode::from(1)
         }
@@ -255,6 +287,9 @@ struct Terminal {
 }
 
 impl Terminal {
+    // The session's own streams: raw on purpose with -t or into a pipe (see
+    // the module comment), so not through `Out`.
+    #[allow(clippy::disallowed_methods)]
     fn open(interactive: bool, tty: bool) -> Self {
         Self {
             raw: (tty && std::io::stdin().is_terminal()).then(RawMode::enable),
@@ -285,11 +320,11 @@ impl Terminal {
 }
 
 /// Print a failure and its fix on stderr; returns the message for the audit log.
-fn say(e: &dyn std::fmt::Display, hint: Option<String>) -> String {
+fn say(e: &dyn std::fmt::Display, hint: Option<String>, out: &Out) -> String {
     let message = e.to_string();
-    eprintln!("warroom: {message}");
+    let _ = out.error(format_args!("warroom: {message}"));
     if let Some(hint) = hint {
-        eprintln!("  hint: {hint}");
+        let _ = out.error(format_args!("  hint: {hint}"));
     }
     message
 }
@@ -441,6 +476,7 @@ mod tests {
         // Nothing listens here: a refusal that tried to connect would say so.
         cfg.docker.host = Some("tcp://127.0.0.1:9".into());
         let target = || ExecTarget::Container("web".into());
+        let (out, _) = Out::capture();
         let demo = Mode {
             demo: true,
             read_only: false,
@@ -449,18 +485,12 @@ mod tests {
             demo: false,
             read_only: true,
         };
-        assert_eq!(
-            run_with(&cfg, demo, args(target()), &audit).await,
-            ExitCode::from(1)
-        );
-        assert_eq!(
-            run_with(&cfg, ro, args(target()), &audit).await,
-            ExitCode::from(1)
-        );
-        let pod = run_with(&cfg, ro, args(ExecTarget::Pod("api-1".into())), &audit).await;
-        assert_eq!(pod, ExitCode::from(1));
-        let pod = run_with(&cfg, demo, args(ExecTarget::Pod("api-1".into())), &audit).await;
-        assert_eq!(pod, ExitCode::from(1));
+        let refused = |mode, target| run_with(&cfg, mode, args(target), &audit, &out);
+        let pod_target = || ExecTarget::Pod("api-1".into());
+        assert_eq!(refused(demo, target()).await, ExitCode::from(1));
+        assert_eq!(refused(ro, target()).await, ExitCode::from(1));
+        assert_eq!(refused(ro, pod_target()).await, ExitCode::from(1));
+        assert_eq!(refused(demo, pod_target()).await, ExitCode::from(1));
         let mut all = audit.read_all();
         assert_eq!(all.len(), 4, "{all:?}");
         let pods = all.split_off(2);

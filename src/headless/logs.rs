@@ -1,7 +1,9 @@
 //! `warroom logs`: Loki queries (paged like logcli), Loki tails, and pod or
 //! container streams through the same workers the console uses. Every line is
-//! printed sanitised; `--output jsonl` keeps the raw text, JSON-escaped so no
-//! control byte reaches the terminal.
+//! printed sanitised, `--output raw` too (the line without timestamp and
+//! labels, into a pipe as well); `--output jsonl` keeps the raw text,
+//! JSON-escaped so no control byte reaches the terminal. Everything goes
+//! through [`Out`], Loki's own error text on stderr included.
 
 use crate::cli::{LogOutput, LogsArgs};
 use crate::config::Config;
@@ -11,10 +13,10 @@ use crate::logs::loki::paging::{Boundary, fetch_page};
 use crate::logs::loki::{Direction, LokiApi, LokiError, RangeQuery, TailEvent, TailState};
 use crate::logs::timerange::TimeError;
 use crate::logs::{LogLine, LogTarget, Update, format_ts};
+use crate::out::{Out, OutError};
 use crate::runtime::{Hub, Mode, wire};
 use crate::source::{SourceKind, SourceStatus};
 use color_eyre::eyre::{Result, eyre};
-use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,13 +24,12 @@ use std::time::Duration;
 /// Lines per Loki request when paging (logcli's default batch).
 pub const BATCH: usize = 1000;
 
-pub async fn run(cfg: &Config, mode: Mode, args: LogsArgs) -> Result<ExitCode> {
-    let mut out = std::io::stdout();
+pub async fn run(cfg: &Config, mode: Mode, args: LogsArgs, out: &Out) -> Result<ExitCode> {
     if let Some(src) = &args.source {
         let target = parse_source(src, cfg)?;
         let wiring = wire(cfg, mode, crate::audit::AuditLog::default_location());
         let hub = Hub::start(wiring.workers, wiring.idle);
-        return stream_from_hub(hub, target, &args, cfg.general.source_timeout, &mut out).await;
+        return stream_from_hub(hub, target, &args, cfg.general.source_timeout, out).await;
     }
     let query = args.query.clone().ok_or_else(|| {
         eyre!("give a LogQL query, e.g. warroom logs '{{app=\"api\"}} |= \"error\"', or --source pod:NS/NAME / container:NAME")
@@ -46,9 +47,7 @@ pub async fn run(cfg: &Config, mode: Mode, args: LogsArgs) -> Result<ExitCode> {
             Some(l) => Arc::new(LokiClient::new(l).map_err(|e| eyre!("{e}"))?),
         }
     };
-    run_loki(api.as_ref(), &query, &args, crate::logs::now_ns(), &mut out)
-        .await
-        .map_err(|e| eyre!("{e}"))
+    Ok(run_loki(api.as_ref(), &query, &args, crate::logs::now_ns(), out).await?)
 }
 
 /// `pod:NS/NAME[/CONTAINER]` or `container:NAME`.
@@ -101,8 +100,9 @@ pub enum LogsCliError {
     Since(String),
     #[error(transparent)]
     Loki(#[from] LokiError),
-    #[error("cannot write: {0}")]
-    Write(#[from] std::io::Error),
+    /// stdout or stderr went away (a closed pipe, a killed terminal).
+    #[error(transparent)]
+    Write(#[from] OutError),
 }
 
 /// (start, end) from --from/--to or --since.
@@ -159,30 +159,14 @@ pub fn format_line(l: &LogLine, output: LogOutput) -> String {
                 "line": l.text,
                 "stream": match l.stream { crate::logs::Stream::Stdout => "stdout", crate::logs::Stream::Stderr => "stderr" },
             });
-            escape_c1(&v.to_string())
+            // Every control escaped, so the edge passes it unchanged.
+            crate::text::to_json_line(&v).unwrap_or_default()
         }
     }
 }
 
-/// serde_json escapes C0 controls but writes C1 (U+0080–U+009F) raw; some
-/// terminals act on those, so escape them too. The JSON stays equivalent.
-fn escape_c1(s: &str) -> String {
-    if !s.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)) {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        if ('\u{80}'..='\u{9f}').contains(&c) {
-            out.push_str(&format!("\\u{:04x}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn print(out: &mut impl Write, l: &LogLine, output: LogOutput) -> std::io::Result<()> {
-    writeln!(out, "{}", format_line(l, output))
+fn print(out: &Out, l: &LogLine, output: LogOutput) -> Result<(), OutError> {
+    out.line(format_line(l, output))
 }
 
 /// Print one tail event; `Some(error)` when Loki refused the tail for good.
@@ -190,33 +174,34 @@ fn follow_event(
     query: &str,
     ev: TailEvent,
     output: LogOutput,
-    out: &mut impl Write,
-) -> std::io::Result<Option<LokiError>> {
+    out: &Out,
+) -> Result<Option<LokiError>, OutError> {
     match ev {
         TailEvent::Lines(lines) => {
             for l in &lines {
                 print(out, l, output)?;
             }
-            out.flush()?;
         }
-        TailEvent::Dropped(n) => {
-            eprintln!("warroom: Loki dropped {n} entries (the tail could not keep up)")
-        }
+        TailEvent::Dropped(n) => out.error(format_args!(
+            "warroom: Loki dropped {n} entries (the tail could not keep up)"
+        ))?,
         TailEvent::State(TailState::Reconnecting { attempt, error }) => {
-            eprintln!("warroom: tail reconnecting (attempt {attempt}): {error}");
+            out.error(format_args!(
+                "warroom: tail reconnecting (attempt {attempt}): {error}"
+            ))?;
         }
         TailEvent::State(TailState::Failed(e)) => return Ok(Some(e)),
         // stderr, so piped output stays log lines only.
         TailEvent::Gap {
             after_ns,
             before_ns,
-        } => eprintln!(
+        } => out.error(format_args!(
             "warroom: the tail reconnected and lines may be missing between {a} and {b}; \
              see them with: warroom logs {q} --from {a} --to {b}",
             q = crate::text::sanitize(&shlex::try_quote(query).unwrap_or_default()),
             a = format_ts(after_ns),
             b = format_ts(before_ns),
-        ),
+        ))?,
         TailEvent::State(_) => {}
     }
     Ok(None)
@@ -229,7 +214,7 @@ pub async fn run_loki(
     query: &str,
     args: &LogsArgs,
     now_ns: i128,
-    out: &mut impl Write,
+    out: &Out,
 ) -> Result<ExitCode, LogsCliError> {
     let (start_ns, end_ns) = range(args, now_ns)?;
     if args.follow {
@@ -279,7 +264,6 @@ pub async fn run_loki(
         }
         boundary = page.boundary;
     }
-    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -290,7 +274,7 @@ pub async fn stream_from_hub(
     target: LogTarget,
     args: &LogsArgs,
     timeout: Duration,
-    out: &mut impl Write,
+    out: &Out,
 ) -> Result<ExitCode> {
     let since = if args.from.is_some() {
         let (from, _) = range(args, crate::logs::now_ns()).map_err(|e| eyre!(e))?;
@@ -338,12 +322,11 @@ pub async fn stream_from_hub(
                     for l in &lines {
                         print(out, l, args.output)?;
                     }
-                    out.flush()?;
                 }
                 Some(AnyUpdate::Logs(Update::Ended { target: t, error })) if t == target => {
                     got_any = true;
                     if let Some(e) = &error {
-                        eprintln!("warroom: {target}: {}", crate::text::sanitize(e));
+                        out.error(format_args!("warroom: {target}: {}", crate::text::sanitize(e)))?;
                     }
                     if !args.follow {
                         return Ok(if error.is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS });

@@ -7,25 +7,34 @@
 use crate::audit::AuditLog;
 use crate::cli::PortForwardArgs;
 use crate::config::Config;
+use crate::out::Out;
 use crate::runtime::Mode;
 use crate::workloads::client::KubeSource;
 use crate::workloads::portforward::ForwardError;
 use crate::workloads::portforward::audit::ForwardAudit;
 use crate::workloads::portforward::engine::{self, ForwardEvent, ForwardRequest};
-use std::io::Write;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-pub async fn run(cfg: &Config, mode: Mode, args: PortForwardArgs) -> ExitCode {
-    run_with(cfg, mode, args, AuditLog::default_location()).await
+pub async fn run(cfg: &Config, mode: Mode, args: PortForwardArgs, out: &Out) -> ExitCode {
+    run_with(cfg, mode, args, AuditLog::default_location(), out).await
 }
 
-/// Print a line on stderr, sanitised (names come from the cluster).
-fn warn(line: &str) {
-    let _ = writeln!(std::io::stderr(), "{}", crate::text::sanitize(line));
-}
-
-async fn run_with(cfg: &Config, mode: Mode, args: PortForwardArgs, audit: AuditLog) -> ExitCode {
+async fn run_with(
+    cfg: &Config,
+    mode: Mode,
+    args: PortForwardArgs,
+    audit: AuditLog,
+    out: &Out,
+) -> ExitCode {
+    // Lines on stderr (names come from the cluster: `Out` sanitises them).
+    // A reader gone away is noticed by `main` through `Out::gone`.
+    let warn = {
+        let out = out.clone();
+        move |line: &str| {
+            let _ = out.error(line);
+        }
+    };
     let source = KubeSource::new(None, cfg.kubernetes.context.clone());
     let (context, namespace) = super::exec::pod_location(&source, &args.kube);
     let req = ForwardRequest {
@@ -86,6 +95,7 @@ async fn run_with(cfg: &Config, mode: Mode, args: PortForwardArgs, audit: AuditL
     let audit_start = {
         let started = started.clone();
         let session = session.clone();
+        let warn = warn.clone();
         move |pod: &str, listeners: &[engine::Listener]| {
             if let Ok(mut s) = started.lock() {
                 *s = Some(jiff::Timestamp::now());
@@ -95,28 +105,26 @@ async fn run_with(cfg: &Config, mode: Mode, args: PortForwardArgs, audit: AuditL
             }
         }
     };
-    let events: engine::EventSink = Arc::new(move |event| match event {
-        ForwardEvent::Listening { pod, listeners } => {
-            let mut out = std::io::stdout().lock();
-            for l in &listeners {
-                let _ = writeln!(out, "Forwarding from {} -> {}", l.addr, l.remote);
+    let events: engine::EventSink = {
+        let out = out.clone();
+        let warn = warn.clone();
+        Arc::new(move |event| match event {
+            ForwardEvent::Listening { pod, listeners } => {
+                for l in &listeners {
+                    let _ = out.line(format!("Forwarding from {} -> {}", l.addr, l.remote));
+                }
+                audit_start(&pod, &listeners);
             }
-            let _ = out.flush();
-            audit_start(&pod, &listeners);
-        }
-        ForwardEvent::Connection { local } => {
-            let _ = writeln!(
-                std::io::stdout(),
-                "Handling connection for {}",
-                local.port()
-            );
-        }
-        ForwardEvent::Moved { from, to } => {
-            warn(&format!("pod {from} is gone: forwarding to {to}"));
-        }
-        ForwardEvent::ConnectionError { error, .. } => warn(&format!("error: {error}")),
-        ForwardEvent::Stats(_) => {}
-    });
+            ForwardEvent::Connection { local } => {
+                let _ = out.line(format!("Handling connection for {}", local.port()));
+            }
+            ForwardEvent::Moved { from, to } => {
+                warn(&format!("pod {from} is gone: forwarding to {to}"));
+            }
+            ForwardEvent::ConnectionError { error, .. } => warn(&format!("error: {error}")),
+            ForwardEvent::Stats(_) => {}
+        })
+    };
     let result = engine::run(client, req, events, interrupted()).await;
     let started = started.lock().ok().and_then(|s| *s);
     match result {

@@ -1,9 +1,31 @@
 //! `warroom report`: run every source until it settles, collect each pane's
 //! section, and print the health review as Markdown or JSON.
 
+use crate::cli::Format;
+use crate::out::Out;
 use crate::report::ReportSection;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+/// Collect and print the report; exit 1 when anything needs attention.
+pub async fn run(
+    cfg: &crate::config::Config,
+    mode: crate::runtime::Mode,
+    format: Format,
+    out: &Out,
+) -> color_eyre::Result<ExitCode> {
+    let report = collect(cfg, mode).await;
+    match format {
+        Format::Json => out.line(report.to_json())?,
+        Format::Md => out.print(report.to_markdown())?,
+    }
+    Ok(if report.has_problems() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Report {
@@ -22,8 +44,10 @@ impl Report {
             .any(|s| s.status != "ok" && s.status != "not configured")
     }
 
+    /// Pretty JSON with every control escaped: the data as the sources gave
+    /// it, safe to print.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        crate::text::to_json_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
     }
 
     pub fn to_markdown(&self) -> String {
@@ -43,10 +67,11 @@ impl Report {
                 "## {} — {}\n\n{}\n\n",
                 capitalise(name),
                 s.status,
-                s.summary
+                crate::text::sanitize(&s.summary)
             ));
             for src in &s.sources {
-                out.push_str(&format!("- source {src}\n"));
+                // Versions and reasons come from the sources: one line each.
+                out.push_str(&format!("- source {}\n", crate::text::sanitize(src)));
             }
             if !s.sources.is_empty() {
                 out.push('\n');

@@ -1,10 +1,12 @@
-//! Text helpers shared by every pane: terminal-safety sanitising, width-aware
-//! truncation, and human durations/ages.
+//! Text helpers shared by every pane: terminal-safety sanitising, JSON that is
+//! safe to print, width-aware truncation, and human durations/ages.
 
 mod format;
+mod json;
 mod sanitize;
 
 pub use format::{
     DurationError, age, count, error_chain, human_bytes, human_duration, parse_duration, truncate,
 };
+pub use json::{to_json_line, to_json_pretty};
 pub use sanitize::{SanitizingWriter, sanitize, sanitize_multiline};

@@ -59,10 +59,16 @@ impl<W: std::io::Write> SanitizingWriter<W> {
 
     /// Write what is still held back (sanitised) and return the inner writer.
     pub fn finish(mut self) -> std::io::Result<W> {
+        self.end()?;
+        Ok(self.inner)
+    }
+
+    /// Write what is still held back (sanitised) and flush, keeping the
+    /// writer: the end of one command's output on a shared stream.
+    pub fn end(&mut self) -> std::io::Result<()> {
         let rest = std::mem::take(&mut self.pending);
         self.emit(&rest)?;
-        self.inner.flush()?;
-        Ok(self.inner)
+        self.inner.flush()
     }
 
     fn emit(&mut self, bytes: &[u8]) -> std::io::Result<()> {

@@ -166,6 +166,12 @@ impl Prometheus {
     /// ServiceDown at once) and itself, and carries a recording rule that
     /// fails every evaluation (a broken rule).
     pub fn start(am_port: u16) -> Self {
+        Self::start_with_rules(am_port, "")
+    }
+
+    /// As [`Prometheus::start`], with more rule groups: YAML list items
+    /// (`  - name: …`) appended to the `groups:` of the rules file.
+    pub fn start_with_rules(am_port: u16, more_groups: &str) -> Self {
         let port = free_port();
         let dead = free_port();
         let dir = tempfile::tempdir().unwrap();
@@ -190,7 +196,9 @@ impl Prometheus {
           job: same
           instance: same
           namespace: same
-"#,
+"#
+            .to_string()
+                + more_groups,
         )
         .unwrap();
         let config = dir.path().join("prometheus.yml");

@@ -8,7 +8,7 @@
 //!   runtime    runtime, event
 //!   domains    workloads, containers, alerts, logs, backups, runbook
 //!   contracts  action, source, pane, keymap, report, target, ui, demo
-//!   leaves     text, theme, config, audit, paths, identity, clock, memory, http, logging
+//!   leaves     text, theme, config, audit, paths, identity, clock, memory, http, logging, out
 //! ```
 //!
 //! A module may use its own layer or any layer below it, never one above; a
@@ -44,7 +44,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "leaves",
         &[
             "text", "theme", "config", "audit", "paths", "identity", "clock", "memory", "http",
-            "logging",
+            "logging", "out",
         ],
     ),
 ];

@@ -2,11 +2,14 @@
 //! report and doctor — run as real processes with an isolated HOME/data dir.
 
 use std::path::Path;
+mod gone;
+#[path = "../support/isolated.rs"]
+mod isolated;
 #[path = "../support/output.rs"]
 mod output;
 
 use output::text;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 struct Env {
     dir: tempfile::TempDir,
@@ -24,15 +27,9 @@ impl Env {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_warroom"))
+        isolated::warroom(self.path())
             .args(args)
-            .env("HOME", self.path())
-            .env("WARROOM_DATA_DIR", self.path().join("data"))
-            .env("WARROOM_CONFIG", self.path().join("config.toml"))
-            .env("XDG_CONFIG_HOME", self.path().join("xdg"))
-            .env_remove("KUBECONFIG")
             .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-            .stdin(Stdio::null())
             .output()
             .unwrap()
     }

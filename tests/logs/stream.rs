@@ -101,18 +101,18 @@ async fn pod_lines_are_printed_sanitised_until_the_stream_ends() {
         },
         Vec::new(),
     );
-    let mut out = Vec::new();
+    let (out, got) = warroom::out::Out::capture();
     let code = warroom::headless::logs::stream_from_hub(
         hub,
         pod(),
         &args(false),
         Duration::from_secs(5),
-        &mut out,
+        &out,
     )
     .await
     .unwrap();
     assert_eq!(code, std::process::ExitCode::SUCCESS);
-    let text = String::from_utf8(out).unwrap();
+    let text = got.stdout.text();
     assert_eq!(
         text,
         "2026-01-31T14:30:00.000Z {pod=\"api-0\"} starting\n2026-01-31T14:30:01.000Z {pod=\"api-0\"} boom\n"
@@ -130,13 +130,13 @@ async fn an_unconfigured_source_is_an_error_naming_the_fix() {
             },
         )],
     );
-    let mut out = Vec::new();
+    let (out, _) = warroom::out::Out::capture();
     let e = warroom::headless::logs::stream_from_hub(
         hub,
         pod(),
         &args(false),
         Duration::from_secs(5),
-        &mut out,
+        &out,
     )
     .await
     .unwrap_err();
@@ -147,7 +147,7 @@ async fn an_unconfigured_source_is_an_error_naming_the_fix() {
         pod(),
         &args(false),
         Duration::from_millis(300),
-        &mut out,
+        &out,
     )
     .await
     .unwrap_err();

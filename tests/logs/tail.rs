@@ -170,20 +170,6 @@ async fn tail_against_nothing_keeps_retrying_with_a_reason() {
         .unwrap();
 }
 
-/// A writer the test can read while `warroom logs --follow` writes to it.
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn logs_follow_prints_tail_lines_sanitised() {
     crate::tls();
@@ -205,15 +191,15 @@ async fn logs_follow_prints_tail_lines_sanitised() {
         follow: true,
         output: warroom::cli::LogOutput::Raw,
     };
-    let out = Shared::default();
-    let mut w = out.clone();
+    // The test reads what `warroom logs --follow` prints while it runs.
+    let (w, out) = warroom::out::Out::capture();
     let now = T0 + 300_000_000_000;
     let task = tokio::spawn(async move {
-        warroom::headless::logs::run_loki(&client, r#"{app="api"}"#, &args, now, &mut w).await
+        warroom::headless::logs::run_loki(&client, r#"{app="api"}"#, &args, now, &w).await
     });
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        if String::from_utf8_lossy(&out.0.lock().unwrap()).contains('\n') {
+        if out.stdout.text().contains('\n') {
             break;
         }
         assert!(
@@ -223,7 +209,7 @@ async fn logs_follow_prints_tail_lines_sanitised() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     task.abort();
-    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let text = out.stdout.text();
     assert_eq!(text.lines().next(), Some("hello red  world"));
     assert_eq!(
         seen.lock().unwrap()[0].0,
@@ -341,10 +327,10 @@ async fn logs_follow_exits_with_lokis_text_on_401() {
         follow: true,
         output: warroom::cli::LogOutput::Default,
     };
-    let mut out = Vec::new();
+    let (out, printed) = warroom::out::Out::capture();
     let res = tokio::time::timeout(
         Duration::from_secs(10),
-        warroom::headless::logs::run_loki(&client, r#"{app="api"}"#, &args, T0, &mut out),
+        warroom::headless::logs::run_loki(&client, r#"{app="api"}"#, &args, T0, &out),
     )
     .await
     .expect("--follow returns instead of reconnecting forever");
@@ -363,7 +349,7 @@ async fn logs_follow_exits_with_lokis_text_on_401() {
     let text = err.to_string();
     assert!(text.contains("Loki answered 401: no org id"), "{text}");
     assert!(text.contains("bearer_token_file"), "{text}");
-    assert!(out.is_empty());
+    assert!(printed.stdout.text().is_empty());
     assert_eq!(*count.lock().unwrap(), 1);
 }
 

@@ -228,14 +228,19 @@ fn run(name: &str, params: &[(&str, String)], actions: &Actions, data: &Path) ->
     let session = Session::start(rb, values, &dir).unwrap();
     let path = session.journal.path.clone();
     let rt = tokio::runtime::Runtime::new().unwrap();
+    let (out, printed) = warroom::out::Out::capture();
     let code = rt
-        .block_on(warroom::headless::runbook::walk(session, actions, true))
+        .block_on(warroom::headless::runbook::walk(
+            session, actions, true, &out,
+        ))
         .unwrap();
     let loaded = journal::load(&path).unwrap();
     assert_eq!(
         code,
         std::process::ExitCode::SUCCESS,
-        "{name} did not complete:\n{}",
+        "{name} did not complete:\n{}{}\n{}",
+        printed.stdout.text(),
+        printed.stderr.text(),
         warroom::runbook::export::markdown(&loaded)
     );
     assert_eq!(loaded.finished(), Some("completed"), "{name}");

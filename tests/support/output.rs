@@ -25,3 +25,18 @@ pub fn run_with_stdin(cmd: &mut Command, stdin: &[u8]) -> Output {
     child.stdin.take().unwrap().write_all(stdin).unwrap();
     child.wait_with_output().unwrap()
 }
+
+/// `bytes` as text with terminal controls written as escapes (`\u{1b}`), for
+/// assertion messages about hostile output that must not drive the terminal
+/// reading the test log.
+#[allow(dead_code)] // only the crates that print hostile output use it
+pub fn printable(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .chars()
+        .map(|c| match c {
+            '\n' => "\n".to_string(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
