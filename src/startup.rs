@@ -66,9 +66,7 @@ impl Startup {
 
     pub fn keymap(&mut self) -> Keymap {
         let path = crate::paths::config_dir().join("keymap.toml");
-        let text = std::fs::read_to_string(&path).ok();
-        let (keymap, warnings) =
-            crate::runtime::load_keymap(text.as_deref().map(|t| (t, path.as_path())));
+        let (keymap, warnings) = crate::runtime::load_keymap_file(&path);
         self.warnings.extend(warnings);
         keymap
     }

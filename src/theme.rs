@@ -22,6 +22,12 @@ pub enum ThemeError {
     /// Not TOML, or not the theme's shape.
     #[error("theme {name}: {reason}")]
     Parse { name: String, reason: String },
+    /// Not UTF-8 (TOML must be): where the first bad byte is.
+    #[error("theme {name}: {at}")]
+    NotUtf8 {
+        name: String,
+        at: crate::text::NotUtf8,
+    },
     #[error("theme {name}: {error}")]
     Style { name: String, error: StyleError },
 }
@@ -231,9 +237,15 @@ impl Theme {
             Some((n, t)) => (n.to_string(), t.to_string()),
             None => {
                 let path = Path::new(name_or_path);
-                let text = std::fs::read_to_string(path).map_err(|e| ThemeError::Read {
-                    name: name_or_path.to_string(),
-                    reason: e.to_string(),
+                let text = crate::text::read_text(path).map_err(|e| match e {
+                    crate::text::ReadTextError::NotUtf8(at) => ThemeError::NotUtf8 {
+                        name: name_or_path.to_string(),
+                        at,
+                    },
+                    crate::text::ReadTextError::Io(e) => ThemeError::Read {
+                        name: name_or_path.to_string(),
+                        reason: e.to_string(),
+                    },
                 })?;
                 (
                     path.file_stem()
@@ -309,6 +321,24 @@ mod tests {
                 || t.selection.add_modifier.contains(Modifier::BOLD)
         );
         assert!(t.critical.add_modifier.contains(Modifier::BOLD));
+    }
+
+    #[test]
+    fn a_theme_file_that_is_not_utf8_says_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("latin1.toml");
+        std::fs::write(&p, b"[styles]\n# r\xf6d\ncritical = { fg = \"red\" }\n").unwrap();
+        let e = Theme::load(p.to_str().unwrap(), false).unwrap_err();
+        assert!(
+            matches!(&e, ThemeError::NotUtf8 { at, .. } if (at.line, at.column) == (2, 4)),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string().ends_with(
+                "latin1.toml: invalid UTF-8 at line 2, column 4 (byte 0xf6): save the file as UTF-8"
+            ),
+            "{e}"
+        );
     }
 
     #[test]

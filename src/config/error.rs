@@ -30,6 +30,9 @@ pub enum ConfigProblem {
         url: String,
         reason: String,
     },
+    /// The file is not UTF-8 (TOML must be); where the first bad byte is.
+    #[error(transparent)]
+    NotUtf8(crate::text::NotUtf8),
     /// The file exists but cannot be read.
     #[error("{reason}")]
     Read {
@@ -96,6 +99,15 @@ impl ConfigError {
                     rendered: e.to_string().trim_end().to_string(),
                 },
             )
+        }
+    }
+
+    /// A file that is not UTF-8, located at its first bad byte.
+    pub(super) fn not_utf8(path: &Path, at: crate::text::NotUtf8) -> Self {
+        Self {
+            line: Some(at.line),
+            column: Some(at.column),
+            ..Self::new(path, ConfigProblem::NotUtf8(at))
         }
     }
 

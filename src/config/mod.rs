@@ -50,16 +50,20 @@ impl Config {
     /// Load the config file. A missing file is not an error (all defaults);
     /// a malformed one is returned as an error for the caller to show.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        match std::fs::read_to_string(path) {
+        use crate::text::ReadTextError;
+        match crate::text::read_text(path) {
             Ok(text) => Self::parse(&text, path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(ConfigError::new(
+            Err(ReadTextError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(Self::default())
+            }
+            Err(ReadTextError::Io(e)) => Err(ConfigError::new(
                 path,
                 ConfigProblem::Read {
                     kind: e.kind(),
                     reason: e.to_string(),
                 },
             )),
+            Err(ReadTextError::NotUtf8(at)) => Err(ConfigError::not_utf8(path, at)),
         }
     }
 

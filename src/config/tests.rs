@@ -169,3 +169,25 @@ fn secrets_are_read_from_files_and_errors_name_only_the_file() {
     let err = read_secret(&dir.path().join("missing")).unwrap_err();
     assert!(err.contains("missing") && !err.contains("s3cr3t"));
 }
+
+/// A Latin-1 file: the same kind of error as a TOML one, at the bad byte.
+#[test]
+fn a_config_that_is_not_utf8_is_an_error_at_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, b"[kubernetes]\ncontext = \"caf\xe9\"\n").unwrap();
+    let err = Config::load(&path).unwrap_err();
+    assert_eq!((err.line, err.column), (Some(2), Some(15)), "{err}");
+    assert!(
+        matches!(*err.problem, ConfigProblem::NotUtf8(at) if at.byte == 0xe9),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.message(),
+        "invalid UTF-8 at line 2, column 15 (byte 0xe9): save the file as UTF-8"
+    );
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}: ", path.display()))
+    );
+}

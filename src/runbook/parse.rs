@@ -45,16 +45,16 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 /// Read and parse a runbook file.
 pub fn load(path: &Path) -> Result<Runbook, LintErrors> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => parse(&text, path),
-        Err(e) => Err(LintErrors {
-            path: path.to_path_buf(),
-            errors: vec![LintError {
-                line: 0,
-                message: format!("cannot read: {e}"),
-            }],
-        }),
-    }
+    use crate::text::ReadTextError;
+    let (line, message) = match crate::text::read_text(path) {
+        Ok(text) => return parse(&text, path),
+        Err(ReadTextError::Io(e)) => (0, format!("cannot read: {e}")),
+        Err(ReadTextError::NotUtf8(at)) => (at.line, at.on_its_line()),
+    };
+    Err(LintErrors {
+        path: path.to_path_buf(),
+        errors: vec![LintError { line, message }],
+    })
 }
 
 #[derive(Deserialize, Default)]

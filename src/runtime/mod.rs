@@ -33,6 +33,25 @@ pub fn load_keymap(user: Option<(&str, &std::path::Path)>) -> (Keymap, Vec<Strin
     Keymap::load(registry, user)
 }
 
+/// The embedded keymap merged with the user's file at `path`, if there is
+/// one. A file that cannot be read, or is not UTF-8, is a warning like a TOML
+/// error (where, and that the default keymap is used), never silently ignored.
+pub fn load_keymap_file(path: &std::path::Path) -> (Keymap, Vec<String>) {
+    use crate::text::ReadTextError;
+    match crate::text::read_text(path) {
+        Ok(text) => load_keymap(Some((&text, path))),
+        Err(ReadTextError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => load_keymap(None),
+        Err(e) => {
+            let (keymap, mut warnings) = load_keymap(None);
+            warnings.push(format!(
+                "{}: {e} (using the default keymap)",
+                path.display()
+            ));
+            (keymap, warnings)
+        }
+    }
+}
+
 /// The embedded keymap for every pane.
 pub fn default_keymap() -> Keymap {
     load_keymap(None).0
@@ -61,6 +80,32 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A keymap.toml in Latin-1 is a warning like a TOML error, never ignored
+    /// in silence; a missing one is no warning at all.
+    #[test]
+    fn a_keymap_file_that_is_not_utf8_is_a_warning_at_its_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keymap.toml");
+        let (_, warnings) = load_keymap_file(&path);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        std::fs::write(&path, b"[global]\nquit = [\"\xa7\"]\n").unwrap();
+        let (km, warnings) = load_keymap_file(&path);
+        assert_eq!(
+            warnings,
+            [format!(
+                "{}: invalid UTF-8 at line 2, column 10 (byte 0xa7): save the file as UTF-8 \
+                 (using the default keymap)",
+                path.display()
+            )]
+        );
+        let q = crate::keymap::Key::parse("q").unwrap();
+        assert_eq!(
+            km.resolve(PaneId::Logs, &q),
+            Some(crate::keymap::Bound::Global(crate::keymap::Global::Quit)),
+            "the default keymap applies"
+        );
     }
 
     #[test]

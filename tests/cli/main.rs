@@ -474,3 +474,42 @@ fn completions_and_man_read_no_config_and_write_no_data_dir() {
     e.run(&["config", "path"]);
     assert!(e.path().join("data/logs").is_dir());
 }
+
+/// A config or runbook saved as Latin-1 is refused like a TOML or Markdown
+/// error, at the line and column of its first bad byte (not `FILE:0`).
+#[test]
+fn files_that_are_not_utf8_are_errors_at_their_line_and_column() {
+    let e = Env::new("");
+    std::fs::write(
+        e.path().join("config.toml"),
+        b"[kubernetes]\ncontext = \"caf\xe9\"\n",
+    )
+    .unwrap();
+    let out = e.run(&["report"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains(
+            "config.toml: invalid UTF-8 at line 2, column 15 (byte 0xe9): save the file as UTF-8"
+        ),
+        "{}",
+        text(&out)
+    );
+
+    let e = Env::new(QUIET);
+    let runbook = e.path().join("latin1.md");
+    std::fs::write(
+        &runbook,
+        b"# Restore\n\n## Stop the caf\xe9\n\n```sh\ntrue\n```\n",
+    )
+    .unwrap();
+    let out = e.run(&["runbook", "lint", runbook.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "{}:3: invalid UTF-8 at column 16 (byte 0xe9): save the file as UTF-8",
+            runbook.display()
+        )),
+        "{}",
+        text(&out)
+    );
+}
