@@ -93,8 +93,9 @@ impl Forwards {
             }
             ForwardChange::Event(ForwardEvent::Stats(stats)) => row.stats = stats,
             ForwardChange::Event(ForwardEvent::Connection { .. }) => return false,
+            // The count comes with the next Stats (the engine counts it);
+            // the reason shows now.
             ForwardChange::Event(ForwardEvent::ConnectionError { error, .. }) => {
-                row.stats.errors += 1;
                 row.stats.last_error = Some(error);
             }
             ForwardChange::Ended(None) => self.remove(id),
@@ -103,17 +104,17 @@ impl Forwards {
         true
     }
 
-    /// `127.0.0.1:8080` for the first listener of each remote port.
+    /// `127.0.0.1:8080 → 8080` per listener; the ports as asked until listening.
     fn local(row: &ForwardRow) -> String {
-        let mut seen = Vec::new();
-        for l in &row.listeners {
-            seen.push(format!("{} → {}", l.addr, l.remote));
+        if row.listeners.is_empty() {
+            return row.ports.clone();
         }
-        if seen.is_empty() {
-            row.ports.clone()
-        } else {
-            seen.join(", ")
-        }
+        let each: Vec<String> = row
+            .listeners
+            .iter()
+            .map(|l| format!("{} → {}", l.addr, l.remote))
+            .collect();
+        each.join(", ")
     }
 
     pub fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
@@ -148,7 +149,8 @@ impl Forwards {
             RowState::Active => match (&r.note, &r.stats.last_error) {
                 (Some(note), _) => Span::styled(format!("↻ {}", s(note)), theme.warning),
                 (None, Some(e)) => {
-                    Span::styled(format!("{} err: {}", r.stats.errors, s(e)), theme.warning)
+                    let n = r.stats.errors.max(1);
+                    Span::styled(format!("{n} err: {}", s(e)), theme.warning)
                 }
                 (None, None) => Span::styled("✓ forwarding", theme.ok),
             },

@@ -241,8 +241,14 @@ pub(super) async fn bind(addr: SocketAddr) -> Result<TcpListener, ForwardError> 
 async fn accept(listener: TcpListener, index: usize, shared: Arc<Shared>) {
     let mut conns = JoinSet::new();
     loop {
-        let Ok((sock, _peer)) = listener.accept().await else {
-            continue;
+        let sock = match listener.accept().await {
+            Ok((sock, _peer)) => sock,
+            Err(e) => {
+                // Out of descriptors and the like: wait instead of spinning.
+                tracing::warn!("port-forward accept: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
         };
         let local = sock
             .local_addr()
@@ -268,45 +274,49 @@ async fn accept(listener: TcpListener, index: usize, shared: Arc<Shared>) {
     }
 }
 
-/// Open the pod side, re-resolving once if the pod is gone.
+/// Open the pod side, re-resolving once if the pod is gone. The lock is
+/// held only to read or replace the target, never across a connect, so
+/// concurrent connections open their WebSockets side by side.
 async fn open(shared: &Shared, index: usize) -> Result<(kube::api::Portforwarder, u16), String> {
     let ns = &shared.req.namespace;
     let pods: Api<Pod> = Api::namespaced(shared.client.clone(), ns);
-    let mut current = shared.current.lock().await;
     let mut moved = false;
     loop {
-        let remote = current.ports[index].remote;
-        match pods.portforward(&current.pod, &[remote]).await {
+        let (pod, remote) = {
+            let current = shared.current.lock().await;
+            (current.pod.clone(), current.ports[index].remote)
+        };
+        let e = match pods.portforward(&pod, &[remote]).await {
             Ok(pf) => return Ok((pf, remote)),
-            Err(e) => {
-                let gone = matches!(KubeError::from(&e), KubeError::Api { code: 404, .. });
-                let why = crate::text::sanitize(&KubeError::from(&e).to_string()).into_owned();
-                if !gone || moved {
-                    return Err(format!(
-                        "forwarding to {ns}/{}:{remote}: {why}",
-                        current.pod
-                    ));
-                }
-                if shared.req.target.kind == TargetKind::Pod {
-                    let lost = ForwardError::Lost {
-                        pod: format!("{ns}/{}", current.pod),
-                        reason: why.clone(),
-                    };
-                    let _ = shared.lost.send(Some(lost));
-                    return Err(format!("pod {ns}/{} is gone", current.pod));
-                }
-                let next =
-                    resolve::resolve(&shared.client, ns, &shared.req.target, &shared.req.ports)
-                        .await
-                        .map_err(|e| format!("pod {ns}/{} is gone and {e}", current.pod))?;
-                (shared.events)(ForwardEvent::Moved {
-                    from: current.pod.clone(),
-                    to: next.pod.clone(),
-                });
-                *current = next;
-                moved = true;
-            }
+            Err(e) => KubeError::from(&e),
+        };
+        let gone = matches!(e, KubeError::Api { code: 404, .. });
+        let why = crate::text::sanitize(&e.to_string()).into_owned();
+        if !gone || moved {
+            return Err(format!("forwarding to {ns}/{pod}:{remote}: {why}"));
         }
+        if shared.req.target.kind == TargetKind::Pod {
+            let lost = ForwardError::Lost {
+                pod: format!("{ns}/{pod}"),
+                reason: why,
+            };
+            let _ = shared.lost.send(Some(lost));
+            return Err(format!("pod {ns}/{pod} is gone"));
+        }
+        moved = true;
+        let mut current = shared.current.lock().await;
+        if current.pod != pod {
+            // Another connection found it gone first and moved on.
+            continue;
+        }
+        let next = resolve::resolve(&shared.client, ns, &shared.req.target, &shared.req.ports)
+            .await
+            .map_err(|e| format!("pod {ns}/{pod} is gone and {e}"))?;
+        (shared.events)(ForwardEvent::Moved {
+            from: pod,
+            to: next.pod.clone(),
+        });
+        *current = next;
     }
 }
 
@@ -339,8 +349,8 @@ async fn connection(sock: TcpStream, index: usize, shared: &Shared) -> Result<()
             return Err(format!("the pod's side of port {remote}: {text}"));
         }
     }
-    // The WebSocket is closed when both directions are done; an error the
-    // pod sent at the end is still worth telling.
+    // Both directions are done: wait for the WebSocket to close (its own
+    // errors at that point change nothing for this connection).
     let _ = pf.join().await;
     Ok(())
 }
