@@ -93,6 +93,16 @@ pub enum Cmd {
     /// (exit 1). `create pods/portforward` is checked first; start and stop
     /// (with connections and bytes each way) are written to the audit log.
     PortForward(PortForwardArgs),
+    /// List Kubernetes events grouped by the object they are about, objects
+    /// with warnings first, as `kubectl get events` does, e.g.
+    /// `warroom events -n shop --warnings --since 1h`.
+    ///
+    /// Namespaces: -A for all; else -n; else the config's [kubernetes]
+    /// namespaces; else the context's namespace. Core v1 events and
+    /// events.k8s.io/v1 series are both read (count, first and last seen).
+    /// Exit status: 0 listed (even if none), 1 the cluster could not be
+    /// asked, 2 a bad flag.
+    Events(EventsArgs),
     /// Lint, run, resume and export Markdown runbooks.
     Runbook {
         #[command(subcommand)]
@@ -186,6 +196,31 @@ pub struct ExecArgs {
     /// Who asked, for the audit log (`tui` when the console opened the session).
     #[arg(long, hide = true, default_value = "cli")]
     pub origin: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EventsArgs {
+    #[command(flatten)]
+    pub kube: crate::action::KubeFlags,
+    /// Every namespace.
+    #[arg(long, short = 'A', conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+    /// Warning events only.
+    #[arg(long)]
+    pub warnings: bool,
+    /// Only events last seen this recently, e.g. 10m, 1h, 1d.
+    #[arg(long, value_name = "DURATION")]
+    pub since: Option<String>,
+    #[arg(long, short = 'o', value_enum, default_value_t = EventsFormat::Table)]
+    pub format: EventsFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EventsFormat {
+    /// Aligned columns, one line per event.
+    Table,
+    /// A JSON array, one object per event, in the table's order.
+    Json,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,10 +1,11 @@
 //! The commands that run without the console: `report`, `action`, `logs`,
-//! `exec`, `port-forward`, `runbook`, `doctor`. They sit beside the console, above the runtime: each
+//! `events`, `exec`, `port-forward`, `runbook`, `doctor`. They sit beside the console, above the runtime: each
 //! wires the same domains the console does and prints what it finds, with
 //! kubectl's and docker's conventions for output and exit codes.
 
 pub mod action;
 pub mod doctor;
+pub mod events;
 pub mod exec;
 pub mod logs;
 pub mod port_forward;

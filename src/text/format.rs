@@ -115,9 +115,51 @@ pub fn truncate(s: &str, width: usize) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Rows as aligned columns, kubectl's way: each column as wide as its
+/// widest cell (display width), three spaces between, the last column not
+/// padded, one row per line. Cells are printed as given (sanitise first).
+pub fn columns(rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = Vec::new();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if widths.len() <= i {
+                widths.push(0);
+            }
+            widths[i] = widths[i].max(cell.width());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let last = row.len().saturating_sub(1);
+        for (i, cell) in row.iter().enumerate() {
+            out.push_str(cell);
+            if i < last {
+                out.extend(std::iter::repeat_n(' ', widths[i] - cell.width() + 3));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_align_by_display_width_and_leave_the_last_unpadded() {
+        let rows = vec![
+            vec!["TYPE".to_string(), "OBJECT".into(), "MESSAGE".into()],
+            vec!["Warning".into(), "pod/api-7d9".into(), "Back-off".into()],
+            vec!["Normal".into(), "pod/数据".into(), "Pulled".into()],
+        ];
+        assert_eq!(
+            columns(&rows),
+            "TYPE      OBJECT        MESSAGE\n\
+             Warning   pod/api-7d9   Back-off\n\
+             Normal    pod/数据      Pulled\n"
+        );
+    }
 
     /// An error with a message and a source, like hyper's.
     #[derive(Debug)]

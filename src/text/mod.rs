@@ -8,7 +8,8 @@ mod sanitize;
 mod utf8;
 
 pub use format::{
-    DurationError, age, count, error_chain, human_bytes, human_duration, parse_duration, truncate,
+    DurationError, age, columns, count, error_chain, human_bytes, human_duration, parse_duration,
+    truncate,
 };
 pub use json::{to_json_line, to_json_pretty};
 pub use sanitize::{SanitizingWriter, sanitize, sanitize_multiline};

@@ -4,6 +4,7 @@
 //! - [`model`]: projected summaries (what the views need, not whole objects);
 //! - [`health`]: the pure classifier (reason, explanation, next step);
 //! - [`store`]: the pane's object store, problems list and workload tree;
+//! - [`events`]: events grouped by involved object (the events view, `warroom events`);
 //! - [`client`]: kubeconfig contexts and clients; [`error`]: what failed, as
 //!   data, and the fix it calls for; [`worker`]: the live watchers
 //!   and pod log streams; [`actions`]/[`undo`]/[`rbac`]: the live action handler;
@@ -14,12 +15,15 @@ pub mod client;
 mod controllers;
 pub mod demo;
 pub mod error;
+pub mod events;
+mod events_view;
 pub mod exec;
 mod forwards;
 pub mod health;
 pub mod model;
 pub mod pane;
 mod pane_actions;
+mod pane_events;
 mod pane_forwards;
 mod pod_logs;
 pub mod portforward;
@@ -53,6 +57,7 @@ crate::actions! {
         PortForward = ("port_forward", "Port-forward: asks target and ports"),
         Forwards = ("forwards", "Show/hide the active port-forwards"),
         StopForward = ("stop_forward", "Stop the selected port-forward"),
+        Events = ("events", "Events by object, warnings first"),
     }
 }
 
@@ -178,6 +183,18 @@ pub enum Update {
         id: u64,
         change: ForwardChange,
     },
+}
+
+impl Update {
+    /// Whether this update changes the store's objects of `kind`.
+    pub fn touches(&self, kind: Kind) -> bool {
+        match self {
+            Self::Reset { kind: k, .. } | Self::Delete { kind: k, .. } => *k == kind,
+            Self::Apply(o) => o.kind() == kind,
+            Self::Context(_) => true,
+            Self::LogStream(_) | Self::Access { .. } | Self::Forward { .. } => false,
+        }
+    }
 }
 
 /// What happened to a console port-forward.

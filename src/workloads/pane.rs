@@ -59,6 +59,8 @@ pub struct WorkloadsPane {
     pub(super) forwards: super::forwards::Forwards,
     /// `[kubernetes] forward_addresses`.
     pub(super) forward_addresses: Vec<std::net::IpAddr>,
+    /// The events view (grouped by object), when open.
+    pub(super) events: super::events_view::EventsView,
 }
 
 impl WorkloadsPane {
@@ -83,6 +85,7 @@ impl WorkloadsPane {
             access_asked: HashSet::new(),
             forwards: Default::default(),
             forward_addresses: cfg.kubernetes.forward_addresses.clone(),
+            events: Default::default(),
         }
     }
 
@@ -195,7 +198,11 @@ impl Pane for WorkloadsPane {
     }
 
     fn prepare(&mut self, now: Timestamp) {
-        self.refresh_rows(now);
+        if self.events.open {
+            self.events.refresh(&self.store, &self.filter_text);
+        } else {
+            self.refresh_rows(now);
+        }
     }
 
     fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
@@ -211,6 +218,7 @@ impl Pane for WorkloadsPane {
                 self.detail = None;
                 self.table = TableState::default();
                 self.store.clear();
+                self.events.invalidate();
             }
             Update::Access {
                 namespace,
@@ -229,6 +237,9 @@ impl Pane for WorkloadsPane {
             }
             Update::Forward { id, change } => return self.forwards.apply(id, change),
             other => {
+                if other.touches(Kind::Event) {
+                    self.events.invalidate();
+                }
                 let burst = matches!(&other, Update::Reset { objects, .. } if objects.len() >= super::store::BURST);
                 if !self.store.apply(other) {
                     return false;
@@ -360,6 +371,9 @@ impl Pane for WorkloadsPane {
 /// The keys, jumps and forms themselves; the trait methods add the lazy access check.
 impl WorkloadsPane {
     fn handle_input(&mut self, input: Input<Action>, ctx: &PaneCtx) -> Out {
+        if let Some(out) = self.events_input(&input) {
+            return out;
+        }
         if let Some(out) = self.forwards_input(&input) {
             return out;
         }
@@ -410,8 +424,10 @@ impl WorkloadsPane {
             Action::PortForward => self.port_forward_form(ctx),
             Action::Forwards => {
                 self.forwards.open = true;
+                self.events.open = false;
                 Outcome::Handled
             }
+            Action::Events => self.open_events(),
             Action::StopForward => {
                 self.forwards.open = true;
                 notify("select the port-forward to stop in this list")
@@ -536,6 +552,9 @@ impl WorkloadsPane {
 #[cfg(test)]
 #[path = "pane_actions_tests.rs"]
 mod actions_tests;
+#[cfg(test)]
+#[path = "pane_events_tests.rs"]
+mod events_tests;
 #[cfg(test)]
 #[path = "pane_forwards_tests.rs"]
 mod forwards_tests;

@@ -396,7 +396,7 @@ impl Store {
             .events
             .values()
             .filter(|e| {
-                e.key.namespace == key.namespace
+                e.object_namespace == key.namespace
                     && e.object_name == key.name
                     && e.object_kind == kind.label()
             })

@@ -35,6 +35,7 @@ fn age(t: Option<jiff::Timestamp>, now: jiff::Timestamp) -> String {
 
 pub(super) fn render(p: &mut WorkloadsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
     let title = match (&p.detail, p.view) {
+        _ if p.events.open => format!("Workloads · events — {}", p.events.summary()),
         _ if p.forwards.open => format!("Workloads · port-forwards ({})", p.forwards.rows.len()),
         (Some((k, key)), _) => format!("Workloads · {} {}", k.label(), key.name),
         (None, View::Problems) => format!("Workloads · problems ({})", p.rows.len()),
@@ -49,6 +50,10 @@ pub(super) fn render(p: &mut WorkloadsPane, area: Rect, buf: &mut Buffer, ctx: &
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    if p.events.open {
+        p.events.render(inner, buf, ctx);
         return;
     }
     if p.forwards.open {

@@ -251,3 +251,24 @@ async fn every_real_pane_survives_tiny_terminals() {
             .handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
     }
 }
+
+/// `E` on the workloads pane: the demo's events, warnings first, and enter
+/// opens the object an event is about; tiny terminals do not break it.
+#[tokio::test]
+async fn the_demo_events_view_opens_the_object_of_an_event() {
+    let mut d = demo().await;
+    d.app.handle_key(key('1'));
+    d.app.handle_key(key('E'));
+    let (text, _) = screen(&mut d.app, 80, 24);
+    assert!(text.contains("Workloads · events —"), "{text}");
+    assert!(text.contains("⚠ BackOff"), "{text}");
+    for (w, h) in [(20, 5), (1, 1), (80, 3), (200, 4)] {
+        screen(&mut d.app, w, h);
+    }
+    // The first row is the object with the newest warning; enter opens it.
+    d.app
+        .handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    let (text, _) = screen(&mut d.app, 80, 24);
+    assert!(text.contains("Workloads · Pod "), "{text}");
+    assert!(text.contains("Events ("), "the pod's own events: {text}");
+}

@@ -6,6 +6,7 @@ mod kmock;
 mod output;
 
 mod actions;
+mod events;
 mod exec;
 mod fixtures;
 mod harness;

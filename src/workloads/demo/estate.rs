@@ -411,12 +411,15 @@ impl Estate {
                     EventSummary {
                         key,
                         object_kind: "Pod".into(),
+                        object_namespace: p.key.namespace.clone(),
                         object_name: p.key.name.clone(),
                         type_: kind.into(),
                         reason: reason.into(),
                         message: msg,
                         count: p.restarts().max(1),
+                        first: p.created.or(Some(self.now - 40.seconds())),
                         last: Some(self.now - 40.seconds()),
+                        source: "kubelet".into(),
                     },
                 );
             }
