@@ -17,6 +17,7 @@ use crate::pane::{
 use crate::report::{Problem, ReportSection, Severity};
 use crate::target::LogTarget;
 use crate::target::{Attach, AttachTarget};
+use crate::text::natural_cmp;
 use crate::ui::scroll::Scroll;
 use crate::ui::table::TableState;
 
@@ -278,7 +279,7 @@ pub fn build_rows(
     problems.sort_by(|a, b| {
         a.1.severity
             .cmp(&b.1.severity)
-            .then_with(|| containers[a.0].name.cmp(&containers[b.0].name))
+            .then_with(|| natural_cmp(&containers[a.0].name, &containers[b.0].name))
     });
     if !problems.is_empty() {
         rows.push(Row::Header {
@@ -298,16 +299,22 @@ pub fn build_rows(
     for m in &matching {
         groups.entry(containers[m.0].group()).or_default().push(m);
     }
-    // Compose projects first, alphabetically; standalone containers last.
+    // Compose projects first, in natural order; standalone containers last.
     let standalone = groups.remove("");
-    for (title, mut items) in groups
+    let mut projects: Vec<_> = groups.into_iter().collect();
+    projects.sort_by(|a, b| natural_cmp(a.0, b.0));
+    for (title, mut items) in projects
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .chain(standalone.map(|v| ("standalone".to_string(), v)))
     {
         items.sort_by(|a, b| {
             let (ca, cb) = (&containers[a.0], &containers[b.0]);
-            (ca.service.as_deref(), &ca.name).cmp(&(cb.service.as_deref(), &cb.name))
+            let service = match (&ca.service, &cb.service) {
+                (Some(x), Some(y)) => natural_cmp(x, y),
+                (x, y) => x.is_some().cmp(&y.is_some()),
+            };
+            service.then_with(|| natural_cmp(&ca.name, &cb.name))
         });
         rows.push(Row::Header {
             title,
@@ -381,7 +388,8 @@ impl Pane for ContainersPane {
                     }
                     None => {
                         self.containers.push(c);
-                        self.containers.sort_by(|a, b| a.name.cmp(&b.name));
+                        self.containers
+                            .sort_by(|a, b| natural_cmp(&a.name, &b.name));
                     }
                 }
             }
