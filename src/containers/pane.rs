@@ -276,6 +276,11 @@ impl ContainersPane {
         }
     }
 
+    /// The container with this id, as the pane holds it (stats included).
+    pub fn container(&self, id: &str) -> Option<&Container> {
+        self.containers.iter().find(|c| c.id == id)
+    }
+
     fn index_of(&self, id: &str) -> Option<usize> {
         self.containers.iter().position(|c| c.id == id)
     }
