@@ -502,6 +502,12 @@ impl App {
         pane.render(area, buf, &ctx);
     }
 
+    /// Commands the pane on screen owes its workers after a frame (see
+    /// `Pane::after_frame`).
+    pub fn after_frame(&mut self) -> Vec<Command> {
+        self.panes[self.active.index()].after_frame()
+    }
+
     pub fn reports(&self) -> Vec<(PaneId, crate::report::ReportSection)> {
         let now = self.clock.now();
         self.panes

@@ -137,6 +137,9 @@ pub async fn run(
                 return Ok(gone("draw", &e));
             }
             dirty = false;
+            for cmd in app.after_frame() {
+                hub.send(cmd);
+            }
         }
         let tick = app.wants_tick();
         let mut effects = Vec::new();

@@ -285,7 +285,7 @@ impl Sim {
         cadvisor.service = None;
         cadvisor.restart_policy = RestartPolicy::Always;
         containers.push(cadvisor);
-        containers.sort_by(|a, b| a.name.cmp(&b.name));
+        containers.sort_by(|a, b| crate::text::natural_cmp(&a.name, &b.name));
         Self {
             containers,
             changed: BTreeSet::new(),

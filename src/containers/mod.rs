@@ -29,6 +29,8 @@ mod testdata;
 mod view;
 #[cfg(test)]
 mod view_tests;
+#[cfg(test)]
+mod watch_tests;
 pub mod worker;
 
 use crate::config::Config;

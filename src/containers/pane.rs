@@ -3,8 +3,11 @@
 //! Rows are rebuilt only when data, the filter or the view mode change — never
 //! per frame: problems first (worst first), then every container grouped by
 //! Compose project (sorted by service within it; the list names each service
-//! once, over its replicas). Which rows are on screen is told to the worker, which
-//! streams CPU/memory only for those.
+//! once, over its replicas), names in natural order (`svc-2` before `svc-10`).
+//! Which containers are on screen — read from those rows at the scroll the
+//! frame draws, Problems included — is told to the worker after every key and
+//! every frame that changes it (new data, a filter, a scroll, a resize); the
+//! worker streams CPU/memory only for those.
 
 use super::health::{Verdict, classify};
 use super::model::{Container, Health};
@@ -17,6 +20,7 @@ use crate::pane::{
 use crate::report::{Problem, ReportSection, Severity};
 use crate::target::LogTarget;
 use crate::target::{Attach, AttachTarget};
+use crate::text::natural_cmp;
 use crate::ui::scroll::Scroll;
 use crate::ui::table::TableState;
 
@@ -50,8 +54,9 @@ pub struct ContainersPane {
     pub(super) detail: Option<(String, Scroll)>,
     /// Restarts seen per container: the input for restart-loop verdicts.
     pub(super) restarts: RestartLog,
-    /// Last visible set sent to the worker (stats stream for these only).
-    sent_watch: Vec<String>,
+    /// Last visible set sent to the worker (stats stream for these only);
+    /// `None` until one is sent (the worker's default set applies).
+    sent_watch: Option<Vec<String>>,
     /// The selection to restore at the next rebuild, taken while rows still
     /// matched the data.
     keep: Option<(String, bool)>,
@@ -75,7 +80,7 @@ impl ContainersPane {
             table: TableState::default(),
             detail: None,
             restarts: RestartLog::default(),
-            sent_watch: Vec::new(),
+            sent_watch: None,
             keep: None,
         }
     }
@@ -152,13 +157,24 @@ impl ContainersPane {
         }
     }
 
-    /// Ids of the container rows a render would show now.
-    fn visible_ids(&self) -> Vec<String> {
+    /// Ids of the containers on screen, sorted and each once (a problem is
+    /// also listed under its project): the detail view's container, or the
+    /// slice of `rows` — the list the render draws — at the scroll offset
+    /// the next frame draws (a key's move counts before that frame). `None`
+    /// while that is unknown: no data yet, rows stale, or the list never
+    /// drawn (its height comes from the last frame).
+    fn visible_ids(&self) -> Option<Vec<String>> {
+        if !self.loaded || self.dirty {
+            return None;
+        }
         if let Some(c) = self.detail.as_ref().and_then(|_| self.selected()) {
-            return vec![c.id.clone()];
+            return Some(vec![c.id.clone()]);
+        }
+        if self.table.page == 0 {
+            return None;
         }
         let len = self.rows.len();
-        let h = self.table.page.max(1);
+        let h = self.table.page;
         let sel = self.table.selected;
         let mut off = self.table.offset;
         if sel < off {
@@ -176,21 +192,28 @@ impl ContainersPane {
             .collect();
         ids.sort();
         ids.dedup();
-        ids
+        Some(ids)
+    }
+
+    /// The `WatchStats` the worker is owed: the containers on screen, when
+    /// they differ from the set last sent (nothing when unchanged, so an idle
+    /// console sends nothing). Asked after every key and every frame — a
+    /// frame follows new data, a filter, a scroll and a resize alike.
+    pub fn watch_command(&mut self) -> Option<Command> {
+        let ids = self.visible_ids()?;
+        if self.sent_watch.as_ref() == Some(&ids) {
+            return None;
+        }
+        self.sent_watch = Some(ids.clone());
+        Some(Command::WatchStats { ids })
     }
 
     /// Add a `WatchStats` command when the rows on screen changed.
     fn with_watch(&mut self, outcome: Out) -> Out {
-        if self.table.page == 0 {
-            // Never rendered: the worker's default set applies.
+        let Some(cmd) = self.watch_command() else {
             return outcome;
-        }
-        let ids = self.visible_ids();
-        if ids == self.sent_watch {
-            return outcome;
-        }
-        self.sent_watch = ids.clone();
-        let cmd = Outcome::Command(Command::WatchStats { ids });
+        };
+        let cmd = Outcome::Command(cmd);
         match outcome {
             Outcome::Ignored | Outcome::Handled => cmd,
             other => Outcome::Many(vec![other, cmd]),
@@ -253,6 +276,11 @@ impl ContainersPane {
         }
     }
 
+    /// The container with this id, as the pane holds it (stats included).
+    pub fn container(&self, id: &str) -> Option<&Container> {
+        self.containers.iter().find(|c| c.id == id)
+    }
+
     fn index_of(&self, id: &str) -> Option<usize> {
         self.containers.iter().position(|c| c.id == id)
     }
@@ -278,7 +306,7 @@ pub fn build_rows(
     problems.sort_by(|a, b| {
         a.1.severity
             .cmp(&b.1.severity)
-            .then_with(|| containers[a.0].name.cmp(&containers[b.0].name))
+            .then_with(|| natural_cmp(&containers[a.0].name, &containers[b.0].name))
     });
     if !problems.is_empty() {
         rows.push(Row::Header {
@@ -298,16 +326,22 @@ pub fn build_rows(
     for m in &matching {
         groups.entry(containers[m.0].group()).or_default().push(m);
     }
-    // Compose projects first, alphabetically; standalone containers last.
+    // Compose projects first, in natural order; standalone containers last.
     let standalone = groups.remove("");
-    for (title, mut items) in groups
+    let mut projects: Vec<_> = groups.into_iter().collect();
+    projects.sort_by(|a, b| natural_cmp(a.0, b.0));
+    for (title, mut items) in projects
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .chain(standalone.map(|v| ("standalone".to_string(), v)))
     {
         items.sort_by(|a, b| {
             let (ca, cb) = (&containers[a.0], &containers[b.0]);
-            (ca.service.as_deref(), &ca.name).cmp(&(cb.service.as_deref(), &cb.name))
+            let service = match (&ca.service, &cb.service) {
+                (Some(x), Some(y)) => natural_cmp(x, y),
+                (x, y) => x.is_some().cmp(&y.is_some()),
+            };
+            service.then_with(|| natural_cmp(&ca.name, &cb.name))
         });
         rows.push(Row::Header {
             title,
@@ -339,6 +373,10 @@ impl Pane for ContainersPane {
 
     fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
         super::view::render(self, area, buf, ctx);
+    }
+
+    fn after_frame(&mut self) -> Vec<Command> {
+        self.watch_command().into_iter().collect()
     }
 
     fn apply(&mut self, u: Update) -> bool {
@@ -381,7 +419,8 @@ impl Pane for ContainersPane {
                     }
                     None => {
                         self.containers.push(c);
-                        self.containers.sort_by(|a, b| a.name.cmp(&b.name));
+                        self.containers
+                            .sort_by(|a, b| natural_cmp(&a.name, &b.name));
                     }
                 }
             }

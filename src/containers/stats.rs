@@ -6,6 +6,7 @@
 //! redraw, not twenty.
 
 use super::model::{Container, stats_from};
+use crate::text::natural_cmp;
 use bollard::Docker;
 use bollard::query_parameters::StatsOptionsBuilder;
 use futures::StreamExt;
@@ -51,7 +52,9 @@ impl StatsStreams {
                 .map(|c| c.id.clone())
                 .collect(),
             None => {
-                running.sort_by(|a, b| (a.group(), &a.name).cmp(&(b.group(), &b.name)));
+                running.sort_by(|a, b| {
+                    natural_cmp(a.group(), b.group()).then_with(|| natural_cmp(&a.name, &b.name))
+                });
                 running
                     .iter()
                     .take(DEFAULT_ROWS)

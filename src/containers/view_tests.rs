@@ -147,7 +147,13 @@ fn health_is_coloured_by_meaning() {
 #[test]
 fn detail_shows_health_log_check_config_and_restart_policy() {
     let mut p = loaded();
-    assert_eq!(p.press("select", &ctx()), Outcome::Handled);
+    // The detail shows CPU and memory: its container's stats are asked for.
+    assert_eq!(
+        p.press("select", &ctx()),
+        Outcome::Command(Command::WatchStats {
+            ids: vec!["unhealthy-id".into()]
+        })
+    );
     let buf = render(&mut p);
     let text = crate::ui::buffer_text(&buf);
     assert!(text.contains("exit 1   probe: /tmp/h missing"), "{text}");

@@ -22,6 +22,7 @@ use super::stats::{self, StatsStreams};
 use super::{Command, Update};
 use crate::source::{Probe, SourceId, SourceKind, SourceStatus, Worker, WorkerCtx};
 use crate::target::{LogChunk, LogTarget};
+use crate::text::natural_cmp;
 use bollard::Docker;
 use bollard::query_parameters::{EventsOptionsBuilder, ListContainersOptionsBuilder};
 use futures::StreamExt;
@@ -230,7 +231,7 @@ pub async fn load_all(docker: &Docker) -> Result<Vec<Container>, ContainerError>
             out.push(c);
         }
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out.sort_by(|a, b| natural_cmp(&a.name, &b.name));
     Ok(out)
 }
 

@@ -314,6 +314,14 @@ pub trait Pane: Send + 'static {
     /// Apply a worker update for this pane. Returns whether anything visible changed.
     fn apply(&mut self, update: Self::Update) -> bool;
 
+    /// Commands owed to the workers once a frame of this pane is drawn: what
+    /// the frame showed (new data, a filter, a resize) may call for one, e.g.
+    /// the rows on screen to stream stats for. Asked after every frame, so an
+    /// unchanged screen must answer nothing.
+    fn after_frame(&mut self) -> Vec<Self::Command> {
+        Vec::new()
+    }
+
     /// A keymap action: navigation, or one of this pane's own.
     fn on_input(&mut self, input: Input<Self::Action>, ctx: &PaneCtx) -> PaneOutcome<Self>;
 

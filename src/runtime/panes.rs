@@ -52,6 +52,7 @@ pub trait AnyPane: Send {
     fn render(&mut self, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>);
     /// An update for this pane (others are ignored: `false`).
     fn apply(&mut self, update: Update) -> bool;
+    fn after_frame(&mut self) -> Vec<Command>;
     fn on_nav(&mut self, nav: Nav, ctx: &PaneCtx) -> AnyOutcome;
     /// The pane's own action at `index` of its table (see `keymap::Bound::Pane`).
     fn on_action(&mut self, index: usize, ctx: &PaneCtx) -> AnyOutcome;
@@ -103,6 +104,12 @@ where
             Ok(u) => Pane::apply(self, u),
             Err(_) => false,
         }
+    }
+    fn after_frame(&mut self) -> Vec<Command> {
+        Pane::after_frame(self)
+            .into_iter()
+            .map(Into::into)
+            .collect()
     }
     fn on_nav(&mut self, nav: Nav, ctx: &PaneCtx) -> AnyOutcome {
         erase::<P>(self.on_input(Input::Nav(nav), ctx))

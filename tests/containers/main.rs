@@ -14,5 +14,6 @@ mod exec;
 mod harness;
 mod logs;
 mod report;
+mod screen;
 mod ssh;
 mod unreachable;
