@@ -46,6 +46,11 @@ pub enum ParseActionError {
     ZeroDuration,
     #[error("--comment must say why (Alertmanager requires it)")]
     NoComment,
+    /// A drain's `--timeout`: `reason` names the value and the accepted forms.
+    #[error("--timeout: {reason}")]
+    BadTimeout { value: String, reason: String },
+    #[error("--pods: {reason}")]
+    BadPod { reason: String },
 }
 
 impl ParseActionError {
@@ -60,6 +65,7 @@ impl ParseActionError {
             | Self::NotContainer { verb, .. } => Some(verb),
             Self::NegativeReplicas { .. } => Some("scale"),
             Self::BadDuration { .. } | Self::ZeroDuration | Self::NoComment => Some("silence"),
+            Self::BadTimeout { .. } | Self::BadPod { .. } => Some("drain"),
         }
     }
 
@@ -75,6 +81,8 @@ impl ParseActionError {
             Self::NegativeReplicas { .. } => Some("--replicas"),
             Self::BadDuration { .. } | Self::ZeroDuration => Some("--duration"),
             Self::NoComment => Some("--comment"),
+            Self::BadTimeout { .. } => Some("--timeout"),
+            Self::BadPod { .. } => Some("--pods"),
         }
     }
 }
@@ -105,6 +113,14 @@ pub struct KubeFlags {
     /// Namespace (default: the context's namespace).
     #[arg(short = 'n', long)]
     pub namespace: Option<String>,
+    /// kubeconfig context (default: `[kubernetes] context`, else the current one).
+    #[arg(long)]
+    pub context: Option<String>,
+}
+
+/// The flags of the node verbs: nodes have no namespace.
+#[derive(Debug, Clone, Args)]
+pub struct NodeFlags {
     /// kubeconfig context (default: `[kubernetes] context`, else the current one).
     #[arg(long)]
     pub context: Option<String>,
@@ -143,6 +159,37 @@ pub enum ActionVerb {
         replicas: i32,
         #[command(flatten)]
         kube: KubeFlags,
+    },
+    /// Mark a node unschedulable: running pods stay, new ones go elsewhere.
+    Cordon {
+        /// `node/NAME`
+        target: String,
+        #[command(flatten)]
+        kube: NodeFlags,
+    },
+    /// Make a cordoned node schedulable again.
+    Uncordon {
+        /// `node/NAME`
+        target: String,
+        #[command(flatten)]
+        kube: NodeFlags,
+    },
+    /// Cordon a node and evict its pods (kubectl drain --ignore-daemonsets
+    /// --delete-emptydir-data): DaemonSet, static and finished pods stay;
+    /// pods without a controller refuse the drain; evictions a
+    /// PodDisruptionBudget holds are retried until --timeout.
+    Drain {
+        /// `node/NAME`
+        target: String,
+        /// How long to keep retrying evictions a budget holds back, e.g. 5m.
+        #[arg(long, default_value = "5m")]
+        timeout: String,
+        /// The pods to evict, as the preview listed them (NAMESPACE/POD,
+        /// comma-separated); set by warroom when it pins a previewed drain.
+        #[arg(long, value_delimiter = ',', hide = true)]
+        pods: Option<Vec<String>>,
+        #[command(flatten)]
+        kube: NodeFlags,
     },
     /// Restart a Docker container.
     Restart {
@@ -297,6 +344,25 @@ fn kube_target(
     })
 }
 
+fn node_target(
+    verb: &'static str,
+    target: &str,
+    flags: NodeFlags,
+) -> Result<KubeTarget, ParseActionError> {
+    let target = target
+        .replacen("nodes/", "node/", 1)
+        .replacen("no/", "node/", 1);
+    kube_target(
+        verb,
+        &target,
+        &["node"],
+        KubeFlags {
+            namespace: None,
+            context: flags.context,
+        },
+    )
+}
+
 fn container_name(verb: &'static str, target: &str) -> Result<String, ParseActionError> {
     match target.split_once('/') {
         Some(("container", name)) if !name.is_empty() => Ok(name.to_string()),
@@ -346,6 +412,47 @@ impl ActionVerb {
                 ActionSpec::Scale {
                     target: kube_target("scale", &target, &["deployment", "statefulset"], kube)?,
                     replicas,
+                }
+            }
+            Self::Cordon { target, kube } => {
+                ActionSpec::Cordon(node_target("cordon", &target, kube)?)
+            }
+            Self::Uncordon { target, kube } => {
+                ActionSpec::Uncordon(node_target("uncordon", &target, kube)?)
+            }
+            Self::Drain {
+                target,
+                timeout,
+                pods,
+                kube,
+            } => {
+                let timeout = crate::text::parse_duration(&timeout)
+                    .map_err(|e| e.to_string())
+                    .and_then(|d| {
+                        if d.is_zero() {
+                            Err("must be longer than 0".to_string())
+                        } else {
+                            Ok(d)
+                        }
+                    })
+                    .map_err(|reason| ParseActionError::BadTimeout {
+                        value: timeout.clone(),
+                        reason,
+                    })?;
+                let pods = match pods {
+                    None => None,
+                    Some(list) => Some(
+                        list.iter()
+                            .filter(|p| !p.is_empty())
+                            .map(|p| p.parse::<super::PodRef>())
+                            .collect::<Result<Vec<_>, _>>()
+                            .map_err(|reason| ParseActionError::BadPod { reason })?,
+                    ),
+                };
+                ActionSpec::Drain {
+                    target: node_target("drain", &target, kube)?,
+                    timeout,
+                    pods,
                 }
             }
             Self::Restart { target } => ActionSpec::ContainerRestart {
@@ -412,15 +519,41 @@ mod tests {
             "stop container/shop-db-1",
             "start container/shop-db-1",
             "silence alertname=ServiceDown 'severity=~\"crit.*\"' --duration 30m --comment 'investigating, alice' --alertmanager am1",
+            "silence alertname=DiskFull --duration 90m --comment 'disk swap'",
             "expire-silence 2f1c6d0a-3c1e-4a8b-9b7e-0d4f0f5d9f11",
             "verify-backup postgres/app_20260131_143000.sql.gz",
             "restore postgres",
+            "cordon node/worker-3 --context prod",
+            "uncordon nodes/worker-3",
+            "drain node/worker-3 --timeout 90s",
+            "drain node/worker-3 --timeout 5m --pods shop/api-1,kube-system/coredns-2",
         ];
         for line in lines {
             let spec = ActionLine::parse_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
             let again = ActionLine::parse_str(&spec.to_string()).unwrap();
             assert_eq!(spec, again, "{line} -> {spec}");
         }
+    }
+
+    #[test]
+    fn a_drain_keeps_its_pinned_pods_and_refuses_bad_timeouts_and_kinds() {
+        let spec = ActionLine::parse_str("drain node/w3 --pods shop/api-1,shop/db-0").unwrap();
+        let ActionSpec::Drain { pods, timeout, .. } = &spec else {
+            panic!("{spec:?}")
+        };
+        assert_eq!(
+            *timeout,
+            std::time::Duration::from_secs(300),
+            "5m by default"
+        );
+        let pods: Vec<String> = pods.iter().flatten().map(ToString::to_string).collect();
+        assert_eq!(pods, ["shop/api-1", "shop/db-0"]);
+        let e = ActionLine::parse_str("drain node/w3 --timeout 0s").unwrap_err();
+        assert_eq!((e.verb(), e.argument()), (Some("drain"), Some("--timeout")));
+        let e = ActionLine::parse_str("drain node/w3 --pods api-1").unwrap_err();
+        assert_eq!(e.argument(), Some("--pods"));
+        let e = ActionLine::parse_str("cordon pod/w3").unwrap_err();
+        assert!(e.to_string().contains("node"), "{e}");
     }
 
     #[test]

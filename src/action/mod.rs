@@ -49,6 +49,34 @@ impl fmt::Display for KubeTarget {
     }
 }
 
+/// A pod by namespace and name (the pods a drain was previewed with).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PodRef {
+    pub namespace: String,
+    pub name: String,
+}
+
+impl fmt::Display for PodRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
+impl std::str::FromStr for PodRef {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.split_once('/') {
+            Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => {
+                Ok(Self {
+                    namespace: ns.into(),
+                    name: name.into(),
+                })
+            }
+            _ => Err(format!("{s:?}: expected NAMESPACE/POD")),
+        }
+    }
+}
+
 /// Every incident action warroom can take.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ActionSpec {
@@ -64,6 +92,18 @@ pub enum ActionSpec {
     Scale {
         target: KubeTarget,
         replicas: i32,
+    },
+    /// Mark a node unschedulable (`node/NAME`, no namespace).
+    Cordon(KubeTarget),
+    /// Make a node schedulable again.
+    Uncordon(KubeTarget),
+    /// Cordon a node, then evict its pods through the Eviction API, waiting
+    /// for PodDisruptionBudgets up to `timeout`. `pods`: the pods the
+    /// preview listed (pinned); `None` until previewed.
+    Drain {
+        target: KubeTarget,
+        timeout: Duration,
+        pods: Option<Vec<PodRef>>,
     },
     ContainerRestart {
         name: String,
@@ -111,7 +151,10 @@ impl ActionSpec {
             Self::DeletePod(_)
             | Self::RolloutRestart(_)
             | Self::RolloutUndo { .. }
-            | Self::Scale { .. } => Domain::Kubernetes,
+            | Self::Scale { .. }
+            | Self::Cordon(_)
+            | Self::Uncordon(_)
+            | Self::Drain { .. } => Domain::Kubernetes,
             Self::ContainerRestart { .. }
             | Self::ContainerStop { .. }
             | Self::ContainerStart { .. } => Domain::Docker,
@@ -127,6 +170,9 @@ impl ActionSpec {
             Self::RolloutRestart(_) => "rollout-restart",
             Self::RolloutUndo { .. } => "rollout-undo",
             Self::Scale { .. } => "scale",
+            Self::Cordon(_) => "cordon",
+            Self::Uncordon(_) => "uncordon",
+            Self::Drain { .. } => "drain",
             Self::ContainerRestart { .. } => "restart",
             Self::ContainerStop { .. } => "stop",
             Self::ContainerStart { .. } => "start",
@@ -140,8 +186,12 @@ impl ActionSpec {
     /// The object acted on, for the audit log and timeline.
     pub fn target(&self) -> String {
         match self {
-            Self::DeletePod(t) | Self::RolloutRestart(t) => format!("{}/{}", t.kind, t.name),
-            Self::RolloutUndo { target, .. } | Self::Scale { target, .. } => {
+            Self::DeletePod(t) | Self::RolloutRestart(t) | Self::Cordon(t) | Self::Uncordon(t) => {
+                format!("{}/{}", t.kind, t.name)
+            }
+            Self::RolloutUndo { target, .. }
+            | Self::Scale { target, .. }
+            | Self::Drain { target, .. } => {
                 format!("{}/{}", target.kind, target.name)
             }
             Self::ContainerRestart { name }
@@ -175,7 +225,24 @@ impl fmt::Display for ActionSpec {
         };
         write!(f, "{} ", self.verb())?;
         match self {
-            Self::DeletePod(t) | Self::RolloutRestart(t) => write!(f, "{t}"),
+            Self::DeletePod(t) | Self::RolloutRestart(t) | Self::Cordon(t) | Self::Uncordon(t) => {
+                write!(f, "{t}")
+            }
+            Self::Drain {
+                target,
+                timeout,
+                pods,
+            } => {
+                let timeout = humantime::format_duration(*timeout).to_string();
+                write!(f, "{target} --timeout {}", q(&timeout))?;
+                match pods {
+                    Some(pods) => {
+                        let list: Vec<String> = pods.iter().map(ToString::to_string).collect();
+                        write!(f, " --pods {}", q(&list.join(",")))
+                    }
+                    None => Ok(()),
+                }
+            }
             Self::RolloutUndo {
                 target,
                 to_revision,
@@ -201,12 +268,9 @@ impl fmt::Display for ActionSpec {
                 for m in matchers {
                     write!(f, "{} ", q(m))?;
                 }
-                write!(
-                    f,
-                    "--duration {} --comment {}",
-                    humantime::format_duration(*duration),
-                    q(comment)
-                )?;
+                // `1h 30m` has a space: quoted, or it would not parse back.
+                let duration = humantime::format_duration(*duration).to_string();
+                write!(f, "--duration {} --comment {}", q(&duration), q(comment))?;
                 match alertmanager {
                     Some(am) => write!(f, " --alertmanager {}", q(am)),
                     None => Ok(()),

@@ -23,11 +23,11 @@ pub struct LiveActions {
 }
 
 /// A resolved target: client, namespace and where it is, for the preview.
-struct Resolved {
-    client: kube::Client,
-    namespace: String,
-    location: String,
-    context: String,
+pub(super) struct Resolved {
+    pub(super) client: kube::Client,
+    pub(super) namespace: String,
+    pub(super) location: String,
+    pub(super) context: String,
 }
 
 impl LiveActions {
@@ -38,13 +38,30 @@ impl LiveActions {
         }
     }
 
-    async fn resolve(&self, t: &KubeTarget) -> Result<Resolved, WorkloadError> {
+    pub(super) async fn resolve(&self, t: &KubeTarget) -> Result<Resolved, WorkloadError> {
+        self.resolve_with(t, true).await
+    }
+
+    /// [`Self::resolve`] with a client kube does not retry on 429 (see
+    /// `KubeSource::client_unretried`).
+    pub(super) async fn resolve_unretried(
+        &self,
+        t: &KubeTarget,
+    ) -> Result<Resolved, WorkloadError> {
+        self.resolve_with(t, false).await
+    }
+
+    async fn resolve_with(&self, t: &KubeTarget, retry: bool) -> Result<Resolved, WorkloadError> {
         let context = t
             .context
             .clone()
             .or_else(|| self.source.initial_context())
             .unwrap_or_default();
-        let (client, default_ns) = self.source.client(t.context.as_deref()).await?;
+        let (client, default_ns) = if retry {
+            self.source.client(t.context.as_deref()).await?
+        } else {
+            self.source.client_unretried(t.context.as_deref()).await?
+        };
         let namespace = t.namespace.clone().unwrap_or(default_ns);
         Ok(Resolved {
             client,
@@ -55,9 +72,19 @@ impl LiveActions {
     }
 
     async fn allowed(&self, r: &Resolved, perm: Perm) -> Option<String> {
+        self.allowed_in(r, perm, &r.namespace).await
+    }
+
+    /// Why `perm` is refused in `namespace` (`""`: cluster-wide), if it is.
+    pub(super) async fn allowed_in(
+        &self,
+        r: &Resolved,
+        perm: Perm,
+        namespace: &str,
+    ) -> Option<String> {
         match self
             .access
-            .check(&r.context, &r.client, perm, &r.namespace)
+            .check(&r.context, &r.client, perm, namespace)
             .await
         {
             Ok(v) => v,
@@ -360,6 +387,9 @@ impl ActionHandler for LiveActions {
                 }
                 Ok(p)
             }
+            ActionSpec::Cordon(_) | ActionSpec::Uncordon(_) | ActionSpec::Drain { .. } => {
+                super::node_actions::preview(self, spec).await
+            }
             other => Err(WorkloadError::Unsupported(other.verb()).into()),
         }
     }
@@ -454,6 +484,9 @@ impl ActionHandler for LiveActions {
                     ),
                     ..Default::default()
                 })
+            }
+            ActionSpec::Cordon(_) | ActionSpec::Uncordon(_) | ActionSpec::Drain { .. } => {
+                super::node_actions::execute(self, spec, progress).await
             }
             other => Err(WorkloadError::Unsupported(other.verb()).into()),
         }

@@ -69,6 +69,25 @@ impl KubeSource {
     /// A client for `context` (`None`: the configured/current one) and the
     /// context's default namespace.
     pub async fn client(&self, context: Option<&str>) -> Result<(kube::Client, String), KubeError> {
+        self.client_with(context, true).await
+    }
+
+    /// A client whose requests are not retried by kube on 429/503/504: for
+    /// callers that retry on their own clock (a drain's evictions, held back
+    /// by a PodDisruptionBudget with 429 until their timeout). kube's own
+    /// policy backs off up to 1000 s, 15 times, past any timeout.
+    pub async fn client_unretried(
+        &self,
+        context: Option<&str>,
+    ) -> Result<(kube::Client, String), KubeError> {
+        self.client_with(context, false).await
+    }
+
+    async fn client_with(
+        &self,
+        context: Option<&str>,
+        retry: bool,
+    ) -> Result<(kube::Client, String), KubeError> {
         let context = context.map(str::to_string).or(self.context.clone());
         let cfg = match self.read() {
             Ok(kc) => {
@@ -96,6 +115,8 @@ impl KubeSource {
             }
             Err(e) => return Err(e),
         };
+        let mut cfg = cfg;
+        cfg.default_retry = retry;
         let ns = cfg.default_namespace.clone();
         let client = kube::Client::try_from(cfg).map_err(|e| KubeError::Client(e.to_string()))?;
         Ok((client, ns))

@@ -201,6 +201,22 @@ pub enum WorkloadError {
     /// Not a Kubernetes verb (a wiring mistake).
     #[error("the Kubernetes handler cannot run `{0}`")]
     Unsupported(&'static str),
+    /// A drain would delete pods no controller recreates.
+    #[error(
+        "node {node} runs pods no controller manages, which a drain would delete for good: {pods} \
+         — move or delete them yourself first (kubectl drain refuses them without --force)"
+    )]
+    Unmanaged { node: String, pods: String },
+    /// Some evictions did not happen before the timeout (or failed).
+    #[error(
+        "drain of node {node} incomplete: {evicted} pod(s) evicted; not evicted: {left} \
+         — the node stays cordoned; run the drain again (or raise --timeout) once the budgets allow"
+    )]
+    DrainIncomplete {
+        node: String,
+        evicted: usize,
+        left: String,
+    },
 }
 
 impl WorkloadError {
@@ -262,7 +278,11 @@ impl From<WorkloadError> for ActionError {
                 message,
                 status: None,
             },
-            WorkloadError::Paused(_) => Self::Blocked(message),
+            WorkloadError::Paused(_) | WorkloadError::Unmanaged { .. } => Self::Blocked(message),
+            WorkloadError::DrainIncomplete { .. } => Self::Backend {
+                message,
+                status: None,
+            },
             WorkloadError::Unsupported(verb) => Self::Unsupported {
                 handler: "Kubernetes",
                 verb,

@@ -14,6 +14,7 @@ pub mod actions;
 pub mod client;
 mod controllers;
 pub mod demo;
+pub mod drain;
 pub mod error;
 pub mod events;
 mod events_view;
@@ -21,6 +22,7 @@ pub mod exec;
 mod forwards;
 pub mod health;
 pub mod model;
+mod node_actions;
 pub mod pane;
 mod pane_actions;
 mod pane_events;
@@ -110,16 +112,22 @@ pub enum Perm {
     ExecPods,
     /// `create pods/portforward`.
     PortForwardPods,
+    /// `patch nodes` (cluster-scoped): cordon, uncordon, and a drain's cordon.
+    PatchNodes,
+    /// `create pods/eviction`: a drain's evictions.
+    EvictPods,
 }
 
 impl Perm {
-    pub const ALL: [Perm; 6] = [
+    pub const ALL: [Perm; 8] = [
         Self::DeletePods,
         Self::PatchDeployments,
         Self::PatchStatefulSets,
         Self::PatchDaemonSets,
         Self::ExecPods,
         Self::PortForwardPods,
+        Self::PatchNodes,
+        Self::EvictPods,
     ];
 
     /// `(verb, group, resource, subresource)` for a SelfSubjectAccessReview.
@@ -138,6 +146,8 @@ impl Perm {
             Self::PatchDaemonSets => ("patch", "apps", "daemonsets", None),
             Self::ExecPods => ("create", "", "pods", Some("exec")),
             Self::PortForwardPods => ("create", "", "pods", Some("portforward")),
+            Self::PatchNodes => ("patch", "", "nodes", None),
+            Self::EvictPods => ("create", "", "pods", Some("eviction")),
         }
     }
 

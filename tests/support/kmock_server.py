@@ -36,6 +36,8 @@ Kubernetes API paths:
       Where the pod's port is: a REAL local TCP server on 127.0.0.1:`to`.
   GET  /__kmock__/portforwards  every port-forward request: namespace, pod, ports,
                            and whether it was upgraded.
+  GET  /__kmock__/evictions every eviction request (namespace, pod, body) and
+                           the status answered (201, 404, 429 from a budget).
   POST /__kmock__/sever    {} close every open exec and port-forward WebSocket
       at once, without a Status (a server or network going away mid-session).
 
@@ -93,6 +95,7 @@ RESOURCES = {
     'DaemonSet': ('apps/v1/daemonsets', True),
     'Job': ('batch/v1/jobs', True),
     'CronJob': ('batch/v1/cronjobs', True),
+    'PodDisruptionBudget': ('policy/v1/poddisruptionbudgets', True),
     # Velero's CRDs, for the backups pane's `kind = "velero"` source.
     'Backup': ('velero.io/v1/backups', True),
     'Schedule': ('velero.io/v1/schedules', True),
@@ -124,6 +127,7 @@ class Emulator(kmock.KubernetesEmulator):
         self.forward_to = {}  # (ns, pod, port) -> local TCP port
         self.forwards = []    # port-forward requests, in order
         self.sockets = set()  # open exec / port-forward WebSockets
+        self.evictions = []   # eviction requests and the status answered
 
     async def __call__(self, raw):
         path = raw.path
@@ -143,7 +147,66 @@ class Emulator(kmock.KubernetesEmulator):
             return await self.pod_exec(raw, path)
         if raw.method in ('GET', 'POST') and path.startswith('/api/v1/namespaces/') and path.endswith('/portforward'):
             return await self.pod_portforward(raw, path)
+        if raw.method == 'POST' and path.startswith('/api/v1/namespaces/') and path.endswith('/eviction'):
+            return await self.pod_eviction(raw, path)
         return await super().__call__(raw)
+
+    async def pod_eviction(self, raw, path):
+        """The Eviction API as the API server answers it: 429 while a
+        PodDisruptionBudget selecting the pod allows no disruption, else the
+        budget's disruptionsAllowed goes down by one and the pod is deleted
+        (201). Budgets match by spec.selector.matchLabels."""
+        parts = path.split('/')  # '', api, v1, namespaces, NS, pods, NAME, eviction
+        if len(parts) != 8 or parts[5] != 'pods':
+            return status(404, f'not found: {path}')
+        ns, name = parts[4], parts[6]
+        body = await raw.json()
+        record = {'namespace': ns, 'pod': name, 'body': body, 'code': None}
+        self.evictions.append(record)
+        async with self._lock:
+            pod_key = None
+            for key, obj in self.objects.items():
+                res, ons, oname = key
+                if res.plural == 'pods' and ons == ns and oname == name and not obj.deleted:
+                    pod_key = key
+            if pod_key is None:
+                record['code'] = 404
+                return status(404, f'pods "{name}" not found')
+            labels = self.objects[pod_key].raw.get('metadata', {}).get('labels', {}) or {}
+            budgets = []
+            for (res, ons, oname), obj in self.objects.items():
+                if res.plural != 'poddisruptionbudgets' or ons != ns or obj.deleted:
+                    continue
+                want = obj.raw.get('spec', {}).get('selector', {}).get('matchLabels', {}) or {}
+                if want and all(labels.get(k) == v for k, v in want.items()):
+                    budgets.append((res, ons, oname))
+            for key in budgets:
+                pdb = self.objects[key].raw
+                allowed = pdb.get('status', {}).get('disruptionsAllowed', 0)
+                if allowed <= 0:
+                    record['code'] = 429
+                    st = pdb.get('status', {})
+                    return aiohttp.web.json_response({
+                        'apiVersion': 'v1', 'kind': 'Status', 'metadata': {}, 'status': 'Failure',
+                        'code': 429, 'reason': 'TooManyRequests',
+                        'message': "Cannot evict pod as it would violate the pod's disruption budget.",
+                        'details': {'causes': [{'reason': 'DisruptionBudget', 'message':
+                            f'The disruption budget {key[2]} needs {st.get("desiredHealthy", 0)} healthy pods '
+                            f'and has {st.get("currentHealthy", 0)} currently'}]},
+                    }, status=429)
+            for key in budgets:
+                self.rv += 1
+                obj = self.objects[key]
+                obj.patch({'status': {'disruptionsAllowed': obj.raw['status']['disruptionsAllowed'] - 1},
+                           'metadata': {'resourceVersion': str(self.rv)}})
+                await self._buses[key[0]].put({'type': 'MODIFIED', 'object': obj.raw})
+            gone = self.objects[pod_key].raw
+            self.objects[pod_key].delete()
+            await self._buses[pod_key[0]].put({'type': 'DELETED', 'object': gone})
+        record['code'] = 201
+        return aiohttp.web.json_response(
+            {'apiVersion': 'v1', 'kind': 'Status', 'metadata': {}, 'status': 'Success', 'code': 201},
+            status=201)
 
     async def pod_portforward(self, raw, path):
         parts = path.split('/')  # '', api, v1, namespaces, NS, pods, NAME, portforward
@@ -313,6 +376,8 @@ class Emulator(kmock.KubernetesEmulator):
             self.forward_to[(body['namespace'], body['pod'], int(body['port']))] = int(body['to'])
         elif what == 'portforwards':
             return aiohttp.web.json_response(self.forwards)
+        elif what == 'evictions':
+            return aiohttp.web.json_response(self.evictions)
         elif what == 'sever':
             for ws in list(self.sockets):
                 # Abruptly: the transport goes, no close frame, no Status.
