@@ -50,7 +50,7 @@ impl fmt::Display for KubeTarget {
 }
 
 /// A pod by namespace and name (the pods a drain was previewed with).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PodRef {
     pub namespace: String,
     pub name: String,

@@ -83,66 +83,86 @@ impl DrainPlan {
     }
 }
 
-fn pod_ref(p: &Pod) -> PodRef {
-    PodRef {
-        namespace: p.metadata.namespace.clone().unwrap_or_default(),
-        name: p.metadata.name.clone().unwrap_or_default(),
+/// What the planner needs of a pod, from the API's `Pod` or the demo's
+/// projection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Candidate {
+    pub pod: PodRef,
+    pub node: Option<String>,
+    /// The controlling owner's kind and name.
+    pub owner: Option<(String, String)>,
+    pub mirror: bool,
+    pub phase: String,
+    pub empty_dirs: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+impl From<&Pod> for Candidate {
+    fn from(p: &Pod) -> Self {
+        let owners = p.metadata.owner_references.iter().flatten();
+        let owner = owners
+            .clone()
+            .find(|o| o.controller == Some(true))
+            .or_else(|| owners.clone().next())
+            .map(|o| (o.kind.clone(), o.name.clone()));
+        Self {
+            pod: PodRef {
+                namespace: p.metadata.namespace.clone().unwrap_or_default(),
+                name: p.metadata.name.clone().unwrap_or_default(),
+            },
+            node: p.spec.as_ref().and_then(|s| s.node_name.clone()),
+            owner,
+            mirror: p
+                .metadata
+                .annotations
+                .as_ref()
+                .is_some_and(|a| a.contains_key(MIRROR_ANNOTATION)),
+            phase: p
+                .status
+                .as_ref()
+                .and_then(|s| s.phase.clone())
+                .unwrap_or_default(),
+            empty_dirs: p
+                .spec
+                .iter()
+                .flat_map(|s| s.volumes.iter().flatten())
+                .filter(|v| v.empty_dir.is_some())
+                .map(|v| v.name.clone())
+                .collect(),
+            labels: p.metadata.labels.clone().unwrap_or_default(),
+        }
     }
 }
 
 /// Plan draining `node` from every pod in the cluster (those on other nodes
 /// are ignored, so a list without a field selector works) and the budgets.
-pub fn plan(node: &str, pods: &[Pod], budgets: &[PodDisruptionBudget]) -> DrainPlan {
+pub fn plan(node: &str, pods: &[Candidate], budgets: &[PodDisruptionBudget]) -> DrainPlan {
     let mut out = DrainPlan {
         node: node.to_string(),
         ..Default::default()
     };
-    for p in pods {
-        if p.spec.as_ref().and_then(|s| s.node_name.as_deref()) != Some(node) {
-            continue;
-        }
-        let at = pod_ref(p);
-        let annotations = p.metadata.annotations.as_ref();
-        if annotations.is_some_and(|a| a.contains_key(MIRROR_ANNOTATION)) {
+    for p in pods.iter().filter(|p| p.node.as_deref() == Some(node)) {
+        let at = p.pod.clone();
+        if p.mirror {
             out.keep.push((at, Keep::Mirror));
             continue;
         }
-        let phase = p
-            .status
-            .as_ref()
-            .and_then(|s| s.phase.as_deref())
-            .unwrap_or("");
-        if matches!(phase, "Succeeded" | "Failed") {
-            out.keep.push((at, Keep::Finished(phase.to_string())));
+        if matches!(p.phase.as_str(), "Succeeded" | "Failed") {
+            out.keep.push((at, Keep::Finished(p.phase.clone())));
             continue;
         }
-        let controller = p
-            .metadata
-            .owner_references
-            .iter()
-            .flatten()
-            .find(|o| o.controller == Some(true))
-            .or_else(|| p.metadata.owner_references.iter().flatten().next());
-        let Some(owner) = controller else {
+        let Some((kind, name)) = &p.owner else {
             out.unmanaged.push(at);
             continue;
         };
-        if owner.kind == "DaemonSet" {
-            out.keep.push((at, Keep::DaemonSet(owner.name.clone())));
+        if kind == "DaemonSet" {
+            out.keep.push((at, Keep::DaemonSet(name.clone())));
             continue;
         }
-        let empty_dirs = p
-            .spec
-            .iter()
-            .flat_map(|s| s.volumes.iter().flatten())
-            .filter(|v| v.empty_dir.is_some())
-            .map(|v| v.name.clone())
-            .collect();
-        let labels = p.metadata.labels.clone().unwrap_or_default();
         let budgets = budgets
             .iter()
             .filter(|b| b.metadata.namespace.as_deref() == Some(at.namespace.as_str()))
-            .filter(|b| selects(b, &labels))
+            .filter(|b| selects(b, &p.labels))
             .map(|b| Budget {
                 name: b.metadata.name.clone().unwrap_or_default(),
                 allowed: b
@@ -154,8 +174,8 @@ pub fn plan(node: &str, pods: &[Pod], budgets: &[PodDisruptionBudget]) -> DrainP
             .collect();
         out.evict.push(Evict {
             pod: at,
-            owner: format!("{} {}", owner.kind, owner.name),
-            empty_dirs,
+            owner: format!("{kind} {name}"),
+            empty_dirs: p.empty_dirs.clone(),
             budgets,
         });
     }

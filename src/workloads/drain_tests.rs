@@ -40,8 +40,8 @@ fn pdb(ns: &str, name: &str, selector: Value, allowed: i32) -> PodDisruptionBudg
 }
 
 /// worker-3 as it looks before a kernel upgrade.
-fn node_pods() -> Vec<Pod> {
-    vec![
+fn node_pods() -> Vec<Candidate> {
+    [
         pod(
             "shop",
             "api-7d9f8-aaaaa",
@@ -87,6 +87,9 @@ fn node_pods() -> Vec<Pod> {
             json!({}),
         ),
     ]
+    .iter()
+    .map(Candidate::from)
+    .collect()
 }
 
 #[test]

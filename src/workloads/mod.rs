@@ -23,10 +23,12 @@ mod forwards;
 pub mod health;
 pub mod model;
 mod node_actions;
+mod nodes_view;
 pub mod pane;
 mod pane_actions;
 mod pane_events;
 mod pane_forwards;
+mod pane_nodes;
 mod pod_logs;
 pub mod portforward;
 pub mod rbac;
@@ -60,6 +62,10 @@ crate::actions! {
         Forwards = ("forwards", "Show/hide the active port-forwards"),
         StopForward = ("stop_forward", "Stop the selected port-forward"),
         Events = ("events", "Events by object, warnings first"),
+        Nodes = ("nodes", "Nodes: status, pods, cordon and drain"),
+        Cordon = ("cordon", "Cordon the selected node (preview first)"),
+        Uncordon = ("uncordon", "Uncordon the selected node"),
+        Drain = ("drain", "Drain the selected node: preview, typed confirm"),
     }
 }
 

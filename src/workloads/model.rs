@@ -569,22 +569,29 @@ impl From<&Event> for EventSummary {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NodeSummary {
     pub name: String,
     pub ready: bool,
     /// Why Ready is not True (`NodeStatusUnknown: Kubelet stopped posting node status.`).
     pub message: Option<String>,
     pub since: Option<Timestamp>,
+    /// Cordoned (`spec.unschedulable`).
+    pub unschedulable: bool,
+    /// Pressure conditions that are True (`MemoryPressure`, `DiskPressure`,
+    /// `PIDPressure`, `NetworkUnavailable`) and since when.
+    pub pressure: Vec<(String, Option<Timestamp>)>,
+    /// `key=value:Effect`.
+    pub taints: Vec<String>,
+    /// `v1.30.4`.
+    pub kubelet: String,
 }
 
 impl From<&Node> for NodeSummary {
     fn from(n: &Node) -> Self {
-        let ready = n
-            .status
-            .as_ref()
-            .and_then(|s| s.conditions.as_ref())
-            .and_then(|cs| cs.iter().find(|c| c.type_ == "Ready"));
+        let conditions = n.status.as_ref().and_then(|s| s.conditions.as_ref());
+        let ready = conditions.and_then(|cs| cs.iter().find(|c| c.type_ == "Ready"));
+        let spec = n.spec.as_ref();
         NodeSummary {
             name: n.metadata.name.clone().unwrap_or_default(),
             // No Ready condition yet: a node still registering, not a broken one.
@@ -600,6 +607,33 @@ impl From<&Node> for NodeSummary {
                 )
             }),
             since: ready.and_then(|c| c.last_transition_time.as_ref().map(|t| t.0)),
+            unschedulable: spec.and_then(|s| s.unschedulable) == Some(true),
+            pressure: conditions
+                .into_iter()
+                .flatten()
+                .filter(|c| c.type_ != "Ready" && c.status == "True")
+                .map(|c| {
+                    (
+                        c.type_.clone(),
+                        c.last_transition_time.as_ref().map(|t| t.0),
+                    )
+                })
+                .collect(),
+            taints: spec
+                .and_then(|s| s.taints.as_ref())
+                .into_iter()
+                .flatten()
+                .map(|t| match &t.value {
+                    Some(v) if !v.is_empty() => format!("{}={v}:{}", t.key, t.effect),
+                    _ => format!("{}:{}", t.key, t.effect),
+                })
+                .collect(),
+            kubelet: n
+                .status
+                .as_ref()
+                .and_then(|s| s.node_info.as_ref())
+                .map(|i| i.kubelet_version.clone())
+                .unwrap_or_default(),
         }
     }
 }

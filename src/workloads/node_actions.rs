@@ -72,7 +72,8 @@ async fn plan(r: &Resolved, node: &str) -> Result<(DrainPlan, Option<String>), W
             )),
         ),
     };
-    Ok((drain::plan(node, &pods.items, &budgets), warning))
+    let pods: Vec<drain::Candidate> = pods.items.iter().map(drain::Candidate::from).collect();
+    Ok((drain::plan(node, &pods, &budgets), warning))
 }
 
 pub(super) async fn preview(live: &LiveActions, spec: &ActionSpec) -> Result<Preview, ActionError> {

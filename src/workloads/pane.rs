@@ -61,6 +61,8 @@ pub struct WorkloadsPane {
     pub(super) forward_addresses: Vec<std::net::IpAddr>,
     /// The events view (grouped by object), when open.
     pub(super) events: super::events_view::EventsView,
+    /// The nodes view, when open.
+    pub(super) nodes: super::nodes_view::NodesView,
 }
 
 impl WorkloadsPane {
@@ -86,6 +88,7 @@ impl WorkloadsPane {
             forwards: Default::default(),
             forward_addresses: cfg.kubernetes.forward_addresses.clone(),
             events: Default::default(),
+            nodes: Default::default(),
         }
     }
 
@@ -200,6 +203,8 @@ impl Pane for WorkloadsPane {
     fn prepare(&mut self, now: Timestamp) {
         if self.events.open {
             self.events.refresh(&self.store, &self.filter_text);
+        } else if self.nodes.open {
+            self.nodes.refresh(&self.store, now);
         } else {
             self.refresh_rows(now);
         }
@@ -219,6 +224,7 @@ impl Pane for WorkloadsPane {
                 self.table = TableState::default();
                 self.store.clear();
                 self.events.invalidate();
+                self.nodes.invalidate();
             }
             Update::Access {
                 namespace,
@@ -239,6 +245,9 @@ impl Pane for WorkloadsPane {
             other => {
                 if other.touches(Kind::Event) {
                     self.events.invalidate();
+                }
+                if other.touches(Kind::Node) || other.touches(Kind::Pod) {
+                    self.nodes.invalidate();
                 }
                 let burst = matches!(&other, Update::Reset { objects, .. } if objects.len() >= super::store::BURST);
                 if !self.store.apply(other) {
@@ -374,6 +383,9 @@ impl WorkloadsPane {
         if let Some(out) = self.events_input(&input) {
             return out;
         }
+        if let Some(out) = self.nodes_input(&input, ctx) {
+            return out;
+        }
         if let Some(out) = self.forwards_input(&input) {
             return out;
         }
@@ -425,9 +437,14 @@ impl WorkloadsPane {
             Action::Forwards => {
                 self.forwards.open = true;
                 self.events.open = false;
+                self.nodes.open = false;
                 Outcome::Handled
             }
             Action::Events => self.open_events(),
+            Action::Nodes => self.open_nodes(),
+            Action::Cordon | Action::Uncordon | Action::Drain => {
+                self.node_action_on_selection(action, ctx)
+            }
             Action::StopForward => {
                 self.forwards.open = true;
                 notify("select the port-forward to stop in this list")
@@ -558,6 +575,9 @@ mod events_tests;
 #[cfg(test)]
 #[path = "pane_forwards_tests.rs"]
 mod forwards_tests;
+#[cfg(test)]
+#[path = "pane_nodes_tests.rs"]
+mod nodes_tests;
 #[cfg(test)]
 #[path = "pane_test_support.rs"]
 mod test_support;

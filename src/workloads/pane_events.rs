@@ -37,6 +37,7 @@ impl WorkloadsPane {
     pub(super) fn open_events(&mut self) -> Out {
         self.events.open = true;
         self.forwards.open = false;
+        self.nodes.open = false;
         Outcome::Handled
     }
 

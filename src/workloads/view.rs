@@ -36,6 +36,7 @@ fn age(t: Option<jiff::Timestamp>, now: jiff::Timestamp) -> String {
 pub(super) fn render(p: &mut WorkloadsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
     let title = match (&p.detail, p.view) {
         _ if p.events.open => format!("Workloads · events — {}", p.events.summary()),
+        _ if p.nodes.open => format!("Workloads · nodes ({})", p.nodes.rows.len()),
         _ if p.forwards.open => format!("Workloads · port-forwards ({})", p.forwards.rows.len()),
         (Some((k, key)), _) => format!("Workloads · {} {}", k.label(), key.name),
         (None, View::Problems) => format!("Workloads · problems ({})", p.rows.len()),
@@ -54,6 +55,10 @@ pub(super) fn render(p: &mut WorkloadsPane, area: Rect, buf: &mut Buffer, ctx: &
     }
     if p.events.open {
         p.events.render(inner, buf, ctx);
+        return;
+    }
+    if p.nodes.open {
+        p.nodes.render(inner, buf, ctx);
         return;
     }
     if p.forwards.open {
@@ -490,6 +495,9 @@ fn actions_line(
 ) -> Line<'static> {
     let t = ctx.theme;
     let keys = |a: &str| ctx.keymap.keys_for("workloads", a);
+    if kind == Kind::Node {
+        return node_actions_line(p, &key.name, ctx);
+    }
     let mut spans = vec![
         Span::styled(format!(" {} ", keys("logs")), t.key),
         Span::raw("logs "),
@@ -534,4 +542,33 @@ fn actions_line(
         }
     }
     Line::from(spans)
+}
+
+/// A node's actions: cordon (or uncordon) and drain, or why not.
+fn node_actions_line(p: &WorkloadsPane, name: &str, ctx: &RenderCtx<'_>) -> Line<'static> {
+    let t = ctx.theme;
+    let keys = |a: &str| ctx.keymap.keys_for("workloads", a);
+    if ctx.read_only {
+        return Line::from(Span::styled(" read-only: no actions", t.muted));
+    }
+    if let Some(why) = p.denied("", Perm::PatchNodes) {
+        return Line::from(Span::styled(
+            format!(" cordon/drain unavailable: {}", s(&why)),
+            t.muted.add_modifier(Modifier::CROSSED_OUT),
+        ));
+    }
+    let cordoned = p.store.nodes.get(name).is_some_and(|n| n.unschedulable);
+    let (toggle, label) = if cordoned {
+        ("uncordon", "uncordon")
+    } else {
+        ("cordon", "cordon")
+    };
+    Line::from(vec![
+        Span::styled(format!(" {} ", keys(toggle)), t.key),
+        Span::raw(format!("{label} ")),
+        Span::styled(format!(" {} ", keys("drain")), t.key),
+        Span::raw("drain "),
+        Span::styled(format!(" {} ", keys("nodes")), t.key),
+        Span::raw("all nodes "),
+    ])
 }

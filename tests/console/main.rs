@@ -272,3 +272,27 @@ async fn the_demo_events_view_opens_the_object_of_an_event() {
     assert!(text.contains("Workloads · Pod "), "{text}");
     assert!(text.contains("Events ("), "the pod's own events: {text}");
 }
+
+/// `N` on the workloads pane: the demo's nodes, and `d` asks for the
+/// preview of a drain of the selected node (nothing runs before it).
+#[tokio::test]
+async fn the_demo_nodes_view_asks_for_a_drain_preview() {
+    let mut d = demo().await;
+    d.app.handle_key(key('1'));
+    d.app.handle_key(key('N'));
+    let (text, _) = screen(&mut d.app, 80, 24);
+    assert!(text.contains("Workloads · nodes (4)"), "{text}");
+    assert!(text.contains("ip-10-0-1-23"), "{text}");
+    let effects = d.app.handle_key(key('d'));
+    let drain = effects.iter().find_map(|e| match e {
+        warroom::app::Effect::Preview { spec, .. } => Some(spec.clone()),
+        _ => None,
+    });
+    let Some(warroom::action::ActionSpec::Drain { target, .. }) = drain else {
+        panic!("no drain preview asked: {effects:?}")
+    };
+    assert!(target.name.starts_with("ip-10-0-"), "{target}");
+    for (w, h) in [(20, 5), (1, 1), (80, 3)] {
+        screen(&mut d.app, w, h);
+    }
+}

@@ -128,8 +128,8 @@ impl Estate {
                 .map(|n| NodeSummary {
                     name: n.to_string(),
                     ready: true,
-                    message: None,
-                    since: None,
+                    kubelet: "v1.30.4".into(),
+                    ..Default::default()
                 })
                 .collect(),
             tick: 0,
@@ -378,13 +378,24 @@ impl Estate {
                     _ => format!("{}-{}", set.key.name, self.suffix()),
                 };
                 let key = Key::new(set.key.namespace.clone(), name);
-                let node = NODES[(self.serial % NODES.len() as u64) as usize];
+                // The scheduler's part: never a cordoned or NotReady node.
+                let open: Vec<&str> = self
+                    .nodes
+                    .iter()
+                    .filter(|n| n.ready && !n.unschedulable)
+                    .map(|n| n.name.as_str())
+                    .collect();
+                let node = open
+                    .get((self.serial % open.len().max(1) as u64) as usize)
+                    .copied()
+                    .unwrap_or(NODES[0])
+                    .to_string();
                 let born = if self.booting {
                     (set.created + 90.seconds()).min(self.now - 40.seconds())
                 } else {
                     self.now
                 };
-                let mut pod = make_pod(&key, &set, node, born);
+                let mut pod = make_pod(&key, &set, &node, born);
                 for c in &mut pod.containers {
                     if let Some(t) = c.last.as_mut() {
                         t.finished = Some(self.now - 35.seconds());

@@ -4,6 +4,7 @@
 
 mod estate;
 mod logs;
+mod nodes;
 mod pods;
 
 use super::error::WorkloadError;
@@ -425,6 +426,9 @@ impl ActionHandler for DemoActions {
                 }
                 Ok(p)
             }
+            ActionSpec::Cordon(_) | ActionSpec::Uncordon(_) | ActionSpec::Drain { .. } => {
+                nodes::preview(e, spec)
+            }
             other => Err(WorkloadError::Unsupported(other.verb())),
         })
     }
@@ -541,6 +545,9 @@ impl ActionHandler for DemoActions {
                         target.revision,
                         target.images().join(", ")
                     )
+                }
+                ActionSpec::Cordon(_) | ActionSpec::Uncordon(_) | ActionSpec::Drain { .. } => {
+                    nodes::execute(e, spec)?
                 }
                 other => return Err(WorkloadError::Unsupported(other.verb())),
             };

@@ -174,3 +174,44 @@ async fn a_missing_object_is_not_found_and_a_foreign_verb_unsupported() {
         }
     );
 }
+
+#[tokio::test]
+async fn a_demo_drain_cordons_and_moves_the_nodes_pods_elsewhere() {
+    let (shared, h) = handler();
+    let node = "ip-10-0-2-41.eu-west-1.compute.internal";
+    let on_node = |shared: &Shared| {
+        let e = shared.estate.lock().unwrap();
+        e.pods
+            .values()
+            .filter(|p| p.node.as_deref() == Some(node))
+            .count()
+    };
+    let before = on_node(&shared);
+    assert!(before > 0);
+    let spec = ActionSpec::Drain {
+        target: target("node", node, ""),
+        timeout: std::time::Duration::from_secs(60),
+        pods: None,
+    };
+    let p = h.preview(&spec).await.unwrap();
+    assert_eq!(p.confirm, Confirm::Typed(node.into()));
+    let Some(ActionSpec::Drain {
+        pods: Some(pinned), ..
+    }) = &p.pinned
+    else {
+        panic!("{:?}", p.pinned)
+    };
+    assert_eq!(pinned.len(), before, "{}", p.to_text());
+    let total = shared.estate.lock().unwrap().pods.len();
+    h.execute(p.pinned.as_ref().unwrap(), Progress::discard())
+        .await
+        .unwrap();
+    assert_eq!(
+        on_node(&shared),
+        0,
+        "nothing is scheduled on a cordoned node"
+    );
+    let e = shared.estate.lock().unwrap();
+    assert_eq!(e.pods.len(), total, "the controllers recreated every pod");
+    assert!(e.nodes.iter().any(|n| n.name == node && n.unschedulable));
+}

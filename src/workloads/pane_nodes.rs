@@ -1,0 +1,93 @@
+//! The workloads pane's node keys: open and move in the nodes view, and
+//! cordon / uncordon / drain the selected node (in the view, or a node row
+//! of the problems list) as previewed actions.
+
+use super::model::Kind;
+use super::pane::{Out, WorkloadsPane, notify};
+use super::{Action, Perm};
+use crate::action::{ActionSpec, KubeTarget};
+use crate::pane::{Input, Nav, Outcome, PaneCtx};
+use std::time::Duration;
+
+/// How long a drain from the console waits for budgets (kubectl has no
+/// default; five minutes covers a replacement pod becoming ready).
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(300);
+
+impl WorkloadsPane {
+    /// Keys while the nodes view is on screen; `None`: not for the view.
+    pub(super) fn nodes_input(&mut self, input: &Input<Action>, ctx: &PaneCtx) -> Option<Out> {
+        if !self.nodes.open {
+            return None;
+        }
+        Some(match input {
+            Input::Nav(Nav::Back) | Input::Action(Action::Nodes) => {
+                self.nodes.open = false;
+                Outcome::Handled
+            }
+            Input::Nav(nav) => {
+                self.nodes.refresh(&self.store, ctx.now);
+                if self.nodes.table.navigate(*nav, self.nodes.rows.len()) {
+                    Outcome::Handled
+                } else {
+                    Outcome::Ignored
+                }
+            }
+            Input::Action(a @ (Action::Cordon | Action::Uncordon | Action::Drain)) => {
+                match self.nodes.selected().map(str::to_string) {
+                    Some(node) => self.node_action(*a, node, ctx),
+                    None => notify("no node selected"),
+                }
+            }
+            Input::Action(_) => return None,
+        })
+    }
+
+    pub(super) fn open_nodes(&mut self) -> Out {
+        self.nodes.open = true;
+        self.events.open = false;
+        self.forwards.open = false;
+        Outcome::Handled
+    }
+
+    /// `cordon`/`uncordon`/`drain` outside the nodes view: on a node row.
+    pub(super) fn node_action_on_selection(&mut self, action: Action, ctx: &PaneCtx) -> Out {
+        match self.selected(ctx.now) {
+            Some((Kind::Node, key)) => self.node_action(action, key.name, ctx),
+            _ => notify(
+                "select a node first: in the nodes view (N by default) or a node in the problems list",
+            ),
+        }
+    }
+
+    fn node_action(&mut self, action: Action, node: String, ctx: &PaneCtx) -> Out {
+        if ctx.read_only {
+            return notify("read-only mode: actions are disabled");
+        }
+        if let Some(why) = self.denied("", Perm::PatchNodes) {
+            return notify(format!("{} unavailable: {why}", action_name(action)));
+        }
+        let target = KubeTarget {
+            kind: "node".into(),
+            name: node,
+            namespace: None,
+            context: (!self.context.context.is_empty()).then(|| self.context.context.clone()),
+        };
+        Outcome::Request(match action {
+            Action::Cordon => ActionSpec::Cordon(target),
+            Action::Uncordon => ActionSpec::Uncordon(target),
+            _ => ActionSpec::Drain {
+                target,
+                timeout: DRAIN_TIMEOUT,
+                pods: None,
+            },
+        })
+    }
+}
+
+fn action_name(a: Action) -> &'static str {
+    match a {
+        Action::Cordon => "cordon",
+        Action::Uncordon => "uncordon",
+        _ => "drain",
+    }
+}
