@@ -71,6 +71,7 @@ fn catalog() -> Vec<CatalogEntry> {
     c[2].unfinished = Some(Unfinished {
         run_id: "20260131T140000Z-aaaa".into(),
         changes: vec![],
+        damage: None,
     });
     c.push(CatalogEntry {
         path: PathBuf::from("/srv/runbooks/broken.md"),
@@ -413,6 +414,7 @@ fn a_changed_unfinished_run_needs_force_and_its_secrets_or_starts_anew() {
     c[2].unfinished = Some(Unfinished {
         run_id: "r1".into(),
         changes: vec!["step 4 \"Restore the newest verified backup\" changed".into()],
+        damage: None,
     });
     let mut p = RunbookPane::new();
     p.apply(Update::Catalog(c));
