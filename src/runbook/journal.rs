@@ -869,7 +869,7 @@ pub fn damaged_error(runbook: &Path, l: &Loaded) -> JournalError {
 
 /// Bad lines as one message: one `FILE:LINE: bad journal entry: REASON` a
 /// line, the first few of them.
-fn listed(lines: &[String]) -> String {
+pub(crate) fn listed(lines: &[String]) -> String {
     const SHOWN: usize = 5;
     let mut s = lines
         .iter()

@@ -95,7 +95,7 @@ pub enum ResumeError {
         "{}\nrefusing to resume run {run}: {} of its journal {} not entries, and what they recorded is unknown. \
          Pass --skip-bad-lines to resume from the entries that parse (the journal is copied beside itself first; \
          the bad lines stay in it and are named in a `repaired` entry), or start a fresh run with --force (without --resume)",
-        lines.join("\n"),
+        journal::listed(lines),
         if lines.len() == 1 { "1 line".to_string() } else { format!("{} lines", lines.len()) },
         if lines.len() == 1 { "is" } else { "are" }
     )]
