@@ -298,9 +298,14 @@ pub enum RunbookCmd {
         /// Continue the latest unfinished run of this runbook.
         #[arg(long)]
         resume: bool,
-        /// Resume even though the runbook's steps changed since.
-        #[arg(long, requires = "resume")]
+        /// With --resume: resume even though the runbook's steps changed since.
+        /// Without: start a fresh run even though the unfinished run's journal is damaged.
+        #[arg(long)]
         force: bool,
+        /// With --resume: resume from the journal entries that parse when some lines
+        /// are damaged (the journal is copied beside itself first, the bad lines are named).
+        #[arg(long, requires = "resume")]
+        skip_bad_lines: bool,
     },
     /// Export a run's timeline (default: the latest run of FILE).
     Export {

@@ -31,6 +31,7 @@ pub async fn run(cfg: &Config, mode: Mode, cmd: RunbookCmd, out: &Out) -> Result
             dry_run,
             resume,
             force,
+            skip_bad_lines,
         } => {
             if resume && dry_run {
                 return Err(eyre!(
@@ -56,7 +57,7 @@ pub async fn run(cfg: &Config, mode: Mode, cmd: RunbookCmd, out: &Out) -> Result
             let dir = crate::paths::journal_dir();
             let session = if resume {
                 let secrets = ask_secrets(&rb, &given, out)?;
-                let s = Session::resume(rb, &dir, &secrets, force)?;
+                let s = Session::resume(rb, &dir, &secrets, force, skip_bad_lines)?;
                 out.line(format_args!(
                     "resuming run {} of {} at step {}",
                     s.run_id(),
@@ -69,7 +70,7 @@ pub async fn run(cfg: &Config, mode: Mode, cmd: RunbookCmd, out: &Out) -> Result
                 if dry_run {
                     return dry(&rb, values, &actions, out).await;
                 }
-                let s = Session::start(rb, values, &dir)?;
+                let s = Session::start_with(rb, values, &dir, force)?;
                 out.line(format_args!(
                     "run {} of {} ({})",
                     s.run_id(),

@@ -183,6 +183,9 @@ pub fn markdown(l: &Loaded) -> String {
             "- Note: the journal's last entry was cut off (crash or kill) and is not shown"
         );
     }
+    for e in l.bad_entry_errors() {
+        let _ = writeln!(out, "- Damaged: {}", s(&e.to_string()));
+    }
     if !params.is_empty() || !secret_params.is_empty() {
         let _ = writeln!(out, "\n## Parameters\n\n| name | value |\n|---|---|");
         for (k, v) in params {
@@ -379,6 +382,30 @@ pub fn markdown(l: &Loaded) -> String {
                 status,
             } => {
                 let _ = writeln!(out, "### {} — run {status} ({})\n", hms(*ts), s(operator));
+            }
+            Entry::Repaired {
+                ts,
+                operator,
+                original,
+                cut_bytes,
+                skipped_lines,
+                ..
+            } => {
+                let _ = writeln!(
+                    out,
+                    "### {} — journal repaired by {} (original kept as `{}`)\n",
+                    hms(*ts),
+                    s(operator),
+                    s(original)
+                );
+                if *cut_bytes > 0 {
+                    let _ = writeln!(out, "- torn last line cut: {cut_bytes} bytes");
+                }
+                if !skipped_lines.is_empty() {
+                    let lines: Vec<String> = skipped_lines.iter().map(usize::to_string).collect();
+                    let _ = writeln!(out, "- bad lines skipped: {}", lines.join(", "));
+                }
+                out.push('\n');
             }
         }
     }

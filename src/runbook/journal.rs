@@ -128,6 +128,22 @@ pub enum Entry {
         /// `completed` or `aborted`.
         status: String,
     },
+    /// The journal was repaired before it was continued. `original` (a file
+    /// beside it, `RUN.jsonl.orig-<UTC time>`) holds it as it was, byte for
+    /// byte; `cut_bytes` were cut off its end (a torn last line, starting at
+    /// byte `cut_at`); `skipped_lines` are lines that are not entries, left
+    /// where they are and skipped by the operator's choice (`--skip-bad-lines`).
+    Repaired {
+        ts: jiff::Timestamp,
+        operator: String,
+        original: String,
+        #[serde(default)]
+        cut_at: u64,
+        #[serde(default)]
+        cut_bytes: u64,
+        #[serde(default)]
+        skipped_lines: Vec<usize>,
+    },
 }
 
 impl Entry {
@@ -142,7 +158,8 @@ impl Entry {
             | Self::StepDone { ts, .. }
             | Self::Note { ts, .. }
             | Self::Action { ts, .. }
-            | Self::RunFinished { ts, .. } => *ts,
+            | Self::RunFinished { ts, .. }
+            | Self::Repaired { ts, .. } => *ts,
         }
     }
 }
@@ -188,6 +205,21 @@ pub enum JournalError {
     NoStart { path: PathBuf },
     #[error("no run {run:?} in {}", dir.display())]
     NoSuchRun { run: String, dir: PathBuf },
+    /// The latest unfinished run of a runbook has bad lines.
+    #[error(
+        "{}\nrefusing to start a fresh run of {}: the journal of its unfinished run {run} is damaged, \
+         and a fresh run would repeat steps it records as done. Resume from the entries that parse \
+         with --resume --skip-bad-lines (the journal is copied beside itself first and the bad lines \
+         stay in it), or start a fresh run anyway with --force",
+        listed(lines),
+        runbook.display()
+    )]
+    Damaged {
+        runbook: PathBuf,
+        run: String,
+        /// `FILE:LINE: bad journal entry: REASON`, one per bad line.
+        lines: Vec<String>,
+    },
 }
 
 /// An open journal, appended to.
@@ -226,11 +258,45 @@ impl Journal {
         Ok(j)
     }
 
-    /// Reopen a loaded journal to continue it, cutting off a torn last line
-    /// first so the next entry starts on a line of its own.
+    /// Reopen a loaded journal to continue it. A journal is never rewritten:
+    /// if it has a torn last line or bad lines nobody chose to skip yet, it
+    /// is first copied beside itself ([`keep_original`]), then the torn tail
+    /// (only that) is cut at its byte offset, and a `repaired` entry names the
+    /// copy, the cut and the skipped lines. The caller decides whether bad
+    /// lines may be skipped (`--skip-bad-lines`) before calling this.
     pub fn reopen(loaded: &Loaded) -> Result<Self, JournalError> {
+        let j = Self::open(&loaded.path)?;
+        let skipped: Vec<usize> = loaded.unacknowledged().iter().map(|b| b.line).collect();
+        if !loaded.torn && skipped.is_empty() {
+            if loaded.unterminated {
+                // The last entry is whole but lacks its newline: end it, so
+                // the next entry starts on a line of its own. Nothing is cut.
+                j.append_raw(b"\n")?;
+            }
+            return Ok(j);
+        }
+        let path = || loaded.path.clone();
+        let bytes = std::fs::read(&loaded.path).map_err(|e| JournalError::Read {
+            path: path(),
+            reason: e.to_string(),
+        })?;
+        if bytes.len() as u64 != loaded.len {
+            return Err(JournalError::Repair {
+                path: path(),
+                reason: format!(
+                    "it is {} bytes now, {} when it was read (another process is writing it?); nothing was changed",
+                    bytes.len(),
+                    loaded.len
+                ),
+            });
+        }
+        let copy = keep_original(&loaded.path, &bytes)?;
+        let cut_bytes = if loaded.torn {
+            loaded.len - loaded.good_len
+        } else {
+            0
+        };
         if loaded.torn {
-            let path = || loaded.path.clone();
             let f = std::fs::OpenOptions::new()
                 .write(true)
                 .open(&loaded.path)
@@ -244,8 +310,47 @@ impl Journal {
                     path: path(),
                     reason: e.to_string(),
                 })?;
+        } else if loaded.unterminated {
+            j.append_raw(b"\n")?;
         }
-        Self::open(&loaded.path)
+        let original = copy
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        tracing::warn!(
+            journal = %loaded.path.display(),
+            copy = %copy.display(),
+            cut_at = loaded.good_len,
+            cut_bytes,
+            skipped_lines = ?skipped,
+            "journal repaired before it is continued; the original is kept beside it"
+        );
+        j.append(&Entry::Repaired {
+            ts: jiff::Timestamp::now(),
+            operator: crate::identity::operator(),
+            original,
+            cut_at: if loaded.torn { loaded.good_len } else { 0 },
+            cut_bytes,
+            skipped_lines: skipped,
+        })?;
+        Ok(j)
+    }
+
+    /// Raw bytes at the end, one write, fsync.
+    fn append_raw(&self, bytes: &[u8]) -> Result<(), JournalError> {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| JournalError::Open {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })?;
+        f.write_all(bytes)
+            .and_then(|_| f.sync_data())
+            .map_err(|e| JournalError::Write {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })
     }
 
     pub fn open(path: &Path) -> Result<Self, JournalError> {
@@ -349,6 +454,47 @@ impl Journal {
     }
 }
 
+/// Copy `bytes` (the journal at `path` as read) to a new file beside it,
+/// `RUN.jsonl.orig-<UTC time>`, fsynced (and its directory entry too) before
+/// anything touches the journal. Never overwrites an earlier copy.
+pub fn keep_original(path: &Path, bytes: &[u8]) -> Result<PathBuf, JournalError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stamp = jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%SZ")
+        .to_string();
+    let failed = |p: &Path, e: std::io::Error| JournalError::Repair {
+        path: path.to_path_buf(),
+        reason: format!("cannot keep the original as {}: {e}", p.display()),
+    };
+    for n in 1.. {
+        let copy = path.with_file_name(if n == 1 {
+            format!("{name}.orig-{stamp}")
+        } else {
+            format!("{name}.orig-{stamp}-{n}")
+        });
+        let mut f = match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&copy)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(failed(&copy, e)),
+        };
+        f.write_all(bytes)
+            .and_then(|_| f.sync_all())
+            .map_err(|e| failed(&copy, e))?;
+        if let Some(dir) = path.parent() {
+            sync_dir(dir);
+        }
+        return Ok(copy);
+    }
+    unreachable!("an unbounded range ends only by return")
+}
+
 fn sync_dir(dir: &Path) {
     // Makes the new file's directory entry durable too; best effort.
     if let Ok(d) = std::fs::File::open(dir) {
@@ -356,30 +502,93 @@ fn sync_dir(dir: &Path) {
     }
 }
 
+/// A line of a journal that is not an entry (bytes that are not UTF-8, not
+/// JSON, not a known entry, or a byte-for-byte copy of an earlier line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadLine {
+    /// 1-based line number.
+    pub line: usize,
+    /// Byte offset of the line's first byte in the file.
+    pub offset: u64,
+    /// Its length in bytes, without the newline.
+    pub len: u64,
+    pub reason: String,
+}
+
 /// A loaded journal.
 #[derive(Debug, Clone)]
 pub struct Loaded {
     pub path: PathBuf,
+    /// The entries that parse, in file order.
     pub entries: Vec<Entry>,
     /// A torn last line (crash mid-write) was skipped.
     pub torn: bool,
-    /// Bytes up to the end of the last good line.
+    /// Lines that are not entries (the torn last line aside), in file order;
+    /// those named by a `repaired` entry ([`Loaded::acknowledged`]) included.
+    pub bad: Vec<BadLine>,
+    /// The file's length in bytes when it was read.
+    pub len: u64,
+    /// Bytes up to the end of the last line kept (where a torn tail starts).
     good_len: u64,
+    /// The last line is a whole entry without its newline.
+    unterminated: bool,
+    /// The runbook named by the first line, read from its raw bytes when that
+    /// line is damaged (so a damaged run still belongs to its runbook).
+    runbook_key: String,
 }
 
 impl Loaded {
     pub fn run_id(&self) -> &str {
         match self.entries.first() {
             Some(Entry::RunStarted { run, .. }) => run,
-            _ => "",
+            _ => self.path.file_stem().and_then(|s| s.to_str()).unwrap_or(""),
         }
     }
 
     pub fn runbook(&self) -> &str {
-        match self.entries.first() {
-            Some(Entry::RunStarted { runbook, .. }) => runbook,
-            _ => "",
-        }
+        &self.runbook_key
+    }
+
+    /// The first line (`run_started`) is there and parses.
+    pub fn has_start(&self) -> bool {
+        matches!(self.entries.first(), Some(Entry::RunStarted { .. }))
+            && !self.bad.iter().any(|b| b.line == 1)
+    }
+
+    /// Bad lines a `repaired` entry already named (a resume chose to skip
+    /// them): still reported, no longer a reason to refuse.
+    pub fn acknowledged(&self) -> std::collections::BTreeSet<usize> {
+        self.entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Repaired { skipped_lines, .. } => Some(skipped_lines.iter().copied()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    /// Bad lines no operator has chosen to skip yet.
+    pub fn unacknowledged(&self) -> Vec<&BadLine> {
+        let ack = self.acknowledged();
+        self.bad.iter().filter(|b| !ack.contains(&b.line)).collect()
+    }
+
+    /// Damaged: a bad line nobody chose to skip yet.
+    pub fn is_damaged(&self) -> bool {
+        !self.unacknowledged().is_empty()
+    }
+
+    /// Each bad line as the error the operator reads: `FILE:LINE: bad journal entry: REASON`.
+    pub fn bad_entry_errors(&self) -> Vec<JournalError> {
+        self.bad
+            .iter()
+            .map(|b| JournalError::BadEntry {
+                path: self.path.clone(),
+                line: b.line,
+                reason: b.reason.clone(),
+            })
+            .collect()
     }
 
     pub fn started(&self) -> Option<jiff::Timestamp> {
@@ -429,77 +638,171 @@ impl Loaded {
 
     /// Each step's last recorded status (and skip reason).
     pub fn statuses(&self) -> BTreeMap<usize, (StepStatus, Option<String>)> {
-        let mut out = BTreeMap::new();
+        let mut out: BTreeMap<usize, (StepStatus, Option<String>)> = BTreeMap::new();
         for e in &self.entries {
-            match e {
-                Entry::StepStarted { step, .. } => {
-                    out.insert(*step, (StepStatus::Running, None));
-                }
-                Entry::StepFinished { step, status, .. } => {
-                    out.insert(*step, (*status, None));
-                }
+            let (step, status) = match e {
+                Entry::StepStarted { step, .. } => (step, (StepStatus::Running, None)),
+                Entry::StepFinished { step, status, .. } => (step, (*status, None)),
                 Entry::StepSkipped { step, reason, .. } => {
-                    out.insert(*step, (StepStatus::Skipped, Some(reason.clone())));
+                    (step, (StepStatus::Skipped, Some(reason.clone())))
                 }
-                Entry::StepDone { step, .. } => {
-                    out.insert(*step, (StepStatus::ManualDone, None));
-                }
-                _ => {}
+                Entry::StepDone { step, .. } => (step, (StepStatus::ManualDone, None)),
+                _ => continue,
+            };
+            // The walker never starts, fails or skips a step again once it
+            // passed, was skipped or marked done: a later entry saying so is
+            // damage (a flipped step number), and must not make a resume
+            // run a step that is done.
+            if out.get(step).is_some_and(|(s, _)| s.is_settled()) {
+                continue;
             }
+            out.insert(*step, status);
         }
         out
     }
 }
 
-/// Read a journal. A last line that does not parse (torn by a crash) is
-/// skipped; a bad line in the middle is an error naming it.
+/// Read a journal, strictly: a torn last line (crash mid-write) is skipped,
+/// any other line that is not an entry is an error naming its line — unless
+/// a resume already chose to skip it (a `repaired` entry names it).
 pub fn load(path: &Path) -> Result<Loaded, JournalError> {
-    let text = std::fs::read(path).map_err(|e| JournalError::Read {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    let text = String::from_utf8_lossy(&text);
-    let lines: Vec<&str> = text.split('\n').collect();
-    let mut entries = Vec::new();
-    let mut torn = false;
-    let mut good_len = 0u64;
-    let mut offset = 0u64;
-    let last_nonempty = lines.iter().rposition(|l| !l.trim().is_empty());
-    for (i, line) in lines.iter().enumerate() {
-        let start = offset;
-        offset += line.len() as u64 + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Entry>(line) {
-            Ok(e) => {
-                entries.push(e);
-                good_len = (start + line.len() as u64 + 1).min(text.len() as u64);
-            }
-            Err(_) if Some(i) == last_nonempty => torn = true,
-            Err(e) => {
-                return Err(JournalError::BadEntry {
-                    path: path.to_path_buf(),
-                    line: i + 1,
-                    reason: e.to_string(),
-                });
-            }
-        }
+    let l = read(path)?;
+    if let Some(b) = l.unacknowledged().first() {
+        return Err(JournalError::BadEntry {
+            path: path.to_path_buf(),
+            line: b.line,
+            reason: b.reason.clone(),
+        });
     }
-    if !matches!(entries.first(), Some(Entry::RunStarted { .. })) {
+    if !l.has_start() {
         return Err(JournalError::NoStart {
             path: path.to_path_buf(),
         });
     }
-    Ok(Loaded {
+    Ok(l)
+}
+
+/// Read a journal, keeping every entry that parses and naming every line
+/// that does not ([`Loaded::bad`]); fails only if the file cannot be read or
+/// holds nothing of a journal (no entry and no bad line).
+pub fn read(path: &Path) -> Result<Loaded, JournalError> {
+    let bytes = std::fs::read(path).map_err(|e| JournalError::Read {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let l = parse_bytes(path, &bytes);
+    if l.entries.is_empty() && l.bad.is_empty() {
+        return Err(JournalError::NoStart {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(l)
+}
+
+/// Split on `\n` and parse each line, on bytes: offsets are byte offsets in
+/// the file, and a line that is not UTF-8 is a bad line, never decoded lossily.
+pub fn parse_bytes(path: &Path, bytes: &[u8]) -> Loaded {
+    let mut entries = Vec::new();
+    let mut bad = Vec::new();
+    let mut torn = false;
+    let mut unterminated = false;
+    let mut good_len = bytes.len() as u64;
+    let mut seen: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
+    let mut first_line: &[u8] = &[];
+    let (mut offset, mut line_no) = (0usize, 0usize);
+    while offset < bytes.len() {
+        line_no += 1;
+        let start = offset;
+        let (line, terminated) = match memchr::memchr(b'\n', &bytes[start..]) {
+            Some(n) => (&bytes[start..start + n], true),
+            None => (&bytes[start..], false),
+        };
+        offset = start + line.len() + usize::from(terminated);
+        if line_no == 1 {
+            first_line = line;
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let parsed = match std::str::from_utf8(line) {
+            Err(e) => Err(format!(
+                "not UTF-8 (invalid byte at column {})",
+                e.valid_up_to() + 1
+            )),
+            Ok(text) => serde_json::from_str::<Entry>(text).map_err(|e| json_reason(&e)),
+        };
+        match parsed {
+            Ok(_) if seen.contains_key(line) => bad.push(BadLine {
+                line: line_no,
+                offset: start as u64,
+                len: line.len() as u64,
+                reason: format!("a byte-for-byte copy of line {}", seen[line]),
+            }),
+            Ok(e) => {
+                seen.insert(line, line_no);
+                entries.push(e);
+                unterminated = !terminated;
+            }
+            // Cut off mid-write: the last line, without its newline.
+            Err(_) if !terminated => {
+                torn = true;
+                good_len = start as u64;
+            }
+            Err(reason) => bad.push(BadLine {
+                line: line_no,
+                offset: start as u64,
+                len: line.len() as u64,
+                reason,
+            }),
+        }
+    }
+    let runbook_key = match entries.first() {
+        Some(Entry::RunStarted { runbook, .. }) if !bad.iter().any(|b| b.line == 1) => {
+            runbook.clone()
+        }
+        _ => runbook_in_raw(first_line).unwrap_or_default(),
+    };
+    Loaded {
         path: path.to_path_buf(),
         entries,
         torn,
+        bad,
+        len: bytes.len() as u64,
         good_len,
-    })
+        unterminated,
+        runbook_key,
+    }
 }
 
-/// Every journal in `dir`, oldest first. Unreadable ones are skipped.
+/// serde_json's message without its `at line 1 column N` (always line 1
+/// here: the line number that matters is the journal's).
+fn json_reason(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    match msg.rfind(" at line ") {
+        Some(i) => format!("{} (column {})", &msg[..i], e.column()),
+        None => msg,
+    }
+}
+
+/// The `"runbook":"..."` value of a damaged first line, if it is still whole.
+fn runbook_in_raw(line: &[u8]) -> Option<String> {
+    const KEY: &[u8] = b"\"runbook\":\"";
+    let at = memchr::memmem::find(line, KEY)? + KEY.len() - 1;
+    let rest = &line[at + 1..];
+    let mut i = 0;
+    while i < rest.len() {
+        match rest[i] {
+            b'\\' => i += 2,
+            b'"' => return serde_json::from_slice::<String>(&line[at..at + i + 2]).ok(),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Every journal in `dir`, oldest first, damaged ones included (with their
+/// bad lines). A file that cannot be read, or holds no journal at all, is
+/// logged and left out.
 pub fn all(dir: &Path) -> Vec<Loaded> {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return Vec::new();
@@ -508,7 +811,13 @@ pub fn all(dir: &Path) -> Vec<Loaded> {
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .filter_map(|p| load(&p).ok())
+        .filter_map(|p| match read(&p) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                tracing::warn!("journal left out: {e}");
+                None
+            }
+        })
         .collect();
     out.sort_by(|a, b| a.started().cmp(&b.started()).then(a.path.cmp(&b.path)));
     out
@@ -522,13 +831,56 @@ pub fn runbook_key(path: &Path) -> String {
         .into_owned()
 }
 
-/// The latest run of `runbook` (optionally only unfinished ones).
+/// The latest run of `runbook` (optionally only unfinished ones), damaged or not.
 pub fn latest(dir: &Path, runbook: &Path, unfinished: bool) -> Option<Loaded> {
     let key = runbook_key(runbook);
     all(dir)
         .into_iter()
         .rev()
         .find(|l| l.runbook() == key && (!unfinished || l.finished().is_none()))
+}
+
+/// The latest unfinished run of `runbook` if its journal is damaged (a bad
+/// line no resume chose to skip yet): a fresh run would repeat steps it
+/// records as done, so starting one needs the operator's say-so.
+pub fn damaged(dir: &Path, runbook: &Path) -> Option<Loaded> {
+    latest(dir, runbook, true).filter(Loaded::is_damaged)
+}
+
+/// The refusal to start afresh over a damaged run.
+pub fn damaged_error(runbook: &Path, l: &Loaded) -> JournalError {
+    JournalError::Damaged {
+        runbook: runbook.to_path_buf(),
+        run: l.run_id().to_string(),
+        lines: l
+            .unacknowledged()
+            .iter()
+            .map(|b| {
+                JournalError::BadEntry {
+                    path: l.path.clone(),
+                    line: b.line,
+                    reason: b.reason.clone(),
+                }
+                .to_string()
+            })
+            .collect(),
+    }
+}
+
+/// Bad lines as one message: one `FILE:LINE: bad journal entry: REASON` a
+/// line, the first few of them.
+pub(crate) fn listed(lines: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut s = lines
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n");
+    if lines.len() > SHOWN {
+        s.push_str(&format!("\n(and {} more bad lines)", lines.len() - SHOWN));
+    }
+    s
 }
 
 /// A run by id.

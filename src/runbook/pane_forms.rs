@@ -28,6 +28,10 @@ impl RunbookPane {
         }
         self.notice = None;
         if let Some(u) = &e.unfinished {
+            if let Some((first, n)) = &u.damage {
+                let text = super::pane_view::damage_text(&e.path, first, *n);
+                return Outcome::Notify(text.replace('\n', " — "));
+            }
             let names: Vec<String> = rb
                 .params
                 .iter()

@@ -71,6 +71,7 @@ fn catalog() -> Vec<CatalogEntry> {
     c[2].unfinished = Some(Unfinished {
         run_id: "20260131T140000Z-aaaa".into(),
         changes: vec![],
+        damage: None,
     });
     c.push(CatalogEntry {
         path: PathBuf::from("/srv/runbooks/broken.md"),
@@ -413,6 +414,7 @@ fn a_changed_unfinished_run_needs_force_and_its_secrets_or_starts_anew() {
     c[2].unfinished = Some(Unfinished {
         run_id: "r1".into(),
         changes: vec!["step 4 \"Restore the newest verified backup\" changed".into()],
+        damage: None,
     });
     let mut p = RunbookPane::new();
     p.apply(Update::Catalog(c));
@@ -517,4 +519,36 @@ fn over_the_rto_and_failed_steps_read_as_critical() {
     );
     assert_eq!(buf[(1, row("✗ 3 Verify"))].fg, theme.critical.fg.unwrap());
     assert_eq!(buf[(1, row("✓ 1 Assess"))].fg, theme.ok.fg.unwrap());
+}
+
+#[test]
+fn a_damaged_unfinished_run_is_shown_with_its_bad_line_and_enter_starts_nothing() {
+    let mut c = catalog();
+    c[2].unfinished = Some(Unfinished {
+        run_id: "r1".into(),
+        changes: vec![],
+        damage: Some((
+            "/data/journals/r1.jsonl:3: bad journal entry: not UTF-8 (invalid byte at column 9)"
+                .into(),
+            2,
+        )),
+    });
+    let mut p = RunbookPane::new();
+    p.apply(Update::Catalog(c));
+    p.press("down", &pctx());
+    p.press("down", &pctx());
+    let text = crate::ui::buffer_text(&draw(&mut p, 120, 24));
+    assert!(text.contains("! damaged run"), "{text}");
+    assert!(
+        text.contains("! damaged run: /data/journals/r1.jsonl:3: bad journal entry"),
+        "{text}"
+    );
+    assert!(text.contains("--skip-bad-lines"), "{text}");
+    let Outcome::Notify(msg) = p.press("select", &pctx()) else {
+        panic!("Enter on a damaged run must not resume or start it")
+    };
+    assert!(
+        msg.contains("r1.jsonl:3") && msg.contains("1 more") && msg.contains("--force"),
+        "{msg}"
+    );
 }

@@ -137,9 +137,17 @@ fn list_view(p: &mut RunbookPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<
         crate::ui::widgets::empty_state(area, buf, PaneId::Runbook, msg, ctx);
         return;
     }
-    let selected_err = rows
-        .get(p.list.selected)
-        .and_then(|&i| p.catalog[i].runbook.as_ref().err().cloned());
+    let selected_err = rows.get(p.list.selected).and_then(|&i| {
+        let e = &p.catalog[i];
+        match (
+            &e.runbook,
+            e.unfinished.as_ref().and_then(|u| u.damage.as_ref()),
+        ) {
+            (Err(err), _) => Some(err.clone()),
+            (Ok(_), Some((first, n))) => Some(damage_text(&e.path, first, *n)),
+            (Ok(_), None) => None,
+        }
+    });
     let (table_area, err_area) = match &selected_err {
         Some(_) if area.height > 6 => {
             let [a, b] = Layout::vertical([Constraint::Min(3), Constraint::Length(4)]).areas(area);
@@ -180,6 +188,7 @@ fn list_view(p: &mut RunbookPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<
                             .unwrap_or_else(|| "–".into()),
                     ),
                     match &e.unfinished {
+                        Some(u) if u.damage.is_some() => Span::styled("! damaged run", t.critical),
                         Some(u) if !u.changes.is_empty() => {
                             Span::styled("! changed run", t.warning)
                         }
@@ -212,6 +221,19 @@ fn list_view(p: &mut RunbookPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<
             .wrap(Wrap { trim: false })
             .render(a, buf);
     }
+}
+
+/// What the pane says about a damaged unfinished run, and how to go on.
+pub(super) fn damage_text(path: &std::path::Path, first: &str, n: usize) -> String {
+    let more = if n > 1 {
+        format!(" (and {} more bad lines)", n - 1)
+    } else {
+        String::new()
+    };
+    format!(
+        "! damaged run: {first}{more}\nResume from the entries that parse: warroom runbook run {} --resume --skip-bad-lines; or start afresh: --force",
+        path.display()
+    )
 }
 
 fn status_style(s: StepStatus, ctx: &RenderCtx<'_>) -> Style {

@@ -133,7 +133,11 @@ fn code(nested: bool, paren: usize, arith: bool) -> Frame {
 fn scan(body: &str, shell: bool) -> Vec<UnsafeRef> {
     let b = body.as_bytes();
     let refs = ref_spans(body);
-    let line_of = |offset: usize| b[..offset].iter().filter(|c| **c == b'\n').count();
+    // Line numbers by binary search in the newline offsets, found once:
+    // counting newlines from the top for each reference made a block with
+    // many quoted references quadratic.
+    let newlines: Vec<usize> = memchr::memchr_iter(b'\n', b).collect();
+    let line_of = |offset: usize| newlines.partition_point(|&n| n < offset);
     let mut out = Vec::new();
     let mut flag = |offset: usize, name: &str, place: Place| {
         out.push(UnsafeRef {
@@ -317,7 +321,8 @@ fn heredoc_bodies(
                 i = (end + 1).min(body.len());
                 break;
             }
-            for (s, _, name) in refs.iter().filter(|(s, _, _)| *s >= i && *s < end) {
+            let first = refs.partition_point(|(s, _, _)| *s < i);
+            for (s, _, name) in refs[first..].iter().take_while(|(s, _, _)| *s < end) {
                 flag(*s, name, Place::HereDoc);
             }
             i = (end + 1).min(body.len());
@@ -407,6 +412,25 @@ mod tests {
         assert_eq!(w("# restart '{{c}}'"), []);
         // `$(` and backquotes mean nothing to shlex: still plain quotes.
         assert_eq!(w("silence a=b --comment '$({{c}})'"), [(0, Place::Single)]);
+    }
+
+    #[test]
+    fn a_large_block_gives_the_findings_of_its_parts_line_for_line() {
+        // Every kind of place, a here-document and a comment, repeated: the
+        // one-pass line numbering must give each copy the sample's findings
+        // shifted by the copy's first line.
+        let sample = "echo \"a-{{p}}\" '{{p}}' `echo {{p}}` {{p}}\n\
+                      cat <<EOF\nbody {{p}}\nEOF\n\
+                      echo $'{{p}}' \\{{p}} ${{p}} # {{p}}\n";
+        let one = places(sample);
+        assert_eq!(one.len(), 8, "{one:?}");
+        let per_copy = sample.lines().count();
+        let copies = 2_000;
+        let big = places(&sample.repeat(copies));
+        let want: Vec<(usize, Place)> = (0..copies)
+            .flat_map(|k| one.iter().map(move |(l, p)| (l + k * per_copy, *p)))
+            .collect();
+        assert_eq!(big, want);
     }
 
     #[test]

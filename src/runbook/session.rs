@@ -89,17 +89,57 @@ pub enum ResumeError {
     SecretMissing { name: String },
     #[error("journal has no start entry")]
     NoStart,
+    /// Lines of the journal are not entries: resuming from the rest is the
+    /// operator's choice.
+    #[error(
+        "{}\nrefusing to resume run {run}: {} of its journal {} not entries, and what they recorded is unknown. \
+         Pass --skip-bad-lines to resume from the entries that parse (the journal is copied beside itself first; \
+         the bad lines stay in it and are named in a `repaired` entry), or start a fresh run with --force (without --resume)",
+        journal::listed(lines),
+        if lines.len() == 1 { "1 line".to_string() } else { format!("{} lines", lines.len()) },
+        if lines.len() == 1 { "is" } else { "are" }
+    )]
+    Damaged { run: String, lines: Vec<String> },
+    /// The first line (who started what, with which params) is damaged.
+    #[error(
+        "{line}\ncannot resume run {run}: its first line, the run_started entry, is damaged, so the run's \
+         runbook, params and steps are unknown. Start a fresh run with --force (without --resume); \
+         the damaged journal stays as it is"
+    )]
+    StartDamaged { run: String, line: String },
     #[error(transparent)]
     Journal(#[from] JournalError),
 }
 
 impl Session {
-    /// Start a new run: write its first journal entry.
+    /// Start a new run: write its first journal entry. Refused while the
+    /// latest unfinished run of the runbook has a damaged journal
+    /// ([`Session::start_with`] with `force` starts anyway).
     pub fn start(
         runbook: Runbook,
         values: BTreeMap<String, String>,
         dir: &Path,
     ) -> Result<Self, JournalError> {
+        Self::start_with(runbook, values, dir, false)
+    }
+
+    /// [`Session::start`]; `force` starts even over a damaged run (`--force`).
+    pub fn start_with(
+        runbook: Runbook,
+        values: BTreeMap<String, String>,
+        dir: &Path,
+        force: bool,
+    ) -> Result<Self, JournalError> {
+        if let Some(l) = journal::damaged(dir, &runbook.path) {
+            if !force {
+                return Err(journal::damaged_error(&runbook.path, &l));
+            }
+            tracing::warn!(
+                journal = %l.path.display(),
+                bad_lines = l.unacknowledged().len(),
+                "starting a fresh run (--force) although the unfinished run's journal is damaged"
+            );
+        }
         let now = jiff::Timestamp::now();
         let run = journal::new_run_id(now);
         let params = Params::new(&runbook, values);
@@ -140,12 +180,15 @@ impl Session {
     }
 
     /// Continue the latest unfinished run of `runbook`. `secrets` supplies the
-    /// secret params (never journaled); `force` accepts changed steps.
+    /// secret params (never journaled); `force` accepts changed steps;
+    /// `skip_bad_lines` resumes from the entries that parse when some lines
+    /// of the journal are not entries (refused otherwise).
     pub fn resume(
         runbook: Runbook,
         dir: &Path,
         secrets: &BTreeMap<String, String>,
         force: bool,
+        skip_bad_lines: bool,
     ) -> Result<Self, ResumeError> {
         let loaded = journal::latest(dir, &runbook.path, true).ok_or_else(|| {
             ResumeError::NothingToResume {
@@ -153,6 +196,30 @@ impl Session {
                 dir: dir.to_path_buf(),
             }
         })?;
+        let bad: Vec<String> = loaded
+            .unacknowledged()
+            .iter()
+            .map(|b| {
+                JournalError::BadEntry {
+                    path: loaded.path.clone(),
+                    line: b.line,
+                    reason: b.reason.clone(),
+                }
+                .to_string()
+            })
+            .collect();
+        if !loaded.has_start() {
+            return Err(ResumeError::StartDamaged {
+                run: loaded.run_id().to_string(),
+                line: bad.first().cloned().unwrap_or_default(),
+            });
+        }
+        if !bad.is_empty() && !skip_bad_lines {
+            return Err(ResumeError::Damaged {
+                run: loaded.run_id().to_string(),
+                lines: bad,
+            });
+        }
         let Some(Entry::RunStarted {
             run, params, ts, ..
         }) = loaded.entries.first().cloned()

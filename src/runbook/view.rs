@@ -25,6 +25,9 @@ pub struct Unfinished {
     pub run_id: String,
     /// Steps changed since that run started (resuming needs force).
     pub changes: Vec<String>,
+    /// Its journal is damaged: the first bad line
+    /// (`FILE:LINE: bad journal entry: REASON`) and how many there are.
+    pub damage: Option<(String, usize)>,
 }
 
 impl CatalogEntry {

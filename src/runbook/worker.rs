@@ -76,6 +76,14 @@ pub fn scan(paths: &[PathBuf], journal_dir: &Path) -> (Vec<CatalogEntry>, Vec<St
                 .rev()
                 .find(|l| l.runbook() == key && l.finished().is_none())
                 .map(|l| Unfinished {
+                    damage: l.unacknowledged().first().map(|b| {
+                        let e = journal::JournalError::BadEntry {
+                            path: l.path.clone(),
+                            line: b.line,
+                            reason: b.reason.clone(),
+                        };
+                        (e.to_string(), l.unacknowledged().len())
+                    }),
                     run_id: l.run_id().to_string(),
                     changes: match &runbook {
                         Ok(rb) => super::session::changed_steps(l.step_refs(), rb),

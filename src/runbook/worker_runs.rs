@@ -85,6 +85,13 @@ pub(super) async fn open(st: &mut State, c: &Ctx<'_>, path: &Path) {
         Err(e) => return c.notice(e.to_string(), true).await,
     };
     if let Some(l) = journal::latest(c.dir, path, true) {
+        if l.is_damaged() {
+            // The console has no --skip-bad-lines / --force: say what the
+            // damage is and how to choose, and start nothing.
+            return c
+                .notice(journal::damaged_error(path, &l).to_string(), true)
+                .await;
+        }
         let changes = super::session::changed_steps(l.step_refs(), &rb);
         let names: Vec<String> = rb
             .params
@@ -159,7 +166,7 @@ pub(super) async fn resume(
         Err(e) => return c.notice(e.to_string(), true).await,
     };
     let secrets: BTreeMap<String, String> = secrets.iter().cloned().collect();
-    match Session::resume(rb, c.dir, &secrets, force) {
+    match Session::resume(rb, c.dir, &secrets, force, false) {
         Ok(s) => {
             c.notice(
                 format!(

@@ -329,3 +329,73 @@ async fn a_run_through_the_worker_with_actions_and_a_timeline() {
     assert_eq!(incidents.len(), 1);
     assert_eq!(incidents[0].finished(), Some("completed"));
 }
+
+#[tokio::test]
+async fn the_console_shows_a_damaged_run_and_starts_nothing_over_it() {
+    let mut h = Harness::start();
+    h.until("catalog", |u| match u {
+        Report::Data(Update::Catalog(_)) => Some(()),
+        _ => None,
+    })
+    .await;
+    let rb = super::parse::load(&h.rb).unwrap();
+    let values = std::collections::BTreeMap::from([("who".to_string(), "ops".to_string())]);
+    let path = {
+        let s = super::session::Session::start(rb, values.clone(), &h.journals).unwrap();
+        s.journal.path.clone()
+    };
+    // A bad line in the middle: an entry after it, so it is not a torn tail.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    use std::io::Write as _;
+    f.write_all(b"{\"type\":\"step_fin\xff\xff\n{\"type\":\"note\",\"ts\":\"2026-01-31T14:00:00Z\",\"operator\":\"a\",\"text\":\"x\"}\n")
+        .unwrap();
+    h.send(Command::Refresh);
+    let rb_path = h.rb.clone();
+    let damage = h
+        .until("damaged catalog", |u| match u {
+            Report::Data(Update::Catalog(c)) => c
+                .iter()
+                .find(|e| e.path == rb_path)
+                .and_then(|e| e.unfinished.as_ref()?.damage.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        damage,
+        (
+            format!(
+                "{}:2: bad journal entry: not UTF-8 (invalid byte at column 18)",
+                path.display()
+            ),
+            1
+        )
+    );
+    h.send(Command::Open { path: h.rb.clone() });
+    let text = h
+        .until("refusal", |u| match u {
+            Report::Data(Update::Notice { text, error: true }) => Some(text),
+            Report::Data(Update::Run(_)) => panic!("a run was opened over a damaged journal"),
+            _ => None,
+        })
+        .await;
+    assert!(
+        text.contains("refusing to start a fresh run") && text.contains("--force"),
+        "{text}"
+    );
+    h.send(Command::Start {
+        path: h.rb.clone(),
+        params: values.into_iter().collect(),
+    });
+    let text = h
+        .until("refusal to start", |u| match u {
+            Report::Data(Update::Notice { text, error: true }) => Some(text),
+            Report::Data(Update::Run(_)) => panic!("a run was started over a damaged journal"),
+            _ => None,
+        })
+        .await;
+    assert!(text.contains(":2: bad journal entry"), "{text}");
+    assert_eq!(journal::all(&h.journals).len(), 1, "no new journal");
+}

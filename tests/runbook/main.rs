@@ -4,6 +4,7 @@
 
 mod cli;
 mod common;
+mod damaged;
 mod export;
 mod shipped;
 mod tui;
