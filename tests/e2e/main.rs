@@ -196,8 +196,20 @@ fn demo_walks_every_pane_opens_help_and_palette_and_quits_cleanly() {
     t.wait_for("help scrolled to the navigation keys", |s| {
         s.contains("navigation")
     });
-    t.keys(&["PageDown", "PageDown", "PageDown"]);
-    let help = t.wait_for("help scrolled to the global keys", |s| s.contains("quit"));
+    // One page at a time, each drawn before the next, until the global keys.
+    let mut help = t.screen();
+    for _ in 0..8 {
+        if help.contains("quit") {
+            break;
+        }
+        let before = help.clone();
+        t.keys(&["PageDown"]);
+        help = t.wait_for("the next help page", |s| s != before);
+    }
+    assert!(
+        help.contains("quit"),
+        "never reached the global keys:\n{help}"
+    );
     assert!(help.contains("palette"), "{help}");
     t.keys(&["Escape"]);
     t.wait_for("help closed", |s| !s.contains("Help — keys"));
