@@ -403,6 +403,7 @@ class ExecSession:
         self.proc = None
         self.master = None   # the pty's master fd (tty=true)
         self.stdin_open = record['stdin']
+        self.sized = asyncio.Event()   # set by the first resize frame
 
     async def send(self, channel, data):
         if not self.ws.closed:
@@ -411,11 +412,21 @@ class ExecSession:
     async def run(self):
         r = self.record
         loop = asyncio.get_running_loop()
+        reader = None
         try:
             if r['tty']:
                 master, slave = pty.openpty()
                 self.master = master
                 os.set_blocking(master, False)
+                # A client sends the terminal size as its first resize frame
+                # right after connecting. Start the command once that size is
+                # on the pty (or after a short wait), so a command that reads
+                # its size at start (`stty size`) sees it rather than 0x0.
+                reader = asyncio.ensure_future(self.read_client())
+                try:
+                    await asyncio.wait_for(self.sized.wait(), 2.0)
+                except asyncio.TimeoutError:
+                    pass
 
                 def controlling_tty():
                     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
@@ -436,11 +447,14 @@ class ExecSession:
                 if r['stderr']:
                     outputs.append(self.pump_pipe(loop, self.proc.stderr, STDERR))
         except OSError as e:
+            if reader is not None:
+                reader.cancel()
             await self.finish({'metadata': {}, 'status': 'Failure', 'reason': 'InternalError',
                                'message': f'failed to exec in container: {e.strerror}: {r["command"][0]}'})
             return
         r['started'] = True
-        reader = asyncio.ensure_future(self.read_client())
+        if reader is None:
+            reader = asyncio.ensure_future(self.read_client())
         try:
             await asyncio.gather(*outputs)
             code = await loop.run_in_executor(None, self.proc.wait)
@@ -524,6 +538,7 @@ class ExecSession:
                 if self.master is not None:
                     fcntl.ioctl(self.master, termios.TIOCSWINSZ,
                                 struct.pack('HHHH', size.get('Height', 0), size.get('Width', 0), 0, 0))
+                self.sized.set()
             elif channel == CLOSE and self.v5 and data[:1] == bytes([STDIN]):
                 self.close_stdin()
         # v4 has no close frame: the client closing the socket ends stdin.
