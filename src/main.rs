@@ -82,8 +82,16 @@ async fn dispatch(cli: Cli, out: &Out) -> Result<ExitCode> {
                 },
             );
             let hub = Hub::start(wiring.workers, wiring.idle);
-            let ended =
-                warroom::app::run::run(app, hub, wiring.actions, start.config_path.clone()).await?;
+            let ended = warroom::app::run::run(
+                app,
+                hub,
+                wiring.actions,
+                warroom::app::run::RunOptions {
+                    config_file: start.config_path.clone(),
+                    frame_interval: start.config.general.frame_interval,
+                },
+            )
+            .await?;
             Ok(match ended {
                 warroom::app::run::Ended::Quit => ExitCode::SUCCESS,
                 // Quietly: whoever would read a message went with the terminal.

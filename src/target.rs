@@ -314,3 +314,34 @@ impl Attach {
         }
     }
 }
+
+/// How far before an alert became active the jumps from it look: the cause
+/// usually shows a little before the symptom crossed its threshold.
+pub const ALERT_LEAD: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// The alert an operator came from. Jumps carry it so the next pane fills
+/// in what the alert already said (a runbook's params, a log window), and
+/// a run started from it records it in its journal and export.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AlertContext {
+    /// `alertname`.
+    pub name: String,
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// When it became active (Prometheus `activeAt`, Alertmanager `startsAt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<jiff::Timestamp>,
+    /// Alertmanager's fingerprint of the label set, as its UI and API show it.
+    pub fingerprint: String,
+    /// The sources that reported it (`alertmanager main`, `prometheus prom`).
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+impl AlertContext {
+    /// Where a window over this alert starts: [`ALERT_LEAD`] before it
+    /// became active (`None` when the source did not say when).
+    pub fn window_start(&self) -> Option<jiff::Timestamp> {
+        let lead = jiff::SignedDuration::try_from(ALERT_LEAD).ok()?;
+        self.starts_at.and_then(|t| t.checked_sub(lead).ok())
+    }
+}

@@ -4,6 +4,7 @@
 use super::matcher::quote;
 use super::model::Labels;
 use crate::pane::{Jump, Outcome};
+use crate::target::AlertContext;
 use std::path::{Path, PathBuf};
 
 /// Labels that identify a log stream, in selector order.
@@ -43,15 +44,26 @@ fn local_runbook(rel: &Path, dirs: &[PathBuf]) -> Option<PathBuf> {
 
 /// `runbook_url` → the runbook pane when it names a local file (or a file under
 /// `[runbooks] paths`); otherwise copy the URL (OSC 52) and show it.
-/// Stats a few paths: runs on a key press, never while rendering.
-pub fn open_runbook<F, C>(url: &str, dirs: &[PathBuf]) -> Outcome<F, C> {
+/// Stats a few paths: runs on a key press, never while rendering. `alert`
+/// travels with the jump: the runbook pane prefills params from its labels.
+pub fn open_runbook<F, C>(
+    url: &str,
+    dirs: &[PathBuf],
+    alert: Option<&AlertContext>,
+) -> Outcome<F, C> {
     let url = url.trim();
+    let open = |path: PathBuf| {
+        Outcome::Jump(Jump::Runbook {
+            path,
+            alert: alert.cloned().map(Box::new),
+        })
+    };
     let shown = crate::text::sanitize(url).into_owned();
     let parsed = url::Url::parse(url).ok();
     match parsed.as_ref().map(|u| u.scheme()) {
         Some("file") => {
             if let Ok(p) = parsed.as_ref().map(|u| u.to_file_path()).unwrap_or(Err(())) {
-                return Outcome::Jump(Jump::Runbook { path: p });
+                return open(p);
             }
         }
         Some("http" | "https") => {
@@ -65,14 +77,14 @@ pub fn open_runbook<F, C>(url: &str, dirs: &[PathBuf]) -> Outcome<F, C> {
                 && rel.extension().is_some()
                 && let Some(p) = local_runbook(rel, dirs)
             {
-                return Outcome::Jump(Jump::Runbook { path: p });
+                return open(p);
             }
         }
         Some(_) => {}
         None => {
             let rel = Path::new(url);
             let path = local_runbook(rel, dirs).unwrap_or_else(|| expand_home(rel));
-            return Outcome::Jump(Jump::Runbook { path });
+            return open(path);
         }
     }
     Outcome::Many(vec![
@@ -177,21 +189,24 @@ mod tests {
         std::fs::write(dir.path().join("restart-service.md"), "# r").unwrap();
         let dirs = vec![dir.path().to_path_buf()];
         assert_eq!(
-            open_runbook::<(), ()>("docs/runbooks/restart-service.md", &dirs),
+            open_runbook::<(), ()>("docs/runbooks/restart-service.md", &dirs, None),
             Outcome::Jump(Jump::Runbook {
-                path: dir.path().join("restart-service.md")
+                path: dir.path().join("restart-service.md"),
+                alert: None
             })
         );
         assert_eq!(
             open_runbook::<(), ()>(
                 "https://git.example/ops/blob/main/runbooks/restart-service.md",
-                &dirs
+                &dirs,
+                None
             ),
             Outcome::Jump(Jump::Runbook {
-                path: dir.path().join("restart-service.md")
+                path: dir.path().join("restart-service.md"),
+                alert: None
             })
         );
-        match open_runbook::<(), ()>("https://wiki.example/Runbooks/DB", &dirs) {
+        match open_runbook::<(), ()>("https://wiki.example/Runbooks/DB", &dirs, None) {
             Outcome::Many(v) => {
                 assert_eq!(
                     v[0],
@@ -203,9 +218,10 @@ mod tests {
         }
         // A relative path nobody has configured stays as written (cwd-relative).
         assert_eq!(
-            open_runbook::<(), ()>("docs/runbooks/dr-drill.md", &[]),
+            open_runbook::<(), ()>("docs/runbooks/dr-drill.md", &[], None),
             Outcome::Jump(Jump::Runbook {
-                path: "docs/runbooks/dr-drill.md".into()
+                path: "docs/runbooks/dr-drill.md".into(),
+                alert: None
             })
         );
     }

@@ -11,6 +11,7 @@
 pub mod actions;
 #[cfg(test)]
 mod actions_tests;
+mod announce;
 pub mod api;
 pub mod client;
 pub mod demo;

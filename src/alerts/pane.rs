@@ -66,6 +66,9 @@ pub struct AlertsPane {
     pub(super) table: TableState,
     pub(super) silence_table: TableState,
     pub(super) timeline: Timeline,
+    announcer: super::announce::Announcer,
+    /// Told by the announcer, not yet taken by the app.
+    announcements: Vec<crate::pane::Announcement>,
 }
 
 impl AlertsPane {
@@ -92,6 +95,8 @@ impl AlertsPane {
             table: TableState::default(),
             silence_table: TableState::default(),
             timeline: Timeline::default(),
+            announcer: super::announce::Announcer::new(cfg.alerts.notify),
+            announcements: Vec::new(),
         }
     }
 
@@ -391,6 +396,10 @@ impl Pane for AlertsPane {
         super::view::render(self, area, buf, ctx);
     }
 
+    fn take_announcements(&mut self) -> Vec<crate::pane::Announcement> {
+        std::mem::take(&mut self.announcements)
+    }
+
     fn apply(&mut self, update: Update) -> bool {
         let mut snap = match update {
             Update::Snapshot(snap) => snap,
@@ -429,12 +438,15 @@ impl Pane for AlertsPane {
         }
         // A successful poll: the source is back, its data current again.
         self.down.remove(&snap.source);
-        self.snapshots.insert(snap.source.clone(), *snap);
+        let source = snap.source.clone();
+        self.snapshots.insert(source.clone(), *snap);
         if same {
             // Ages and sparklines move on even when the alerts did not change.
             return true;
         }
         self.recompute();
+        let told = self.announcer.observe(&source, &self.merged);
+        self.announcements.extend(told);
         true
     }
 

@@ -133,7 +133,9 @@ impl AlertsPane {
 
     pub(super) fn open_runbook(&self) -> Out {
         self.with_focused(|m| match m.alert.annotations.get("runbook_url") {
-            Some(url) if !url.trim().is_empty() => jump::open_runbook(url, &self.runbook_dirs),
+            Some(url) if !url.trim().is_empty() => {
+                jump::open_runbook(url, &self.runbook_dirs, Some(&m.context()))
+            }
             _ => Outcome::Notify(format!(
                 "{} has no runbook_url annotation",
                 crate::text::sanitize(m.alert.name())
@@ -143,7 +145,11 @@ impl AlertsPane {
 
     pub(super) fn jump_logs(&self) -> Out {
         self.with_focused(|m| match jump::logql_selector(&m.alert.labels) {
-            Some(query) => Outcome::Jump(crate::pane::Jump::LogQuery { query }),
+            // Over the alert's window, not the pane's default hour.
+            Some(query) => Outcome::Jump(crate::pane::Jump::LogQuery {
+                query,
+                from: m.context().window_start(),
+            }),
             None => Outcome::Notify(
                 "no namespace/pod/container/job label to build a log query from".into(),
             ),

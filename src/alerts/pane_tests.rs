@@ -133,16 +133,29 @@ fn jumps_go_to_runbook_logs_and_workload() {
     let mut p = pane_with_estate();
     p.press("select", &ctx()); // expand ServiceDown
     p.press("down", &ctx()); // its first alert (dispatch)
+    // The runbook jump carries the alert: its labels fill the runbook's
+    // params and the run records it.
+    let Outcome::Jump(Jump::Runbook { path, alert }) = p.press("open_runbook", &ctx()) else {
+        panic!("expected a runbook jump")
+    };
     assert_eq!(
-        p.press("open_runbook", &ctx()),
-        Outcome::Jump(Jump::Runbook {
-            path: "docs/runbooks/restart-service.md".into()
-        })
+        path,
+        std::path::PathBuf::from("docs/runbooks/restart-service.md")
     );
+    let alert = alert.expect("the alert travels with the jump");
+    assert_eq!(alert.name, "ServiceDown");
+    assert_eq!(alert.labels["job"], "dispatch");
+    assert_eq!(
+        alert.fingerprint,
+        crate::alerts::model::fingerprint(&alert.labels)
+    );
+    // Logs over the alert's window: from 15 minutes before it became active.
+    let started = alert.starts_at.expect("the estate says when it started");
     assert_eq!(
         p.press("jump_logs", &ctx()),
         Outcome::Jump(Jump::LogQuery {
-            query: r#"{namespace="ridendine", job="dispatch"}"#.into()
+            query: r#"{namespace="ridendine", job="dispatch"}"#.into(),
+            from: Some(started - jiff::SignedDuration::from_mins(15)),
         })
     );
     assert_eq!(

@@ -9,6 +9,7 @@
 pub mod draw;
 pub mod overlay;
 mod overlay_keys;
+mod pacer;
 pub mod run;
 
 use crate::action::{ActionOutcome, ActionSpec, Preview};
@@ -506,6 +507,15 @@ impl App {
     /// `Pane::after_frame`).
     pub fn after_frame(&mut self) -> Vec<Command> {
         self.panes[self.active.index()].after_frame()
+    }
+
+    /// What the panes have to tell the operator after the last updates, from
+    /// every pane: a new critical alert rings while the Logs pane is shown.
+    pub fn take_announcements(&mut self) -> Vec<crate::pane::Announcement> {
+        self.panes
+            .iter_mut()
+            .flat_map(|p| p.take_announcements())
+            .collect()
     }
 
     pub fn reports(&self) -> Vec<(PaneId, crate::report::ReportSection)> {

@@ -1,7 +1,9 @@
 //! The main loop: `tokio::select!` over terminal events, worker updates,
 //! action events, signals and — only while something animates — a clock tick.
 //! Each turn applies inputs to the [`App`], carries out its [`Effect`]s, and
-//! draws only if the rendered frame differs from the one on screen.
+//! draws when the [`FramePacer`] says so — keys at once, worker updates at
+//! most once per `frame_interval` — writing only if the rendered frame
+//! differs from the one on screen.
 //!
 //! A terminal that fails a write or a read has gone away (the tmux pane or
 //! the SSH session was killed): the loop ends with [`Ended::TerminalGone`]
@@ -10,6 +12,7 @@
 //! The journals and the audit log need nothing more: each entry is fsynced
 //! when it is written.
 
+use super::pacer::FramePacer;
 use super::{App, Effect};
 use crate::action::{
     ActionError, ActionOutcome, ActionSpec, Actions, Disposition, Preview, Progress,
@@ -19,7 +22,7 @@ use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use ratatui::buffer::Buffer;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 /// How the console ended.
@@ -111,14 +114,24 @@ impl EffectRunner {
     }
 }
 
+/// How the loop runs, from the config.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Handed to the sessions the console starts (`warroom exec`).
+    pub config_file: std::path::PathBuf,
+    /// At most one frame per interval for worker updates (`[general]
+    /// frame_interval`); keys draw at once.
+    pub frame_interval: Duration,
+}
+
 /// Run the console until the operator quits or a signal arrives.
-/// `config_file` is handed to the sessions it starts (`warroom exec`).
 pub async fn run(
     mut app: App,
     mut hub: Hub,
     actions: Arc<Actions>,
-    config_file: std::path::PathBuf,
+    options: RunOptions,
 ) -> color_eyre::Result<Ended> {
+    let config_file = options.config_file;
     let mut guard = crate::tui::TerminalGuard::enter()?;
     let (action_tx, mut action_rx) = mpsc::unbounded_channel();
     let runner = EffectRunner {
@@ -130,32 +143,41 @@ pub async fn run(
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut last_frame: Option<Buffer> = None;
-    let mut dirty = true;
+    let mut pacer = FramePacer::new(options.frame_interval);
     loop {
-        if dirty {
+        if pacer.due(Instant::now()) {
             if let Err(e) = draw(&mut guard, &mut app, &mut last_frame) {
                 return Ok(gone("draw", &e));
             }
-            dirty = false;
+            pacer.drawn(Instant::now());
             for cmd in app.after_frame() {
                 hub.send(cmd);
             }
         }
         let tick = app.wants_tick();
+        let frame_due = pacer.waiting().then(|| pacer.deadline()).flatten();
         let mut effects = Vec::new();
         tokio::select! {
             ev = terminal_events.next() => match ev {
-                Some(Ok(Event::Key(key))) => { effects = app.handle_key(key); dirty = true; }
-                Some(Ok(Event::Resize(..))) => { last_frame = None; dirty = true; }
+                Some(Ok(Event::Key(key))) => { effects = app.handle_key(key); pacer.urgent(); }
+                Some(Ok(Event::Resize(..))) => { last_frame = None; pacer.urgent(); }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Ok(gone("read", &e)),
                 None => return Ok(gone("read", &"end of input")),
             },
             Some(update) = hub.updates.recv() => {
-                dirty |= app.apply(update);
-                // Drain what else is queued so a burst costs one frame.
+                let mut changed = app.apply(update);
+                // Drain what else is queued: a burst is applied in one turn.
                 while let Ok(update) = hub.updates.try_recv() {
-                    dirty |= app.apply(update);
+                    changed |= app.apply(update);
+                }
+                if changed {
+                    pacer.stale();
+                }
+                for a in app.take_announcements() {
+                    if let Err(e) = crate::tui::announce(&a) {
+                        return Ok(gone("write", &e));
+                    }
                 }
             }
             Some(ev) = action_rx.recv() => {
@@ -164,9 +186,12 @@ pub async fn run(
                     ActionEvent::Progress { id, line } => app.action_progress(id, line),
                     ActionEvent::Done { id, spec, result } => app.action_done(id, &spec, result),
                 }
-                dirty = true;
+                pacer.urgent();
             }
-            _ = tokio::time::sleep(Duration::from_millis(250)), if tick => { app.tick(); dirty = true; }
+            // Updates arrived since the last frame: draw them when the
+            // interval is up.
+            _ = tokio::time::sleep_until(frame_due.unwrap_or_else(Instant::now).into()), if frame_due.is_some() => {}
+            _ = tokio::time::sleep(Duration::from_millis(250)), if tick => { app.tick(); pacer.urgent(); }
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
         }
@@ -186,7 +211,7 @@ pub async fn run(
                     Err(e) => return Ok(gone("taking the terminal back", &e)),
                 };
                 last_frame = None;
-                dirty = true;
+                pacer.urgent();
                 continue;
             }
             if !runner.run(&hub, &mut app, effect) {

@@ -72,6 +72,7 @@ impl<A: crate::pane::ActionSet> Pane for Probe<A> {
             )),
             "logs" => Outcome::Jump(Jump::LogQuery {
                 query: "{app=\"web\"}".into(),
+                from: None,
             }),
             // A hostile log line: a clipboard write, a bracketed-paste end
             // and a BEL, which must not reach the clipboard or the shell the

@@ -15,8 +15,8 @@ mod tests;
 
 pub use error::{ConfigError, ConfigProblem};
 pub use sections::{
-    Alerts, BackupKind, BackupSource, BasicAuth, Docker, General, HttpAuth, HttpEndpoint,
-    Kubernetes, Logs, Loki, Runbooks, de_duration,
+    AlertNotify, Alerts, BackupKind, BackupSource, BasicAuth, Docker, General, HttpAuth,
+    HttpEndpoint, Kubernetes, Logs, Loki, Ring, Runbooks, de_duration,
 };
 use serde::Deserialize;
 use std::path::Path;

@@ -14,6 +14,10 @@ pub struct General {
     /// Per-source timeout for `warroom report` and `warroom doctor`.
     #[serde(deserialize_with = "de_duration")]
     pub source_timeout: Duration,
+    /// The console draws worker updates at most once per this interval
+    /// (keys draw at once): a burst of watch events costs one frame.
+    #[serde(deserialize_with = "de_duration")]
+    pub frame_interval: Duration,
 }
 
 impl Default for General {
@@ -22,6 +26,7 @@ impl Default for General {
             theme: "default".into(),
             read_only: false,
             source_timeout: Duration::from_secs(10),
+            frame_interval: Duration::from_millis(50),
         }
     }
 }
@@ -117,6 +122,8 @@ pub struct Alerts {
     /// How long the one-key "ack" silence lasts.
     #[serde(deserialize_with = "de_duration")]
     pub ack_duration: Duration,
+    /// How the console tells of a newly firing alert, per severity.
+    pub notify: AlertNotify,
 }
 
 impl Default for Alerts {
@@ -124,8 +131,43 @@ impl Default for Alerts {
         Self {
             group_by: vec!["alertname".into()],
             ack_duration: Duration::from_secs(15 * 60),
+            notify: AlertNotify::default(),
         }
     }
+}
+
+/// `[alerts.notify]`: per severity, what a newly firing alert does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertNotify {
+    pub critical: Ring,
+    pub warning: Ring,
+    pub info: Ring,
+    /// Alerts without a severity label warroom recognises.
+    pub none: Ring,
+}
+
+impl Default for AlertNotify {
+    fn default() -> Self {
+        Self {
+            critical: Ring::Bell,
+            warning: Ring::Off,
+            info: Ring::Off,
+            none: Ring::Off,
+        }
+    }
+}
+
+/// What telling of an alert does to the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ring {
+    Off,
+    /// The terminal bell (BEL).
+    Bell,
+    /// The bell and a desktop notification (OSC 9 and OSC 777, passed
+    /// through tmux).
+    Notify,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

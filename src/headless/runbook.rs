@@ -70,7 +70,7 @@ pub async fn run(cfg: &Config, mode: Mode, cmd: RunbookCmd, out: &Out) -> Result
                 if dry_run {
                     return dry(&rb, values, &actions, out).await;
                 }
-                let s = Session::start_with(rb, values, &dir, force)?;
+                let s = Session::start_with(rb, values, &dir, force, None)?;
                 out.line(format_args!(
                     "run {} of {} ({})",
                     s.run_id(),

@@ -490,8 +490,11 @@ impl Pane for LogsPane {
     fn on_jump(&mut self, jump: &Jump, ctx: &PaneCtx) -> Out {
         self.mode = Mode::Normal;
         match jump {
-            Jump::LogQuery { query } => {
+            Jump::LogQuery { query, from } => {
                 self.query = query.clone();
+                if let Some(from) = from {
+                    self.range = TimeRange::since(from.as_nanosecond(), ctx.now.as_nanosecond());
+                }
                 self.run_query(ctx)
             }
             Jump::LogStream(target) => self.open_stream(target.clone(), None, ctx),

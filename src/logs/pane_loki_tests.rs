@@ -82,6 +82,7 @@ fn loki_errors_show_lokis_text_and_a_hint() {
     let o = p.on_jump(
         &Jump::LogQuery {
             query: "{app=\"api\"".into(),
+            from: None,
         },
         &ctx(),
     );
@@ -144,7 +145,13 @@ fn tail_pause_reconnect_dropped_and_evictions_are_visible() {
     cfg.logs.ring_lines = 5;
     let mut p = LogsPane::new(&cfg);
     let q = r#"{app="api"}"#.to_string();
-    p.on_jump(&Jump::LogQuery { query: q.clone() }, &ctx());
+    p.on_jump(
+        &Jump::LogQuery {
+            query: q.clone(),
+            from: None,
+        },
+        &ctx(),
+    );
     let o = p.press("follow", &ctx());
     assert!(matches!(commands(&o).as_slice(), [Command::Tail { query, .. }] if *query == q));
     let target = LogTarget::Loki { query: q.clone() };
@@ -221,7 +228,13 @@ fn tail_pause_reconnect_dropped_and_evictions_are_visible() {
 fn refused_tail_shows_lokis_error_and_stops() {
     let mut p = LogsPane::new(&cfg());
     let q = r#"{app="api"} |= "x"#.to_string();
-    p.on_jump(&Jump::LogQuery { query: q.clone() }, &ctx());
+    p.on_jump(
+        &Jump::LogQuery {
+            query: q.clone(),
+            from: None,
+        },
+        &ctx(),
+    );
     p.press("follow", &ctx());
     let e = LokiError::from_status(
         400,

@@ -104,6 +104,7 @@ pub(super) fn with_results() -> LogsPane {
     let o = p.on_jump(
         &Jump::LogQuery {
             query: r#"{namespace="toolboxai"}"#.into(),
+            from: None,
         },
         &ctx(),
     );

@@ -53,6 +53,14 @@ impl TimeRange {
         }
     }
 
+    /// From `from_ns` until now, kept relative so that it still ends at now
+    /// as time passes (a window from an alert's start); whole minutes, at
+    /// least one.
+    pub fn since(from_ns: i128, now_ns: i128) -> Self {
+        let secs = ((now_ns - from_ns).max(0) as u128).div_ceil(60_000_000_000) * 60;
+        Self::Last(Duration::from_secs((secs as u64).max(60)))
+    }
+
     /// Parse an absolute range from two RFC 3339 times (or `now`).
     pub fn absolute(from: &str, to: &str, now_ns: i128) -> Result<Self, TimeError> {
         let from_ns = parse_time(from, now_ns)?;
@@ -126,5 +134,15 @@ mod tests {
             "2h is not before 3h"
         );
         assert_eq!(TimeRange::default().bounds(now).1, now);
+        // An alert active for 20m30s, with the 15-minute lead: 36 minutes.
+        let from = now - (35 * 60 + 30) * 1_000_000_000;
+        assert_eq!(
+            TimeRange::since(from, now),
+            TimeRange::Last(Duration::from_secs(36 * 60))
+        );
+        assert_eq!(
+            TimeRange::since(now + 5, now),
+            TimeRange::Last(Duration::from_secs(60))
+        );
     }
 }

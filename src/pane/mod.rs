@@ -113,6 +113,16 @@ pub struct PaneCtx {
     pub now: jiff::Timestamp,
 }
 
+/// Something the operator must hear about even when looking elsewhere (a
+/// newly firing critical alert): the terminal bell, or a desktop
+/// notification through the terminal. The app writes it; panes only say it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announcement {
+    pub title: String,
+    pub body: String,
+    pub ring: crate::config::Ring,
+}
+
 /// A jump from one pane to another (alert → workload, workload → logs…).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Jump {
@@ -123,9 +133,11 @@ pub enum Jump {
     Container {
         name: String,
     },
-    /// Open the logs pane on a LogQL query.
+    /// Open the logs pane on a LogQL query, over the last hour or (from an
+    /// alert) from `from` to now.
     LogQuery {
         query: String,
+        from: Option<jiff::Timestamp>,
     },
     /// Open the logs pane on a pod's or container's own log stream.
     LogStream(crate::target::LogTarget),
@@ -134,9 +146,11 @@ pub enum Jump {
         target: crate::target::LogTarget,
         since_seconds: i64,
     },
-    /// Open a runbook file in the runbook pane.
+    /// Open a runbook file in the runbook pane; from an alert, its labels
+    /// fill the params they name and the run records the alert.
     Runbook {
         path: std::path::PathBuf,
+        alert: Option<Box<crate::target::AlertContext>>,
     },
 }
 
@@ -319,6 +333,12 @@ pub trait Pane: Send + 'static {
     /// the rows on screen to stream stats for. Asked after every frame, so an
     /// unchanged screen must answer nothing.
     fn after_frame(&mut self) -> Vec<Self::Command> {
+        Vec::new()
+    }
+
+    /// What the last updates call on the operator to hear (asked after each
+    /// batch of updates; most panes have nothing to say).
+    fn take_announcements(&mut self) -> Vec<Announcement> {
         Vec::new()
     }
 

@@ -118,6 +118,7 @@ pub fn markdown(l: &Loaded) -> String {
         params,
         secret_params,
         steps,
+        alert,
         ..
     }) = l.entries.first()
     else {
@@ -137,6 +138,26 @@ pub fn markdown(l: &Loaded) -> String {
         );
     }
     let _ = writeln!(out, "- Started: {} by {}", hms(*start), s(operator));
+    if let Some(a) = alert {
+        let labels: Vec<String> = a
+            .labels
+            .iter()
+            .filter(|(k, _)| *k != "alertname")
+            .map(|(k, v)| format!("{k}={v:?}"))
+            .collect();
+        let since = a
+            .starts_at
+            .map(|t| format!(", active since {}", hms(t)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "- Opened from alert: {}{{{}}}{since} (fingerprint `{}`, from {})",
+            s(&a.name),
+            s(&labels.join(", ")),
+            s(&a.fingerprint),
+            s(&a.sources.join(", "))
+        );
+    }
     let end = l.entries.iter().rev().find_map(|e| match e {
         Entry::RunFinished { ts, status, .. } => Some((*ts, status.clone())),
         _ => None,

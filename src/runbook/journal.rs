@@ -50,6 +50,9 @@ pub enum Entry {
         #[serde(default)]
         secret_params: Vec<String>,
         steps: Vec<StepRef>,
+        /// The alert the run was opened from, when it was.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alert: Option<crate::target::AlertContext>,
     },
     Resumed {
         ts: jiff::Timestamp,

@@ -19,6 +19,7 @@ fn started(run: &str) -> Entry {
             hash: "a".into(),
             manual: false,
         }],
+        alert: None,
     }
 }
 

@@ -4,6 +4,7 @@
 //! - [`parse`] (+ [`model`], `parse_attrs`): Markdown + YAML front matter → a runbook; lint errors as `FILE:LINE: message`;
 //! - [`subst`]: `{{param}}` values, always exactly one shell word; [`quoting`]: where a reference may stand;
 //!   [`reparse`]: references a second shell would parse (`ssh`, `bash -c`, `eval`);
+//! - [`prefill`]: params filled from the alert a runbook was opened from;
 //! - [`walker`]: the pure step state machine and the clock against the RTO;
 //! - [`exec`] (+ `exec_plan`, `shell`): rendering a step's plan, running shell/check/wait blocks and `warroom` actions;
 //! - [`journal`]: the append-only, fsynced JSONL journal; [`session`] keeps it and the walker in step;
@@ -28,6 +29,7 @@ pub mod parse;
 mod parse_attrs;
 #[cfg(test)]
 mod parse_tests;
+pub mod prefill;
 pub mod quoting;
 pub mod reparse;
 pub mod session;
@@ -135,6 +137,8 @@ pub enum Command {
     /// Resume the runbook's unfinished run, or ask for params to start one.
     Open {
         path: PathBuf,
+        /// The alert the operator came from: fills params, recorded by the run.
+        alert: Option<Box<crate::target::AlertContext>>,
     },
     /// Close the runbook's unfinished run as abandoned, then open it afresh.
     Abandon {
@@ -143,6 +147,7 @@ pub enum Command {
     Start {
         path: PathBuf,
         params: Vec<(String, String)>,
+        alert: Option<Box<crate::target::AlertContext>>,
     },
     Resume {
         path: PathBuf,

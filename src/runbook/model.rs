@@ -38,6 +38,10 @@ pub struct Param {
     pub regex: Option<String>,
     /// Masked in forms, never written to the journal or exports.
     pub secret: bool,
+    /// The alert label that fills this param when the runbook is opened
+    /// from an alert (front matter `label:`); without it, a label of the
+    /// param's own name does.
+    pub label: Option<String>,
 }
 
 /// One `## ` section.

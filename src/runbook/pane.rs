@@ -15,7 +15,6 @@ use crate::ui::table::TableState;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::collections::VecDeque;
-use std::path::PathBuf;
 
 /// Output lines kept on screen for the running/last step.
 const OUTPUT_KEEP: usize = 2000;
@@ -125,11 +124,6 @@ impl RunbookPane {
             .and_then(|r| r.runbook.as_ref())
             .and_then(|rb| rb.steps.get(i))
             .is_some_and(|s| s.is_manual())
-    }
-
-    fn open(&mut self, path: PathBuf) -> Out {
-        self.notice = None;
-        cmd(Command::Open { path })
     }
 
     fn step_action(&mut self, action: Action, ctx: &PaneCtx) -> Out {
@@ -388,7 +382,7 @@ impl Pane for RunbookPane {
     }
 
     fn on_jump(&mut self, jump: &Jump, _ctx: &PaneCtx) -> Out {
-        let Jump::Runbook { path } = jump else {
+        let Jump::Runbook { path, alert } = jump else {
             return Outcome::Ignored;
         };
         if let Some(pos) = self
@@ -399,7 +393,11 @@ impl Pane for RunbookPane {
             self.list.selected = pos;
         }
         self.view = View::List;
-        self.open(path.clone())
+        self.notice = None;
+        cmd(Command::Open {
+            path: path.clone(),
+            alert: alert.clone(),
+        })
     }
 
     fn on_form(&mut self, form: RForm, values: &[String], _ctx: &PaneCtx) -> Out {

@@ -4,7 +4,7 @@
 
 use super::pane::{Out, RunbookPane, View, cmd};
 use super::view::{CatalogEntry, PlanView, Prompt};
-use super::{Command, Form as RForm};
+use super::{Command, Form as RForm, prefill};
 use crate::action::Confirm;
 use crate::pane::{Form, FormField, Outcome};
 
@@ -63,35 +63,58 @@ impl RunbookPane {
             return cmd(Command::Start {
                 path: e.path,
                 params: Vec::new(),
+                alert: None,
             });
         }
         self.prompt_form(Prompt::Params {
             path: e.path,
             title: rb.meta.title.clone(),
             params: rb.params.clone(),
+            alert: None,
         })
     }
 
     pub(super) fn prompt_form(&mut self, p: Prompt) -> Out {
         let form: (String, Vec<FormField>) = match &p {
-            Prompt::Params { title, params, .. } => (
-                format!("Start: {title}"),
-                params
+            Prompt::Params {
+                title,
+                params,
+                alert,
+                ..
+            } => {
+                let filled = alert
+                    .as_ref()
+                    .map(|a| prefill::from_alert(params, &a.labels))
+                    .unwrap_or_default();
+                let title = match alert {
+                    Some(a) => format!("Start: {title} (from alert {})", a.name),
+                    None => format!("Start: {title}"),
+                };
+                let fields = params
                     .iter()
                     .map(|pa| {
                         let mut label = pa.name.clone();
                         if pa.required {
                             label.push_str(" (required)");
                         }
+                        let value = match filled.get(&pa.name) {
+                            Some(v) => {
+                                label.push_str(" [from the alert]");
+                                v.clone()
+                            }
+                            None => pa.default.clone().unwrap_or_default(),
+                        };
                         if !pa.description.is_empty() {
                             label = format!("{label} — {}", pa.description);
                         }
-                        let mut f = FormField::new(label, pa.default.clone().unwrap_or_default());
+                        let mut f = FormField::new(label, value);
                         f.secret = pa.secret;
                         f
                     })
-                    .collect(),
-            ),
+                    .collect();
+                // Alert labels are remote text.
+                (crate::text::sanitize(&title).into_owned(), fields)
+            }
             Prompt::Secrets { run_id, names, .. } => (
                 format!("Resume run {run_id}: secret params are not kept, give them again"),
                 names
@@ -133,7 +156,12 @@ impl RunbookPane {
             RForm::Prompt(prompt) => {
                 self.prompt = None;
                 match prompt {
-                    Prompt::Params { path, params, .. } => {
+                    Prompt::Params {
+                        path,
+                        params,
+                        alert,
+                        ..
+                    } => {
                         let given = params
                             .iter()
                             .zip(values)
@@ -143,6 +171,7 @@ impl RunbookPane {
                         cmd(Command::Start {
                             path,
                             params: given,
+                            alert,
                         })
                     }
                     Prompt::Secrets { path, names, .. } => cmd(Command::Resume {

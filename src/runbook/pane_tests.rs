@@ -193,7 +193,8 @@ fn enter_asks_for_params_with_secrets_masked_and_starts_the_run() {
             }
         })
         .collect();
-    let Command::Start { path, params } = command(p.on_form(f.payload.clone(), &values, &pctx()))
+    let Command::Start { path, params, .. } =
+        command(p.on_form(f.payload.clone(), &values, &pctx()))
     else {
         panic!()
     };
@@ -399,11 +400,13 @@ fn console_actions_go_to_the_worker_and_the_palette_opens_incidents() {
     // A jump from an alert's runbook_url opens that runbook.
     let j = crate::pane::Jump::Runbook {
         path: PathBuf::from("/srv/runbooks/x.md"),
+        alert: None,
     };
     assert_eq!(
         command(p.on_jump(&j, &pctx())),
         Command::Open {
-            path: PathBuf::from("/srv/runbooks/x.md")
+            path: PathBuf::from("/srv/runbooks/x.md"),
+            alert: None,
         }
     );
 }

@@ -83,6 +83,16 @@ struct RawParam {
     regex: Option<String>,
     #[serde(default)]
     secret: bool,
+    label: Option<String>,
+}
+
+/// A Prometheus label name: `[a-zA-Z_][a-zA-Z0-9_]*`.
+fn is_label_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn de_opt_scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -281,6 +291,17 @@ pub fn parse(text: &str, path: &Path) -> Result<Runbook, LintErrors> {
                 format!("parameter `{}`: bad regex: {e}", p.name),
             );
         }
+        if let Some(l) = &p.label
+            && !is_label_name(l)
+        {
+            err(
+                key_line(yaml, front_line, "label", l),
+                format!(
+                    "parameter `{}`: label `{l}` is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)",
+                    p.name
+                ),
+            );
+        }
         let param = Param {
             name: p.name,
             description: p.description,
@@ -288,6 +309,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Runbook, LintErrors> {
             default: p.default,
             regex: p.regex,
             secret: p.secret,
+            label: p.label,
         };
         if let Some(d) = &param.default
             && let Err(e) = subst::check_value(&param, d)

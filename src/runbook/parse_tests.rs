@@ -298,6 +298,14 @@ fn front_matter_errors_carry_the_yaml_line() {
     has(&e, 3, "unknown field `owner`");
     let e = errs("---\nparams:\n  - name: a\n    colour: red\n---\n## A\n");
     has(&e, 4, "unknown field `colour`");
+    let e = errs("---\nparams:\n  - name: a\n    label: k8s-namespace\n---\n## A\n");
+    has(
+        &e,
+        4,
+        "label `k8s-namespace` is not a Prometheus label name",
+    );
+    let rb = ok("---\nparams:\n  - name: ns\n    label: namespace\n---\n## A\n");
+    assert_eq!(rb.params[0].label.as_deref(), Some("namespace"));
     let e = errs("---\nparams:\n  - name: a\n    regex: \"[\"\n---\n## A\n");
     has(&e, 4, "bad regex");
     let e = errs("---\ntitle: [unclosed\n---\n## A\n");

@@ -346,6 +346,7 @@ mod tests {
             default: None,
             regex: regex.map(Into::into),
             secret: false,
+            label: None,
         }
     }
 

@@ -120,15 +120,17 @@ impl Session {
         values: BTreeMap<String, String>,
         dir: &Path,
     ) -> Result<Self, JournalError> {
-        Self::start_with(runbook, values, dir, false)
+        Self::start_with(runbook, values, dir, false, None)
     }
 
-    /// [`Session::start`]; `force` starts even over a damaged run (`--force`).
+    /// [`Session::start`]; `force` starts even over a damaged run (`--force`);
+    /// `alert` is the alert the run was opened from, recorded in its first entry.
     pub fn start_with(
         runbook: Runbook,
         values: BTreeMap<String, String>,
         dir: &Path,
         force: bool,
+        alert: Option<crate::target::AlertContext>,
     ) -> Result<Self, JournalError> {
         if let Some(l) = journal::damaged(dir, &runbook.path) {
             if !force {
@@ -164,6 +166,7 @@ impl Session {
                     manual: s.is_manual(),
                 })
                 .collect(),
+            alert,
         };
         let journal = Journal::create(dir, &run, &first)?;
         let _lock = journal.lock()?;
@@ -348,6 +351,7 @@ impl Session {
                 params: BTreeMap::new(),
                 secret_params: Vec::new(),
                 steps: Vec::new(),
+                alert: None,
             },
         )?;
         let _lock = journal.lock()?;

@@ -77,6 +77,8 @@ pub enum Prompt {
         path: PathBuf,
         title: String,
         params: Vec<Param>,
+        /// Opened from this alert: its labels prefill the params they name.
+        alert: Option<Box<crate::target::AlertContext>>,
     },
     /// An unfinished run exists; its secret params must be given again.
     Secrets {

@@ -310,7 +310,7 @@ impl RunbookWorker {
         let busy = st.running.as_ref().map(|(s, _)| *s);
         match cmd {
             Command::Refresh => self.refresh(c, id).await,
-            Command::Open { path } => open(st, c, &path).await,
+            Command::Open { path, alert } => open(st, c, &path, alert).await,
             Command::Abandon { path } => {
                 if let Some(l) = journal::latest(c.dir, &path, true) {
                     let j = journal::Journal::reopen(&l).and_then(|j| {
@@ -326,15 +326,19 @@ impl RunbookWorker {
                     c.notice(format!("run {} abandoned", l.run_id()), false)
                         .await;
                 }
-                open(st, c, &path).await
+                open(st, c, &path, None).await
             }
-            Command::Start { path, params } => {
+            Command::Start {
+                path,
+                params,
+                alert,
+            } => {
                 if let Some(s) = busy {
                     return c
                         .notice(format!("step {} is still running", s + 1), true)
                         .await;
                 }
-                start(st, c, &path, &params).await
+                start(st, c, &path, &params, alert.map(|a| *a)).await
             }
             Command::Resume {
                 path,

@@ -72,7 +72,14 @@ pub(super) async fn send_view(st: &State, c: &Ctx<'_>) {
 }
 
 /// Enter on a runbook: resume its unfinished run, or ask for what is needed.
-pub(super) async fn open(st: &mut State, c: &Ctx<'_>, path: &Path) {
+/// `alert`: opened from an alert, which a new run records and whose labels
+/// the params form is prefilled from (a resumed run keeps its own record).
+pub(super) async fn open(
+    st: &mut State,
+    c: &Ctx<'_>,
+    path: &Path,
+    alert: Option<Box<crate::target::AlertContext>>,
+) {
     if let Some(s) = &st.run
         && journal::runbook_key(&s.runbook.path) == journal::runbook_key(path)
         && !s.walker.is_aborted()
@@ -121,17 +128,24 @@ pub(super) async fn open(st: &mut State, c: &Ctx<'_>, path: &Path) {
         return resume(st, c, path, &[], false).await;
     }
     if rb.params.is_empty() {
-        return start(st, c, path, &[]).await;
+        return start(st, c, path, &[], alert.map(|a| *a)).await;
     }
     c.send(Update::Prompt(Prompt::Params {
         path: path.to_path_buf(),
         title: rb.meta.title.clone(),
         params: rb.params.clone(),
+        alert,
     }))
     .await;
 }
 
-pub(super) async fn start(st: &mut State, c: &Ctx<'_>, path: &Path, params: &[(String, String)]) {
+pub(super) async fn start(
+    st: &mut State,
+    c: &Ctx<'_>,
+    path: &Path,
+    params: &[(String, String)],
+    alert: Option<crate::target::AlertContext>,
+) {
     let rb = match parse::load(path) {
         Ok(rb) => rb,
         Err(e) => return c.notice(e.to_string(), true).await,
@@ -140,7 +154,7 @@ pub(super) async fn start(st: &mut State, c: &Ctx<'_>, path: &Path, params: &[(S
         Ok(v) => v,
         Err(e) => return c.notice(e.to_string(), true).await,
     };
-    match Session::start(rb, values, c.dir) {
+    match Session::start_with(rb, values, c.dir, false, alert) {
         Ok(s) => {
             c.notice(
                 format!("run {} started ({})", s.run_id(), s.journal.path.display()),
@@ -180,7 +194,7 @@ pub(super) async fn resume(
             replace_run(st, s, true);
             send_view(st, c).await;
         }
-        Err(ResumeError::NothingToResume { .. }) => start(st, c, path, &[]).await,
+        Err(ResumeError::NothingToResume { .. }) => start(st, c, path, &[], None).await,
         Err(e) => c.notice(e.to_string(), true).await,
     }
 }

@@ -9,6 +9,7 @@ use super::worker::RunbookWorker;
 use super::{Command, Update};
 use crate::action::{ActionHandler, ActionOutcome, ActionSpec, Actions, Domain, Preview, Progress};
 use crate::source::{Report, SourceStatus, Worker, WorkerCtx};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
@@ -155,7 +156,10 @@ async fn a_run_through_the_worker_with_actions_and_a_timeline() {
         }
     );
 
-    h.send(Command::Open { path: h.rb.clone() });
+    h.send(Command::Open {
+        path: h.rb.clone(),
+        alert: None,
+    });
     let prompt = h
         .until("params prompt", |u| match u {
             Report::Data(Update::Prompt(p)) => Some(p),
@@ -166,6 +170,7 @@ async fn a_run_through_the_worker_with_actions_and_a_timeline() {
     h.send(Command::Start {
         path: h.rb.clone(),
         params: vec![("who".into(), "world; touch pwned".into())],
+        alert: None,
     });
     let v = h.run_view("run opened", |_| true).await;
     assert_eq!(v.walker.current(), Some(0));
@@ -373,7 +378,10 @@ async fn the_console_shows_a_damaged_run_and_starts_nothing_over_it() {
             1
         )
     );
-    h.send(Command::Open { path: h.rb.clone() });
+    h.send(Command::Open {
+        path: h.rb.clone(),
+        alert: None,
+    });
     let text = h
         .until("refusal", |u| match u {
             Report::Data(Update::Notice { text, error: true }) => Some(text),
@@ -388,6 +396,7 @@ async fn the_console_shows_a_damaged_run_and_starts_nothing_over_it() {
     h.send(Command::Start {
         path: h.rb.clone(),
         params: values.into_iter().collect(),
+        alert: None,
     });
     let text = h
         .until("refusal to start", |u| match u {
@@ -398,4 +407,132 @@ async fn the_console_shows_a_damaged_run_and_starts_nothing_over_it() {
         .await;
     assert!(text.contains(":2: bad journal entry"), "{text}");
     assert_eq!(journal::all(&h.journals).len(), 1, "no new journal");
+}
+
+const ROLLBACK: &str = "---\ntitle: Roll back\nparams:\n  - name: deployment\n    default: backend\n    regex: \"[a-z0-9-]+\"\n  - name: ns\n    label: namespace\n    default: toolboxai\n---\n## Undo\n\n```sh\necho undo {{deployment}} in {{ns}}\n```\n";
+
+fn high_error_rate(deployment: &str) -> crate::target::AlertContext {
+    let labels: BTreeMap<String, String> = [
+        ("alertname", "HighErrorRate"),
+        ("deployment", deployment),
+        ("namespace", "ridendine"),
+        ("severity", "critical"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    crate::target::AlertContext {
+        name: "HighErrorRate".into(),
+        fingerprint: crate::alerts::model::fingerprint(&labels),
+        labels,
+        starts_at: Some("2026-01-31T14:30:00Z".parse().unwrap()),
+        sources: vec!["alertmanager:main".into()],
+    }
+}
+
+/// Open from an alert → the form prefilled from its labels and marked →
+/// the run records the alert in its journal and export; a label value that
+/// fails the param's regex is refused, and nothing starts.
+#[tokio::test]
+async fn a_runbook_opened_from_an_alert_takes_its_labels_and_records_it() {
+    let mut h = Harness::start();
+    let path = h.rb.with_file_name("rollback.md");
+    std::fs::write(&path, ROLLBACK).unwrap();
+    let mut pane = super::pane::RunbookPane::new();
+
+    // The alert pane's jump becomes an Open carrying the alert.
+    let alert = high_error_rate("api");
+    let jump = crate::pane::Jump::Runbook {
+        path: path.clone(),
+        alert: Some(Box::new(alert.clone())),
+    };
+    let crate::pane::Outcome::Command(open) = crate::pane::Pane::on_jump(
+        &mut pane,
+        &jump,
+        &crate::pane::PaneCtx {
+            read_only: false,
+            now: jiff::Timestamp::now(),
+        },
+    ) else {
+        panic!("expected a command")
+    };
+    h.send(open);
+    let prompt = h
+        .until("params prompt", |u| match u {
+            Report::Data(Update::Prompt(p)) => Some(p),
+            _ => None,
+        })
+        .await;
+    let crate::pane::Outcome::Form(form) = pane.prompt_form(prompt) else {
+        panic!("expected the params form")
+    };
+    assert_eq!(form.title, "Start: Roll back (from alert HighErrorRate)");
+    let fields: Vec<(&str, &str)> = form
+        .fields
+        .iter()
+        .map(|f| (f.label.as_str(), f.value.as_str()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("deployment [from the alert]", "api"),
+            ("ns [from the alert]", "ridendine"),
+        ],
+        "the alert's values, not the defaults backend/toolboxai"
+    );
+    let values: Vec<String> = form.fields.iter().map(|f| f.value.clone()).collect();
+    let ctx = crate::pane::PaneCtx {
+        read_only: false,
+        now: jiff::Timestamp::now(),
+    };
+    let crate::pane::Outcome::Command(start) =
+        crate::pane::Pane::on_form(&mut pane, form.payload.clone(), &values, &ctx)
+    else {
+        panic!("expected a start command")
+    };
+    h.send(start);
+    let v = h.run_view("run opened", |_| true).await;
+    let journal = journal::read(&v.journal).unwrap();
+    let Some(Entry::RunStarted {
+        params,
+        alert: recorded,
+        ..
+    }) = journal.entries.first()
+    else {
+        panic!("{:?}", journal.entries.first())
+    };
+    assert_eq!(params["deployment"], "api");
+    assert_eq!(params["ns"], "ridendine");
+    assert_eq!(recorded.as_ref(), Some(&alert));
+    let md = super::export::markdown(&journal);
+    assert!(
+        md.contains(&format!(
+            "- Opened from alert: HighErrorRate{{deployment=\"api\", namespace=\"ridendine\", severity=\"critical\"}}, active since 2026-01-31 14:30:00Z (fingerprint `{}`, from alertmanager:main)",
+            alert.fingerprint
+        )),
+        "{md}"
+    );
+
+    // A label that does not pass the regex is offered but refused at start.
+    h.send(Command::Abort);
+    let bad = high_error_rate("API_v2");
+    h.send(Command::Start {
+        path: path.clone(),
+        params: vec![
+            ("deployment".into(), "API_v2".into()),
+            ("ns".into(), "ridendine".into()),
+        ],
+        alert: Some(Box::new(bad)),
+    });
+    let text = h
+        .until("refusal", |u| match u {
+            Report::Data(Update::Notice { text, error: true }) if text.contains("deployment") => {
+                Some(text)
+            }
+            _ => None,
+        })
+        .await;
+    assert!(text.contains("does not match /[a-z0-9-]+/"), "{text}");
+    let runs = std::fs::read_dir(&h.journals).unwrap().count();
+    assert_eq!(runs, 1, "the refused run wrote no journal");
 }

@@ -53,6 +53,7 @@ pub trait AnyPane: Send {
     /// An update for this pane (others are ignored: `false`).
     fn apply(&mut self, update: Update) -> bool;
     fn after_frame(&mut self) -> Vec<Command>;
+    fn take_announcements(&mut self) -> Vec<crate::pane::Announcement>;
     fn on_nav(&mut self, nav: Nav, ctx: &PaneCtx) -> AnyOutcome;
     /// The pane's own action at `index` of its table (see `keymap::Bound::Pane`).
     fn on_action(&mut self, index: usize, ctx: &PaneCtx) -> AnyOutcome;
@@ -104,6 +105,9 @@ where
             Ok(u) => Pane::apply(self, u),
             Err(_) => false,
         }
+    }
+    fn take_announcements(&mut self) -> Vec<crate::pane::Announcement> {
+        Pane::take_announcements(self)
     }
     fn after_frame(&mut self) -> Vec<Command> {
         Pane::after_frame(self)

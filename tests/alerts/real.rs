@@ -330,3 +330,41 @@ async fn headless_silence_dry_run_previews_against_real_alertmanager() {
         "a dry run creates nothing"
     );
 }
+
+/// The fingerprint a run records for the alert it came from is the one
+/// Alertmanager itself shows, so the journal can be matched against it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_recorded_fingerprint_is_alertmanagers_own() {
+    let am = Alertmanager::start(harness::free_port());
+    let labels: std::collections::BTreeMap<String, String> = [
+        ("alertname", "HighErrorRate"),
+        ("deployment", "api"),
+        ("namespace", "ridendine"),
+        ("severity", "critical"),
+        ("zone", "ünïcode \"quoted\""),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let client = reqwest::Client::new();
+    let posted = client
+        .post(format!("{}/api/v2/alerts", am.url()))
+        .json(&serde_json::json!([{ "labels": labels }]))
+        .send()
+        .await
+        .unwrap();
+    assert!(posted.status().is_success(), "{}", posted.status());
+    let alerts: Vec<Value> = client
+        .get(format!("{}/api/v2/alerts", am.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(
+        alerts[0]["fingerprint"].as_str().unwrap(),
+        warroom::alerts::model::fingerprint(&labels)
+    );
+}

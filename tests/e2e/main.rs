@@ -7,6 +7,8 @@
 #[path = "../support/kmock.rs"]
 mod kmock;
 
+mod bell;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
