@@ -3,6 +3,7 @@
 //! legends (no UI here), plus the demo's simulated Prometheus.
 
 pub mod api;
+pub mod chart;
 pub mod demo;
 pub mod parse;
 pub mod shape;
