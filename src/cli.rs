@@ -103,6 +103,19 @@ pub enum Cmd {
     /// Exit status: 0 listed (even if none), 1 the cluster could not be
     /// asked, 2 a bad flag.
     Events(EventsArgs),
+    /// Run a PromQL range query and print its series, e.g.
+    /// `warroom metrics 'rate(http_requests_total[5m])' --since 6h`.
+    ///
+    /// Asks the first [[prometheus]] (or --prometheus NAME). The step is one
+    /// point per sparkline cell unless --step is given (never more than
+    /// Prometheus' 11,000 points). Table: one line per series, highest last
+    /// value first, with its distinguishing labels, last value in the unit
+    /// inferred from the metric's name (_bytes, _seconds, _ratio) and a
+    /// sparkline; json keeps every point; csv is one row per series and
+    /// timestamp. Exit status: 0 answered (even with no series), 1
+    /// Prometheus unreachable, not configured or refusing the query (its own
+    /// error text, with the position of a parse error), 2 a bad flag.
+    Metrics(MetricsArgs),
     /// Lint, run, resume and export Markdown runbooks.
     Runbook {
         #[command(subcommand)]
@@ -213,6 +226,39 @@ pub struct EventsArgs {
     pub since: Option<String>,
     #[arg(long, short = 'o', value_enum, default_value_t = EventsFormat::Table)]
     pub format: EventsFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MetricsArgs {
+    /// The PromQL expression, e.g. `up` or `sum by (code) (rate(x_total[5m]))`.
+    pub query: String,
+    /// How far back, ending now, e.g. 15m, 1h, 6h, 24h.
+    #[arg(long, default_value = "1h", conflicts_with_all = ["start", "end"])]
+    pub since: String,
+    /// Absolute start: RFC 3339 or unix seconds (with --end, default now).
+    #[arg(long, value_name = "TIME")]
+    pub start: Option<String>,
+    /// Absolute end: RFC 3339 or unix seconds.
+    #[arg(long, value_name = "TIME", requires = "start")]
+    pub end: Option<String>,
+    /// Resolution, e.g. 15s, 1m (default: one point per sparkline cell).
+    #[arg(long, value_name = "DURATION")]
+    pub step: Option<String>,
+    /// The [[prometheus]] entry's name (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub prometheus: Option<String>,
+    #[arg(long, short = 'o', value_enum, default_value_t = MetricsFormat::Table)]
+    pub format: MetricsFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricsFormat {
+    /// One line per series: labels, last value, sparkline.
+    Table,
+    /// Every series with all its points.
+    Json,
+    /// One row per series and timestamp.
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,5 +1,5 @@
 //! The commands that run without the console: `report`, `action`, `logs`,
-//! `events`, `exec`, `port-forward`, `runbook`, `doctor`. They sit beside the console, above the runtime: each
+//! `events`, `metrics`, `exec`, `port-forward`, `runbook`, `doctor`. They sit beside the console, above the runtime: each
 //! wires the same domains the console does and prints what it finds, with
 //! kubectl's and docker's conventions for output and exit codes.
 
@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod events;
 pub mod exec;
 pub mod logs;
+pub mod metrics;
 pub mod port_forward;
 pub mod report;
 pub mod runbook;

@@ -6,8 +6,8 @@
 //!   bin        main, startup
 //!   console    app, tui            headless, cli
 //!   runtime    runtime, event
-//!   domains    workloads, containers, alerts, logs, backups, runbook
-//!   contracts  action, source, pane, keymap, report, target, ui, demo
+//!   domains    workloads, containers, alerts, logs, backups, runbook, metrics
+//!   contracts  action, source, pane, keymap, report, target, ui, demo, httpapi
 //!   leaves     text, theme, config, audit, paths, identity, clock, memory, http, logging, out
 //! ```
 //!
@@ -32,12 +32,13 @@ const LAYERS: &[(&str, &[&str])] = &[
             "logs",
             "backups",
             "runbook",
+            "metrics",
         ],
     ),
     (
         "contracts",
         &[
-            "action", "source", "pane", "keymap", "report", "target", "ui", "demo",
+            "action", "source", "pane", "keymap", "report", "target", "ui", "demo", "httpapi",
         ],
     ),
     (

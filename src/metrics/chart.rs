@@ -1,0 +1,328 @@
+//! The line chart of a range query: built once from the series
+//! ([`ChartData::new`], where NaN gaps split lines and the top N are
+//! chosen), drawn by [`render`] with ratatui's `Chart` — time and value axes
+//! in the query's unit, a legend of distinguishing labels with each series'
+//! value at the cursor (or its last), "+K more", and empty or all-NaN
+//! results said as such. Rendering reads; it never rebuilds.
+
+use super::parse::Series;
+use super::shape::{distinguishing, legend, top_n};
+use super::units::{self, Unit};
+use crate::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Style, Stylize};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Widget};
+
+/// One drawn series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drawn {
+    pub legend: String,
+    /// Runs of finite points; a NaN or a missing step ends a run.
+    pub runs: Vec<Vec<(f64, f64)>>,
+    /// Its index in the answer (for the cursor's value).
+    pub index: usize,
+    pub last: Option<f64>,
+}
+
+/// What a chart draws, derived from an answer once.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChartData {
+    pub drawn: Vec<Drawn>,
+    /// Series in the answer beyond the top N.
+    pub more: usize,
+    pub total: usize,
+    pub start: f64,
+    pub end: f64,
+    /// Seconds between points (gaps longer than 1.5 steps break a line).
+    pub step: f64,
+    pub y: (f64, f64),
+    pub unit: Unit,
+}
+
+impl ChartData {
+    pub fn new(series: &[Series], top: usize, start: f64, end: f64, step: f64, unit: Unit) -> Self {
+        let (order, more) = top_n(series, top);
+        let labels: Vec<_> = series.iter().map(|s| &s.labels).collect();
+        let keys = distinguishing(&labels);
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        let drawn = order
+            .into_iter()
+            .map(|i| {
+                let s = &series[i];
+                let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
+                let mut prev: Option<f64> = None;
+                for p in &s.points {
+                    if !p.v.is_finite() {
+                        prev = None;
+                        continue;
+                    }
+                    lo = lo.min(p.v);
+                    hi = hi.max(p.v);
+                    let joined = prev.is_some_and(|t| p.t - t <= step * 1.5);
+                    match runs.last_mut() {
+                        Some(run) if joined => run.push((p.t, p.v)),
+                        _ => runs.push(vec![(p.t, p.v)]),
+                    }
+                    prev = Some(p.t);
+                }
+                Drawn {
+                    legend: legend(&s.labels, &keys),
+                    runs,
+                    index: i,
+                    last: s.last_value(),
+                }
+            })
+            .collect();
+        let y = if lo > hi {
+            (0.0, 1.0)
+        } else {
+            let lo = if lo >= 0.0 { 0.0 } else { lo };
+            if hi > lo {
+                (lo, hi + (hi - lo) * 0.05)
+            } else {
+                (lo - 1.0, hi + 1.0)
+            }
+        };
+        Self {
+            drawn,
+            more,
+            total: series.len(),
+            start,
+            end,
+            step,
+            y,
+            unit,
+        }
+    }
+
+    /// Each drawn series' value at `t` (the nearest point within half a step).
+    pub fn values_at(&self, series: &[Series], t: f64) -> Vec<Option<f64>> {
+        self.drawn
+            .iter()
+            .map(|d| {
+                series
+                    .get(d.index)
+                    .and_then(|s| s.value_at(t, self.step / 2.0))
+            })
+            .collect()
+    }
+
+    fn has_values(&self) -> bool {
+        self.drawn.iter().any(|d| !d.runs.is_empty())
+    }
+}
+
+/// How to draw it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChartOpts {
+    /// Braille unless the terminal's font lacks it (config `metrics.markers = "block"`).
+    pub marker: Marker,
+    /// The cursor's time and each drawn series' value there (by `Drawn` order).
+    pub cursor: Option<f64>,
+}
+
+impl Default for ChartOpts {
+    fn default() -> Self {
+        Self {
+            marker: Marker::Braille,
+            cursor: None,
+        }
+    }
+}
+
+/// Series colours from the theme's roles (panes pick roles, never colours).
+fn palette(theme: &Theme) -> [Style; 6] {
+    [
+        theme.info,
+        theme.ok,
+        theme.warning,
+        theme.critical,
+        theme.key,
+        theme.level_debug,
+    ]
+}
+
+/// With NO_COLOR every line looks alike: series take turns of markers instead.
+const NO_COLOR_MARKERS: [(Marker, char); 4] = [
+    (Marker::Braille, '⣿'),
+    (Marker::Dot, '•'),
+    (Marker::Block, '█'),
+    (Marker::HalfBlock, '▀'),
+];
+
+/// `HH:MM` (UTC) at the ends and the middle of the range, with seconds when it is short.
+fn time_label(t: f64, range: f64) -> String {
+    let fmt = if range <= 600.0 {
+        "%H:%M:%S"
+    } else if range <= 86_400.0 {
+        "%H:%M"
+    } else {
+        "%m-%d %H:%M"
+    };
+    jiff::Timestamp::from_millisecond((t * 1000.0) as i64)
+        .map(|ts| ts.strftime(fmt).to_string())
+        .unwrap_or_default()
+}
+
+/// Draw `data` into `area`: the chart above, the legend (one line per drawn
+/// series while there is room, then "+K more") below.
+pub fn render(
+    data: &ChartData,
+    values: &[Option<f64>],
+    opts: &ChartOpts,
+    area: Rect,
+    buf: &mut Buffer,
+    theme: &Theme,
+) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    if data.total == 0 || !data.has_values() {
+        let text = if data.total == 0 {
+            "No series: the query matched nothing in this range.".to_string()
+        } else {
+            format!(
+                "{} series, no values in this range (all NaN or missing).",
+                data.total
+            )
+        };
+        Paragraph::new(Line::from(Span::styled(text, theme.muted)))
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .render(area, buf);
+        return;
+    }
+    let no_color = theme.info.fg.is_none();
+    let colours = palette(theme);
+    let style_of = |i: usize| colours[i % colours.len()];
+    let marker_of = |i: usize| {
+        if no_color {
+            NO_COLOR_MARKERS[i % NO_COLOR_MARKERS.len()]
+        } else {
+            (opts.marker, '━')
+        }
+    };
+    // The legend takes what the chart can spare: at most a third of the height.
+    let more_line = usize::from(data.more > 0);
+    let want = data.drawn.len() + more_line;
+    let legend_rows = if area.height < 8 {
+        0
+    } else {
+        want.min(usize::from(area.height / 3))
+    };
+    let chart_area = Rect {
+        height: area.height - legend_rows as u16,
+        ..area
+    };
+    let cursor_line;
+    let mut sets: Vec<Dataset<'_>> = Vec::new();
+    for (i, d) in data.drawn.iter().enumerate() {
+        for run in &d.runs {
+            sets.push(
+                Dataset::default()
+                    .marker(marker_of(i).0)
+                    .graph_type(if run.len() == 1 {
+                        GraphType::Scatter
+                    } else {
+                        GraphType::Line
+                    })
+                    .style(style_of(i))
+                    .data(run),
+            );
+        }
+    }
+    if let Some(t) = opts.cursor {
+        cursor_line = [(t, data.y.0), (t, data.y.1)];
+        sets.push(
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.muted)
+                .data(&cursor_line),
+        );
+    }
+    let range = data.end - data.start;
+    let small = chart_area.height < 6 || chart_area.width < 40;
+    let x_labels: Vec<Line<'_>> = if small {
+        Vec::new()
+    } else {
+        [data.start, data.start + range / 2.0, data.end]
+            .map(|t| Line::from(time_label(t, range)))
+            .to_vec()
+    };
+    let (lo, hi) = data.y;
+    let y_labels: Vec<Line<'_>> = if chart_area.height < 4 {
+        Vec::new()
+    } else {
+        [lo, (lo + hi) / 2.0, hi]
+            .map(|v| Line::from(units::format(v, data.unit)))
+            .to_vec()
+    };
+    Chart::new(sets)
+        .style(theme.base)
+        .x_axis(
+            Axis::default()
+                .bounds([data.start, data.end])
+                .labels(x_labels)
+                .style(theme.muted),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([lo, hi])
+                .labels(y_labels)
+                .style(theme.muted),
+        )
+        .render(chart_area, buf);
+    // The legend: every drawn series if they fit, else one line fewer and "+K more".
+    let shown = if legend_rows >= want {
+        data.drawn.len()
+    } else {
+        legend_rows.saturating_sub(1)
+    };
+    let hidden = data.more + data.drawn.len() - shown;
+    let value_w = 10;
+    for (row, (i, d)) in data.drawn.iter().enumerate().take(shown).enumerate() {
+        let y = chart_area.bottom() + row as u16;
+        let v = match values
+            .get(i)
+            .copied()
+            .flatten()
+            .or(if opts.cursor.is_some() { None } else { d.last })
+        {
+            Some(v) if v.is_nan() => "NaN (gap)".to_string(),
+            Some(v) => units::format(v, data.unit),
+            None => "–".to_string(),
+        };
+        let name_w = usize::from(area.width).saturating_sub(value_w + 4);
+        let line = Line::from(vec![
+            Span::styled(format!("{} ", marker_of(i).1), style_of(i)),
+            Span::raw(format!(
+                "{:<name_w$}",
+                crate::text::truncate(&d.legend, name_w)
+            )),
+            Span::raw(" "),
+            Span::raw(format!("{v:>value_w$}")).bold(),
+        ]);
+        buf.set_line(area.x, y, &line, area.width);
+    }
+    if hidden > 0 && legend_rows > 0 {
+        let y = chart_area.bottom() + shown as u16;
+        let text = format!(
+            "+{hidden} more of {} series (top {} by last value drawn)",
+            data.total,
+            data.drawn.len()
+        );
+        buf.set_line(
+            area.x,
+            y,
+            &Line::from(Span::styled(text, theme.muted)),
+            area.width,
+        );
+    }
+}
+
+#[cfg(test)]
+#[path = "chart_tests.rs"]
+mod tests;
