@@ -285,30 +285,7 @@ impl MergedAlert {
     }
 }
 
-/// Alertmanager's fingerprint of a label set (`model.LabelSet.Fingerprint`
-/// in prometheus/common): FNV-1a 64 over the label names in order, each name
-/// and value followed by the 0xff separator, printed as 16 hex digits. The
-/// same string Alertmanager's API and UI show, so a journal entry can be
-/// matched against them.
-pub fn fingerprint(labels: &Labels) -> String {
-    const OFFSET: u64 = 14695981039346656037;
-    const PRIME: u64 = 1099511628211;
-    let mut h = OFFSET;
-    let mut add = |bytes: &[u8]| {
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(PRIME);
-        }
-    };
-    // A BTreeMap iterates its names in byte order, as Go's sort.Strings does.
-    for (name, value) in labels {
-        add(name.as_bytes());
-        add(&[0xff]);
-        add(value.as_bytes());
-        add(&[0xff]);
-    }
-    format!("{h:016x}")
-}
+pub use crate::target::label_fingerprint as fingerprint;
 
 /// Merge snapshots: the same label set from several sources is one alert.
 /// Alertmanager adds Prometheus' external labels, so a Prometheus alert whose

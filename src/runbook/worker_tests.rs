@@ -423,7 +423,7 @@ fn high_error_rate(deployment: &str) -> crate::target::AlertContext {
     .collect();
     crate::target::AlertContext {
         name: "HighErrorRate".into(),
-        fingerprint: crate::alerts::model::fingerprint(&labels),
+        fingerprint: crate::target::label_fingerprint(&labels),
         labels,
         starts_at: Some("2026-01-31T14:30:00Z".parse().unwrap()),
         sources: vec!["alertmanager:main".into()],

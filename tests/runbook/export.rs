@@ -41,6 +41,7 @@ fn export_snapshot_of_a_restore_run() {
                 manual: false,
             })
             .collect(),
+            alert: None,
         },
     )
     .unwrap();
