@@ -52,7 +52,7 @@ pub enum Entry {
         steps: Vec<StepRef>,
         /// The alert the run was opened from, when it was.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        alert: Option<crate::target::AlertContext>,
+        alert: Option<Box<crate::target::AlertContext>>,
     },
     Resumed {
         ts: jiff::Timestamp,

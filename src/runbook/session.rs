@@ -166,7 +166,7 @@ impl Session {
                     manual: s.is_manual(),
                 })
                 .collect(),
-            alert,
+            alert: alert.map(Box::new),
         };
         let journal = Journal::create(dir, &run, &first)?;
         let _lock = journal.lock()?;

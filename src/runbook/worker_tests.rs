@@ -503,7 +503,7 @@ async fn a_runbook_opened_from_an_alert_takes_its_labels_and_records_it() {
     };
     assert_eq!(params["deployment"], "api");
     assert_eq!(params["ns"], "ridendine");
-    assert_eq!(recorded.as_ref(), Some(&alert));
+    assert_eq!(recorded.as_deref(), Some(&alert));
     let md = super::export::markdown(&journal);
     assert!(
         md.contains(&format!(
