@@ -31,6 +31,8 @@ mod pane_forwards;
 mod pane_nodes;
 mod pod_logs;
 pub mod portforward;
+mod problems;
+mod problems_index;
 pub mod rbac;
 pub mod store;
 pub mod undo;

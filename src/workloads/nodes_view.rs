@@ -64,12 +64,14 @@ impl NodesView {
             return;
         }
         let selected = self.selected().map(str::to_string);
+        // Counts from the store's per-node index and its problem pods: the
+        // view costs the nodes and the problems, not every pod.
         let mut rows: Vec<NodeRow> = store
             .nodes
             .values()
             .map(|n| NodeRow {
                 node: n.clone(),
-                pods: 0,
+                pods: store.pods_on(&n.name),
                 problem_pods: Vec::new(),
                 problems: 0,
             })
@@ -79,18 +81,20 @@ impl NodesView {
             .enumerate()
             .map(|(i, r)| (r.node.name.clone(), i))
             .collect();
-        for p in store.pods.values() {
-            let Some(i) = p.node.as_ref().and_then(|n| index.get(n)) else {
+        for key in store.problem_pods(now) {
+            let Some(i) = store
+                .pods
+                .get(key)
+                .and_then(|p| p.node.as_ref())
+                .and_then(|n| index.get(n))
+            else {
                 continue;
             };
             let row = &mut rows[*i];
-            row.pods += 1;
-            if store.pod_health(p, now).is_problem() {
-                row.problems += 1;
-                if row.problem_pods.len() < 5 {
-                    row.problem_pods
-                        .push(format!("{}/{}", p.key.namespace, p.key.name));
-                }
+            row.problems += 1;
+            if row.problem_pods.len() < 5 {
+                row.problem_pods
+                    .push(format!("{}/{}", key.namespace, key.name));
             }
         }
         rows.sort_by(|a, b| {

@@ -2,17 +2,22 @@
 //! the two views built from them — problems first, and the workload tree.
 
 use super::Update;
-use super::health::{Health, classify_node, classify_pod, classify_workload};
+use super::health::{Health, classify_pod, classify_workload};
 use super::model::{EventSummary, Key, Kind, NodeSummary, Object, PodSummary, WorkloadSummary};
+use super::problems_index::ProblemIndex;
 use jiff::Timestamp;
 use std::collections::{BTreeMap, HashMap};
 
+/// The maps are public to read; changes go through [`Store::apply`], which
+/// keeps the problems index in step with them.
 #[derive(Debug, Default)]
 pub struct Store {
     pub pods: BTreeMap<Key, PodSummary>,
     pub workloads: BTreeMap<(Kind, Key), WorkloadSummary>,
     pub events: BTreeMap<Key, EventSummary>,
     pub nodes: BTreeMap<String, NodeSummary>,
+    /// The objects classified as problems when they were applied.
+    pub(super) index: ProblemIndex,
 }
 
 /// (namespace, owner kind, owner name) → owned objects.
@@ -60,7 +65,12 @@ impl Filter {
         Self::Text(s.to_lowercase())
     }
 
-    fn matches(&self, key: &Key, labels: &BTreeMap<String, String>, reason: &str) -> bool {
+    pub(super) fn matches(
+        &self,
+        key: &Key,
+        labels: &BTreeMap<String, String>,
+        reason: &str,
+    ) -> bool {
         match self {
             Self::All => true,
             Self::Label(k, v) => labels.get(k).is_some_and(|x| x == v),
@@ -99,12 +109,31 @@ impl Store {
             } => {
                 let in_scope = |k: &Key| namespace.as_ref().is_none_or(|ns| &k.namespace == ns);
                 match kind {
-                    Kind::Pod => self.pods.retain(|k, _| !in_scope(k)),
+                    Kind::Pod => {
+                        let gone: Vec<Key> =
+                            self.pods.keys().filter(|k| in_scope(k)).cloned().collect();
+                        for k in gone {
+                            self.remove(Kind::Pod, k);
+                        }
+                    }
                     Kind::Event => self.events.retain(|k, _| !in_scope(k)),
-                    Kind::Node => self.nodes.clear(),
-                    _ => self
-                        .workloads
-                        .retain(|(k2, key), _| *k2 != kind || !in_scope(key)),
+                    Kind::Node => {
+                        let gone: Vec<String> = self.nodes.keys().cloned().collect();
+                        for name in gone {
+                            self.remove(Kind::Node, Key::new("", name));
+                        }
+                    }
+                    _ => {
+                        let gone: Vec<Key> = self
+                            .workloads
+                            .keys()
+                            .filter(|(k2, key)| *k2 == kind && in_scope(key))
+                            .map(|(_, key)| key.clone())
+                            .collect();
+                        for k in gone {
+                            self.remove(kind, k);
+                        }
+                    }
                 }
                 if objects.len() >= BURST {
                     // Deep copies: the originals were allocated by the
@@ -129,12 +158,7 @@ impl Store {
                 self.upsert(o);
                 true
             }
-            Update::Delete { kind, key } => match kind {
-                Kind::Pod => self.pods.remove(&key).is_some(),
-                Kind::Event => self.events.remove(&key).is_some(),
-                Kind::Node => self.nodes.remove(&key.name).is_some(),
-                _ => self.workloads.remove(&(kind, key)).is_some(),
-            },
+            Update::Delete { kind, key } => self.remove(kind, key),
             Update::Context(_) => {
                 self.clear();
                 true
@@ -146,16 +170,49 @@ impl Store {
     fn upsert(&mut self, o: Object) {
         match o {
             Object::Pod(p) => {
-                self.pods.insert(p.key.clone(), *p);
+                let key = p.key.clone();
+                if let Some(old) = self.pods.insert(key.clone(), *p) {
+                    self.index.unlink_pod(&old, &self.nodes);
+                }
+                self.index.link_pod(&self.pods[&key], &self.nodes);
             }
             Object::Workload(w) => {
-                self.workloads.insert((w.kind(), w.key.clone()), *w);
+                let id = (w.kind(), w.key.clone());
+                self.index.set_workload(id.0, &id.1, Some(&w));
+                self.workloads.insert(id, *w);
             }
             Object::Event(e) => {
                 self.events.insert(e.key.clone(), e);
             }
             Object::Node(n) => {
-                self.nodes.insert(n.name.clone(), n);
+                let name = n.name.clone();
+                let old = self.nodes.insert(name.clone(), n);
+                self.index
+                    .node_changed(&name, old.as_ref(), &self.pods, &self.nodes);
+            }
+        }
+    }
+
+    /// Remove one object, and its entries in the index; whether it was there.
+    fn remove(&mut self, kind: Kind, key: Key) -> bool {
+        match kind {
+            Kind::Pod => {
+                let old = self.pods.remove(&key);
+                if let Some(old) = &old {
+                    self.index.unlink_pod(old, &self.nodes);
+                }
+                old.is_some()
+            }
+            Kind::Event => self.events.remove(&key).is_some(),
+            Kind::Node => {
+                let old = self.nodes.remove(&key.name);
+                self.index
+                    .node_changed(&key.name, old.as_ref(), &self.pods, &self.nodes);
+                old.is_some()
+            }
+            _ => {
+                self.index.set_workload(kind, &key, None);
+                self.workloads.remove(&(kind, key)).is_some()
             }
         }
     }
@@ -165,108 +222,8 @@ impl Store {
         classify_pod(p, now, &|n: &str| nodes.get(n).cloned())
     }
 
-    fn pod_row(&self, p: &PodSummary, now: Timestamp, depth: u8) -> Row {
-        let health = self.pod_health(p, now);
-        let since = if health.is_problem() {
-            p.condition("Ready")
-                .filter(|c| c.status != "True")
-                .and_then(|c| c.since)
-                .or(p.created)
-        } else {
-            p.created
-        };
-        let ready = p.containers.iter().filter(|c| c.ready).count();
-        Row {
-            kind: Kind::Pod,
-            key: p.key.clone(),
-            restarts: p.restarts(),
-            last: p
-                .last_termination()
-                .map(|(_, t)| t.describe())
-                .unwrap_or_default(),
-            since,
-            depth,
-            ready: format!("{ready}/{}", p.containers.len()),
-            health,
-        }
-    }
-
-    fn workload_row(&self, w: &WorkloadSummary, depth: u8) -> Row {
-        let health = classify_workload(w);
-        Row {
-            kind: w.kind(),
-            key: w.key.clone(),
-            restarts: 0,
-            last: String::new(),
-            since: if health.is_problem() {
-                w.conditions
-                    .iter()
-                    .filter(|c| c.status != "True" || c.type_ == "Failed")
-                    .filter_map(|c| c.since)
-                    .max()
-                    .or(w.created)
-            } else {
-                w.created
-            },
-            depth,
-            ready: match w.kind() {
-                Kind::CronJob => w.schedule.clone().unwrap_or_default(),
-                Kind::Job => format!("{}/{}", w.ready, w.desired),
-                _ => format!("{}/{}", w.ready, w.desired),
-            },
-            health,
-        }
-    }
-
-    /// Every problem (critical, warning), most severe first, then newest first.
-    pub fn problems(&self, now: Timestamp, filter: &Filter) -> Vec<Row> {
-        let mut rows = Vec::new();
-        for p in self.pods.values() {
-            let r = self.pod_row(p, now, 0);
-            if r.health.is_problem() && filter.matches(&p.key, &p.labels, &r.health.reason) {
-                rows.push(r);
-            }
-        }
-        for w in self.workloads.values() {
-            // A ReplicaSet's trouble shows on its deployment and pods.
-            if w.kind() == Kind::ReplicaSet {
-                continue;
-            }
-            let r = self.workload_row(w, 0);
-            if r.health.is_problem() && filter.matches(&w.key, &w.labels, &r.health.reason) {
-                rows.push(r);
-            }
-        }
-        let mut per_node: HashMap<&str, usize> = HashMap::new();
-        for p in self.pods.values() {
-            if let Some(n) = &p.node {
-                *per_node.entry(n.as_str()).or_default() += 1;
-            }
-        }
-        for n in self.nodes.values() {
-            let h = classify_node(n, per_node.get(n.name.as_str()).copied().unwrap_or(0));
-            let key = Key::new("", n.name.clone());
-            if h.is_problem() && filter.matches(&key, &BTreeMap::new(), &h.reason) {
-                rows.push(Row {
-                    kind: Kind::Node,
-                    key,
-                    restarts: 0,
-                    last: String::new(),
-                    since: n.since,
-                    depth: 0,
-                    ready: "NotReady".into(),
-                    health: h,
-                });
-            }
-        }
-        rows.sort_by(|a, b| {
-            a.health
-                .severity
-                .cmp(&b.health.severity)
-                .then_with(|| b.since.cmp(&a.since))
-                .then_with(|| a.key.cmp(&b.key))
-        });
-        rows
+    pub(super) fn pod_row(&self, p: &PodSummary, now: Timestamp, depth: u8) -> Row {
+        pod_row_with(p, self.pod_health(p, now), depth)
     }
 
     /// Deployment → ReplicaSet → Pods; StatefulSet/DaemonSet/Job → Pods;
@@ -367,7 +324,7 @@ impl Store {
                     if kind == Kind::ReplicaSet && w.desired == 0 && kids.is_none() {
                         return;
                     }
-                    rows.push(self.workload_row(w, depth));
+                    rows.push(workload_row_with(w, classify_workload(w), depth));
                 }
             }
         }
@@ -466,5 +423,58 @@ impl Store {
                 .filter(|(k, _)| *k != Kind::ReplicaSet)
                 .count(),
         )
+    }
+}
+
+/// A pod's row, its health already known.
+pub(super) fn pod_row_with(p: &PodSummary, health: Health, depth: u8) -> Row {
+    let since = if health.is_problem() {
+        p.condition("Ready")
+            .filter(|c| c.status != "True")
+            .and_then(|c| c.since)
+            .or(p.created)
+    } else {
+        p.created
+    };
+    let ready = p.containers.iter().filter(|c| c.ready).count();
+    Row {
+        kind: Kind::Pod,
+        key: p.key.clone(),
+        restarts: p.restarts(),
+        last: p
+            .last_termination()
+            .map(|(_, t)| t.describe())
+            .unwrap_or_default(),
+        since,
+        depth,
+        ready: format!("{ready}/{}", p.containers.len()),
+        health,
+    }
+}
+
+/// A workload's row, its health already known.
+pub(super) fn workload_row_with(w: &WorkloadSummary, health: Health, depth: u8) -> Row {
+    Row {
+        kind: w.kind(),
+        key: w.key.clone(),
+        restarts: 0,
+        last: String::new(),
+        since: if health.is_problem() {
+            w.conditions
+                .iter()
+                .filter(|c| c.status != "True" || c.type_ == "Failed")
+                .filter_map(|c| c.since)
+                .max()
+                .or(w.created)
+        } else {
+            w.created
+        },
+        depth,
+        ready: match w.kind() {
+            Kind::CronJob => w.schedule.clone().unwrap_or_default(),
+            Kind::Job => format!("{}/{}", w.ready, w.desired),
+            _ => format!("{}/{}", w.ready, w.desired),
+        },
+        health,
     }
 }
