@@ -21,6 +21,7 @@ mod events_view;
 pub mod exec;
 mod forwards;
 pub mod health;
+pub mod manifest;
 pub mod model;
 mod node_actions;
 mod nodes_view;
