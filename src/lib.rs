@@ -18,6 +18,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod detach;
 pub mod event;
 pub mod headless;
 pub mod http;

@@ -8,7 +8,7 @@
 //!   runtime    runtime, event
 //!   domains    workloads, containers, alerts, logs, backups, runbook, metrics
 //!   contracts  action, source, pane, keymap, report, target, ui, demo, httpapi
-//!   leaves     text, theme, config, audit, paths, identity, clock, memory, http, logging, out
+//!   leaves     text, theme, config, audit, paths, identity, clock, memory, http, logging, out, detach
 //! ```
 //!
 //! A module may use its own layer or any layer below it, never one above; a
@@ -45,7 +45,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "leaves",
         &[
             "text", "theme", "config", "audit", "paths", "identity", "clock", "memory", "http",
-            "logging", "out",
+            "logging", "out", "detach",
         ],
     ),
 ];
