@@ -36,6 +36,7 @@ pub mod source;
 pub mod startup;
 pub mod target;
 pub mod text;
+pub mod timerange;
 pub mod theme;
 pub mod tui;
 pub mod ui;

@@ -7,7 +7,7 @@
 //!   console    app, tui            headless, cli
 //!   runtime    runtime, event
 //!   domains    workloads, containers, alerts, logs, backups, runbook, metrics
-//!   contracts  action, source, pane, keymap, report, target, ui, demo, httpapi
+//!   contracts  action, source, pane, keymap, report, target, ui, demo, httpapi, timerange
 //!   leaves     text, theme, config, audit, paths, identity, clock, memory, http, logging, out, detach
 //! ```
 //!
@@ -38,7 +38,16 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "contracts",
         &[
-            "action", "source", "pane", "keymap", "report", "target", "ui", "demo", "httpapi",
+            "action",
+            "source",
+            "pane",
+            "keymap",
+            "report",
+            "target",
+            "ui",
+            "demo",
+            "httpapi",
+            "timerange",
         ],
     ),
     (
