@@ -21,6 +21,7 @@ pub enum Update {
     Logs(crate::logs::Update),
     Backups(crate::backups::Update),
     Runbook(crate::runbook::Update),
+    Metrics(crate::metrics::Update),
 }
 
 impl Update {
@@ -36,6 +37,7 @@ impl Update {
             Self::Logs(_) => PaneId::Logs,
             Self::Backups(_) => PaneId::Backups,
             Self::Runbook(_) => PaneId::Runbook,
+            Self::Metrics(_) => PaneId::Metrics,
         })
     }
 }
@@ -49,6 +51,7 @@ pub enum Command {
     Logs(crate::logs::Command),
     Backups(crate::backups::Command),
     Runbook(crate::runbook::Command),
+    Metrics(crate::metrics::Command),
 }
 
 impl Command {
@@ -61,6 +64,7 @@ impl Command {
             Self::Logs(_) => PaneId::Logs,
             Self::Backups(_) => PaneId::Backups,
             Self::Runbook(_) => PaneId::Runbook,
+            Self::Metrics(_) => PaneId::Metrics,
         }
     }
 }
@@ -106,6 +110,12 @@ impl From<crate::backups::Update> for Update {
 impl From<crate::runbook::Update> for Update {
     fn from(u: crate::runbook::Update) -> Self {
         Self::Runbook(u)
+    }
+}
+
+impl From<crate::metrics::Update> for Update {
+    fn from(u: crate::metrics::Update) -> Self {
+        Self::Metrics(u)
     }
 }
 

@@ -36,6 +36,7 @@ crate::actions! {
         PaneLogs = ("pane_logs", "Go to the Logs pane"),
         PaneBackups = ("pane_backups", "Go to the Backups pane"),
         PaneRunbook = ("pane_runbook", "Go to the Runbook pane"),
+        PaneMetrics = ("pane_metrics", "Go to the Metrics pane"),
     }
 }
 
@@ -49,6 +50,7 @@ impl Global {
             Self::PaneLogs => PaneId::Logs,
             Self::PaneBackups => PaneId::Backups,
             Self::PaneRunbook => PaneId::Runbook,
+            Self::PaneMetrics => PaneId::Metrics,
             _ => return None,
         })
     }

@@ -36,8 +36,8 @@ pub mod source;
 pub mod startup;
 pub mod target;
 pub mod text;
-pub mod timerange;
 pub mod theme;
+pub mod timerange;
 pub mod tui;
 pub mod ui;
 

@@ -53,11 +53,9 @@ impl TimeRange {
     pub fn label(&self) -> String {
         match self {
             Self::Last(d) => format!("last {}", crate::text::human_duration(*d)),
-            Self::Absolute { from_ns, to_ns } => format!(
-                "{} → {}",
-                format_ts(*from_ns),
-                format_ts(*to_ns)
-            ),
+            Self::Absolute { from_ns, to_ns } => {
+                format!("{} → {}", format_ts(*from_ns), format_ts(*to_ns))
+            }
         }
     }
 

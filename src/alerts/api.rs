@@ -82,9 +82,27 @@ pub struct PromRule {
     pub health: String,
     #[serde(rename = "lastError")]
     pub last_error: Option<String>,
+    /// The rule's PromQL expression.
+    #[serde(default)]
+    pub query: String,
+    /// `alerting` or `recording`.
+    #[serde(rename = "type", default)]
+    pub kind: String,
 }
 
 impl PromRules {
+    /// Each alerting rule's expression by alert name (the first group's,
+    /// when two groups name the same alert).
+    pub fn expressions(&self) -> std::collections::HashMap<&str, &str> {
+        let mut by_name = std::collections::HashMap::new();
+        for r in self.groups.iter().flat_map(|g| &g.rules) {
+            if r.kind == "alerting" && !r.query.is_empty() {
+                by_name.entry(r.name.as_str()).or_insert(r.query.as_str());
+            }
+        }
+        by_name
+    }
+
     pub fn total(&self) -> usize {
         self.groups.iter().map(|g| g.rules.len()).sum()
     }
@@ -164,11 +182,23 @@ impl AmAlert {
         let mut a = Alert::new(self.labels, state);
         a.annotations = self.annotations;
         a.active_at = ts(&self.starts_at);
+        a.expr = self.generator_url.as_deref().and_then(generator_expr);
         a.generator_url = self.generator_url;
         a.silenced_by = silenced_by;
         a.inhibited_by = inhibited_by;
         a
     }
+}
+
+/// The expression in a Prometheus `generatorURL`
+/// (`http://prom:9090/graph?g0.expr=…&g0.tab=1`), as Prometheus writes it.
+pub fn generator_expr(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    parsed
+        .query_pairs()
+        .find(|(k, _)| k == "g0.expr")
+        .map(|(_, v)| v.into_owned())
+        .filter(|e| !e.trim().is_empty())
 }
 
 /// `/api/v2/alerts/groups`: only used to decode newer fields tolerantly.
@@ -324,6 +354,28 @@ impl AmStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rule_expression_comes_from_the_rules_api_or_the_generator_url() {
+        let r: PromRules = serde_json::from_str(
+            r#"{"groups":[{"name":"svc","rules":[
+                {"name":"ServiceDown","type":"alerting","query":"up == 0","health":"ok"},
+                {"name":"job:up","type":"recording","query":"sum(up)","health":"ok"}]}]}"#,
+        )
+        .unwrap();
+        let e = r.expressions();
+        assert_eq!(e.get("ServiceDown"), Some(&"up == 0"));
+        assert_eq!(e.get("job:up"), None, "recording rules raise no alerts");
+        assert_eq!(
+            generator_expr(
+                "http://prom:9090/graph?g0.expr=sum%28rate%28http_requests_total%7Bcode%3D~%225..%22%7D%5B5m%5D%29%29+%3E+0.05&g0.tab=1"
+            )
+            .as_deref(),
+            Some(r#"sum(rate(http_requests_total{code=~"5.."}[5m])) > 0.05"#)
+        );
+        assert_eq!(generator_expr("not a url"), None);
+        assert_eq!(generator_expr("http://prom:9090/graph?g0.tab=1"), None);
+    }
 
     #[test]
     fn alertmanager_alerts_decode_old_and_new_shapes() {

@@ -53,6 +53,10 @@ pub async fn prometheus_snapshot(c: &HttpClient, name: &str) -> Result<Snapshot,
         Ok(rules) => {
             snap.rules_total = rules.total();
             snap.broken_rules = rules.broken();
+            let exprs = rules.expressions();
+            for a in &mut snap.alerts {
+                a.expr = exprs.get(a.name()).map(|e| e.to_string());
+            }
         }
         Err(e) => {
             snap.rules_at = None;

@@ -34,6 +34,8 @@ struct Def {
     summary: &'static str,
     description: &'static str,
     runbook: &'static str,
+    /// The alerting rule's expression (what `graph` draws).
+    expr: &'static str,
 }
 
 const DEFS: &[Def] = &[
@@ -52,6 +54,7 @@ const DEFS: &[Def] = &[
         summary: "5xx error rate 7.2% on backend (threshold 5%)",
         description: "More than 5% of requests to backend failed over the last 5 minutes since revision 8 rolled out.",
         runbook: "docs/runbooks/rollback-deployment.md",
+        expr: r#"sum(rate(http_requests_total{job="backend",code=~"5.."}[5m])) / sum(rate(http_requests_total{job="backend"}[5m])) > 0.05"#,
     },
     Def {
         started: 16 * 60,
@@ -68,6 +71,7 @@ const DEFS: &[Def] = &[
         summary: "p95 latency 2.4s on backend (threshold 1s)",
         description: "histogram_quantile(0.95, http_request_duration_seconds) above 1s for 5 minutes.",
         runbook: "docs/runbooks/rollback-deployment.md",
+        expr: r#"histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{job="backend"}[5m]))) > 1"#,
     },
     Def {
         started: 14 * 60,
@@ -83,6 +87,7 @@ const DEFS: &[Def] = &[
         summary: "Pod ridendine/api-7d9f8c6b5-x2x4q (api) is restarting 4 times / 10 minutes",
         description: "Last termination: OOMKilled, exit code 137.",
         runbook: "docs/runbooks/restart-service.md",
+        expr: r#"increase(kube_pod_container_status_restarts_total{namespace="ridendine"}[15m]) > 3"#,
     },
     Def {
         started: 12 * 60,
@@ -99,6 +104,7 @@ const DEFS: &[Def] = &[
         summary: "dispatch is down",
         description: "Target dispatch:3002 has been unreachable for more than 1 minute.",
         runbook: "docs/runbooks/restart-service.md",
+        expr: r#"up == 0"#,
     },
     Def {
         started: 9 * 60,
@@ -115,6 +121,7 @@ const DEFS: &[Def] = &[
         summary: "routing is down",
         description: "Target routing:3003 has been unreachable for more than 1 minute.",
         runbook: "docs/runbooks/restart-service.md",
+        expr: r#"up == 0"#,
     },
     Def {
         started: 7 * 60,
@@ -130,6 +137,7 @@ const DEFS: &[Def] = &[
         summary: "PostgreSQL is not answering on ridendine-postgres",
         description: "pg_up == 0 for 1 minute: the exporter cannot connect to the database.",
         runbook: "docs/runbooks/restore-database.md",
+        expr: r#"pg_up == 0"#,
     },
     Def {
         started: 3 * 3600,
@@ -145,6 +153,7 @@ const DEFS: &[Def] = &[
         summary: "Disk /var/lib/postgresql on db-1 is 91% full",
         description: "Less than 10% free space left; at the current rate it fills in 9 hours.",
         runbook: "docs/runbooks/restore-database.md",
+        expr: r#"node_filesystem_avail_bytes / node_filesystem_size_bytes < 0.1"#,
     },
     Def {
         started: 2 * 60,
@@ -160,6 +169,7 @@ const DEFS: &[Def] = &[
         summary: "realtime uses 88% of its memory limit",
         description: "container_memory_working_set_bytes / limit > 0.85 (pending for 5m).",
         runbook: "docs/runbooks/restart-service.md",
+        expr: r#"container_memory_working_set_bytes{namespace="ridendine"} / container_spec_memory_limit_bytes > 0.9"#,
     },
     Def {
         started: 26 * 3600,
@@ -173,6 +183,7 @@ const DEFS: &[Def] = &[
         summary: "Last disaster-recovery drill ran 97 days ago (policy: every 90 days)",
         description: "Schedule the quarterly restore drill.",
         runbook: "docs/runbooks/dr-drill.md",
+        expr: r#"time() - dr_drill_last_success_timestamp_seconds > 90 * 86400"#,
     },
 ];
 
@@ -290,6 +301,7 @@ impl State {
                 ("runbook_url", d.runbook),
             ]);
             a.active_at = Some(start);
+            a.expr = Some(d.expr.to_string());
             if firing {
                 a.silenced_by = self
                     .silences

@@ -51,6 +51,7 @@ crate::actions! {
         OpenRunbook = ("open_runbook", "Open the alert's runbook"),
         JumpLogs = ("jump_logs", "Logs for the alert's labels"),
         JumpTarget = ("jump_target", "Jump to the alert's workload or container"),
+        Graph = ("graph", "Graph the alert's rule (threshold and firing time marked)"),
         Refresh = ("refresh", "Poll every Prometheus and Alertmanager now"),
     }
 }

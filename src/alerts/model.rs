@@ -112,6 +112,9 @@ pub struct Alert {
     pub silenced_by: Vec<String>,
     pub inhibited_by: Vec<String>,
     pub generator_url: Option<String>,
+    /// The alerting rule's PromQL expression: from Prometheus' rules, or
+    /// Alertmanager's `generatorURL` (its `g0.expr`).
+    pub expr: Option<String>,
 }
 
 impl Alert {
@@ -124,6 +127,7 @@ impl Alert {
             silenced_by: Vec::new(),
             inhibited_by: Vec::new(),
             generator_url: None,
+            expr: None,
         }
     }
 
@@ -346,6 +350,9 @@ pub fn merge<'a>(snapshots: impl IntoIterator<Item = &'a Snapshot>) -> Vec<Merge
                     }
                     if m.alert.generator_url.is_none() {
                         m.alert.generator_url = a.generator_url.clone();
+                    }
+                    if m.alert.expr.is_none() {
+                        m.alert.expr = a.expr.clone();
                     }
                 }
                 None => {

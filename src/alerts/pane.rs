@@ -496,6 +496,7 @@ impl Pane for AlertsPane {
             Action::OpenRunbook => self.open_runbook(),
             Action::JumpLogs => self.jump_logs(),
             Action::JumpTarget => self.jump_target(),
+            Action::Graph => self.graph(),
             Action::Refresh => Outcome::Command(Command::Refresh),
         }
     }

@@ -156,6 +156,22 @@ impl AlertsPane {
         })
     }
 
+    /// The alert's rule in the Metrics pane, over its window (from a while
+    /// before it became active), the firing time marked.
+    pub(super) fn graph(&self) -> Out {
+        self.with_focused(|m| match &m.alert.expr {
+            Some(expr) => Outcome::Jump(crate::pane::Jump::Metrics {
+                expr: expr.clone(),
+                from: m.context().window_start(),
+                fired: m.alert.active_at,
+            }),
+            None => Outcome::Notify(format!(
+                "{}: no rule expression known (Prometheus' rules or Alertmanager's generatorURL carry it)",
+                crate::text::sanitize(m.alert.name())
+            )),
+        })
+    }
+
     pub(super) fn jump_target(&self) -> Out {
         self.with_focused(|m| match jump::target(&m.alert.labels) {
             Some(j) => Outcome::Jump(j),

@@ -125,6 +125,7 @@ const ALERT_HINTS: &[(&str, &str)] = &[
     ("open_runbook", "runbook"),
     ("jump_logs", "logs"),
     ("jump_target", "workload"),
+    ("graph", "graph"),
     ("toggle_silences", "silences"),
 ];
 const SILENCE_HINTS: &[(&str, &str)] = &[

@@ -277,7 +277,8 @@ impl App {
             | Global::PaneAlerts
             | Global::PaneLogs
             | Global::PaneBackups
-            | Global::PaneRunbook => {
+            | Global::PaneRunbook
+            | Global::PaneMetrics => {
                 if let Some(p) = action.pane() {
                     self.switch(p);
                 }
@@ -411,6 +412,7 @@ impl App {
                 PaneId::Logs
             }
             Jump::Runbook { .. } => PaneId::Runbook,
+            Jump::Metrics { .. } => PaneId::Metrics,
         };
         self.switch(target);
         let ctx = self.ctx();

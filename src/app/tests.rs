@@ -156,6 +156,7 @@ fn app_with(read_only: bool, busy: bool) -> (App, Arc<Mutex<Vec<String>>>) {
         probe::<crate::logs::Action>(PaneId::Logs, &log, busy),
         probe::<crate::backups::Action>(PaneId::Backups, &log, busy),
         probe::<crate::runbook::Action>(PaneId::Runbook, &log, busy),
+        probe::<crate::metrics::Action>(PaneId::Metrics, &log, busy),
     ];
     let app = App::new(
         panes,

@@ -10,12 +10,14 @@
 //! writes [`DEFAULT_CONFIG`], which a test keeps parseable.
 mod error;
 mod exec;
+mod metrics;
 mod sections;
 #[cfg(test)]
 mod tests;
 
 pub use error::{ConfigError, ConfigProblem};
 pub use exec::{Exec, ShellName, ShellRule};
+pub use metrics::{Markers, Metrics};
 pub use sections::{
     AlertNotify, Alerts, BackupKind, BackupSource, BasicAuth, Docker, General, HttpAuth,
     HttpEndpoint, Kubernetes, Logs, Loki, Ring, Runbooks, de_duration,
@@ -38,6 +40,7 @@ pub struct Config {
     pub alerts: Alerts,
     pub loki: Option<Loki>,
     pub logs: Logs,
+    pub metrics: Metrics,
     pub backups: Vec<BackupSource>,
     pub runbooks: Runbooks,
 }

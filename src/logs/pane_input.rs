@@ -128,12 +128,11 @@ impl LogsPane {
                 self.run_query(ctx)
             }
             KeyCode::Up | KeyCode::Down if !self.history.is_empty() => {
-                let n = self.history.len();
-                let pos = match (self.history_pos, key.code) {
-                    (None, KeyCode::Up) => n - 1,
-                    (None, _) => return Outcome::Handled,
-                    (Some(p), KeyCode::Up) => p.saturating_sub(1),
-                    (Some(p), _) => (p + 1).min(n - 1),
+                let up = key.code == KeyCode::Up;
+                let Some(pos) =
+                    crate::ui::history::recall(self.history.len(), self.history_pos, up)
+                else {
+                    return Outcome::Handled;
                 };
                 self.history_pos = Some(pos);
                 *t = editor(&self.history[pos]);

@@ -122,6 +122,10 @@ pub struct ChartOpts {
     pub marker: Marker,
     /// The cursor's time and each drawn series' value there (by `Drawn` order).
     pub cursor: Option<f64>,
+    /// An alert rule's threshold: a horizontal line, kept in the value axis.
+    pub threshold: Option<f64>,
+    /// When the alert started firing (unix seconds): a vertical line.
+    pub fired: Option<f64>,
 }
 
 impl Default for ChartOpts {
@@ -129,6 +133,8 @@ impl Default for ChartOpts {
         Self {
             marker: Marker::Braille,
             cursor: None,
+            threshold: None,
+            fired: None,
         }
     }
 }
@@ -217,7 +223,35 @@ pub fn render(
         ..area
     };
     let cursor_line;
+    let threshold_line;
+    let fired_line;
+    // The threshold stays on screen even when the series are far below it.
+    let (lo, hi) = match opts.threshold {
+        Some(t) if t < data.y.0 => (t, data.y.1),
+        Some(t) if t > data.y.1 => (data.y.0, t + (t - data.y.0).abs() * 0.05),
+        _ => data.y,
+    };
     let mut sets: Vec<Dataset<'_>> = Vec::new();
+    if let Some(t) = opts.threshold {
+        threshold_line = [(data.start, t), (data.end, t)];
+        sets.push(
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.critical)
+                .data(&threshold_line),
+        );
+    }
+    if let Some(t) = opts.fired.filter(|t| (data.start..=data.end).contains(t)) {
+        fired_line = [(t, lo), (t, hi)];
+        sets.push(
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.warning)
+                .data(&fired_line),
+        );
+    }
     for (i, d) in data.drawn.iter().enumerate() {
         for run in &d.runs {
             sets.push(
@@ -234,7 +268,7 @@ pub fn render(
         }
     }
     if let Some(t) = opts.cursor {
-        cursor_line = [(t, data.y.0), (t, data.y.1)];
+        cursor_line = [(t, lo), (t, hi)];
         sets.push(
             Dataset::default()
                 .marker(Marker::Braille)
@@ -252,7 +286,6 @@ pub fn render(
             .map(|t| Line::from(time_label(t, range)))
             .to_vec()
     };
-    let (lo, hi) = data.y;
     let y_labels: Vec<Line<'_>> = if chart_area.height < 4 {
         Vec::new()
     } else {

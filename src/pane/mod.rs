@@ -27,16 +27,18 @@ pub enum PaneId {
     Logs,
     Backups,
     Runbook,
+    Metrics,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 6] = [
+    pub const ALL: [PaneId; 7] = [
         Self::Workloads,
         Self::Containers,
         Self::Alerts,
         Self::Logs,
         Self::Backups,
         Self::Runbook,
+        Self::Metrics,
     ];
 
     pub fn title(self) -> &'static str {
@@ -47,6 +49,7 @@ impl PaneId {
             Self::Logs => "Logs",
             Self::Backups => "Backups",
             Self::Runbook => "Runbook",
+            Self::Metrics => "Metrics",
         }
     }
 
@@ -59,6 +62,7 @@ impl PaneId {
             Self::Logs => "logs",
             Self::Backups => "backups",
             Self::Runbook => "runbook",
+            Self::Metrics => "metrics",
         }
     }
 
@@ -75,6 +79,7 @@ impl PaneId {
             Self::Logs => &[SourceKind::Loki],
             Self::Backups => &[SourceKind::Backups],
             Self::Runbook => &[SourceKind::Runbooks],
+            Self::Metrics => &[SourceKind::Prometheus],
         }
     }
 }
@@ -151,6 +156,15 @@ pub enum Jump {
     Runbook {
         path: std::path::PathBuf,
         alert: Option<Box<crate::target::AlertContext>>,
+    },
+    /// Graph a PromQL expression in the metrics pane, from `from` (an
+    /// alert's window) or over its current range; `fired` marks when the
+    /// alert started firing. A rule's comparison with a constant
+    /// (`expr > 0.05`) is drawn as the threshold of its left side.
+    Metrics {
+        expr: String,
+        from: Option<jiff::Timestamp>,
+        fired: Option<jiff::Timestamp>,
     },
 }
 

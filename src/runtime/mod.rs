@@ -16,7 +16,7 @@ use crate::keymap::{Keymap, Registry};
 use crate::pane::{ActionSet, PaneId};
 
 /// Every pane's action table, for the keymap, help and the palette.
-pub fn registry() -> [(PaneId, &'static [crate::pane::ActionDef]); 6] {
+pub fn registry() -> [(PaneId, &'static [crate::pane::ActionDef]); 7] {
     [
         (PaneId::Workloads, crate::workloads::Action::DEFS),
         (PaneId::Containers, crate::containers::Action::DEFS),
@@ -24,6 +24,7 @@ pub fn registry() -> [(PaneId, &'static [crate::pane::ActionDef]); 6] {
         (PaneId::Logs, crate::logs::Action::DEFS),
         (PaneId::Backups, crate::backups::Action::DEFS),
         (PaneId::Runbook, crate::runbook::Action::DEFS),
+        (PaneId::Metrics, crate::metrics::Action::DEFS),
     ]
 }
 

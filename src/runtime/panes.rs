@@ -209,6 +209,7 @@ envelope! {
     Alerts => alerts,
     Backups => backups,
     Runbook => runbook,
+    Metrics => metrics,
 }
 
 impl TryFrom<Update> for crate::logs::Update {

@@ -9,7 +9,7 @@ use crate::runtime::AnyPane;
 use crate::source::{
     Backend, Commands, DynWorker, Probe, SourceId, SourceStatus, UpdateTx, Worker, WorkerCtx,
 };
-use crate::{alerts, backups, containers, logs, runbook, workloads};
+use crate::{alerts, backups, containers, logs, metrics, runbook, workloads};
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc};
 
@@ -34,6 +34,7 @@ pub struct Workers {
     pub logs: Vec<DynWorker<logs::Update, logs::Command>>,
     pub backups: Vec<DynWorker<backups::Update, backups::Command>>,
     pub runbook: Vec<DynWorker<runbook::Update, runbook::Command>>,
+    pub metrics: Vec<DynWorker<metrics::Update, metrics::Command>>,
 }
 
 impl Workers {
@@ -44,6 +45,7 @@ impl Workers {
             && self.logs.is_empty()
             && self.backups.is_empty()
             && self.runbook.is_empty()
+            && self.metrics.is_empty()
     }
 }
 
@@ -111,6 +113,7 @@ pub fn wire(cfg: &Config, mode: Mode, audit: AuditLog) -> Wiring {
         logs: backend!(logs, None),
         backups: backend!(backups, Some(Domain::Backups)),
         runbook: Vec::new(),
+        metrics: backend!(metrics, None),
     };
     // The runbook worker runs actions itself, through the finished door.
     let actions = Arc::new(actions);
@@ -128,6 +131,7 @@ pub fn wire(cfg: &Config, mode: Mode, audit: AuditLog) -> Wiring {
         Box::new(crate::logs::pane(cfg)),
         Box::new(crate::backups::pane(cfg)),
         Box::new(crate::runbook::pane(cfg)),
+        Box::new(crate::metrics::pane(cfg)),
     ];
     Wiring {
         panes,
@@ -145,6 +149,7 @@ struct Senders {
     logs: broadcast::Sender<logs::Command>,
     backups: broadcast::Sender<backups::Command>,
     runbook: broadcast::Sender<runbook::Command>,
+    metrics: broadcast::Sender<metrics::Command>,
 }
 
 /// Running workers and the channels to them.
@@ -249,6 +254,7 @@ impl Hub {
             logs: start_domain(workers.logs, &tx, e, t),
             backups: start_domain(workers.backups, &tx, e, t),
             runbook: start_domain(workers.runbook, &tx, e, t),
+            metrics: start_domain(workers.metrics, &tx, e, t),
         };
         Self {
             updates: rx,
@@ -269,6 +275,7 @@ impl Hub {
             Command::Logs(x) => c.logs.send(x).map(drop).map_err(drop),
             Command::Backups(x) => c.backups.send(x).map(drop).map_err(drop),
             Command::Runbook(x) => c.runbook.send(x).map(drop).map_err(drop),
+            Command::Metrics(x) => c.metrics.send(x).map(drop).map_err(drop),
         };
     }
 }
@@ -391,6 +398,8 @@ pub async fn probe_all(workers: &Workers, timeout: std::time::Duration) -> Vec<P
             .iter()
             .map(|w| probe_one(w.as_ref(), timeout).boxed_local()),
     );
+    // (The metrics worker asks the same `[[prometheus]]` the alerts
+    // workers probe: not probed twice.)
     futures::future::join_all(futures).await
 }
 

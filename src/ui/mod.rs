@@ -3,6 +3,7 @@
 //! helper for tests. Drawing the console's own frame (pane bar, status bar,
 //! overlays) is the console's job: `app::draw`.
 
+pub mod history;
 pub mod scroll;
 pub mod table;
 pub mod widgets;

@@ -9,6 +9,7 @@ use crate::harness::{self, Alertmanager, Prometheus};
 use serde_json::Value;
 use std::time::Duration;
 use warroom::action::{ActionSpec, PreviewLine, Progress};
+use warroom::pane::Pane;
 use warroom::source::{SourceKind, SourceStatus};
 
 async fn am_silences(am_url: &str) -> Vec<Value> {
@@ -50,6 +51,37 @@ async fn real_alert_silence_expire_and_alertmanager_outage() {
     assert_eq!(a["detail"], "dispatch is down", "summary annotation");
     assert_eq!(a["runbook_url"], "docs/runbooks/restart-service.md");
     assert_eq!(a["source"], "am:main,prom:main");
+    // Its rule, from Prometheus' rules API, is graphed from the alert: the
+    // expression, its window, when it fired.
+    let ctx = warroom::pane::PaneCtx {
+        read_only: false,
+        now: jiff::Timestamp::now(),
+    };
+    let graph = warroom::pane::Input::Action(warroom::alerts::Action::Graph);
+    let mut out = Pane::on_input(&mut c.pane, graph, &ctx);
+    for _ in 0..5 {
+        if matches!(out, warroom::pane::Outcome::Jump(_)) {
+            break;
+        }
+        Pane::on_input(
+            &mut c.pane,
+            warroom::pane::Input::Nav(warroom::pane::Nav::Down),
+            &ctx,
+        );
+        out = Pane::on_input(&mut c.pane, graph, &ctx);
+    }
+    match out {
+        warroom::pane::Outcome::Jump(warroom::pane::Jump::Metrics { expr, from, fired }) => {
+            assert_eq!(expr, "up == 0", "the rule's own expression");
+            let (from, fired) = (from.expect("a window"), fired.expect("when it fired"));
+            assert_eq!(
+                fired.duration_since(from).as_secs(),
+                15 * 60,
+                "15 minutes before"
+            );
+        }
+        other => panic!("graph did not jump to the metrics pane: {other:?}"),
+    }
     c.wait("the broken recording rule", 30, |c| {
         c.report()["problems"]
             .as_array()

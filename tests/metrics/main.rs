@@ -7,6 +7,7 @@
 #[allow(dead_code)]
 mod harness;
 mod headless;
+mod pane;
 mod real;
 mod wire;
 

@@ -23,23 +23,29 @@ pub fn pane_bar(app: &App, area: Rect, buf: &mut Buffer) {
         badges.push(Span::styled(" READ-ONLY ", t.badge));
     }
     let badge_width: u16 = badges.iter().map(|s| s.width() as u16).sum();
-    // Narrow terminals drop the numbers, then shorten names, so every pane stays named.
-    let full: u16 = PaneId::ALL.iter().map(|p| p.title().len() as u16 + 4).sum();
-    let avail = area.width.saturating_sub(badge_width);
+    // Narrow terminals close the gaps, then drop the numbers, then shorten
+    // names, so every pane stays named (and numbered while there is room).
+    let avail = usize::from(area.width.saturating_sub(badge_width));
+    let tiers: [fn(usize, &str) -> String; 4] = [
+        |n, title| format!(" {n} {title}  "),
+        |n, title| format!(" {n} {title}"),
+        |_, title| format!(" {title} "),
+        |n, title| format!(" {n}{} ", &title[..3]),
+    ];
+    let width = |tier: &fn(usize, &str) -> String| -> usize {
+        PaneId::ALL
+            .iter()
+            .map(|p| tier(p.index() + 1, p.title()).chars().count())
+            .sum()
+    };
+    let tier = tiers
+        .iter()
+        .find(|t| width(t) <= avail)
+        .unwrap_or(&tiers[3]);
     let mut spans = Vec::new();
     for p in PaneId::ALL {
-        let label = if full <= avail {
-            format!(" {} {} ", p.index() + 1, p.title())
-        } else if full - 12 <= avail {
-            format!(" {} ", p.title())
-        } else {
-            format!(" {}{} ", p.index() + 1, &p.title()[..3])
-        };
         let style = if p == app.active { t.tab_active } else { t.tab };
-        spans.push(Span::styled(label, style));
-        if full <= avail {
-            spans.push(Span::raw(" "));
-        }
+        spans.push(Span::styled(tier(p.index() + 1, p.title()), style));
     }
     Line::from(spans).render(area, buf);
     if badge_width > 0 && area.width > badge_width {
