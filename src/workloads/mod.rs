@@ -22,6 +22,7 @@ pub mod exec;
 mod forwards;
 pub mod health;
 pub mod manifest;
+pub mod manifest_fetch;
 pub mod model;
 mod node_actions;
 mod nodes_view;
@@ -202,6 +203,8 @@ pub enum Update {
         id: u64,
         change: ForwardChange,
     },
+    /// A manifest fetched, a Secret key revealed, a manifest saved.
+    Manifest(Box<manifest_fetch::Answer>),
 }
 
 impl Update {
@@ -211,7 +214,9 @@ impl Update {
             Self::Reset { kind: k, .. } | Self::Delete { kind: k, .. } => *k == kind,
             Self::Apply(o) => o.kind() == kind,
             Self::Context(_) => true,
-            Self::LogStream(_) | Self::Access { .. } | Self::Forward { .. } => false,
+            Self::LogStream(_) | Self::Access { .. } | Self::Forward { .. } | Self::Manifest(_) => {
+                false
+            }
         }
     }
 }
@@ -265,6 +270,9 @@ pub enum Command {
         request: portforward::ForwardRequest,
     },
     StopForward(u64),
+    /// Fetch a manifest, reveal a Secret key (audited), or save a manifest;
+    /// answered as `Update::Manifest`.
+    Manifest(manifest_fetch::Request),
 }
 
 /// The pane, before any data has arrived.
