@@ -10,6 +10,28 @@ use warroom::source::SourceStatus;
 use warroom::workloads::pane::WorkloadsPane;
 use warroom::workloads::{Perm, Update as WUpdate};
 
+/// Run the warroom binary against the emulator, with `config` (Docker off)
+/// and a data dir of its own (audit log, logs), returned for inspection.
+pub fn warroom_cli(
+    k: &Kmock,
+    config: &str,
+    args: &[&str],
+) -> (std::process::Output, tempfile::TempDir) {
+    let data = tempfile::tempdir().unwrap();
+    let cfg = data.path().join("config.toml");
+    std::fs::write(&cfg, format!("{config}\n[docker]\nenabled = false\n")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["--config", cfg.to_str().unwrap()])
+        .args(args)
+        .env("KUBECONFIG", k.kubeconfig())
+        .env("WARROOM_DATA_DIR", data.path())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    (out, data)
+}
+
 pub fn config(namespaces: &[&str]) -> Config {
     let mut cfg = Config::default();
     cfg.kubernetes.namespaces = namespaces.iter().map(|s| s.to_string()).collect();
