@@ -23,6 +23,7 @@ mod forwards;
 pub mod health;
 pub mod manifest;
 pub mod manifest_fetch;
+mod manifest_view;
 pub mod model;
 mod node_actions;
 mod nodes_view;
@@ -30,6 +31,7 @@ pub mod pane;
 mod pane_actions;
 mod pane_events;
 mod pane_forwards;
+mod pane_manifest;
 mod pane_nodes;
 mod pod_logs;
 pub mod portforward;
@@ -70,6 +72,9 @@ crate::actions! {
         Cordon = ("cordon", "Cordon the selected node (preview first)"),
         Uncordon = ("uncordon", "Uncordon the selected node"),
         Drain = ("drain", "Drain the selected node: preview, typed confirm"),
+        Manifest = ("manifest", "Live manifest (YAML): search, copy, save, reveal a Secret key; in it / searches, the switch_namespace/nodes keys (n/N) go to the next/previous match, this key copies"),
+        SaveManifest = ("save_manifest", "Manifest viewer: save the manifest to a file"),
+        RevealSecret = ("reveal_secret", "Manifest viewer: reveal the Secret key on the cursor line (type its name; audited)"),
     }
 }
 
@@ -90,6 +95,8 @@ pub enum Form {
     Exec(pane_actions::ExecForm),
     /// `[target, ports]` for a port-forward in this namespace.
     Forward { namespace: String },
+    /// Save the shown manifest, or reveal a Secret key (typed confirmation).
+    Manifest(pane_manifest::ManifestForm),
 }
 
 /// The workloads pane's palette commands.

@@ -247,3 +247,88 @@ fn an_unreachable_cluster_is_exit_1_with_the_hint() {
     assert!(err.starts_with("error: "), "{err}");
     assert!(err.contains("  hint: check [kubernetes] context"), "{err}");
 }
+
+/// The console's path: the live worker answers `Command::Manifest` over
+/// HTTP — a fetch, a reveal audited as `tui` (never the value), and a
+/// reveal the access review refuses.
+#[tokio::test]
+async fn the_console_worker_fetches_and_reveals_with_an_audit_entry() {
+    use warroom::workloads::Command;
+    use warroom::workloads::manifest::{ManifestKind, ObjectId};
+    use warroom::workloads::manifest_fetch::{Answer, ManifestError, Request};
+    let k = Kmock::start(&objects());
+    let mut r = crate::support::Running::start(&k, &["shop"]);
+    r.connected().await;
+    let dep = ObjectId::new(ManifestKind::Deployment, "shop", "web");
+    r.commands
+        .send(Command::Manifest(Request::Fetch(dep.clone())))
+        .unwrap();
+    r.until("the manifest", 10, |r| !r.manifests.is_empty())
+        .await;
+    let Some(Answer::Fetched { id, result: Ok(m) }) = r.manifests.pop() else {
+        panic!("not fetched: {:?}", r.manifests)
+    };
+    assert_eq!(id, dep);
+    assert!(m.text.contains("replicas: 3") && !m.text.contains("managedFields"));
+
+    let secret = ObjectId::new(ManifestKind::Secret, "shop", "db");
+    let reveal = |key: &str| {
+        Command::Manifest(Request::Reveal {
+            id: secret.clone(),
+            key: key.into(),
+        })
+    };
+    r.commands.send(reveal("password")).unwrap();
+    r.until("the value", 10, |r| !r.manifests.is_empty()).await;
+    let Some(Answer::Revealed { key, result, .. }) = r.manifests.pop() else {
+        panic!("not revealed")
+    };
+    assert_eq!(
+        (key.as_str(), result),
+        ("password", Ok("s3cr3t-Pa55".into()))
+    );
+    let audit = std::fs::read_to_string(r.audit_dir.path().join("audit.jsonl")).unwrap();
+    let entry: Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (
+            &entry["action"],
+            &entry["origin"],
+            &entry["where"],
+            &entry["result"]
+        ),
+        (
+            &json!("reveal-secret"),
+            &json!("tui"),
+            &json!("kmock/shop"),
+            &json!("ok")
+        )
+    );
+    assert!(!audit.contains("s3cr3t"), "{audit}");
+
+    k.deny("get", "secrets", Some("shop"), "RBAC: no secrets for you");
+    r.commands.send(reveal("password")).unwrap();
+    r.until("the refusal", 10, |r| !r.manifests.is_empty())
+        .await;
+    let Some(Answer::Revealed { result, .. }) = r.manifests.pop() else {
+        panic!("not answered")
+    };
+    assert!(
+        matches!(
+            &result,
+            Err(ManifestError::Denied {
+                resource: "secrets",
+                ..
+            })
+        ),
+        "{result:?}"
+    );
+    let audit = std::fs::read_to_string(r.audit_dir.path().join("audit.jsonl")).unwrap();
+    assert!(
+        audit
+            .lines()
+            .last()
+            .unwrap()
+            .contains("\"result\":\"refused\""),
+        "{audit}"
+    );
+}

@@ -56,6 +56,8 @@ pub struct Running {
     pub forwards: Vec<(u64, warroom::workloads::ForwardChange)>,
     /// Where the worker's sessions (port-forwards) are audited.
     pub audit_dir: tempfile::TempDir,
+    /// Every manifest answer (fetched, revealed, saved), in order.
+    pub manifests: Vec<warroom::workloads::manifest_fetch::Answer>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -102,6 +104,7 @@ impl Running {
             commands: ctx_tx,
             forwards: Vec::new(),
             audit_dir,
+            manifests: Vec::new(),
             task,
         }
     }
@@ -131,6 +134,7 @@ impl Running {
                 self.forwards.push((id, change.clone()));
                 warroom::pane::Pane::apply(&mut self.pane, WUpdate::Forward { id, change });
             }
+            Update::Workloads(WUpdate::Manifest(answer)) => self.manifests.push(*answer),
             other => {
                 warroom::runtime::AnyPane::apply(&mut self.pane, other);
             }
