@@ -18,6 +18,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 use std::ops::Range;
 
+/// Columns one left/right moves.
+const HSTEP: usize = 8;
+
 /// What the viewer shows.
 #[derive(Debug)]
 pub enum Shown {
@@ -48,6 +51,11 @@ pub struct ManifestView {
     offset: usize,
     /// Body lines at the last draw (a page).
     page: usize,
+    /// Characters scrolled off the left edge (long lines are cut, not wrapped).
+    pub hscroll: usize,
+    /// The longest line, in characters, and the body's width at the last draw.
+    widest: usize,
+    width: usize,
     search: String,
     /// Lines holding the search text, in order.
     pub matches: Vec<usize>,
@@ -66,6 +74,9 @@ impl ManifestView {
             cursor: 0,
             offset: 0,
             page: 10,
+            hscroll: 0,
+            widest: 0,
+            width: usize::MAX,
             search: String::new(),
             matches: Vec::new(),
             revealed: None,
@@ -88,6 +99,7 @@ impl ManifestView {
                     })
                     .collect();
                 self.refs = manifest::secret_refs(&m.text);
+                self.widest = m.text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
                 self.shown = Shown::Manifest(Box::new(m));
                 let search = std::mem::take(&mut self.search);
                 self.set_search(&search);
@@ -114,8 +126,21 @@ impl ManifestView {
         }
     }
 
-    /// Move the cursor; `false` for a navigation that does not move it.
+    /// Move the cursor (left/right: scroll sideways); `false` for a
+    /// navigation that does not move it.
     pub fn navigate(&mut self, nav: Nav) -> bool {
+        match nav {
+            Nav::Left => {
+                self.hscroll = self.hscroll.saturating_sub(HSTEP);
+                return true;
+            }
+            Nav::Right => {
+                let max = self.widest.saturating_sub(HSTEP);
+                self.hscroll = (self.hscroll + HSTEP).min(max);
+                return true;
+            }
+            _ => {}
+        }
         let last = self.len().saturating_sub(1);
         let page = self.page.max(1);
         self.cursor = match nav {
@@ -275,6 +300,7 @@ impl ManifestView {
 
     fn render_lines(&mut self, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
         let height = usize::from(area.height);
+        self.width = usize::from(area.width);
         let from = self.clamp(height);
         let needle = self.search.to_ascii_lowercase();
         let keys = self
@@ -303,6 +329,7 @@ impl ManifestView {
                 }
                 None => highlighted(text, &needle, base, ctx.theme.search_match),
             };
+            let line = Line::from(skip(line.spans, self.hscroll));
             let y = area.y + u16::try_from(row).unwrap_or(u16::MAX);
             line.style(base).render(
                 Rect {
@@ -343,11 +370,39 @@ impl ManifestView {
         if self.ref_at_cursor().is_some() {
             hint(ctx.keymap.keys_for("navigation", "select"), "open Secret");
         }
+        if self.widest > self.width || self.hscroll > 0 {
+            hint(
+                ctx.keymap.keys_for("navigation", "left")
+                    + "/"
+                    + &ctx.keymap.keys_for("navigation", "right"),
+                "scroll",
+            );
+        }
         hint(keys("manifest"), "copy");
         hint(keys("save_manifest"), "save");
         hint(ctx.keymap.keys_for("navigation", "back"), "close");
         Line::from(spans)
     }
+}
+
+/// `spans` without their first `n` characters.
+fn skip(spans: Vec<Span<'static>>, mut n: usize) -> Vec<Span<'static>> {
+    if n == 0 {
+        return spans;
+    }
+    spans
+        .into_iter()
+        .filter_map(|s| {
+            let count = s.content.chars().count();
+            if n >= count {
+                n -= count;
+                return None;
+            }
+            let at = s.content.char_indices().nth(n).map_or(0, |(i, _)| i);
+            n = 0;
+            Some(Span::styled(s.content[at..].to_string(), s.style))
+        })
+        .collect()
 }
 
 /// `text` with every (ASCII case-insensitive) occurrence of `needle` in

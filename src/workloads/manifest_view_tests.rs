@@ -74,3 +74,26 @@ fn a_failed_fetch_says_why_and_what_to_do() {
     assert!(!v.next_match(true));
     assert_eq!(v.key_at_cursor(), None);
 }
+
+#[test]
+fn left_and_right_scroll_long_lines_sideways_within_the_widest() {
+    let id = ObjectId::new(ManifestKind::ConfigMap, "shop", "wide");
+    let obj = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "wide"}, "data": {"k": "x".repeat(30)}});
+    let mut v = ManifestView::new(id.clone());
+    v.loaded(Ok(project(id, obj, Syntax::Yaml)));
+    assert!(v.navigate(Nav::Left));
+    assert_eq!(v.hscroll, 0);
+    for _ in 0..10 {
+        v.navigate(Nav::Right);
+    }
+    // `  k: xxx…` is 35 characters: the last step still shows its end.
+    assert_eq!(v.hscroll, 27);
+    assert_eq!(
+        skip(vec![Span::raw("ab"), Span::raw("cdé f")], 3)
+            .iter()
+            .map(|s| s.content.to_string())
+            .collect::<Vec<_>>(),
+        ["dé f"]
+    );
+}

@@ -69,6 +69,11 @@ impl WorkloadsPane {
                 None => notify("nothing to save yet"),
             },
             Input::Action(Action::RevealSecret) => self.reveal_form(ctx),
+            // Another view asked for: it would open under the viewer.
+            Input::Action(Action::Events | Action::Forwards | Action::ToggleView) => {
+                self.manifest = None;
+                return None;
+            }
             Input::Action(_) => return None,
         })
     }

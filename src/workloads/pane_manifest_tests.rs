@@ -81,6 +81,13 @@ fn y_shows_the_manifest_searchable_with_matches_highlighted() {
     for (w, h) in [(20, 5), (1, 1), (80, 3), (200, 4)] {
         render(&mut p, w, h, false);
     }
+    // Long lines are cut, and right scrolls them sideways.
+    assert_eq!(p.press("right", &pctx()), Outcome::Handled);
+    let shown = crate::ui::buffer_text(&render(&mut p, 80, 24, false));
+    assert!(shown.contains("│ace: toolboxai"), "{shown}");
+    // Another view closes the viewer rather than opening beneath it.
+    assert_eq!(p.press("events", &pctx()), Outcome::Handled);
+    assert!(p.manifest.is_none() && p.events.open);
 }
 
 #[test]
