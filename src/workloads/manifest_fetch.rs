@@ -296,6 +296,27 @@ pub async fn reveal(
     }
 }
 
+/// A revealed value, sanitised for the screen. Its `Debug` gives only its
+/// size, so a logged update or a test failure never prints the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RevealedValue(pub String);
+
+impl std::fmt::Debug for RevealedValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "<revealed, {}>",
+            crate::text::count(self.0.len(), "byte")
+        )
+    }
+}
+
+impl From<&str> for RevealedValue {
+    fn from(s: &str) -> Self {
+        Self(s.into())
+    }
+}
+
 /// What the pane asks the worker about manifests.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
@@ -318,7 +339,7 @@ pub enum Answer {
     Revealed {
         id: ObjectId,
         key: String,
-        result: Result<String, ManifestError>,
+        result: Result<RevealedValue, ManifestError>,
     },
     Saved {
         path: PathBuf,
@@ -358,8 +379,9 @@ pub fn serve(
                     Some(l) => reveal(l, &id, &key, sessions.read_only, &audit).await,
                     None => Err(ManifestError::NotConnected),
                 };
-                let result = result
-                    .map(|v| crate::text::sanitize(&String::from_utf8_lossy(&v)).into_owned());
+                let result = result.map(|v| {
+                    RevealedValue(crate::text::sanitize(&String::from_utf8_lossy(&v)).into_owned())
+                });
                 Answer::Revealed { id, key, result }
             }
             Request::Save { path, text } => {

@@ -141,3 +141,9 @@ fn a_refusal_hint_names_the_permission_to_ask_for() {
         "ask for RBAC `get` on `secrets` (check with `kubectl auth can-i get secrets -n shop`)"
     );
 }
+
+#[test]
+fn a_revealed_value_never_shows_in_debug_output() {
+    let v = RevealedValue::from("s3cr3t");
+    assert_eq!(format!("{v:?}"), "<revealed, 6 bytes>");
+}

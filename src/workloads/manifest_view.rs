@@ -35,7 +35,7 @@ pub enum Shown {
 pub struct Revealed {
     pub key: String,
     /// Sanitised (escape sequences removed, controls made visible).
-    pub value: String,
+    pub value: super::manifest_fetch::RevealedValue,
 }
 
 #[derive(Debug)]
@@ -323,7 +323,7 @@ impl ManifestView {
                     let (k, _) = text.split_once(": ").unwrap_or((text, ""));
                     Line::from(vec![
                         Span::styled(format!("{k}: "), base),
-                        Span::styled(r.value.clone(), ctx.theme.warning),
+                        Span::styled(r.value.0.clone(), ctx.theme.warning),
                         Span::styled("  ← revealed, gone when this closes", ctx.theme.muted),
                     ])
                 }

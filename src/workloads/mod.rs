@@ -237,8 +237,9 @@ pub enum ForwardChange {
 }
 
 /// What the worker needs for the sessions it runs on the operator's
-/// behalf (port-forwards): where they are audited, and whether the console
-/// is read-only (then it refuses them, whatever the pane asked).
+/// behalf (port-forwards) and the Secret values it reveals: where they are
+/// audited, and whether the console is read-only (then it refuses them,
+/// whatever the pane asked).
 #[derive(Debug, Clone)]
 pub struct Sessions {
     pub audit: crate::audit::AuditLog,
