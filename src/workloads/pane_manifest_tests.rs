@@ -226,3 +226,27 @@ fn a_refused_reveal_is_shown_with_its_reason() {
     let shown = crate::ui::buffer_text(&render(&mut p, 80, 24, false));
     assert!(shown.contains("✗ read-only mode"), "{shown}");
 }
+
+#[test]
+fn escape_sequences_in_a_manifest_or_a_value_never_reach_the_screen() {
+    let mut p = loaded();
+    let id = ObjectId::new(ManifestKind::ConfigMap, "toolboxai", "evil");
+    p.manifest = Some(crate::workloads::manifest_view::ManifestView::new(
+        id.clone(),
+    ));
+    let obj = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "evil", "labels": {"x": "\u{1b}]0;pwned\u{7}"}},
+        "data": {"osc52": "\u{1b}]52;c;ZXZpbA==\u{7}", "csi": "a\u{1b}[2Jb\u{9b}31m"}});
+    p.apply(Update::Manifest(Box::new(Answer::Fetched {
+        id: id.clone(),
+        result: Ok(project(id, obj, Syntax::Yaml)),
+    })));
+    p.set_filter("\u{1b}[31m52");
+    let buf = render(&mut p, 80, 24, false);
+    let raw = buf
+        .content()
+        .iter()
+        .flat_map(|c| c.symbol().chars())
+        .find(|c| c.is_control() || ('\u{80}'..='\u{9f}').contains(c));
+    assert_eq!(raw, None, "{}", crate::ui::buffer_text(&buf));
+}

@@ -305,6 +305,21 @@ async fn the_console_worker_fetches_and_reveals_with_an_audit_entry() {
     );
     assert!(!audit.contains("s3cr3t"), "{audit}");
 
+    // A value carrying escape sequences reaches the viewer sanitised.
+    r.commands.send(reveal("banner")).unwrap();
+    r.until("the banner", 10, |r| !r.manifests.is_empty()).await;
+    let Some(Answer::Revealed {
+        result: Ok(banner), ..
+    }) = r.manifests.pop()
+    else {
+        panic!("banner not revealed")
+    };
+    assert!(
+        banner.0.starts_with("hi") && !banner.0.contains(['\u{1b}', '\u{7}']),
+        "{}",
+        crate::output::printable(banner.0.as_bytes())
+    );
+
     k.deny("get", "secrets", Some("shop"), "RBAC: no secrets for you");
     r.commands.send(reveal("password")).unwrap();
     r.until("the refusal", 10, |r| !r.manifests.is_empty())
