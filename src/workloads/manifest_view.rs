@@ -46,6 +46,8 @@ pub struct ManifestView {
     lines: Vec<Range<usize>>,
     /// The Secret each line refers to (`secretKeyRef`, `secretName`…).
     refs: Vec<Option<String>>,
+    /// The Secret key each line shows (an index into `secret_keys`).
+    key_lines: Vec<Option<usize>>,
     pub cursor: usize,
     /// The first line on screen, kept so the cursor stays visible.
     offset: usize,
@@ -62,6 +64,9 @@ pub struct ManifestView {
     pub revealed: Option<Revealed>,
     /// Status for the footer: saved, a reveal refused… (`true`: an error).
     pub notice: Option<(String, bool)>,
+    /// The manifest this one was opened from (a Secret a line named):
+    /// back returns to it.
+    pub parent: Option<Box<ManifestView>>,
 }
 
 impl ManifestView {
@@ -71,6 +76,7 @@ impl ManifestView {
             shown: Shown::Loading,
             lines: Vec::new(),
             refs: Vec::new(),
+            key_lines: Vec::new(),
             cursor: 0,
             offset: 0,
             page: 10,
@@ -81,6 +87,7 @@ impl ManifestView {
             matches: Vec::new(),
             revealed: None,
             notice: None,
+            parent: None,
         }
     }
 
@@ -99,6 +106,14 @@ impl ManifestView {
                     })
                     .collect();
                 self.refs = manifest::secret_refs(&m.text);
+                self.key_lines = m
+                    .text
+                    .lines()
+                    .map(|l| {
+                        let k = manifest::key_on_line(l, &m.secret_keys)?;
+                        m.secret_keys.iter().position(|x| x == k)
+                    })
+                    .collect();
                 self.widest = m.text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
                 self.shown = Shown::Manifest(Box::new(m));
                 let search = std::mem::take(&mut self.search);
@@ -214,8 +229,12 @@ impl ManifestView {
 
     /// The Secret key on the cursor's line.
     pub fn key_at_cursor(&self) -> Option<&str> {
-        let m = self.manifest()?;
-        manifest::key_on_line(self.line(self.cursor), &m.secret_keys)
+        self.key_of(self.cursor)
+    }
+
+    fn key_of(&self, line: usize) -> Option<&str> {
+        let k = (*self.key_lines.get(line)?)?;
+        self.manifest()?.secret_keys.get(k).map(String::as_str)
     }
 
     /// The Secret the cursor's line refers to.
@@ -303,10 +322,6 @@ impl ManifestView {
         self.width = usize::from(area.width);
         let from = self.clamp(height);
         let needle = self.search.to_ascii_lowercase();
-        let keys = self
-            .manifest()
-            .map(|m| m.secret_keys.clone())
-            .unwrap_or_default();
         for (row, i) in (from..self.len().min(from + height)).enumerate() {
             let text = self.line(i);
             let base = if i == self.cursor {
@@ -317,7 +332,7 @@ impl ManifestView {
             let revealed = self
                 .revealed
                 .as_ref()
-                .filter(|r| manifest::key_on_line(text, &keys) == Some(r.key.as_str()));
+                .filter(|r| self.key_of(i) == Some(r.key.as_str()));
             let line = match revealed {
                 Some(r) => {
                     let (k, _) = text.split_once(": ").unwrap_or((text, ""));
@@ -380,7 +395,12 @@ impl ManifestView {
         }
         hint(keys("manifest"), "copy");
         hint(keys("save_manifest"), "save");
-        hint(ctx.keymap.keys_for("navigation", "back"), "close");
+        let back = if self.parent.is_some() {
+            "back"
+        } else {
+            "close"
+        };
+        hint(ctx.keymap.keys_for("navigation", "back"), back);
         Line::from(spans)
     }
 }

@@ -31,14 +31,23 @@ impl WorkloadsPane {
         view.notice = None;
         Some(match input {
             Input::Nav(Nav::Back) => {
-                // Drops the manifest and any revealed value with it.
-                self.manifest = None;
+                // Drops the manifest and any revealed value with it; back
+                // to the manifest it was opened from, if any.
+                self.manifest = self.manifest.take().and_then(|v| v.parent).map(|p| *p);
                 Outcome::Handled
             }
             Input::Nav(Nav::Select) => match view.ref_at_cursor().map(str::to_string) {
                 Some(secret) => {
                     let id = ObjectId::new(ManifestKind::Secret, view.id.namespace.clone(), secret);
-                    self.open_manifest_of(id)
+                    let mut parent = self.manifest.take().map(Box::new);
+                    if let Some(p) = parent.as_mut() {
+                        p.revealed = None;
+                    }
+                    let out = self.open_manifest_of(id);
+                    if let Some(v) = self.manifest.as_mut() {
+                        v.parent = parent;
+                    }
+                    out
                 }
                 None => Outcome::Ignored,
             },

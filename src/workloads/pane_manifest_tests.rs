@@ -196,6 +196,17 @@ fn a_secret_key_is_revealed_only_after_its_name_is_typed_and_never_kept() {
     );
 
     assert_eq!(p.press("back", &pctx()), Outcome::Handled);
+    assert_eq!(
+        view(&p).id.kind,
+        ManifestKind::Deployment,
+        "back to the manifest the Secret was opened from"
+    );
+    assert!(view(&p).revealed.is_none());
+    assert!(
+        !p.apply(revealed("late")),
+        "an answer for another viewer is dropped"
+    );
+    assert_eq!(p.press("back", &pctx()), Outcome::Handled);
     assert!(p.manifest.is_none(), "closed: the value went with it");
     assert!(
         !p.apply(revealed("late")),
