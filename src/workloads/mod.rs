@@ -72,7 +72,7 @@ crate::actions! {
         Cordon = ("cordon", "Cordon the selected node (preview first)"),
         Uncordon = ("uncordon", "Uncordon the selected node"),
         Drain = ("drain", "Drain the selected node: preview, typed confirm"),
-        Manifest = ("manifest", "Live manifest (YAML): search, copy, save, reveal a Secret key; in it / searches, the switch_namespace/nodes keys (n/N) go to the next/previous match, this key copies"),
+        Manifest = ("manifest", "Live manifest (YAML): search (/, then n/N), copy (this key again), save, reveal a Secret key"),
         SaveManifest = ("save_manifest", "Manifest viewer: save the manifest to a file"),
         RevealSecret = ("reveal_secret", "Manifest viewer: reveal the Secret key on the cursor line (type its name; audited)"),
     }

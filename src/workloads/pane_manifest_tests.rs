@@ -261,3 +261,16 @@ fn escape_sequences_in_a_manifest_or_a_value_never_reach_the_screen() {
         .find(|c| c.is_control() || ('\u{80}'..='\u{9f}').contains(c));
     assert_eq!(raw, None, "{}", crate::ui::buffer_text(&buf));
 }
+
+#[test]
+fn in_the_nodes_view_y_fetches_the_selected_node() {
+    let mut p = loaded();
+    p.press("nodes", &pctx());
+    render(&mut p, 80, 24, false);
+    let node = p.nodes.selected().unwrap().to_string();
+    let id = fetch_of(&p.press("manifest", &pctx()));
+    assert_eq!(id, ObjectId::new(ManifestKind::Node, "", node));
+    assert_eq!(id.path(), format!("/api/v1/nodes/{}", id.name));
+    assert_eq!(p.press("back", &pctx()), Outcome::Handled);
+    assert!(p.nodes.open, "back in the nodes view");
+}
