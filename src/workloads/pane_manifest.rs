@@ -15,6 +15,10 @@ use super::{Action, Command, Form as WForm};
 use crate::pane::{Form, FormField, Input, Nav, Outcome, PaneCtx};
 use std::path::PathBuf;
 
+/// The most a copy puts on the clipboard: terminals drop (or choke on) OSC
+/// 52 sequences much larger than this.
+const MAX_COPY: usize = 1 << 20;
+
 /// What a manifest form is about.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ManifestForm {
@@ -63,6 +67,10 @@ impl WorkloadsPane {
                 }
             }
             Input::Action(Action::Manifest) => match view.manifest() {
+                Some(m) if m.text.len() > MAX_COPY => notify(format!(
+                    "the manifest is {} — too big for the clipboard; save it instead",
+                    crate::text::human_bytes(m.text.len() as u64)
+                )),
                 Some(m) => Outcome::Copy(m.text.clone()),
                 None => notify("nothing to copy yet"),
             },

@@ -274,3 +274,24 @@ fn in_the_nodes_view_y_fetches_the_selected_node() {
     assert_eq!(p.press("back", &pctx()), Outcome::Handled);
     assert!(p.nodes.open, "back in the nodes view");
 }
+
+#[test]
+fn a_manifest_too_big_for_the_clipboard_is_not_copied() {
+    let mut p = loaded();
+    let id = ObjectId::new(ManifestKind::ConfigMap, "toolboxai", "big");
+    let data: serde_json::Map<String, serde_json::Value> = (0..20_000)
+        .map(|i| (format!("key-{i:05}"), "x".repeat(80).into()))
+        .collect();
+    let obj = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "big"}, "data": data});
+    p.manifest = Some(crate::workloads::manifest_view::ManifestView::new(
+        id.clone(),
+    ));
+    p.apply(Update::Manifest(Box::new(Answer::Fetched {
+        id: id.clone(),
+        result: Ok(project(id, obj, Syntax::Yaml)),
+    })));
+    assert!(
+        matches!(p.press("manifest", &pctx()), Outcome::Notify(m) if m.contains("too big for the clipboard"))
+    );
+}
