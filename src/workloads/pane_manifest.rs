@@ -86,9 +86,18 @@ impl WorkloadsPane {
                 None => notify("nothing to save yet"),
             },
             Input::Action(Action::RevealSecret) => self.reveal_form(ctx),
-            // Another view asked for: it would open under the viewer.
-            Input::Action(Action::Events | Action::Forwards | Action::ToggleView) => {
+            // Another view asked for: it would open under the viewer. The
+            // one it was opened from is already there.
+            Input::Action(a @ (Action::Events | Action::Forwards | Action::ToggleView)) => {
                 self.manifest = None;
+                let under = match a {
+                    Action::Events => self.events.open,
+                    Action::Forwards => self.forwards.open,
+                    _ => false,
+                };
+                if under {
+                    return Some(Outcome::Handled);
+                }
                 return None;
             }
             Input::Action(_) => return None,

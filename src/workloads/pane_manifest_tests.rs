@@ -295,3 +295,17 @@ fn a_manifest_too_big_for_the_clipboard_is_not_copied() {
         matches!(p.press("manifest", &pctx()), Outcome::Notify(m) if m.contains("too big for the clipboard"))
     );
 }
+
+#[test]
+fn y_in_the_events_view_and_e_back_to_it() {
+    let mut p = loaded();
+    p.press("events", &pctx());
+    render(&mut p, 80, 24, false);
+    fetch_of(&p.press("manifest", &pctx()));
+    assert!(p.manifest.is_some());
+    assert_eq!(p.press("events", &pctx()), Outcome::Handled);
+    assert!(
+        p.manifest.is_none() && p.events.open,
+        "back in the events view"
+    );
+}
