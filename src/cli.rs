@@ -222,9 +222,18 @@ pub struct ExecArgs {
     /// The command and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
+    /// The keys that leave the session (with -i -t), Docker's format:
+    /// `ctrl-p,ctrl-q`. A container's command goes on running; a pod's
+    /// session ends with its connection. Default: `[exec] detach_keys`.
+    #[arg(long, value_name = "KEYS")]
+    pub detach_keys: Option<crate::detach::DetachKeys>,
     /// Who asked, for the audit log (`tui` when the console opened the session).
     #[arg(long, hide = true, default_value = "cli")]
     pub origin: String,
+    /// Where to say how the session ended when it was detached (the
+    /// console reads it to tell the operator).
+    #[arg(long, hide = true)]
+    pub result_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

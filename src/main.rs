@@ -89,6 +89,7 @@ async fn dispatch(cli: Cli, out: &Out) -> Result<ExitCode> {
                 warroom::app::run::RunOptions {
                     config_file: start.config_path.clone(),
                     frame_interval: start.config.general.frame_interval,
+                    detach_keys: start.config.exec.detach_keys.clone(),
                 },
             )
             .await?;

@@ -173,6 +173,19 @@ pub struct ExecIo<'a> {
     /// Terminal sizes `(cols, rows)` for the remote TTY, the first one right
     /// after the start.
     pub resize: Option<tokio::sync::mpsc::Receiver<(u16, u16)>>,
+    /// Fires when the operator typed the detach keys ([`crate::detach`]):
+    /// the session ends on this side.
+    pub detached: Option<tokio::sync::oneshot::Receiver<()>>,
+}
+
+/// How a session ended, when warroom did not lose it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// The command exited with this code.
+    Exited(i32),
+    /// The operator typed the detach keys: the session was left, the
+    /// command may go on (a Docker exec does; a Kubernetes one cannot).
+    Detached,
 }
 
 /// What a terminal session runs in.
@@ -260,6 +273,10 @@ impl AttachTarget {
     }
 }
 
+/// Runs the first of its arguments the container has; says which were
+/// tried when none is there (exit 127, as a shell does for a missing command).
+const SHELL_PICKER: &str = r#"for s in "$@"; do command -v "$s" >/dev/null 2>&1 && exec "$s"; done; echo "warroom: none of these shells is in the container: $*" >&2; exit 127"#;
+
 /// A session the console hands the terminal over to: a shell, or one command,
 /// with a TTY, until it exits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -272,15 +289,24 @@ pub struct Attach {
 }
 
 impl Attach {
-    /// `bash` where the image has it, else `sh` (what `kubectl exec` users type).
-    pub fn shell(target: AttachTarget) -> Self {
+    /// The first of `shells` the container has (`[exec] shell`, default
+    /// `bash` then `sh`). One shell runs as it is, so an image without `sh`
+    /// (distroless, `/busybox/sh`) can be named; several are tried by `sh`,
+    /// each passed as an argument, never pasted into the script.
+    pub fn shell(target: AttachTarget, shells: &[String]) -> Self {
+        let command = match shells {
+            [] => vec!["sh".into()],
+            [one] => vec![one.clone()],
+            several => {
+                let mut c: Vec<String> = vec!["sh".into(), "-c".into(), SHELL_PICKER.into()];
+                c.push("warroom-shell".into());
+                c.extend(several.iter().cloned());
+                c
+            }
+        };
         Self {
             target,
-            command: vec![
-                "sh".into(),
-                "-c".into(),
-                "command -v bash >/dev/null 2>&1 && exec bash || exec sh".into(),
-            ],
+            command,
             shell: true,
         }
     }

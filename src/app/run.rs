@@ -122,6 +122,8 @@ pub struct RunOptions {
     /// At most one frame per interval for worker updates (`[general]
     /// frame_interval`); keys draw at once.
     pub frame_interval: Duration,
+    /// `[exec] detach_keys`, named when a session starts.
+    pub detach_keys: crate::detach::DetachKeys,
 }
 
 /// Run the console until the operator quits or a signal arrives.
@@ -131,7 +133,6 @@ pub async fn run(
     actions: Arc<Actions>,
     options: RunOptions,
 ) -> color_eyre::Result<Ended> {
-    let config_file = options.config_file;
     let mut guard = crate::tui::TerminalGuard::enter()?;
     let (action_tx, mut action_rx) = mpsc::unbounded_channel();
     let runner = EffectRunner {
@@ -203,7 +204,7 @@ pub async fn run(
                     &mut hub,
                     terminal_events,
                     &session,
-                    &config_file,
+                    &options,
                 )
                 .await;
                 terminal_events = match back {
@@ -263,8 +264,9 @@ async fn attach(
     hub: &mut Hub,
     events: EventStream,
     session: &crate::target::Attach,
-    config_file: &std::path::Path,
+    options: &RunOptions,
 ) -> std::io::Result<EventStream> {
+    let (config_file, detach_keys) = (&options.config_file, &options.detach_keys);
     drop(events);
     crate::tui::restore();
     let what = session.describe();
@@ -276,6 +278,7 @@ async fn attach(
         } else {
             "it returns to the console when it ends"
         };
+        let how = format!("{how}; {detach_keys} detaches");
         // The target came from the container list: sanitised like any other text.
         let where_ = session.target.details();
         let _ = writeln!(
@@ -287,6 +290,14 @@ async fn attach(
         let _ = out.flush();
     }
     let started = std::time::Instant::now();
+    // Where the session says it was detached (and what became of it).
+    static SESSIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let result_file = std::env::temp_dir().join(format!(
+        "warroom-session-{}-{}",
+        std::process::id(),
+        SESSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_file(&result_file);
     let status = match std::env::current_exe() {
         Ok(exe) => {
             let mut child = tokio::process::Command::new(exe);
@@ -295,6 +306,8 @@ async fn attach(
             }
             child
                 .args(["exec", "--origin", "tui", "-i", "-t"])
+                .arg("--result-file")
+                .arg(&result_file)
                 .args(session.target.cli_args())
                 .arg("--")
                 .args(&session.command)
@@ -319,7 +332,17 @@ async fn attach(
     };
     let elapsed =
         crate::text::human_duration(std::time::Duration::from_secs(started.elapsed().as_secs()));
+    let detached = std::fs::read_to_string(&result_file).ok();
+    let _ = std::fs::remove_file(&result_file);
+    let was_detached = detached.is_some();
     let (text, failed) = match status {
+        Ok(_) if let Some(what_now) = detached => (
+            format!(
+                "detached from {what} after {elapsed}: {}",
+                crate::text::sanitize(what_now.trim())
+            ),
+            false,
+        ),
         Ok(s) => match s.code() {
             Some(0) => (format!("{what} exited 0 after {elapsed}"), false),
             Some(code) => (format!("{what} exited {code} after {elapsed}"), true),
@@ -327,7 +350,7 @@ async fn attach(
         },
         Err(e) => (format!("could not start {what}: {e}"), true),
     };
-    if !session.shell {
+    if !session.shell && !was_detached {
         // One command: let its output be read before the console covers it.
         use std::io::Write;
         let _ = writeln!(

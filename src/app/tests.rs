@@ -79,6 +79,7 @@ impl<A: crate::pane::ActionSet> Pane for Probe<A> {
             // operator pastes into.
             "shell" => Outcome::Attach(crate::target::Attach::shell(
                 crate::target::AttachTarget::Container { name: "api".into() },
+                &["bash".into(), "sh".into()],
             )),
             "copy" => {
                 Outcome::Copy("ok \x1b]52;c;cHduZWQ=\x07\x1b[201~rm -rf /tmp/x\x07\nnext".into())

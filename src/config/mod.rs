@@ -9,11 +9,13 @@
 //! that hold them. `docs/config.md` documents every key; `warroom config init`
 //! writes [`DEFAULT_CONFIG`], which a test keeps parseable.
 mod error;
+mod exec;
 mod sections;
 #[cfg(test)]
 mod tests;
 
 pub use error::{ConfigError, ConfigProblem};
+pub use exec::{Exec, ShellName, ShellRule};
 pub use sections::{
     AlertNotify, Alerts, BackupKind, BackupSource, BasicAuth, Docker, General, HttpAuth,
     HttpEndpoint, Kubernetes, Logs, Loki, Ring, Runbooks, de_duration,
@@ -30,6 +32,7 @@ pub struct Config {
     pub general: General,
     pub kubernetes: Kubernetes,
     pub docker: Docker,
+    pub exec: Exec,
     pub prometheus: Vec<HttpEndpoint>,
     pub alertmanager: Vec<HttpEndpoint>,
     pub alerts: Alerts,

@@ -30,9 +30,15 @@ pub struct ExecRequest {
     /// The TTY's size `(cols, rows)` from the start (engines before API 1.42
     /// ignore it and get the first [`ExecIo::resize`] instead).
     pub console_size: Option<(u16, u16)>,
+    /// The detach sequence, in Docker's format. warroom catches it itself
+    /// (see [`ExecIo::detached`]) and the engine never sees it whole; it is
+    /// given so that the engine's own default (ctrl-p,ctrl-q) does not act
+    /// when other keys are configured — the engine's detaching ends the
+    /// command, the client's leaves it running.
+    pub detach_keys: Option<String>,
 }
 
-pub use crate::target::ExecIo;
+pub use crate::target::{ExecIo, SessionEnd};
 
 /// After the output ends, the engine may need a moment to record the exit code.
 const EXIT_CODE_WAIT: Duration = Duration::from_secs(5);
@@ -42,7 +48,7 @@ pub async fn run(
     docker: &Docker,
     req: &ExecRequest,
     io: ExecIo<'_>,
-) -> Result<i64, ContainerError> {
+) -> Result<SessionEnd, ContainerError> {
     let name = &req.container;
     let created = docker
         .create_exec(
@@ -56,6 +62,7 @@ pub async fn run(
                     .console_size
                     .map(|(cols, rows)| vec![usize::from(rows), usize::from(cols)]),
                 cmd: Some(req.cmd.clone()),
+                detach_keys: req.detach_keys.clone(),
                 ..Default::default()
             },
         )
@@ -97,6 +104,7 @@ pub async fn run(
         stderr,
         mut stdin,
         mut resize,
+        mut detached,
     } = io;
     let local = |what: &'static str| {
         move |e: std::io::Error| ContainerError::Local {
@@ -140,9 +148,14 @@ pub async fn run(
                 }
                 None => resize = None,
             },
+            // Detached: the connection closes on return, the command goes on
+            // (with a TTY the engine keeps its stdin open), as after the
+            // docker CLI's ctrl-p,ctrl-q.
+            () = fired(&mut detached), if detached.is_some() => return Ok(SessionEnd::Detached),
         }
     }
-    exit_code(docker, &id, name).await
+    let code = exit_code(docker, &id, name).await?;
+    Ok(SessionEnd::Exited(i32::try_from(code).unwrap_or(255)))
 }
 
 /// The next item of an optional channel (pending forever without one; the
@@ -151,6 +164,20 @@ async fn recv<T>(rx: &mut Option<mpsc::Receiver<T>>) -> Option<T> {
     match rx {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
+    }
+}
+
+/// Whether the operator typed the detach keys (pending until then, and
+/// forever when the channel closes without it).
+async fn fired(rx: &mut Option<tokio::sync::oneshot::Receiver<()>>) {
+    let typed = match rx.as_mut() {
+        Some(r) => r.await.is_ok(),
+        None => false,
+    };
+    if !typed {
+        // Stdin ended without them: never again.
+        *rx = None;
+        std::future::pending::<()>().await;
     }
 }
 

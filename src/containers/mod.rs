@@ -93,8 +93,10 @@ pub enum Command {
 }
 
 /// The pane, before any data has arrived.
-pub fn pane(_cfg: &Config) -> pane::ContainersPane {
-    pane::ContainersPane::new()
+pub fn pane(cfg: &Config) -> pane::ContainersPane {
+    let mut p = pane::ContainersPane::new();
+    p.exec = cfg.exec.clone();
+    p
 }
 
 /// Workers and action handler for the configured sources.

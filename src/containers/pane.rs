@@ -60,6 +60,8 @@ pub struct ContainersPane {
     /// The selection to restore at the next rebuild, taken while rows still
     /// matched the data.
     keep: Option<(String, bool)>,
+    /// `[exec]`: which shell a shell opens, per image.
+    pub(super) exec: crate::config::Exec,
 }
 
 impl Default for ContainersPane {
@@ -82,6 +84,7 @@ impl ContainersPane {
             restarts: RestartLog::default(),
             sent_watch: None,
             keep: None,
+            exec: crate::config::Exec::default(),
         }
     }
 
@@ -264,7 +267,9 @@ impl ContainersPane {
             name: c.name.clone(),
         };
         match action {
-            Action::Shell => Outcome::Attach(Attach::shell(target)),
+            Action::Shell => {
+                Outcome::Attach(Attach::shell(target, &self.exec.shells_for(None, &c.image)))
+            }
             _ => Outcome::Form(Form::new(
                 CForm::Exec {
                     name: c.name.clone(),

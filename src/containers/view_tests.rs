@@ -427,16 +427,35 @@ fn shell_and_exec_hand_the_terminal_to_the_running_container_only() {
     let target = AttachTarget::Container {
         name: "registry-cache".into(),
     };
-    // Shell: bash where the image has it, else sh.
+    // Shell: bash where the image has it, else sh (the default `[exec] shell`).
     match p.press("shell", &ctx()) {
         Outcome::Attach(a) => {
-            assert_eq!(a, Attach::shell(target.clone()));
+            assert_eq!(
+                a,
+                Attach::shell(target.clone(), &["bash".into(), "sh".into()])
+            );
             assert!(a.shell);
-            assert!(a.command.join(" ").contains("exec bash || exec sh"));
+            assert_eq!(a.command[..2], ["sh", "-c"]);
+            assert_eq!(
+                a.command[3..],
+                ["warroom-shell", "bash", "sh"],
+                "passed as arguments"
+            );
             assert_eq!(a.describe(), "shell in container/registry-cache");
         }
         other => panic!("{other:?}"),
     }
+    // A rule for the image names its own shell, which then runs as it is.
+    let image = p.selected().unwrap().image.clone();
+    p.exec = toml::from_str::<crate::config::Exec>(&format!(
+        "[[shells]]\nimage = {image:?}\nshell = [\"/busybox/sh\"]"
+    ))
+    .unwrap();
+    match p.press("shell", &ctx()) {
+        Outcome::Attach(a) => assert_eq!(a.command, ["/busybox/sh"]),
+        other => panic!("{other:?}"),
+    }
+    p.exec = crate::config::Exec::default();
     // Exec asks for the command; the form carries the container.
     let form = match p.press("exec", &ctx()) {
         Outcome::Form(f) => f,

@@ -22,9 +22,10 @@ use crate::config::Config;
 use crate::containers::client::{self, Endpoint};
 use crate::containers::error::ContainerError;
 use crate::containers::exec::{self, ExecRequest};
+use crate::detach::{DetachKeys, Detector};
 use crate::out::Out;
 use crate::runtime::Mode;
-use crate::target::ExecIo;
+use crate::target::{ExecIo, SessionEnd};
 use crate::text::SanitizingWriter;
 use crate::workloads::client::KubeSource;
 use crate::workloads::error::ExecError;
@@ -87,10 +88,42 @@ impl Session<'_> {
         None
     }
 
-    /// The command ran: audit its exit code and make it warroom's.
-    fn exited(&self, started: jiff::Timestamp, code: i32) -> ExitCode {
-        self.record("ok", &format!("exited {code}"), Some(started), Some(code));
-        ExitCode::from(u8::try_from(code).unwrap_or(255))
+    /// The session ended: an exit code becomes warroom's; a detach is
+    /// said (what became of the command), written to `--result-file` for
+    /// the console, and exits 0. Both are audited.
+    fn ended(
+        &self,
+        started: jiff::Timestamp,
+        end: SessionEnd,
+        after_detach: &str,
+        result_file: Option<&std::path::Path>,
+    ) -> ExitCode {
+        match end {
+            SessionEnd::Exited(code) => {
+                self.record("ok", &format!("exited {code}"), Some(started), Some(code));
+                ExitCode::from(u8::try_from(code).unwrap_or(255))
+            }
+            SessionEnd::Detached => {
+                let _ = self.out.error(format_args!(
+                    "warroom: detached from the session in {}: {after_detach}",
+                    self.target
+                ));
+                self.record(
+                    "ok",
+                    &format!("detached: {after_detach}"),
+                    Some(started),
+                    None,
+                );
+                if let Some(path) = result_file
+                    && let Err(e) = std::fs::write(path, after_detach)
+                {
+                    let _ = self
+                        .out
+                        .error(format_args!("warroom: {}: {e}", path.display()));
+                }
+                ExitCode::SUCCESS
+            }
+        }
     }
 
     /// warroom could not run it (or lost it): say why, audit, exit 1.
@@ -172,6 +205,7 @@ impl<'a> Ctx<'a> {
 }
 
 async fn container(ctx: &Ctx<'_>, name: String, args: ExecArgs) -> ExitCode {
+    let keys = detach_keys(ctx.cfg, &args);
     let endpoint = Endpoint::resolve(ctx.cfg.docker.host.as_deref());
     let session = ctx.session(
         &args,
@@ -199,13 +233,20 @@ async fn container(ctx: &Ctx<'_>, name: String, args: ExecArgs) -> ExitCode {
         stdin: args.interactive,
         tty: args.tty,
         console_size: args.tty.then(|| crossterm::terminal::size().ok()).flatten(),
+        detach_keys: args.interactive.then(|| keys.to_string()),
     };
     let started = jiff::Timestamp::now();
-    let mut term = Terminal::open(args.interactive, args.tty);
+    let detach = (args.interactive && args.tty).then_some(keys);
+    let mut term = Terminal::open(args.interactive, args.tty, detach);
     let result = exec::run(&docker, &req, term.io()).await;
     term.close();
     match result {
-        Ok(code) => session.exited(started, i32::try_from(code).unwrap_or(255)),
+        Ok(end) => session.ended(
+            started,
+            end,
+            "it goes on running in the container",
+            args.result_file.as_deref(),
+        ),
         Err(e) => {
             let ran = !matches!(e, ContainerError::NoSuchContainer { .. });
             session.failed(&e, e.hint(), ran.then_some(started))
@@ -214,6 +255,7 @@ async fn container(ctx: &Ctx<'_>, name: String, args: ExecArgs) -> ExitCode {
 }
 
 async fn pod(ctx: &Ctx<'_>, name: String, args: ExecArgs) -> ExitCode {
+    let keys = detach_keys(ctx.cfg, &args);
     let source = KubeSource::new(None, ctx.cfg.kubernetes.context.clone());
     let (context, namespace) = pod_location(&source, &args.kube);
     let mut command = quoted(&args.command);
@@ -242,11 +284,17 @@ async fn pod(ctx: &Ctx<'_>, name: String, args: ExecArgs) -> ExitCode {
         tty: args.tty,
     };
     let started = jiff::Timestamp::now();
-    let mut term = Terminal::open(args.interactive, args.tty);
+    let detach = (args.interactive && args.tty).then_some(keys);
+    let mut term = Terminal::open(args.interactive, args.tty, detach);
     let result = pod_exec::run(&client, &req, term.io()).await;
     term.close();
     match result {
-        Ok(code) => session.exited(started, code),
+        Ok(end) => session.ended(
+            started,
+            end,
+            "a Kubernetes exec ends with its connection, so the remote command was hung up",
+            args.result_file.as_deref(),
+        ),
         Err(ExecError::Denied { namespace, reason }) => {
             // A refusal, not a failure: nothing reached the pod.
             let e = ExecError::Denied { namespace, reason };
@@ -256,6 +304,13 @@ async fn pod(ctx: &Ctx<'_>, name: String, args: ExecArgs) -> ExitCode {
         }
         Err(e) => session.failed(&e, e.hint(), e.ran().then_some(started)),
     }
+}
+
+/// `--detach-keys`, else `[exec] detach_keys`.
+fn detach_keys(cfg: &Config, args: &ExecArgs) -> DetachKeys {
+    args.detach_keys
+        .clone()
+        .unwrap_or_else(|| cfg.exec.detach_keys.clone())
 }
 
 /// The context and namespace a pod session runs in: the flags, else the
@@ -284,19 +339,25 @@ struct Terminal {
     stderr: Output<std::io::Stderr>,
     stdin: Option<mpsc::Receiver<Vec<u8>>>,
     resize: Option<mpsc::Receiver<(u16, u16)>>,
+    detached: Option<tokio::sync::oneshot::Receiver<()>>,
 }
 
 impl Terminal {
     // The session's own streams: raw on purpose with -t or into a pipe (see
     // the module comment), so not through `Out`.
     #[allow(clippy::disallowed_methods)]
-    fn open(interactive: bool, tty: bool) -> Self {
+    fn open(interactive: bool, tty: bool, detach: Option<DetachKeys>) -> Self {
+        let (stdin, detached) = match interactive.then(|| forward_stdin(detach)) {
+            Some((stdin, detached)) => (Some(stdin), detached),
+            None => (None, None),
+        };
         Self {
             raw: (tty && std::io::stdin().is_terminal()).then(RawMode::enable),
             stdout: output(std::io::stdout(), tty),
             stderr: output(std::io::stderr(), tty),
-            stdin: interactive.then(forward_stdin),
+            stdin,
             resize: tty.then(terminal_sizes).flatten(),
+            detached,
         }
     }
 
@@ -307,6 +368,7 @@ impl Terminal {
             stderr: &mut self.stderr,
             stdin: self.stdin.take(),
             resize: self.resize.take(),
+            detached: self.detached.take(),
         }
     }
 
@@ -369,26 +431,51 @@ impl<W: Write + IsTerminal> Write for Output<W> {
     }
 }
 
-/// warroom's stdin in chunks, until EOF. A plain thread, not tokio's stdin:
-/// a read blocked on a terminal cannot be cancelled, and tokio's runtime would
-/// wait for it at exit after the command ended.
-fn forward_stdin() -> mpsc::Receiver<Vec<u8>> {
+/// warroom's stdin in chunks, until EOF, watched for the detach keys when
+/// asked: they are kept from the command and the receiver fires (the
+/// session then ends on this side, as the docker CLI's escape proxy does). A plain thread, not
+/// tokio's stdin: a read blocked on a terminal cannot be cancelled, and
+/// tokio's runtime would wait for it at exit after the command ended.
+fn forward_stdin(
+    detach: Option<DetachKeys>,
+) -> (
+    mpsc::Receiver<Vec<u8>>,
+    Option<tokio::sync::oneshot::Receiver<()>>,
+) {
     let (tx, rx) = mpsc::channel(16);
+    let (mut watch, detached) = match detach {
+        Some(keys) => {
+            let (fire, fired) = tokio::sync::oneshot::channel();
+            (Some((Detector::new(&keys), fire)), Some(fired))
+        }
+        None => (None, None),
+    };
     std::thread::spawn(move || {
         let mut stdin = std::io::stdin().lock();
         let mut buf = vec![0u8; 8192];
         loop {
-            match stdin.read(&mut buf) {
+            let n = match stdin.read(&mut buf) {
                 Ok(0) | Err(_) => return,
-                Ok(n) => {
-                    if tx.blocking_send(buf[..n].to_vec()).is_err() {
-                        return;
-                    }
+                Ok(n) => n,
+            };
+            let (chunk, left) = match watch.as_mut() {
+                Some((detector, _)) => detector.feed(&buf[..n]),
+                None => (buf[..n].to_vec(), false),
+            };
+            if !chunk.is_empty() && tx.blocking_send(chunk).is_err() {
+                return;
+            }
+            if left && let Some((_, fire)) = watch.take() {
+                let _ = fire.send(());
+                // Hold stdin open: an EOF now could end the remote shell
+                // before the session is left (the session's end closes it).
+                loop {
+                    std::thread::park();
                 }
             }
         }
     });
-    rx
+    (rx, detached)
 }
 
 /// The local terminal's size now and after every SIGWINCH, for the remote
@@ -452,7 +539,9 @@ mod tests {
             interactive: false,
             tty: false,
             command: vec!["sh".into(), "-c".into(), "touch /tmp/x; echo 'a b'".into()],
+            detach_keys: None,
             origin: "cli".into(),
+            result_file: None,
         }
     }
 

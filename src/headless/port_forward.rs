@@ -121,6 +121,9 @@ async fn run_with(
             ForwardEvent::Moved { from, to } => {
                 warn(&format!("pod {from} is gone: forwarding to {to}"));
             }
+            ForwardEvent::Waiting { gone, reason } => {
+                warn(&format!("pod {gone} is gone and {reason}: waiting for one"));
+            }
             ForwardEvent::ConnectionError { error, .. } => warn(&format!("error: {error}")),
             ForwardEvent::Stats(_) => {}
         })
@@ -136,7 +139,7 @@ async fn run_with(
             }
             ExitCode::SUCCESS
         }
-        Err(e) => failed(&e, started, &Default::default()),
+        Err(engine::Failed { error, carried }) => failed(&error, started, &carried),
     }
 }
 

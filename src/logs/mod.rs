@@ -27,7 +27,7 @@ mod pane_viewer_tests;
 pub mod ring;
 #[cfg(test)]
 mod test_support;
-pub mod timerange;
+pub use crate::timerange;
 pub mod viewer;
 mod viewer_render;
 pub mod worker;
@@ -223,11 +223,7 @@ impl From<crate::target::LogChunk> for Update {
 pub use crate::target::{labels_text, quote};
 
 /// RFC 3339 with milliseconds, UTC.
-pub fn format_ts(ts_ns: i128) -> String {
-    jiff::Timestamp::from_nanosecond(ts_ns)
-        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-        .unwrap_or_else(|_| ts_ns.to_string())
-}
+pub use crate::timerange::format_ts;
 
 pub fn now_ns() -> i128 {
     jiff::Timestamp::now().as_nanosecond()

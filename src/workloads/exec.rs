@@ -11,7 +11,7 @@
 
 use super::error::{ExecError, KubeError};
 use super::rbac;
-pub use crate::target::ExecIo;
+pub use crate::target::{ExecIo, SessionEnd};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
 use kube::api::{Api, AttachParams, TerminalSize};
@@ -106,7 +106,7 @@ pub async fn run(
     client: &kube::Client,
     req: &PodExecRequest,
     io: ExecIo<'_>,
-) -> Result<i32, ExecError> {
+) -> Result<SessionEnd, ExecError> {
     let ns = &req.namespace;
     let where_ = format!("{ns}/{}", req.pod);
     match rbac::review(client, "create", "", "pods", Some("exec"), ns).await {
@@ -157,6 +157,7 @@ pub async fn run(
         stderr,
         stdin,
         resize,
+        detached,
     } = io;
     let mut remote_stdin = attached.stdin();
     let sizes = attached.terminal_size();
@@ -194,11 +195,29 @@ pub async fn run(
     // or with nothing when the connection dropped. kube-rs then leaves the
     // output streams open (it drops its writers without shutting them), so
     // reading them to EOF would wait forever: drain what is buffered, briefly.
+    let left = async move {
+        let typed = match detached {
+            Some(rx) => rx.await.is_ok(),
+            None => false,
+        };
+        if !typed {
+            std::future::pending::<()>().await;
+        }
+    };
     let ended = tokio::select! {
         pumped = pump(&mut out, &mut err, stdout, stderr, None) => {
             pumped.map(|()| None)
         }
         st = &mut status => Ok(Some(st)),
+        // Detached: a Kubernetes exec lives only as long as its connection,
+        // which ends when `attached` is dropped on return.
+        () = left => {
+            feeder.abort();
+            if let Some(r) = resizer {
+                r.abort();
+            }
+            return Ok(SessionEnd::Detached);
+        }
     };
     let result = match ended {
         Ok(None) => Ok(status.await),
@@ -214,7 +233,7 @@ pub async fn run(
     if let Some(r) = resizer {
         r.abort();
     }
-    exit_code(result?.as_ref(), &where_)
+    exit_code(result?.as_ref(), &where_).map(SessionEnd::Exited)
 }
 
 /// Forward terminal sizes `(cols, rows)` to the session's resize channel.

@@ -91,6 +91,10 @@ impl Forwards {
                 row.note = Some(format!("{from} gone → {to}"));
                 row.pod = Some(to);
             }
+            ForwardChange::Event(ForwardEvent::Waiting { gone, reason }) => {
+                row.note = Some(format!("{gone} gone; waiting: {reason}"));
+                row.pod = None;
+            }
             ForwardChange::Event(ForwardEvent::Stats(stats)) => row.stats = stats,
             ForwardChange::Event(ForwardEvent::Connection { .. }) => return false,
             // The count comes with the next Stats (the engine counts it);

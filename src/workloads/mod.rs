@@ -67,6 +67,7 @@ crate::actions! {
         PortForward = ("port_forward", "Port-forward: asks target and ports"),
         Forwards = ("forwards", "Show/hide the active port-forwards"),
         StopForward = ("stop_forward", "Stop the selected port-forward"),
+        StopAllForwards = ("stop_all_forwards", "Stop every port-forward"),
         Events = ("events", "Events by object, warnings first"),
         Nodes = ("nodes", "Nodes: status, pods, cordon and drain"),
         Cordon = ("cordon", "Cordon the selected node (preview first)"),

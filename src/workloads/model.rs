@@ -211,6 +211,9 @@ pub struct PodSummary {
     pub conditions: Vec<Condition>,
     pub init_containers: Vec<ContainerSummary>,
     pub containers: Vec<ContainerSummary>,
+    /// Ephemeral (debug) containers, from their statuses: a shell or exec
+    /// may join one while it runs.
+    pub ephemeral_containers: Vec<ContainerSummary>,
     /// The `kubectl.kubernetes.io/default-container` annotation (what exec
     /// and a shell use without a choice).
     pub default_container: Option<String>,
@@ -411,6 +414,13 @@ impl From<&Pod> for PodSummary {
             containers: containers(
                 p.spec.as_ref(),
                 st.and_then(|s| s.container_statuses.as_ref()),
+                false,
+            ),
+            // Their spec is another type (EphemeralContainer); the statuses
+            // say all a session needs: name, image, state.
+            ephemeral_containers: containers(
+                None,
+                st.and_then(|s| s.ephemeral_container_statuses.as_ref()),
                 false,
             ),
         }

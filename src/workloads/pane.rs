@@ -63,6 +63,8 @@ pub struct WorkloadsPane {
     pub(super) events: super::events_view::EventsView,
     /// The nodes view, when open.
     pub(super) nodes: super::nodes_view::NodesView,
+    /// `[exec]`: which shell a shell opens, per context and image.
+    pub(super) exec: crate::config::Exec,
     /// The manifest viewer, while open: the only holder of a manifest and
     /// of a revealed Secret value.
     pub(super) manifest: Option<super::manifest_view::ManifestView>,
@@ -92,6 +94,7 @@ impl WorkloadsPane {
             forward_addresses: cfg.kubernetes.forward_addresses.clone(),
             events: Default::default(),
             nodes: Default::default(),
+            exec: cfg.exec.clone(),
             manifest: None,
         }
     }
@@ -464,6 +467,7 @@ impl WorkloadsPane {
             Action::Cordon | Action::Uncordon | Action::Drain => {
                 self.node_action_on_selection(action, ctx)
             }
+            Action::StopAllForwards => self.stop_all_forwards(),
             Action::StopForward => {
                 self.forwards.open = true;
                 notify("select the port-forward to stop in this list")

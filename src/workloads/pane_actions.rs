@@ -202,13 +202,15 @@ impl WorkloadsPane {
                 pod.name, p.phase
             ));
         }
-        // Running init containers may be joined too (as kubectl allows).
+        // Running init and ephemeral (debug) containers may be joined too,
+        // as kubectl allows.
         let containers: Vec<String> = p
             .containers
             .iter()
             .chain(
                 p.init_containers
                     .iter()
+                    .chain(&p.ephemeral_containers)
                     .filter(|c| matches!(c.state, State::Running { .. })),
             )
             .map(|c| c.name.clone())
@@ -220,7 +222,7 @@ impl WorkloadsPane {
             .or_else(|| containers.first().cloned());
         let shell = action == Action::Shell;
         if shell && containers.len() <= 1 {
-            return Outcome::Attach(Attach::shell(self.attach_target(pod, default)));
+            return Outcome::Attach(self.shell_in(pod, default));
         }
         let what = if shell { "Shell in" } else { "Run in" };
         let title = crate::text::sanitize(&format!(
@@ -246,6 +248,27 @@ impl WorkloadsPane {
             title,
             fields,
         ))
+    }
+
+    /// A shell in `container` of `pod`: the shells `[exec]` names for this
+    /// context and the container's image.
+    fn shell_in(&self, pod: Key, container: Option<String>) -> Attach {
+        let image = self
+            .store
+            .pods
+            .get(&pod)
+            .and_then(|p| {
+                p.containers
+                    .iter()
+                    .chain(&p.init_containers)
+                    .chain(&p.ephemeral_containers)
+                    .find(|c| Some(&c.name) == container.as_ref())
+            })
+            .map(|c| c.image.clone())
+            .unwrap_or_default();
+        let context = (!self.context.context.is_empty()).then_some(self.context.context.as_str());
+        let shells = self.exec.shells_for(context, &image);
+        Attach::shell(self.attach_target(pod, container), &shells)
     }
 
     fn attach_target(&self, pod: Key, container: Option<String>) -> AttachTarget {
@@ -275,10 +298,10 @@ impl WorkloadsPane {
         } else {
             form.containers.first().cloned()
         };
-        let target = self.attach_target(form.pod, container);
         if form.shell {
-            return Outcome::Attach(Attach::shell(target));
+            return Outcome::Attach(self.shell_in(form.pod, container));
         }
+        let target = self.attach_target(form.pod, container);
         match Attach::typed(target, values.next().unwrap_or("")) {
             Ok(session) => Outcome::Attach(session),
             Err(why) => notify(why),

@@ -428,8 +428,18 @@ fn sidecar_pod() -> crate::workloads::Object {
             "annotations": {"kubectl.kubernetes.io/default-container": "api"}},
         "spec": {"containers": [
             {"name": "istio-proxy", "image": "istio/proxyv2:1.22.0"},
-            {"name": "api", "image": "toolboxai/api:2.3.1"}]},
-        "status": {"phase": "Running", "containerStatuses": [
+            {"name": "api", "image": "toolboxai/api:2.3.1"}],
+            // `kubectl debug`: one still running, one that has ended.
+            "ephemeralContainers": [
+            {"name": "debugger-k2x", "image": "busybox:1.36"},
+            {"name": "debugger-old", "image": "busybox:1.36"}]},
+        "status": {"phase": "Running",
+          "ephemeralContainerStatuses": [
+            {"name": "debugger-k2x", "image": "busybox:1.36", "imageID": "", "ready": false,
+             "restartCount": 0, "state": {"running": {"startedAt": "2026-03-14T02:00:00Z"}}},
+            {"name": "debugger-old", "image": "busybox:1.36", "imageID": "", "ready": false,
+             "restartCount": 0, "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}],
+          "containerStatuses": [
             {"name": "istio-proxy", "image": "istio/proxyv2:1.22.0", "imageID": "", "ready": true,
              "restartCount": 0, "state": {"running": {"startedAt": "2026-03-14T01:00:05Z"}}},
             {"name": "api", "image": "toolboxai/api:2.3.1", "imageID": "", "ready": true,
@@ -489,12 +499,26 @@ fn a_multi_container_pod_asks_which_prefilled_with_the_default() {
         panic!("a form")
     };
     assert!(
-        f.title.contains("containers: istio-proxy, api"),
-        "{}",
+        f.title
+            .ends_with("containers: istio-proxy, api, debugger-k2x"),
+        "the running ephemeral container is offered, the ended one not: {}",
         f.title
     );
     assert_eq!(f.fields.len(), 1);
     assert_eq!(f.fields[0].value, "api", "the annotated default");
+    // A shell rule for the debug image: its shell, run as it is.
+    p.exec = toml::from_str::<crate::config::Exec>(
+        "[[shells]]\nimage = \"busybox\"\nshell = [\"/bin/sh\"]",
+    )
+    .unwrap();
+    let a = attach(p.on_form(f.payload.clone(), &["debugger-k2x".into()], &pctx()));
+    assert_eq!(a.command, ["/bin/sh"]);
+    let a = attach(p.on_form(f.payload.clone(), &["api".into()], &pctx()));
+    assert_eq!(
+        a.command[3..],
+        ["warroom-shell", "bash", "sh"],
+        "the default elsewhere"
+    );
     let a = attach(p.on_form(f.payload, &["istio-proxy".into()], &pctx()));
     assert!(a.shell);
     assert!(

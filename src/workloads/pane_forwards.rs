@@ -81,6 +81,38 @@ impl WorkloadsPane {
         Outcome::Command(Command::PortForward { id, request })
     }
 
+    /// `stop_all_forwards`: stop every forward (the failed ones are only
+    /// taken off the list: nothing of theirs runs).
+    pub(super) fn stop_all_forwards(&mut self) -> Out {
+        let ids: Vec<u64> = self.forwards.rows.keys().copied().collect();
+        if ids.is_empty() {
+            return notify("no port-forwards to stop");
+        }
+        let running: Vec<u64> = ids
+            .iter()
+            .copied()
+            .filter(|id| {
+                !matches!(
+                    self.forwards.rows[id].state,
+                    super::forwards::RowState::Failed(_)
+                )
+            })
+            .collect();
+        for id in &ids {
+            self.forwards.remove(*id);
+        }
+        let said = notify(format!(
+            "stopped {}",
+            crate::text::count(running.len(), "port-forward")
+        ));
+        let mut all: Vec<Out> = running
+            .into_iter()
+            .map(|id| Outcome::Command(Command::StopForward(id)))
+            .collect();
+        all.push(said);
+        Outcome::Many(all)
+    }
+
     /// Keys while the forwards list is on screen; `None`: not for the list.
     pub(super) fn forwards_input(&mut self, input: &Input<Action>) -> Option<Out> {
         if !self.forwards.open {
@@ -105,6 +137,7 @@ impl WorkloadsPane {
                 }
                 None => notify("no port-forward to stop"),
             },
+            Input::Action(Action::StopAllForwards) => self.stop_all_forwards(),
             // Other keys act on the workload selection behind the list.
             Input::Action(_) => return None,
         })

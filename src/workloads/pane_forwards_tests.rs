@@ -204,3 +204,70 @@ fn rbac_refusals_name_the_missing_permission_before_anything_starts() {
         "{out:?}"
     );
 }
+
+/// Start a forward from the form; its id.
+fn started(p: &mut WorkloadsPane, target: &str) -> u64 {
+    let f = forward_form(p, "backend", Kind::Deployment);
+    match p.on_form(f.payload, &[target.into(), "0:8080".into()], &pctx()) {
+        Outcome::Command(Command::PortForward { id, .. }) => id,
+        o => panic!("{o:?}"),
+    }
+}
+
+#[test]
+fn stop_all_stops_every_running_forward_and_clears_the_failed_ones() {
+    let mut p = loaded();
+    let a = started(&mut p, "svc/backend");
+    let b = started(&mut p, "pod/backend-x");
+    let failed = started(&mut p, "deployment/backend");
+    p.apply(Update::Forward {
+        id: failed,
+        change: ForwardChange::Ended(Some("lost connection to pod".into())),
+    });
+    p.press("back", &pctx());
+    // From the workload list too, not only inside the forwards list.
+    let out = p.press("stop_all_forwards", &pctx());
+    let Outcome::Many(all) = out else {
+        panic!("{out:?}")
+    };
+    assert_eq!(
+        all,
+        vec![
+            Outcome::Command(Command::StopForward(a)),
+            Outcome::Command(Command::StopForward(b)),
+            Outcome::Notify("stopped 2 port-forwards".into()),
+        ],
+        "the failed one has nothing left to stop"
+    );
+    assert!(p.forwards.rows.is_empty());
+    assert!(matches!(
+        p.press("stop_all_forwards", &pctx()),
+        Outcome::Notify(m) if m == "no port-forwards to stop"
+    ));
+}
+
+#[test]
+fn a_service_forward_whose_pod_went_says_it_waits_for_another() {
+    let mut p = loaded();
+    let id = started(&mut p, "svc/backend");
+    p.apply(Update::Forward {
+        id,
+        change: ForwardChange::Event(ForwardEvent::Listening {
+            pod: "backend-7d9f8b6c5-x2x9q".into(),
+            listeners: vec![],
+        }),
+    });
+    p.apply(Update::Forward {
+        id,
+        change: ForwardChange::Event(ForwardEvent::Waiting {
+            gone: "backend-7d9f8b6c5-x2x9q".into(),
+            reason: "no ready pod behind service/backend".into(),
+        }),
+    });
+    let text = crate::ui::buffer_text(&render(&mut p, 80, 24, false));
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("backend-7d9f8b6c5-x2x9q gone; waiting: no ready pod behind service/backend"),
+        "{text}"
+    );
+}

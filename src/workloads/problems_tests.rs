@@ -120,6 +120,7 @@ fn pod() -> impl Strategy<Value = PodSummary> {
                     node: node.map(str::to_string),
                     conditions,
                     init_containers: init,
+                    ephemeral_containers: Vec::new(),
                     containers,
                     default_container: None,
                     key,
@@ -293,6 +294,7 @@ fn a_terminating_pod_becomes_a_problem_when_its_grace_period_passes() {
         node: None,
         conditions: Vec::new(),
         init_containers: Vec::new(),
+        ephemeral_containers: Vec::new(),
         containers: Vec::new(),
         default_container: None,
     };

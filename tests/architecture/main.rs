@@ -7,8 +7,8 @@
 //!   console    app, tui            headless, cli
 //!   runtime    runtime, event
 //!   domains    workloads, containers, alerts, logs, backups, runbook, metrics
-//!   contracts  action, source, pane, keymap, report, target, ui, demo, httpapi
-//!   leaves     text, theme, config, audit, paths, identity, clock, memory, http, logging, out
+//!   contracts  action, source, pane, keymap, report, target, ui, demo, httpapi, timerange
+//!   leaves     text, theme, config, audit, paths, identity, clock, memory, http, logging, out, detach
 //! ```
 //!
 //! A module may use its own layer or any layer below it, never one above; a
@@ -38,14 +38,23 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "contracts",
         &[
-            "action", "source", "pane", "keymap", "report", "target", "ui", "demo", "httpapi",
+            "action",
+            "source",
+            "pane",
+            "keymap",
+            "report",
+            "target",
+            "ui",
+            "demo",
+            "httpapi",
+            "timerange",
         ],
     ),
     (
         "leaves",
         &[
             "text", "theme", "config", "audit", "paths", "identity", "clock", "memory", "http",
-            "logging", "out",
+            "logging", "out", "detach",
         ],
     ),
 ];

@@ -8,6 +8,7 @@
 mod kmock;
 
 mod bell;
+mod detach;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -394,9 +395,9 @@ fn a_shell_in_a_container_takes_the_terminal_and_gives_the_console_back() {
     assert_restored(&end, &t);
 }
 
-#[test]
-fn a_shell_in_a_pod_takes_the_terminal_and_gives_the_console_back() {
-    // A running pod that is not ready: a problem, so it is the first row.
+/// kmock serving one running pod that is not ready (a problem, so it is the
+/// first row): `shop/api-7d9-x2x9q`, container `api`.
+fn pod_cluster() -> kmock::Kmock {
     let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": "api-7d9-x2x9q", "namespace": "shop",
             "creationTimestamp": "2026-03-14T01:00:00Z"},
@@ -407,7 +408,12 @@ fn a_shell_in_a_pod_takes_the_terminal_and_gives_the_console_back() {
                 "state": {"running": {"startedAt": "2026-03-14T01:00:05Z"}}}]}});
     let ns =
         serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}});
-    let k = kmock::Kmock::start(&serde_json::json!([ns, pod]));
+    kmock::Kmock::start(&serde_json::json!([ns, pod]))
+}
+
+#[test]
+fn a_shell_in_a_pod_takes_the_terminal_and_gives_the_console_back() {
+    let k = pod_cluster();
     let exports = format!("KUBECONFIG={}", k.kubeconfig().display());
     let t = Tmux::start_with(
         "podshell",

@@ -25,7 +25,8 @@ Kubernetes API paths:
       What `GET .../pods/NAME/log` answers (honours tailLines; `follow`
       returns the text and ends).
   GET  /__kmock__/dump     every stored object (to restart with the same state).
-  GET  /__kmock__/requests the method and path of every API request so far.
+  GET  /__kmock__/requests the method, path and query string of every API
+                           request so far.
   GET  /__kmock__/execs    every exec request that reached the pods' `exec`
                            subresource: namespace, pod, container, command,
                            stdin, tty, and whether a process was started.
@@ -133,7 +134,7 @@ class Emulator(kmock.KubernetesEmulator):
         path = raw.path
         if path.startswith('/__kmock__/'):
             return await self.control(raw, path[len('/__kmock__/'):])
-        self.seen.append({'method': raw.method, 'path': path})
+        self.seen.append({'method': raw.method, 'path': path, 'query': raw.query_string})
         for f in self.failures:
             if f['count'] > 0 and f['path'] == path and f.get('method', raw.method).upper() == raw.method:
                 f['count'] -= 1

@@ -50,6 +50,7 @@ pub fn make_pod(key: &Key, set: &Set, node: &str, now: Timestamp) -> PodSummary 
             ..Default::default()
         }],
         init_containers: Vec::new(),
+        ephemeral_containers: Vec::new(),
         containers: Vec::new(),
     };
     let not_ready = |p: &mut PodSummary| {

@@ -6,7 +6,7 @@
 //! so it outlives a context switch.
 
 use super::audit::ForwardAudit;
-use super::engine::{self, EventSink, ForwardEvent, ForwardRequest, ForwardStats};
+use super::engine::{self, EventSink, Failed, ForwardEvent, ForwardRequest, ForwardStats};
 use super::error::ForwardError;
 use crate::source::UpdateTx;
 use crate::workloads::{ForwardChange, Sessions, Update};
@@ -22,7 +22,7 @@ pub enum Runner {
     Demo,
 }
 
-type Run = Pin<Box<dyn Future<Output = Result<ForwardStats, ForwardError>> + Send>>;
+type Run = Pin<Box<dyn Future<Output = Result<ForwardStats, Failed>> + Send>>;
 
 pub struct ConsoleForwards {
     sessions: Sessions,
@@ -77,7 +77,11 @@ impl ConsoleForwards {
         };
         let run: Run = match runner {
             Runner::Live(client) => Box::pin(engine::run(client, request, sink, stop)),
-            Runner::Demo => Box::pin(super::demo::run(request, sink, stop)),
+            Runner::Demo => Box::pin(async move {
+                super::demo::run(request, sink, stop)
+                    .await
+                    .map_err(Failed::from)
+            }),
         };
         tokio::spawn(carry(id, run, events, audit, tx));
     }
@@ -125,10 +129,10 @@ async fn carry(
             started.map(|t| audit.ended(t, stats, None)),
             ForwardChange::Ended(None),
         ),
-        Err(e) => {
+        Err(Failed { error: e, carried }) => {
             let message = e.to_string();
             let written = match started {
-                Some(t) => Some(audit.ended(t, &ForwardStats::default(), Some(&message))),
+                Some(t) => Some(audit.ended(t, carried, Some(&message))),
                 None if matches!(e, ForwardError::Denied { .. }) => {
                     Some(audit.not_started("refused", &message))
                 }

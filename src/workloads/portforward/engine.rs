@@ -5,7 +5,10 @@
 //!
 //! The pod behind a service or controller is re-resolved when a connection
 //! finds it gone (the event says from which pod to which); a `pod/NAME`
-//! forward whose pod is gone ends, as kubectl's does. Events go to the
+//! forward whose pod is gone ends, as kubectl's does. The pod is watched
+//! ([`follow`]), so its going is known when it happens — the list and the
+//! headless output say so at once, and the next connection does not have to
+//! fail first to find out. Events go to the
 //! caller's sink (printed by the headless command, sent to the pane by the
 //! worker); the counters are sent as [`ForwardEvent::Stats`] at most once a
 //! second, and only when they changed.
@@ -85,6 +88,9 @@ pub enum ForwardEvent {
     Connection { local: SocketAddr },
     /// The pod went away; connections now go to another one.
     Moved { from: String, to: String },
+    /// The pod went away and no other one can take its place yet (the
+    /// forward keeps listening and tries again).
+    Waiting { gone: String, reason: String },
     /// One connection failed; the forward goes on.
     ConnectionError { local: SocketAddr, error: String },
     /// The counters changed.
@@ -129,6 +135,23 @@ struct Shared {
     lost: tokio::sync::watch::Sender<Option<ForwardError>>,
 }
 
+/// A forward that ended in error, with what it carried until then (all
+/// zero when it never started listening), so the audit entry is true.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failed {
+    pub error: ForwardError,
+    pub carried: ForwardStats,
+}
+
+impl From<ForwardError> for Failed {
+    fn from(error: ForwardError) -> Self {
+        Self {
+            error,
+            carried: ForwardStats::default(),
+        }
+    }
+}
+
 /// Check `create pods/portforward`, resolve the target, listen, and forward
 /// until `stop` resolves (or the pod of a `pod/NAME` forward is gone).
 /// Returns what was carried.
@@ -137,7 +160,7 @@ pub async fn run(
     req: ForwardRequest,
     events: EventSink,
     stop: impl std::future::Future<Output = ()>,
-) -> Result<ForwardStats, ForwardError> {
+) -> Result<ForwardStats, Failed> {
     let ns = req.namespace.clone();
     match rbac::review(&client, "create", "", "pods", Some("portforward"), &ns).await {
         Ok(None) => {}
@@ -145,9 +168,10 @@ pub async fn run(
             return Err(ForwardError::Denied {
                 namespace: ns,
                 reason,
-            });
+            }
+            .into());
         }
-        Err(e) => return Err(ForwardError::Review(Box::new(e))),
+        Err(e) => return Err(ForwardError::Review(Box::new(e)).into()),
     }
     let resolved = resolve::resolve(&client, &ns, &req.target, &req.ports).await?;
     let bound = listen(&req.addresses(), &resolved).await?;
@@ -176,6 +200,7 @@ pub async fn run(
     for (listener, index) in bound {
         tasks.spawn(accept(listener, index, shared.clone()));
     }
+    tasks.spawn(follow(shared.clone()));
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut sent = ForwardStats::default();
     tokio::pin!(stop);
@@ -202,8 +227,62 @@ pub async fn run(
         (shared.events)(ForwardEvent::Stats(last.clone()));
     }
     match ended {
-        Some(e) => Err(e),
+        Some(error) => Err(Failed {
+            error,
+            carried: last,
+        }),
         None => Ok(last),
+    }
+}
+
+/// Follow the pod connections go to. When it goes, a `pod/NAME` forward
+/// ends (kubectl's "lost connection to pod"); any other moves to the pod its
+/// target resolves to now, or says it waits for one and tries again.
+async fn follow(shared: Arc<Shared>) {
+    let ns = shared.req.namespace.clone();
+    loop {
+        let pod = shared.current.lock().await.pod.clone();
+        let why = super::follow::until_gone(shared.client.clone(), &ns, &pod).await;
+        let mut wait = Duration::from_secs(1);
+        let mut said = false;
+        loop {
+            let mut current = shared.current.lock().await;
+            if current.pod != pod {
+                // A connection found it gone first and moved on.
+                break;
+            }
+            if shared.req.target.kind == TargetKind::Pod {
+                let lost = ForwardError::Lost {
+                    pod: format!("{ns}/{pod}"),
+                    reason: why,
+                };
+                let _ = shared.lost.send(Some(lost));
+                return;
+            }
+            match resolve::resolve(&shared.client, &ns, &shared.req.target, &shared.req.ports).await
+            {
+                Ok(next) => {
+                    (shared.events)(ForwardEvent::Moved {
+                        from: pod.clone(),
+                        to: next.pod.clone(),
+                    });
+                    *current = next;
+                    break;
+                }
+                Err(e) => {
+                    drop(current);
+                    if !said {
+                        (shared.events)(ForwardEvent::Waiting {
+                            gone: pod.clone(),
+                            reason: crate::text::sanitize(&e.to_string()).into_owned(),
+                        });
+                        said = true;
+                    }
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
     }
 }
 

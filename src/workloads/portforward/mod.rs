@@ -10,9 +10,10 @@ pub mod console;
 mod demo;
 pub mod engine;
 pub mod error;
+mod follow;
 pub mod resolve;
 pub mod spec;
 
-pub use engine::{ForwardEvent, ForwardRequest, ForwardStats, Listener};
+pub use engine::{Failed, ForwardEvent, ForwardRequest, ForwardStats, Listener};
 pub use error::ForwardError;
 pub use spec::{ForwardTarget, LocalPort, PortSpec, RemotePort, TargetKind};

@@ -1,6 +1,14 @@
-//! The Logs pane's time range: a preset relative to now, or absolute.
+//! A time range for the panes that query over one (Logs, Metrics): a
+//! preset relative to now, or absolute; parsed from what the operator types.
 
 use std::time::Duration;
+
+/// RFC 3339 UTC with milliseconds, or the raw number when out of range.
+pub fn format_ts(ts_ns: i128) -> String {
+    jiff::Timestamp::from_nanosecond(ts_ns)
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_else(|_| ts_ns.to_string())
+}
 
 pub const PRESETS: [(&str, u64); 5] = [
     ("5m", 300),
@@ -47,8 +55,8 @@ impl TimeRange {
             Self::Last(d) => format!("last {}", crate::text::human_duration(*d)),
             Self::Absolute { from_ns, to_ns } => format!(
                 "{} → {}",
-                super::format_ts(*from_ns),
-                super::format_ts(*to_ns)
+                format_ts(*from_ns),
+                format_ts(*to_ns)
             ),
         }
     }
