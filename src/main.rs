@@ -123,6 +123,10 @@ async fn dispatch(cli: Cli, out: &Out) -> Result<ExitCode> {
             headless_config_ok()?;
             Ok(warroom::headless::events::run(&start.config, mode, args, out).await)
         }
+        Some(Cmd::Get(args)) => {
+            headless_config_ok()?;
+            Ok(warroom::headless::get::run(&start.config, mode, args, out).await)
+        }
         Some(Cmd::Metrics(args)) => {
             headless_config_ok()?;
             Ok(warroom::headless::metrics::run(&start.config, mode, args, out).await)

@@ -163,23 +163,41 @@ impl ObjectId {
 
     /// The GET path: `/api/v1/namespaces/NS/pods/NAME`.
     pub fn path(&self) -> String {
+        format!("{}/{}", self.collection(), self.encoded_name())
+    }
+
+    /// The path of the object's collection: `/api/v1/namespaces/NS/pods`.
+    pub fn collection(&self) -> String {
         let (group, version, plural, namespaced) = self.kind.api();
         let base = if group.is_empty() {
             format!("/api/{version}")
         } else {
             format!("/apis/{group}/{version}")
         };
-        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
         if namespaced {
-            format!(
-                "{base}/namespaces/{}/{plural}/{}",
-                enc(&self.namespace),
-                enc(&self.name)
-            )
+            format!("{base}/namespaces/{}/{plural}", encode(&self.namespace))
         } else {
-            format!("{base}/{plural}/{}", enc(&self.name))
+            format!("{base}/{plural}")
         }
     }
+
+    /// The name as a path segment (a `/` in it cannot climb the path).
+    pub fn encoded_name(&self) -> String {
+        encode(&self.name)
+    }
+
+    /// `shop/db-credentials`, or the bare name of a cluster-scoped object.
+    pub fn qualified(&self) -> String {
+        if self.namespace.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}/{}", self.namespace, self.name)
+        }
+    }
+}
+
+fn encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// A projected manifest, ready to show, copy or save.
@@ -247,6 +265,15 @@ fn decoded_len(b64: &str) -> Option<usize> {
         .decode(b64.trim())
         .ok()
         .map(|b| b.len())
+}
+
+/// A Secret's keys, as [`redact`] lists them: `data`, then `stringData`.
+pub fn secret_keys(secret: &Value) -> Vec<String> {
+    ["data", "stringData"]
+        .into_iter()
+        .filter_map(|f| secret.get(f).and_then(Value::as_object))
+        .flat_map(|m| m.keys().cloned())
+        .collect()
 }
 
 /// A Secret's value for `key` from its JSON (`data` decoded, else

@@ -22,6 +22,8 @@ pub mod exec;
 mod forwards;
 pub mod health;
 pub mod manifest;
+pub mod manifest_fetch;
+mod manifest_view;
 pub mod model;
 mod node_actions;
 mod nodes_view;
@@ -29,6 +31,7 @@ pub mod pane;
 mod pane_actions;
 mod pane_events;
 mod pane_forwards;
+mod pane_manifest;
 mod pane_nodes;
 mod pod_logs;
 pub mod portforward;
@@ -70,6 +73,9 @@ crate::actions! {
         Cordon = ("cordon", "Cordon the selected node (preview first)"),
         Uncordon = ("uncordon", "Uncordon the selected node"),
         Drain = ("drain", "Drain the selected node: preview, typed confirm"),
+        Manifest = ("manifest", "Live manifest (YAML): search (/, then n/N), copy (this key again), save, reveal a Secret key"),
+        SaveManifest = ("save_manifest", "Manifest viewer: save the manifest to a file"),
+        RevealSecret = ("reveal_secret", "Manifest viewer: reveal the Secret key on the cursor line (type its name; audited)"),
     }
 }
 
@@ -90,6 +96,8 @@ pub enum Form {
     Exec(pane_actions::ExecForm),
     /// `[target, ports]` for a port-forward in this namespace.
     Forward { namespace: String },
+    /// Save the shown manifest, or reveal a Secret key (typed confirmation).
+    Manifest(pane_manifest::ManifestForm),
 }
 
 /// The workloads pane's palette commands.
@@ -203,6 +211,8 @@ pub enum Update {
         id: u64,
         change: ForwardChange,
     },
+    /// A manifest fetched, a Secret key revealed, a manifest saved.
+    Manifest(Box<manifest_fetch::Answer>),
 }
 
 impl Update {
@@ -212,7 +222,9 @@ impl Update {
             Self::Reset { kind: k, .. } | Self::Delete { kind: k, .. } => *k == kind,
             Self::Apply(o) => o.kind() == kind,
             Self::Context(_) => true,
-            Self::LogStream(_) | Self::Access { .. } | Self::Forward { .. } => false,
+            Self::LogStream(_) | Self::Access { .. } | Self::Forward { .. } | Self::Manifest(_) => {
+                false
+            }
         }
     }
 }
@@ -226,8 +238,9 @@ pub enum ForwardChange {
 }
 
 /// What the worker needs for the sessions it runs on the operator's
-/// behalf (port-forwards): where they are audited, and whether the console
-/// is read-only (then it refuses them, whatever the pane asked).
+/// behalf (port-forwards) and the Secret values it reveals: where they are
+/// audited, and whether the console is read-only (then it refuses them,
+/// whatever the pane asked).
 #[derive(Debug, Clone)]
 pub struct Sessions {
     pub audit: crate::audit::AuditLog,
@@ -266,6 +279,9 @@ pub enum Command {
         request: portforward::ForwardRequest,
     },
     StopForward(u64),
+    /// Fetch a manifest, reveal a Secret key (audited), or save a manifest;
+    /// answered as `Update::Manifest`.
+    Manifest(manifest_fetch::Request),
 }
 
 /// The pane, before any data has arrived.

@@ -65,6 +65,9 @@ pub struct WorkloadsPane {
     pub(super) nodes: super::nodes_view::NodesView,
     /// `[exec]`: which shell a shell opens, per context and image.
     pub(super) exec: crate::config::Exec,
+    /// The manifest viewer, while open: the only holder of a manifest and
+    /// of a revealed Secret value.
+    pub(super) manifest: Option<super::manifest_view::ManifestView>,
 }
 
 impl WorkloadsPane {
@@ -92,6 +95,7 @@ impl WorkloadsPane {
             events: Default::default(),
             nodes: Default::default(),
             exec: cfg.exec.clone(),
+            manifest: None,
         }
     }
 
@@ -228,6 +232,8 @@ impl Pane for WorkloadsPane {
                 self.store.clear();
                 self.events.invalidate();
                 self.nodes.invalidate();
+                // An object of the old context.
+                self.manifest = None;
             }
             Update::Access {
                 namespace,
@@ -245,6 +251,7 @@ impl Pane for WorkloadsPane {
                 return true;
             }
             Update::Forward { id, change } => return self.forwards.apply(id, change),
+            Update::Manifest(answer) => return self.apply_manifest(*answer),
             other => {
                 if other.touches(Kind::Event) {
                     self.events.invalidate();
@@ -272,6 +279,11 @@ impl Pane for WorkloadsPane {
     }
 
     fn set_filter(&mut self, filter: &str) {
+        // While the viewer is open, `/` searches the manifest.
+        if let Some(m) = self.manifest.as_mut() {
+            m.set_search(filter);
+            return;
+        }
         self.filter_text = crate::text::sanitize(filter).into_owned();
         self.filter = Filter::parse(filter);
         self.table.selected = 0;
@@ -383,6 +395,9 @@ impl Pane for WorkloadsPane {
 /// The keys, jumps and forms themselves; the trait methods add the lazy access check.
 impl WorkloadsPane {
     fn handle_input(&mut self, input: Input<Action>, ctx: &PaneCtx) -> Out {
+        if let Some(out) = self.manifest_input(&input, ctx) {
+            return out;
+        }
         if let Some(out) = self.events_input(&input) {
             return out;
         }
@@ -444,6 +459,10 @@ impl WorkloadsPane {
                 Outcome::Handled
             }
             Action::Events => self.open_events(),
+            Action::Manifest => self.open_manifest(ctx),
+            Action::SaveManifest | Action::RevealSecret => {
+                notify("open a manifest first (y on the selected object)")
+            }
             Action::Nodes => self.open_nodes(),
             Action::Cordon | Action::Uncordon | Action::Drain => {
                 self.node_action_on_selection(action, ctx)
@@ -536,6 +555,7 @@ impl WorkloadsPane {
                 notify("read-only mode: port-forward is disabled")
             }
             WForm::Forward { namespace } => self.on_forward_form(namespace, values),
+            WForm::Manifest(form) => self.on_manifest_form(form, values, ctx),
             WForm::Scale { .. } | WForm::Undo { .. } if ctx.read_only => {
                 notify("read-only mode: actions are disabled")
             }
@@ -579,6 +599,9 @@ mod events_tests;
 #[cfg(test)]
 #[path = "pane_forwards_tests.rs"]
 mod forwards_tests;
+#[cfg(test)]
+#[path = "pane_manifest_tests.rs"]
+mod manifest_tests;
 #[cfg(test)]
 #[path = "pane_nodes_tests.rs"]
 mod nodes_tests;

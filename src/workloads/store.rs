@@ -102,6 +102,8 @@ impl Store {
             Update::LogStream(_) => false,
             // The pane's forwards list, not the object store.
             Update::Forward { .. } => false,
+            // Manifests are shown on demand, never kept in the store.
+            Update::Manifest(_) => false,
             Update::Reset {
                 kind,
                 namespace,

@@ -35,6 +35,10 @@ fn age(t: Option<jiff::Timestamp>, now: jiff::Timestamp) -> String {
 
 pub(super) fn render(p: &mut WorkloadsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
     let title = match (&p.detail, p.view) {
+        _ if p.manifest.is_some() => {
+            let m = p.manifest.as_ref().map(|m| m.title()).unwrap_or_default();
+            format!("Workloads · {m}")
+        }
         _ if p.events.open => format!("Workloads · events — {}", p.events.summary()),
         _ if p.nodes.open => format!("Workloads · nodes ({})", p.nodes.rows.len()),
         _ if p.forwards.open => format!("Workloads · port-forwards ({})", p.forwards.rows.len()),
@@ -42,7 +46,7 @@ pub(super) fn render(p: &mut WorkloadsPane, area: Rect, buf: &mut Buffer, ctx: &
         (None, View::Problems) => format!("Workloads · problems ({})", p.rows.len()),
         (None, View::Tree) => "Workloads · tree".to_string(),
     };
-    let title = if p.filter_text.is_empty() {
+    let title = if p.filter_text.is_empty() || p.manifest.is_some() {
         title
     } else {
         format!("{title} · /{}", p.filter_text)
@@ -51,6 +55,10 @@ pub(super) fn render(p: &mut WorkloadsPane, area: Rect, buf: &mut Buffer, ctx: &
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    if let Some(m) = p.manifest.as_mut() {
+        m.render(inner, buf, ctx);
         return;
     }
     if p.events.open {

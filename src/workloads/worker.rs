@@ -321,6 +321,8 @@ struct State {
     checks: Vec<JoinHandle<()>>,
     /// The console's port-forwards (they outlive sessions and context switches).
     forwards: ConsoleForwards,
+    /// Audit log and read-only flag for a Secret reveal.
+    sessions: crate::workloads::Sessions,
 }
 
 impl State {
@@ -371,6 +373,13 @@ impl State {
                 }
             }
             Command::StopForward(id) => self.forwards.stop(id),
+            Command::Manifest(request) => super::manifest_fetch::serve(
+                request,
+                self.client.clone().map(super::manifest_fetch::Lookup::Live),
+                &self.context,
+                &self.sessions,
+                tx.clone(),
+            ),
             Command::CheckAccess { namespace } => {
                 // Not connected yet: the pane keeps the cluster-wide verdict
                 // and asks again after the next Context update.
@@ -431,6 +440,7 @@ impl Worker for KubeWorker {
             logs: None,
             checks: Vec::new(),
             forwards: ConsoleForwards::new(self.sessions.clone()),
+            sessions: self.sessions.clone(),
         };
         let tx = ctx.updates.clone();
         'sessions: loop {

@@ -296,3 +296,38 @@ async fn the_demo_nodes_view_asks_for_a_drain_preview() {
         screen(&mut d.app, w, h);
     }
 }
+
+/// `y` on the workloads pane: the demo worker answers with the selected
+/// object's manifest, shown full-pane and labelled DEMO; esc closes it.
+#[tokio::test]
+async fn y_shows_the_demo_manifest_of_the_selection() {
+    let mut d = demo().await;
+    d.app.handle_key(key('1'));
+    let effects = d.app.handle_key(key('y'));
+    let mut sent = 0;
+    for e in effects {
+        if let warroom::app::Effect::Command(c) = e {
+            d._hub.send(c);
+            sent += 1;
+        }
+    }
+    assert_eq!(sent, 1, "one fetch asked of the worker");
+    let app = &mut d.app;
+    d._hub
+        .settle(Duration::from_secs(5), |u| {
+            app.apply(u);
+        })
+        .await;
+    let (text, _) = screen(&mut d.app, 80, 24);
+    assert!(text.contains("Workloads · manifest "), "{text}");
+    assert!(text.contains("(DEMO)"), "{text}");
+    assert!(text.contains("apiVersion: "), "{text}");
+    assert!(text.contains("warroom.dev/demo"), "{text}");
+    for (w, h) in [(20, 5), (1, 1), (80, 3)] {
+        screen(&mut d.app, w, h);
+    }
+    d.app
+        .handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    let (text, _) = screen(&mut d.app, 80, 24);
+    assert!(!text.contains("Workloads · manifest "), "{text}");
+}

@@ -5,7 +5,7 @@
 use crate::kmock::Kmock;
 use crate::output::text;
 use serde_json::{Value, json};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 fn ago(mins: i64) -> String {
     (jiff::Timestamp::now() - jiff::SignedDuration::from_mins(mins)).to_string()
@@ -58,18 +58,7 @@ fn events() -> Value {
 }
 
 fn warroom(k: &Kmock, config: &str, args: &[&str]) -> Output {
-    let data = tempfile::tempdir().unwrap();
-    let cfg = data.path().join("config.toml");
-    std::fs::write(&cfg, format!("{config}\n[docker]\nenabled = false\n")).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_warroom"))
-        .args(["--config", cfg.to_str().unwrap()])
-        .args(args)
-        .env("KUBECONFIG", k.kubeconfig())
-        .env("WARROOM_DATA_DIR", data.path())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    crate::support::warroom_cli(k, config, args).0
 }
 
 fn stdout(o: &Output) -> String {

@@ -11,6 +11,7 @@ mod exec;
 mod fixtures;
 mod harness;
 mod headless;
+mod manifest;
 mod nodes;
 mod perf;
 mod portforward;

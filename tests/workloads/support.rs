@@ -10,6 +10,28 @@ use warroom::source::SourceStatus;
 use warroom::workloads::pane::WorkloadsPane;
 use warroom::workloads::{Perm, Update as WUpdate};
 
+/// Run the warroom binary against the emulator, with `config` (Docker off)
+/// and a data dir of its own (audit log, logs), returned for inspection.
+pub fn warroom_cli(
+    k: &Kmock,
+    config: &str,
+    args: &[&str],
+) -> (std::process::Output, tempfile::TempDir) {
+    let data = tempfile::tempdir().unwrap();
+    let cfg = data.path().join("config.toml");
+    std::fs::write(&cfg, format!("{config}\n[docker]\nenabled = false\n")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["--config", cfg.to_str().unwrap()])
+        .args(args)
+        .env("KUBECONFIG", k.kubeconfig())
+        .env("WARROOM_DATA_DIR", data.path())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    (out, data)
+}
+
 pub fn config(namespaces: &[&str]) -> Config {
     let mut cfg = Config::default();
     cfg.kubernetes.namespaces = namespaces.iter().map(|s| s.to_string()).collect();
@@ -34,6 +56,8 @@ pub struct Running {
     pub forwards: Vec<(u64, warroom::workloads::ForwardChange)>,
     /// Where the worker's sessions (port-forwards) are audited.
     pub audit_dir: tempfile::TempDir,
+    /// Every manifest answer (fetched, revealed, saved), in order.
+    pub manifests: Vec<warroom::workloads::manifest_fetch::Answer>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -80,6 +104,7 @@ impl Running {
             commands: ctx_tx,
             forwards: Vec::new(),
             audit_dir,
+            manifests: Vec::new(),
             task,
         }
     }
@@ -109,6 +134,7 @@ impl Running {
                 self.forwards.push((id, change.clone()));
                 warroom::pane::Pane::apply(&mut self.pane, WUpdate::Forward { id, change });
             }
+            Update::Workloads(WUpdate::Manifest(answer)) => self.manifests.push(*answer),
             other => {
                 warroom::runtime::AnyPane::apply(&mut self.pane, other);
             }

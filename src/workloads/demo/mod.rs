@@ -4,6 +4,7 @@
 
 mod estate;
 mod logs;
+pub mod manifests;
 mod nodes;
 mod pods;
 
@@ -180,6 +181,15 @@ impl Worker for DemoWorker {
                             forwards.start(id, request, location, Runner::Demo, tx.clone());
                         }
                         Some(Command::StopForward(id)) => forwards.stop(id),
+                        Some(Command::Manifest(request)) => {
+                            let lookup = self.shared.estate.lock().ok().map(|e| {
+                                crate::workloads::manifest_fetch::Lookup::Demo(
+                                    request_id(&request).and_then(|id| manifests::object(&e, id)),
+                                )
+                            });
+                            let context = format!("{CONTEXT} (DEMO)");
+                            crate::workloads::manifest_fetch::serve(request, lookup, &context, &self.sessions, tx.clone());
+                        }
                         Some(_) => {}
                         None => return,
                     }
@@ -566,6 +576,24 @@ impl ActionHandler for DemoActions {
 /// All objects of the demo estate (for tests of the pane and the classifier).
 pub fn objects(now: jiff::Timestamp) -> Vec<Object> {
     Estate::new(now).objects()
+}
+
+/// The demo estate's object `id` as JSON (`warroom get --demo`).
+pub fn manifest_object(
+    now: jiff::Timestamp,
+    id: &crate::workloads::manifest::ObjectId,
+) -> Option<serde_json::Value> {
+    manifests::object(&Estate::new(now), id)
+}
+
+fn request_id(
+    r: &crate::workloads::manifest_fetch::Request,
+) -> Option<&crate::workloads::manifest::ObjectId> {
+    use crate::workloads::manifest_fetch::Request;
+    match r {
+        Request::Fetch(id) | Request::Reveal { id, .. } => Some(id),
+        Request::Save { .. } => None,
+    }
 }
 
 #[cfg(test)]
