@@ -164,6 +164,7 @@ impl AlertsPane {
                 expr: expr.clone(),
                 from: m.context().window_start(),
                 fired: m.alert.active_at,
+                threshold: None,
             }),
             None => Outcome::Notify(format!(
                 "{}: no rule expression known (Prometheus' rules or Alertmanager's generatorURL carry it)",

@@ -13,6 +13,14 @@ pub struct Metrics {
     pub top: usize,
     /// `braille` (default) or `block`, where the font lacks braille.
     pub markers: Markers,
+    /// What a pod's or workload's CPU and memory graphs ask (cAdvisor's
+    /// series by default). `$namespace` and `$pod` become quoted PromQL
+    /// strings: `$pod` a regex matching the pod or the workload's pods.
+    pub pod_cpu: String,
+    pub pod_memory: String,
+    /// The same for a Docker container: `$name`.
+    pub container_cpu: String,
+    pub container_memory: String,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
@@ -29,6 +37,39 @@ impl Default for Metrics {
             refresh: Duration::from_secs(15),
             top: 10,
             markers: Markers::Braille,
+            pod_cpu: r#"sum by (pod) (rate(container_cpu_usage_seconds_total{namespace=$namespace, pod=~$pod, container!="", container!="POD"}[5m]))"#.into(),
+            pod_memory: r#"sum by (pod) (container_memory_working_set_bytes{namespace=$namespace, pod=~$pod, container!="", container!="POD"})"#.into(),
+            container_cpu: "sum by (name) (rate(container_cpu_usage_seconds_total{name=$name}[5m]))".into(),
+            container_memory: "sum by (name) (container_memory_working_set_bytes{name=$name})".into(),
         }
+    }
+}
+
+/// `template` with each `$key` replaced by its value as a PromQL string
+/// literal (quoted and escaped, so a name cannot end the selector).
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    // Longest keys first, so `$pod` does not eat the start of `$pod_name`.
+    let mut sorted: Vec<&(&str, &str)> = values.iter().collect();
+    sorted.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+    for (k, v) in sorted {
+        // A JSON string is a valid PromQL (Go-style) string literal.
+        let quoted = serde_json::to_string(v).unwrap_or_else(|_| "\"\"".into());
+        out = out.replace(&format!("${k}"), &quoted);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_quoted_strings() {
+        let m = Metrics::default();
+        let q = fill(&m.pod_memory, &[("namespace", "shop"), ("pod", "api-.*")]);
+        assert!(q.contains(r#"namespace="shop", pod=~"api-.*""#), "{q}");
+        let q = fill(&m.container_cpu, &[("name", "evil\"}[5m]) or vector(1) #")]);
+        assert!(q.contains(r#"name="evil\"}[5m]) or vector(1) #""#), "{q}");
     }
 }

@@ -17,7 +17,7 @@ mod tests;
 
 pub use error::{ConfigError, ConfigProblem};
 pub use exec::{Exec, ShellName, ShellRule};
-pub use metrics::{Markers, Metrics};
+pub use metrics::{Markers, Metrics, fill};
 pub use sections::{
     AlertNotify, Alerts, BackupKind, BackupSource, BasicAuth, Docker, General, HttpAuth,
     HttpEndpoint, Kubernetes, Logs, Loki, Ring, Runbooks, de_duration,

@@ -47,6 +47,8 @@ crate::actions! {
         ToggleAll = ("toggle_all", "Problems only / all containers"),
         Shell = ("shell", "Open a shell in the container (bash, else sh); exit returns here"),
         Exec = ("exec", "Run one command in the container (asks for it)"),
+        GraphMemory = ("graph_memory", "The container's memory in Metrics (cAdvisor), the limit drawn"),
+        GraphCpu = ("graph_cpu", "The container's CPU in Metrics (cAdvisor)"),
     }
 }
 
@@ -96,6 +98,7 @@ pub enum Command {
 pub fn pane(cfg: &Config) -> pane::ContainersPane {
     let mut p = pane::ContainersPane::new();
     p.exec = cfg.exec.clone();
+    p.graphs = cfg.metrics.clone();
     p
 }
 

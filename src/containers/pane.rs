@@ -62,6 +62,8 @@ pub struct ContainersPane {
     keep: Option<(String, bool)>,
     /// `[exec]`: which shell a shell opens, per image.
     pub(super) exec: crate::config::Exec,
+    /// `[metrics]`: the CPU and memory queries of `graph_*`.
+    pub(super) graphs: crate::config::Metrics,
 }
 
 impl Default for ContainersPane {
@@ -85,6 +87,7 @@ impl ContainersPane {
             sent_watch: None,
             keep: None,
             exec: crate::config::Exec::default(),
+            graphs: crate::config::Metrics::default(),
         }
     }
 
@@ -467,6 +470,27 @@ impl Pane for ContainersPane {
                 return self.act(a, ctx);
             }
             Input::Action(a @ (Action::Shell | Action::Exec)) => return self.session(a, ctx),
+            Input::Action(a @ (Action::GraphMemory | Action::GraphCpu)) => {
+                return match self.selected() {
+                    Some(c) => {
+                        let memory = a == Action::GraphMemory;
+                        let template = if memory {
+                            &self.graphs.container_memory
+                        } else {
+                            &self.graphs.container_cpu
+                        };
+                        Outcome::Jump(Jump::Metrics {
+                            expr: crate::config::fill(template, &[("name", &c.name)]),
+                            from: None,
+                            fired: None,
+                            // Docker says 0 for no limit.
+                            threshold: (memory && c.memory_limit > 0)
+                                .then_some(c.memory_limit as f64),
+                        })
+                    }
+                    None => Outcome::Notify("no container selected".into()),
+                };
+            }
             Input::Action(Action::ToggleAll) => {
                 self.invalidate();
                 self.problems_only = !self.problems_only;

@@ -500,3 +500,40 @@ fn shell_and_exec_hand_the_terminal_to_the_running_container_only() {
         "an exited container is refused"
     );
 }
+
+#[test]
+fn a_containers_memory_is_graphed_by_name_with_its_limit() {
+    use crate::pane::Jump;
+    let mut p = loaded();
+    p.set_filter("registry-cache");
+    render(&mut p);
+    let c = p.selected().unwrap().clone();
+    match p.press("graph_memory", &ctx()) {
+        Outcome::Jump(Jump::Metrics {
+            expr, threshold, ..
+        }) => {
+            assert_eq!(
+                expr,
+                format!(
+                    "sum by (name) (container_memory_working_set_bytes{{name=\"{}\"}})",
+                    c.name
+                )
+            );
+            let limit = (c.memory_limit > 0).then_some(c.memory_limit as f64);
+            assert_eq!(threshold, limit, "Docker's 0 is no limit");
+        }
+        other => panic!("{other:?}"),
+    }
+    match p.press("graph_cpu", &ctx()) {
+        Outcome::Jump(Jump::Metrics {
+            expr, threshold, ..
+        }) => {
+            assert!(
+                expr.contains("rate(container_cpu_usage_seconds_total"),
+                "{expr}"
+            );
+            assert_eq!(threshold, None);
+        }
+        other => panic!("{other:?}"),
+    }
+}

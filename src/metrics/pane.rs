@@ -217,12 +217,18 @@ impl Pane for MetricsPane {
     }
 
     fn on_jump(&mut self, jump: &Jump, ctx: &PaneCtx) -> Out {
-        let Jump::Metrics { expr, from, fired } = jump else {
+        let Jump::Metrics {
+            expr,
+            from,
+            fired,
+            threshold,
+        } = jump
+        else {
             return Outcome::Ignored;
         };
         let graphed = super::expr::split(expr);
         self.set_query(&graphed.query);
-        self.threshold = graphed.threshold;
+        self.threshold = threshold.or(graphed.threshold);
         self.fired = *fired;
         if let Some(from) = from {
             let now = ctx.now.as_nanosecond();

@@ -170,6 +170,7 @@ fn an_alert_is_graphed_with_its_threshold_over_its_window() {
             expr: expr.into(),
             from: Some("2026-12-03T05:27:00Z".parse().unwrap()),
             fired: Some(fired),
+            threshold: None,
         },
         &ctx(),
     );

@@ -160,11 +160,13 @@ pub enum Jump {
     /// Graph a PromQL expression in the metrics pane, from `from` (an
     /// alert's window) or over its current range; `fired` marks when the
     /// alert started firing. A rule's comparison with a constant
-    /// (`expr > 0.05`) is drawn as the threshold of its left side.
+    /// (`expr > 0.05`) is drawn as the threshold of its left side;
+    /// `threshold` draws one for any expression (a memory limit).
     Metrics {
         expr: String,
         from: Option<jiff::Timestamp>,
         fired: Option<jiff::Timestamp>,
+        threshold: Option<f64>,
     },
 }
 

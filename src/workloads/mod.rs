@@ -32,11 +32,13 @@ mod pane_actions;
 mod pane_events;
 mod pane_forwards;
 mod pane_manifest;
+mod pane_metrics;
 mod pane_nodes;
 mod pod_logs;
 pub mod portforward;
 mod problems;
 mod problems_index;
+mod quantity;
 pub mod rbac;
 pub mod store;
 pub mod undo;
@@ -73,6 +75,8 @@ crate::actions! {
         Cordon = ("cordon", "Cordon the selected node (preview first)"),
         Uncordon = ("uncordon", "Uncordon the selected node"),
         Drain = ("drain", "Drain the selected node: preview, typed confirm"),
+        GraphMemory = ("graph_memory", "Memory of the pod (or the workload's pods) in Metrics, the limit drawn"),
+        GraphCpu = ("graph_cpu", "CPU of the pod (or the workload's pods) in Metrics"),
         Manifest = ("manifest", "Live manifest (YAML): search (/, then n/N), copy (this key again), save, reveal a Secret key"),
         SaveManifest = ("save_manifest", "Manifest viewer: save the manifest to a file"),
         RevealSecret = ("reveal_secret", "Manifest viewer: reveal the Secret key on the cursor line (type its name; audited)"),

@@ -65,6 +65,8 @@ pub struct WorkloadsPane {
     pub(super) nodes: super::nodes_view::NodesView,
     /// `[exec]`: which shell a shell opens, per context and image.
     pub(super) exec: crate::config::Exec,
+    /// `[metrics]`: the CPU and memory queries of `graph_*`.
+    pub(super) graphs: crate::config::Metrics,
     /// The manifest viewer, while open: the only holder of a manifest and
     /// of a revealed Secret value.
     pub(super) manifest: Option<super::manifest_view::ManifestView>,
@@ -95,6 +97,7 @@ impl WorkloadsPane {
             events: Default::default(),
             nodes: Default::default(),
             exec: cfg.exec.clone(),
+            graphs: cfg.metrics.clone(),
             manifest: None,
         }
     }
@@ -459,6 +462,7 @@ impl WorkloadsPane {
                 Outcome::Handled
             }
             Action::Events => self.open_events(),
+            Action::GraphMemory | Action::GraphCpu => self.graph(action, ctx),
             Action::Manifest => self.open_manifest(ctx),
             Action::SaveManifest | Action::RevealSecret => {
                 notify("open a manifest first (y on the selected object)")
@@ -602,6 +606,9 @@ mod forwards_tests;
 #[cfg(test)]
 #[path = "pane_manifest_tests.rs"]
 mod manifest_tests;
+#[cfg(test)]
+#[path = "pane_metrics_tests.rs"]
+mod metrics_tests;
 #[cfg(test)]
 #[path = "pane_nodes_tests.rs"]
 mod nodes_tests;

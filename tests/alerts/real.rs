@@ -71,7 +71,9 @@ async fn real_alert_silence_expire_and_alertmanager_outage() {
         out = Pane::on_input(&mut c.pane, graph, &ctx);
     }
     match out {
-        warroom::pane::Outcome::Jump(warroom::pane::Jump::Metrics { expr, from, fired }) => {
+        warroom::pane::Outcome::Jump(warroom::pane::Jump::Metrics {
+            expr, from, fired, ..
+        }) => {
             assert_eq!(expr, "up == 0", "the rule's own expression");
             let (from, fired) = (from.expect("a window"), fired.expect("when it fired"));
             assert_eq!(
