@@ -21,6 +21,7 @@ mod docker;
 mod fakes;
 #[path = "../support/isolated.rs"]
 mod isolated;
+mod kube;
 #[path = "../support/output.rs"]
 mod output;
 mod runbook;
@@ -56,13 +57,23 @@ pub fn controls(bytes: &[u8]) -> Vec<String> {
 /// A data dir and a config for the binary, isolated from the machine's.
 pub struct Env {
     dir: tempfile::TempDir,
+    vars: Vec<(String, String)>,
 }
 
 impl Env {
     pub fn new(config: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
-        Self { dir }
+        Self {
+            dir,
+            vars: Vec::new(),
+        }
+    }
+
+    /// The same, with `name=value` in every command's environment.
+    pub fn with_var(mut self, name: &str, value: &str) -> Self {
+        self.vars.push((name.into(), value.into()));
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -80,6 +91,7 @@ impl Env {
         isolated::warroom(self.path())
             .args(args)
             .env_remove("DOCKER_HOST")
+            .envs(self.vars.iter().map(|(k, v)| (k, v)))
             .output()
             .unwrap()
     }
