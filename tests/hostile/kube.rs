@@ -10,7 +10,6 @@ use base64::Engine;
 use serde_json::json;
 
 #[path = "../support/kmock.rs"]
-#[allow(dead_code)]
 mod kmock;
 
 fn estate() -> serde_json::Value {
