@@ -43,6 +43,7 @@ pub mod rbac;
 pub mod store;
 pub mod undo;
 mod view;
+mod watch_task;
 pub mod worker;
 
 use crate::config::Config;

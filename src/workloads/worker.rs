@@ -8,12 +8,10 @@ use super::model::{Kind, NodeSummary, Object, PodSummary, WorkloadSummary};
 use super::portforward::console::{ConsoleForwards, Runner};
 use super::{Command, ContextInfo, ForwardChange, Perm, Update};
 use crate::source::{Probe, SourceId, SourceStatus, UpdateTx, Worker, WorkerCtx};
-use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
 use kube::api::{Api, ListParams};
-use kube::runtime::{WatchStreamExt, watcher};
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -42,12 +40,7 @@ impl KubeWorker {
     }
 }
 
-/// What a watcher task tells the supervisor.
-#[derive(Debug)]
-enum Signal {
-    Loaded(Kind, Option<String>),
-    Failed(Kind, Option<String>, KubeError),
-}
+use super::watch_task::{Signal, watch};
 
 /// `["*"]` or nothing: every namespace (`None`).
 fn scopes(namespaces: &[String], default_ns: &str) -> Vec<Option<String>> {
@@ -69,76 +62,6 @@ where
     match ns {
         Some(n) => Api::namespaced(client.clone(), n),
         None => Api::all(client.clone()),
-    }
-}
-
-/// Run one watcher until aborted: list, then stream changes. kube-runtime's
-/// default backoff retries a failing (re)list; an error once the watch runs
-/// (connection reset, server restarted) starts a fresh watcher, so the
-/// recovery is always a full re-list that replaces the stale objects and
-/// tells the supervisor the data is current again.
-async fn watch<K>(
-    api: Api<K>,
-    kind: Kind,
-    ns: Option<String>,
-    convert: fn(&K) -> Object,
-    tx: UpdateTx<crate::workloads::Update>,
-    signals: mpsc::Sender<Signal>,
-) where
-    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
-{
-    loop {
-        let stream = watcher(api.clone(), watcher::Config::default()).default_backoff();
-        futures::pin_mut!(stream);
-        let mut buffer = Vec::new();
-        let mut loaded = false;
-        while let Some(ev) = stream.next().await {
-            let update = match ev {
-                Ok(watcher::Event::Init) => {
-                    buffer.clear();
-                    continue;
-                }
-                Ok(watcher::Event::InitApply(o)) => {
-                    buffer.push(convert(&o));
-                    continue;
-                }
-                Ok(watcher::Event::InitDone) => {
-                    let objects = std::mem::take(&mut buffer);
-                    if tx
-                        .send(Update::Reset {
-                            kind,
-                            namespace: ns.clone(),
-                            objects,
-                        })
-                        .await
-                        .is_err()
-                    {
-                        return;
-                    }
-                    loaded = true;
-                    let _ = signals.send(Signal::Loaded(kind, ns.clone())).await;
-                    continue;
-                }
-                Ok(watcher::Event::Apply(o)) => Update::Apply(convert(&o)),
-                Ok(watcher::Event::Delete(o)) => Update::Delete {
-                    kind,
-                    key: convert(&o).key(),
-                },
-                Err(e) => {
-                    let e = KubeError::from_watch(&e);
-                    let _ = signals.send(Signal::Failed(kind, ns.clone(), e)).await;
-                    if loaded {
-                        break;
-                    }
-                    continue;
-                }
-            };
-            if tx.send(update).await.is_err() {
-                return;
-            }
-        }
-        // A short pause so a server that drops every watch at once is not hammered.
-        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 
@@ -274,7 +197,7 @@ impl Session {
                 if !first {
                     return None;
                 }
-                Some(failed_status(&e, self.ever_loaded))
+                Some(failed_status(Some(k), &e, self.ever_loaded))
             }
         }
     }
@@ -282,14 +205,18 @@ impl Session {
 
 /// The status a failure shows: stale data with the reason once loaded,
 /// else unreachable with the fix the failure calls for.
-fn failed_status(e: &KubeError, ever_loaded: bool) -> SourceStatus {
+/// The failing kind is named (`deployments: …`), so a status that stays
+/// failing says which watch to look at.
+fn failed_status(kind: Option<Kind>, e: &KubeError, ever_loaded: bool) -> SourceStatus {
+    let reason = match kind {
+        Some(k) => format!("{}s: {e}", k.arg()),
+        None => e.to_string(),
+    };
     if ever_loaded {
-        SourceStatus::Stale {
-            reason: e.to_string(),
-        }
+        SourceStatus::Stale { reason }
     } else {
         SourceStatus::Unreachable {
-            reason: e.to_string(),
+            reason,
             hint: e.hint().into(),
         }
     }
@@ -460,7 +387,7 @@ impl Worker for KubeWorker {
                                 contexts: st.source.contexts(),
                             }))
                             .await;
-                        let status = failed_status(&e, false);
+                        let status = failed_status(None, &e, false);
                         if !ctx.status(&self.id, status).await {
                             return;
                         }

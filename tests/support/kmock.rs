@@ -199,6 +199,15 @@ impl Kmock {
         );
     }
 
+    /// As [`Kmock::fail_next`], only for requests whose query string
+    /// contains `query` (`watch=true`: the watches, not the lists).
+    pub fn fail_next_query(&self, path: &str, query: &str, status: u16, count: u32, message: &str) {
+        self.control(
+            "fail",
+            serde_json::json!({"method": "GET", "path": path, "query": query, "status": status, "count": count, "message": message}),
+        );
+    }
+
     /// SelfSubjectAccessReviews for `verb` on `resource` (in `namespace`, or
     /// any) answer `allowed: false` with `reason`. Others are allowed.
     pub fn deny(&self, verb: &str, resource: &str, namespace: Option<&str>, reason: &str) {

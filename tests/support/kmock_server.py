@@ -11,8 +11,8 @@ Kubernetes API paths:
 
   POST /__kmock__/fail     {"path": "/api/v1/...", "method": "PATCH"?,
                             "status": 403, "count": 1, "message": "..."}
-      The next `count` requests whose path equals `path` (and method, when
-      given) answer a Kubernetes `Status` error and change NOTHING. kmock
+      The next `count` requests whose path equals `path` (and method, and a
+      query string containing `query` such as "watch=true", when given) answer a Kubernetes `Status` error and change NOTHING. kmock
       itself applies writes even when a reaction answers, so the failure is
       injected in front of it.
   POST /__kmock__/ssar     {"verb": "delete", "resource": "pods",
@@ -136,7 +136,9 @@ class Emulator(kmock.KubernetesEmulator):
             return await self.control(raw, path[len('/__kmock__/'):])
         self.seen.append({'method': raw.method, 'path': path, 'query': raw.query_string})
         for f in self.failures:
-            if f['count'] > 0 and f['path'] == path and f.get('method', raw.method).upper() == raw.method:
+            if (f['count'] > 0 and f['path'] == path
+                    and f.get('method', raw.method).upper() == raw.method
+                    and f.get('query', '') in raw.query_string):
                 f['count'] -= 1
                 await raw.read()
                 return status(f['status'], f.get('message') or f'injected failure {f["status"]}')

@@ -156,6 +156,18 @@ impl Running {
         }
     }
 
+    /// Apply whatever arrives for `d`.
+    pub async fn run_for(&mut self, d: Duration) {
+        let deadline = tokio::time::Instant::now() + d;
+        loop {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(u)) => self.apply(u),
+                Ok(None) => panic!("worker stopped"),
+                Err(_) => return,
+            }
+        }
+    }
+
     pub async fn connected(&mut self) {
         self.until("Connected", 30, |r| {
             matches!(r.status, Some(SourceStatus::Connected { .. }))

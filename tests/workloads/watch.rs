@@ -440,3 +440,51 @@ async fn exec_and_port_forward_verdicts_come_from_their_subresource_reviews() {
         "a review without a subresource is not the exec one"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_failing_after_every_list_backs_off_and_names_its_kind_steadily() {
+    let k = Kmock::start(&fixtures::estate());
+    // Every deployments watch fails; the lists work (the lab's objects
+    // without a resourceVersion did this).
+    let path = "/apis/apps/v1/namespaces/shop/deployments";
+    k.fail_next_query(path, "watch=true", 500, 1000, "watch broke");
+    let mut r = Running::start(&k, &["shop"]);
+    r.until("the deployments watch named as failing", 30, |r| {
+        matches!(&r.status, Some(SourceStatus::Stale { reason } | SourceStatus::Unreachable { reason, .. })
+            if reason.starts_with("deployments: "))
+    })
+    .await;
+    let failing_since = r.history.len();
+    let lists = |k: &Kmock| {
+        k.requests()
+            .iter()
+            .filter(|q| {
+                q["path"] == path && !q["query"].as_str().unwrap_or("").contains("watch=true")
+            })
+            .count()
+    };
+    let before = lists(&k);
+    // 12 s of the watch failing after every list.
+    r.run_for(std::time::Duration::from_secs(12)).await;
+    let relists = lists(&k) - before;
+    assert!(
+        relists <= 5,
+        "the wait doubles (1, 2, 4, 8 s): {relists} lists in 12 s, not one every half second"
+    );
+    assert!(relists >= 2, "it does keep trying: {relists}");
+    assert!(
+        r.history[failing_since..]
+            .iter()
+            .all(|s| !matches!(s, SourceStatus::Connected { .. })),
+        "a list between failures does not flicker the status to connected: {:?}",
+        &r.history[failing_since..]
+    );
+    // The data the lists brought is there meanwhile.
+    assert!(
+        r.pane
+            .store()
+            .workloads
+            .values()
+            .any(|w| w.key.name == "checkout")
+    );
+}
