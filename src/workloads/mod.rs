@@ -38,7 +38,7 @@ mod pod_logs;
 pub mod portforward;
 mod problems;
 mod problems_index;
-mod quantity;
+pub mod quantity;
 pub mod rbac;
 pub mod store;
 pub mod undo;

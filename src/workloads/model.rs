@@ -217,6 +217,8 @@ pub struct PodSummary {
     /// The `kubectl.kubernetes.io/default-container` annotation (what exec
     /// and a shell use without a choice).
     pub default_container: Option<String>,
+    /// Its containers' requests, summed (what it holds of its node).
+    pub requests: super::quantity::Resources,
 }
 
 impl PodSummary {
@@ -423,6 +425,15 @@ impl From<&Pod> for PodSummary {
                 st.and_then(|s| s.ephemeral_container_statuses.as_ref()),
                 false,
             ),
+            requests: p.spec.iter().flat_map(|s| &s.containers).fold(
+                super::quantity::Resources::default(),
+                |mut sum, c| {
+                    sum.add(super::quantity::Resources::of(
+                        c.resources.as_ref().and_then(|r| r.requests.as_ref()),
+                    ));
+                    sum
+                },
+            ),
         }
     }
 }
@@ -508,6 +519,8 @@ pub struct NodeSummary {
     pub taints: Vec<String>,
     /// `v1.30.4`.
     pub kubelet: String,
+    /// What the scheduler may place on it (`status.allocatable`).
+    pub allocatable: super::quantity::Resources,
 }
 
 impl From<&Node> for NodeSummary {
@@ -557,6 +570,9 @@ impl From<&Node> for NodeSummary {
                 .and_then(|s| s.node_info.as_ref())
                 .map(|i| i.kubelet_version.clone())
                 .unwrap_or_default(),
+            allocatable: super::quantity::Resources::of(
+                n.status.as_ref().and_then(|s| s.allocatable.as_ref()),
+            ),
         }
     }
 }

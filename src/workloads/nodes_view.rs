@@ -5,6 +5,7 @@
 //! drain it. Rows are rebuilt when nodes or pods changed, not per frame.
 
 use super::model::NodeSummary;
+use super::quantity::{Resources, percent};
 use super::store::Store;
 use crate::pane::RenderCtx;
 use crate::text::sanitize;
@@ -23,6 +24,30 @@ pub struct NodeRow {
     /// Pods on it the problems list shows, by name (first few).
     pub problem_pods: Vec<String>,
     pub problems: usize,
+    /// What its unfinished pods request (against `node.allocatable`).
+    pub requested: Resources,
+}
+
+/// `54%` of allocatable, `-` when the node did not say.
+fn share(part: u64, whole: u64) -> Option<u64> {
+    percent(part, whole)
+}
+
+/// `2.1/3.9 cores (54%)`.
+fn cores(r: &Resources, a: &Resources) -> String {
+    let c = |m: u64| format!("{:.1}", m as f64 / 1000.0);
+    match share(r.cpu_milli, a.cpu_milli) {
+        Some(p) => format!("cpu {}/{} cores ({p}%)", c(r.cpu_milli), c(a.cpu_milli)),
+        None => format!("cpu {} cores", c(r.cpu_milli)),
+    }
+}
+
+fn memory(r: &Resources, a: &Resources) -> String {
+    let b = crate::text::human_bytes;
+    match share(r.memory, a.memory) {
+        Some(p) => format!("memory {}/{} ({p}%)", b(r.memory), b(a.memory)),
+        None => format!("memory {}", b(r.memory)),
+    }
 }
 
 impl NodeRow {
@@ -74,6 +99,7 @@ impl NodesView {
                 pods: store.pods_on(&n.name),
                 problem_pods: Vec::new(),
                 problems: 0,
+                requested: store.requested_on(&n.name),
             })
             .collect();
         let index: std::collections::HashMap<String, usize> = rows
@@ -128,7 +154,11 @@ impl NodesView {
                 .render(area, buf);
             return;
         }
-        let detail_height = if area.height >= 10 { 4 } else { 0 };
+        let detail_height = match area.height {
+            14.. => 6,
+            10.. => 4,
+            _ => 0,
+        };
         let [table_area, detail_area] =
             Layout::vertical([Constraint::Min(1), Constraint::Length(detail_height)]).areas(area);
         let age = |t: Option<Timestamp>| t.map_or_else(|| "-".into(), |t| crate::text::age(t, now));
@@ -138,12 +168,16 @@ impl NodesView {
             buf,
             theme,
             &mut self.table,
-            &["NODE", "STATUS", "SINCE", "PODS", "KUBELET", "TAINTS"],
+            &[
+                "NODE", "STATUS", "SINCE", "PODS", "CPU", "MEM", "KUBELET", "TAINTS",
+            ],
             &[
                 Constraint::Min(16),
                 Constraint::Length(20),
                 Constraint::Length(5),
                 Constraint::Length(7),
+                Constraint::Length(4),
+                Constraint::Length(4),
                 Constraint::Length(8),
                 Constraint::Length(6),
             ],
@@ -162,11 +196,21 @@ impl NodesView {
                 } else {
                     r.pods.to_string()
                 };
+                // Requests against allocatable; 90% and over is where
+                // the next pod will not fit.
+                let req = |part: u64, whole: u64| match share(part, whole) {
+                    Some(p) if p >= 90 => Span::styled(format!("{p}%"), theme.warning),
+                    Some(p) => Span::raw(format!("{p}%")),
+                    None => Span::styled("-", theme.muted),
+                };
+                let (q, a) = (&r.requested, &r.node.allocatable);
                 vec![
                     Span::raw(s(&r.node.name)),
                     Span::styled(r.status(), style),
                     Span::styled(age(r.node.since), theme.muted),
                     Span::raw(pods),
+                    req(q.cpu_milli, a.cpu_milli),
+                    req(q.memory, a.memory),
                     Span::raw(s(&r.node.kubelet)),
                     Span::raw(r.node.taints.len().to_string()),
                 ]
@@ -196,6 +240,11 @@ impl NodesView {
         if !r.problem_pods.is_empty() {
             facts.push(format!("problem pods: {}", s(&r.problem_pods.join(", "))));
         }
+        facts.push(format!(
+            "requests {} · {}",
+            cores(&r.requested, &r.node.allocatable),
+            memory(&r.requested, &r.node.allocatable)
+        ));
         if !facts.is_empty() {
             lines.push(Line::from(Span::raw(facts.join(" · "))));
         }

@@ -89,6 +89,11 @@ impl Store {
         self.index.pods_on(name)
     }
 
+    /// What the (unfinished) pods on node `name` request, summed.
+    pub fn requested_on(&self, name: &str) -> super::quantity::Resources {
+        self.index.requested_on(name)
+    }
+
     /// [`Store::problems`] by classifying every object of the store: what
     /// the index must agree with (its tests), and the cost it saves (the
     /// bench). Not for the console.

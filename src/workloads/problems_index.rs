@@ -17,6 +17,7 @@
 
 use super::health::{Health, classify_node, classify_pod};
 use super::model::{Key, Kind, NodeSummary, PodSummary, WorkloadSummary};
+use super::quantity::Resources;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -34,6 +35,14 @@ pub(super) struct ProblemIndex {
     /// Pods by the node they are scheduled on (known to the store or not:
     /// the node may be listed after its pods).
     by_node: HashMap<String, BTreeSet<Key>>,
+    /// What the pods on each node request (those not finished: a Succeeded
+    /// or Failed pod holds nothing), kept as pods come and go.
+    requested: HashMap<String, Resources>,
+}
+
+/// Whether a pod holds its requests on its node (the scheduler's view).
+fn holds(p: &PodSummary) -> bool {
+    !matches!(p.phase.as_str(), "Succeeded" | "Failed")
 }
 
 /// When a pod deleted at `deletion` turns into a problem: `classify_pod`
@@ -77,6 +86,9 @@ impl ProblemIndex {
                 .entry(n.clone())
                 .or_default()
                 .insert(p.key.clone());
+            if holds(p) {
+                self.requested.entry(n.clone()).or_default().add(p.requests);
+            }
             self.classify_node(n, nodes);
         }
     }
@@ -98,7 +110,13 @@ impl ProblemIndex {
                 keys.remove(&p.key);
                 if keys.is_empty() {
                     self.by_node.remove(n);
+                    self.requested.remove(n);
                 }
+            }
+            if holds(p)
+                && let Some(r) = self.requested.get_mut(n)
+            {
+                r.remove(p.requests);
             }
             self.classify_node(n, nodes);
         }
@@ -165,6 +183,11 @@ impl ProblemIndex {
     /// How many pods of the store are scheduled on node `name`.
     pub(super) fn pods_on(&self, name: &str) -> usize {
         self.by_node.get(name).map_or(0, BTreeSet::len)
+    }
+
+    /// What the pods on node `name` request.
+    pub(super) fn requested_on(&self, name: &str) -> Resources {
+        self.requested.get(name).copied().unwrap_or_default()
     }
 
     /// Terminating pods whose grace period is over at `now`.

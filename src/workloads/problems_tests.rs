@@ -123,6 +123,12 @@ fn pod() -> impl Strategy<Value = PodSummary> {
                     ephemeral_containers: Vec::new(),
                     containers,
                     default_container: None,
+                    // Varies between versions of one pod, so a replaced
+                    // pod must take its old requests away.
+                    requests: crate::workloads::quantity::Resources {
+                        cpu_milli: since.unsigned_abs() % 1000,
+                        memory: since.unsigned_abs() * 1024 * 1024,
+                    },
                     key,
                 }
             },
@@ -244,6 +250,13 @@ fn assert_agrees(s: &Store, now: Timestamp) {
             .filter(|p| p.node.as_deref() == Some(n))
             .count();
         assert_eq!(s.pods_on(n), scan, "pods on {n}");
+        let mut requested = crate::workloads::quantity::Resources::default();
+        for p in s.pods.values().filter(|p| {
+            p.node.as_deref() == Some(n) && !matches!(p.phase.as_str(), "Succeeded" | "Failed")
+        }) {
+            requested.add(p.requests);
+        }
+        assert_eq!(s.requested_on(n), requested, "requested on {n}");
     }
     let scan: Vec<&Key> = s
         .pods
@@ -297,6 +310,7 @@ fn a_terminating_pod_becomes_a_problem_when_its_grace_period_passes() {
         ephemeral_containers: Vec::new(),
         containers: Vec::new(),
         default_container: None,
+        requests: Default::default(),
     };
     s.apply(Update::Apply(Object::Pod(Box::new(p.clone()))));
     assert!(s.problems(at(10), &Filter::All).is_empty());

@@ -28,6 +28,51 @@ pub fn value(q: &str) -> Option<f64> {
     Some(n * scale)
 }
 
+/// CPU and memory of a resource list (requests, limits, allocatable), in
+/// whole units so sums added and taken away never drift.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Resources {
+    pub cpu_milli: u64,
+    pub memory: u64,
+}
+
+impl Resources {
+    /// From a resource list's `cpu` and `memory` (absent or unparsable: 0).
+    pub fn of(
+        list: Option<
+            &std::collections::BTreeMap<
+                String,
+                k8s_openapi::apimachinery::pkg::api::resource::Quantity,
+            >,
+        >,
+    ) -> Self {
+        let get = |k: &str, scale: f64| {
+            list.and_then(|l| l.get(k))
+                .and_then(|q| value(&q.0))
+                .map_or(0, |v| (v * scale).round().max(0.0) as u64)
+        };
+        Self {
+            cpu_milli: get("cpu", 1000.0),
+            memory: get("memory", 1.0),
+        }
+    }
+
+    pub fn add(&mut self, o: Resources) {
+        self.cpu_milli = self.cpu_milli.saturating_add(o.cpu_milli);
+        self.memory = self.memory.saturating_add(o.memory);
+    }
+
+    pub fn remove(&mut self, o: Resources) {
+        self.cpu_milli = self.cpu_milli.saturating_sub(o.cpu_milli);
+        self.memory = self.memory.saturating_sub(o.memory);
+    }
+}
+
+/// `part` of `whole` in whole percent (`None` when the whole is unknown).
+pub fn percent(part: u64, whole: u64) -> Option<u64> {
+    (whole > 0).then(|| (part.saturating_mul(100) + whole / 2) / whole)
+}
+
 #[cfg(test)]
 mod tests {
     use super::value;

@@ -488,3 +488,36 @@ async fn a_watch_failing_after_every_list_backs_off_and_names_its_kind_steadily(
             .any(|w| w.key.name == "checkout")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nodes_requests_follow_its_pods_against_its_allocatable() {
+    let mut estate = fixtures::estate();
+    let objects = estate.as_array_mut().unwrap();
+    for o in objects.iter_mut() {
+        if o["kind"] == "Node" && o["metadata"]["name"] == "node-a" {
+            o["status"]["allocatable"] = json!({"cpu": "3920m", "memory": "15Gi", "pods": "110"});
+        }
+    }
+    let mut p = fixtures::pod("shop", "big-1", None, fixtures::running());
+    p["spec"]["containers"][0]["resources"] =
+        json!({"requests": {"cpu": "1500m", "memory": "6Gi"}, "limits": {"memory": "8Gi"}});
+    objects.push(p);
+    let k = Kmock::start(&estate);
+    let mut r = Running::start(&k, &["shop"]);
+    r.connected().await;
+    let node = r.pane.store().nodes["node-a"].clone();
+    assert_eq!(node.allocatable.cpu_milli, 3920);
+    assert_eq!(node.allocatable.memory, 15 << 30);
+    let before = r.pane.store().requested_on("node-a");
+    assert!(
+        before.cpu_milli >= 1500 && before.memory >= 6 << 30,
+        "{before:?}"
+    );
+    // The pod goes: what it requested is given back.
+    k.delete("/api/v1/namespaces/shop/pods/big-1");
+    r.until("big-1 gone", 30, |r| !r.has_pod("shop", "big-1"))
+        .await;
+    let after = r.pane.store().requested_on("node-a");
+    assert_eq!(before.cpu_milli - after.cpu_milli, 1500);
+    assert_eq!(before.memory - after.memory, 6 << 30);
+}

@@ -129,6 +129,11 @@ impl Estate {
                     name: n.to_string(),
                     ready: true,
                     kubelet: "v1.30.4".into(),
+                    // m6i.xlarge less the kubelet's reservations.
+                    allocatable: crate::workloads::quantity::Resources {
+                        cpu_milli: 3920,
+                        memory: 15_300 * 1024 * 1024,
+                    },
                     ..Default::default()
                 })
                 .collect(),

@@ -52,6 +52,12 @@ pub fn make_pod(key: &Key, set: &Set, node: &str, now: Timestamp) -> PodSummary 
         init_containers: Vec::new(),
         ephemeral_containers: Vec::new(),
         containers: Vec::new(),
+        // Half the memory limit and a quarter core, as the charts set them.
+        requests: crate::workloads::quantity::Resources {
+            cpu_milli: 250,
+            memory: crate::workloads::quantity::value(&set.template.memory)
+                .map_or(0, |m| (m / 2.0) as u64),
+        },
     };
     let not_ready = |p: &mut PodSummary| {
         p.conditions[0].status = "False".into();
