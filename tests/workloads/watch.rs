@@ -505,6 +505,11 @@ async fn a_nodes_requests_follow_its_pods_against_its_allocatable() {
     let k = Kmock::start(&estate);
     let mut r = Running::start(&k, &["shop"]);
     r.connected().await;
+    // Nodes are not among the kinds "connected" waits for.
+    r.until("node-a listed", 30, |r| {
+        r.pane.store().nodes.contains_key("node-a")
+    })
+    .await;
     let node = r.pane.store().nodes["node-a"].clone();
     assert_eq!(node.allocatable.cpu_milli, 3920);
     assert_eq!(node.allocatable.memory, 15 << 30);
