@@ -224,9 +224,4 @@ impl FormDialog {
     }
 }
 
-pub fn single_line(text: &str) -> TextArea<'static> {
-    let mut t = TextArea::new(vec![text.to_string()]);
-    t.set_cursor_line_style(ratatui::style::Style::default());
-    t.move_cursor(ratatui_textarea::CursorMove::End);
-    t
-}
+pub use crate::ui::widgets::single_line;

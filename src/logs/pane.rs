@@ -81,10 +81,7 @@ pub(super) fn cmd(c: Command) -> Out {
 }
 
 pub(super) fn editor(text: &str) -> Box<TextArea<'static>> {
-    let mut t = TextArea::new(vec![text.to_string()]);
-    t.set_cursor_line_style(ratatui::style::Style::default());
-    t.move_cursor(ratatui_textarea::CursorMove::End);
-    Box::new(t)
+    Box::new(crate::ui::widgets::single_line(text))
 }
 
 pub(super) fn menu_items(pane: &LogsPane) -> Vec<String> {

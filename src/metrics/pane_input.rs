@@ -7,14 +7,11 @@ use super::{Action, Command, Form};
 use crate::pane::{FormField, Input, Jump, Nav, Outcome, PaneCtx};
 use crate::timerange::TimeRange;
 use crossterm::event::{KeyCode, KeyEvent};
-use ratatui_textarea::{CursorMove, TextArea};
+use ratatui_textarea::TextArea;
 use std::time::Duration;
 
-pub(super) fn editor(text: &str) -> Box<TextArea<'static>> {
-    let mut t = TextArea::new(vec![text.to_string()]);
-    t.set_cursor_line_style(ratatui::style::Style::default());
-    t.move_cursor(CursorMove::End);
-    Box::new(t)
+fn editor(text: &str) -> Box<TextArea<'static>> {
+    Box::new(crate::ui::widgets::single_line(text))
 }
 
 /// The metric-name characters before the cursor: what Tab completes.

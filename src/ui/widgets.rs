@@ -70,3 +70,12 @@ pub fn empty_state(area: Rect, buf: &mut Buffer, pane: PaneId, message: &str, ct
         .wrap(Wrap { trim: false })
         .render(area, buf);
 }
+
+/// A one-line text input holding `text`, the cursor at its end, no
+/// cursor-line highlight: every query editor, filter and form field.
+pub fn single_line(text: &str) -> ratatui_textarea::TextArea<'static> {
+    let mut t = ratatui_textarea::TextArea::new(vec![text.to_string()]);
+    t.set_cursor_line_style(ratatui::style::Style::default());
+    t.move_cursor(ratatui_textarea::CursorMove::End);
+    t
+}

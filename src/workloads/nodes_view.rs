@@ -28,15 +28,10 @@ pub struct NodeRow {
     pub requested: Resources,
 }
 
-/// `54%` of allocatable, `-` when the node did not say.
-fn share(part: u64, whole: u64) -> Option<u64> {
-    percent(part, whole)
-}
-
 /// `2.1/3.9 cores (54%)`.
 fn cores(r: &Resources, a: &Resources) -> String {
     let c = |m: u64| format!("{:.1}", m as f64 / 1000.0);
-    match share(r.cpu_milli, a.cpu_milli) {
+    match percent(r.cpu_milli, a.cpu_milli) {
         Some(p) => format!("cpu {}/{} cores ({p}%)", c(r.cpu_milli), c(a.cpu_milli)),
         None => format!("cpu {} cores", c(r.cpu_milli)),
     }
@@ -44,7 +39,7 @@ fn cores(r: &Resources, a: &Resources) -> String {
 
 fn memory(r: &Resources, a: &Resources) -> String {
     let b = crate::text::human_bytes;
-    match share(r.memory, a.memory) {
+    match percent(r.memory, a.memory) {
         Some(p) => format!("memory {}/{} ({p}%)", b(r.memory), b(a.memory)),
         None => format!("memory {}", b(r.memory)),
     }
@@ -198,7 +193,7 @@ impl NodesView {
                 };
                 // Requests against allocatable; 90% and over is where
                 // the next pod will not fit.
-                let req = |part: u64, whole: u64| match share(part, whole) {
+                let req = |part: u64, whole: u64| match percent(part, whole) {
                     Some(p) if p >= 90 => Span::styled(format!("{p}%"), theme.warning),
                     Some(p) => Span::raw(format!("{p}%")),
                     None => Span::styled("-", theme.muted),

@@ -3,7 +3,7 @@
 //! in the container; a Kubernetes exec ends with its connection. Either
 //! way the console comes back and says which.
 
-use super::{Sleeper, Tmux, assert_restored, exec_entry};
+use super::{Sleeper, Tmux, assert_restored, exec_entry, select_container};
 use std::process::Command;
 
 /// The processes of a container, as the engine sees them (`docker top`:
@@ -31,15 +31,7 @@ fn detaching_from_a_container_shell_leaves_it_running_and_the_console_says_so() 
             "[kubernetes]\nenabled = false\n[[exec.shells]]\nimage = \"warroom-test/busybox\"\nshell = [\"nosuchsh\", \"sh\"]\n",
         ),
     );
-    t.wait_for("the console", |s| s.contains("1 Workloads"));
-    t.keys(&["2"]);
-    t.wait_for("the container in the list", |s| s.contains(&c.0));
-    t.keys(&["/"]);
-    t.keys(&["-l", &c.0]);
-    t.keys(&["Enter"]);
-    t.wait_for("only our container", |s| {
-        s.contains("Containers") && s.contains(&c.0) && !s.contains("filter:")
-    });
+    select_container(&t, &c);
     t.keys(&["x"]);
     t.wait_for("the shell, named with the detach keys", |s| {
         let s = s.replace('\n', "");
@@ -54,7 +46,7 @@ fn detaching_from_a_container_shell_leaves_it_running_and_the_console_says_so() 
     });
     let before = processes(&c.0);
     assert_eq!(before.len(), 2, "sleep and the shell: {before:?}");
-    // ctrl-p alone is passed on (shell history); the pair detaches.
+    // The pair detaches (a lone ctrl-p passing on is the detector's unit test).
     t.keys(&["C-p", "C-q"]);
     let after = t.wait_for("the console back, saying the shell goes on", |s| {
         s.lines().next().unwrap_or("").contains("1 Workloads") && s.contains("detached from shell")

@@ -336,11 +336,8 @@ impl Drop for Sleeper {
     }
 }
 
-#[test]
-fn a_shell_in_a_container_takes_the_terminal_and_gives_the_console_back() {
-    let c = Sleeper::start("shell");
-    // Only Docker (the machine's engine) is configured: the rest say so.
-    let t = Tmux::start("shell", "", Some(""));
+/// From the console's start, the Containers pane filtered to `c` alone.
+fn select_container(t: &Tmux, c: &Sleeper) {
     t.wait_for("the console", |s| s.contains("1 Workloads"));
     t.keys(&["2"]);
     t.wait_for("the container in the list", |s| s.contains(&c.0));
@@ -350,6 +347,14 @@ fn a_shell_in_a_container_takes_the_terminal_and_gives_the_console_back() {
     t.wait_for("only our container", |s| {
         s.contains("Containers") && s.contains(&c.0) && !s.contains("filter:")
     });
+}
+
+#[test]
+fn a_shell_in_a_container_takes_the_terminal_and_gives_the_console_back() {
+    let c = Sleeper::start("shell");
+    // Only Docker (the machine's engine) is configured: the rest say so.
+    let t = Tmux::start("shell", "", Some(""));
+    select_container(&t, &c);
     t.keys(&["x"]);
     t.wait_for("the shell, named before it connects", |s| {
         s.contains(&format!("warroom: shell in container/{}", c.0))
