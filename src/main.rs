@@ -208,7 +208,7 @@ fn config_cmd(cmd: ConfigCmd, start: &Startup, out: &Out) -> Result<ExitCode> {
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir)?;
             }
-            std::fs::write(path, warroom::config::DEFAULT_CONFIG)?;
+            std::fs::write(path, warroom::config::init_text())?;
             out.line(format_args!("wrote {}", path.display()))?;
         }
         ConfigCmd::Show => {

@@ -65,6 +65,9 @@ pub struct App {
     /// Where "now" comes from (a manual clock in tests).
     pub clock: Clock,
     pub active: PaneId,
+    /// Commands a pane owes its workers on leaving the screen, sent with
+    /// the next frame's.
+    owed: Vec<Command>,
     pub keymap: Keymap,
     pub theme: Theme,
     pub sources: BTreeMap<SourceId, SourceState>,
@@ -103,6 +106,7 @@ impl App {
             panes,
             clock: opts.clock,
             active: PaneId::Workloads,
+            owed: Vec::new(),
             keymap: opts.keymap,
             theme: opts.theme,
             sources: BTreeMap::new(),
@@ -288,6 +292,10 @@ impl App {
     }
 
     pub fn switch(&mut self, pane: PaneId) {
+        if pane != self.active {
+            let owed = self.panes[self.active.index()].on_hidden();
+            self.owed.extend(owed);
+        }
         self.active = pane;
         self.notice = None;
     }
@@ -508,7 +516,9 @@ impl App {
     /// Commands the pane on screen owes its workers after a frame (see
     /// `Pane::after_frame`).
     pub fn after_frame(&mut self) -> Vec<Command> {
-        self.panes[self.active.index()].after_frame()
+        let mut out = std::mem::take(&mut self.owed);
+        out.extend(self.panes[self.active.index()].after_frame());
+        out
     }
 
     /// What the panes have to tell the operator after the last updates, from

@@ -17,7 +17,7 @@ mod tests;
 
 pub use error::{ConfigError, ConfigProblem};
 pub use exec::{Exec, ShellName, ShellRule};
-pub use metrics::{Markers, Metrics, fill};
+pub use metrics::{EXAMPLE_PANELS, Markers, Metrics, Panel, PanelUnit, example_panels, fill};
 pub use sections::{
     AlertNotify, Alerts, BackupKind, BackupSource, BasicAuth, Docker, General, HttpAuth,
     HttpEndpoint, Kubernetes, Logs, Loki, Ring, Runbooks, de_duration,
@@ -27,6 +27,21 @@ use std::path::Path;
 
 /// The commented config `warroom config init` writes.
 pub const DEFAULT_CONFIG: &str = include_str!("../../docs/config.default.toml");
+
+/// What `warroom config init` writes: [`DEFAULT_CONFIG`], then the example
+/// Metrics board commented out (one source for it: `docs/metrics-panels.toml`).
+pub fn init_text() -> String {
+    let mut out = DEFAULT_CONFIG.trim_end().to_string();
+    out.push_str("\n\n");
+    for line in EXAMPLE_PANELS.lines() {
+        match line {
+            "" => out.push('\n'),
+            l if l.starts_with('#') => out.push_str(&format!("{l}\n")),
+            l => out.push_str(&format!("# {l}\n")),
+        }
+    }
+    out
+}
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]

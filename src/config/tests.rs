@@ -49,6 +49,23 @@ fn the_default_config_written_by_init_parses() {
     let cfg = Config::parse(DEFAULT_CONFIG, Path::new("default.toml")).unwrap();
     assert!(cfg.kubernetes.enabled);
     assert_eq!(cfg.general.source_timeout, Duration::from_secs(10));
+    // `config init` adds the example board, commented: it parses as the
+    // default, and uncommented it is the example set.
+    let init = init_text();
+    let cfg = Config::parse(&init, Path::new("init.toml")).unwrap();
+    assert!(cfg.metrics.panels.is_empty());
+    // Uncomment what init added after the default: the example board.
+    let (head, tail) = init.split_at(DEFAULT_CONFIG.trim_end().len());
+    let tail: Vec<&str> = tail
+        .lines()
+        .map(|l| match l.strip_prefix("# ") {
+            Some(r) if r.starts_with("[[") || r.contains(" = ") => r,
+            _ => l,
+        })
+        .collect();
+    let uncommented = format!("{head}{}", tail.join("\n"));
+    let cfg = Config::parse(&uncommented, Path::new("init.toml")).unwrap();
+    assert_eq!(cfg.metrics.panels, example_panels());
 }
 
 #[test]

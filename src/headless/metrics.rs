@@ -151,7 +151,13 @@ fn table(series: &[Series], q: &RangeQuery, unit: Unit) -> String {
                 legend(&s.labels, &keys),
                 s.last_value()
                     .map_or_else(|| "-".into(), |v| units::format(v, unit)),
-                sparkline(s, q.start, q.end, usize::from(SPARK_WIDTH)),
+                sparkline(
+                    s,
+                    q.start,
+                    q.end,
+                    q.step.as_secs_f64(),
+                    usize::from(SPARK_WIDTH),
+                ),
             )
         })
         .collect();

@@ -40,7 +40,10 @@ fn family(query: &str) -> Family {
         Family::Ratio
     } else if q.contains("pg_") || q.contains("connections") {
         Family::Connections
-    } else if q.trim().starts_with("up") {
+    } else if super::units::metric_names(&q)
+        .first()
+        .is_some_and(|m| m == "up")
+    {
         Family::Up
     } else {
         Family::Rate

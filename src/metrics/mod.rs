@@ -6,12 +6,14 @@
 //! - [`api`] talks to Prometheus; [`parse`], [`units`], [`shape`],
 //!   [`chart`] are pure; [`expr`] splits an alert rule into the graphed
 //!   side and its threshold;
-//! - [`worker`] runs the pane's query (again on an interval while the range
+//! - [`worker`] runs the pane's query (or the board's panels) (again on an interval while the range
 //!   ends at now) and fetches the names completion offers; [`pane`] does no I/O.
 //! - `warroom metrics` itself is `headless::metrics`.
 
 pub mod api;
+mod board;
 pub mod chart;
+mod complete;
 pub mod demo;
 pub mod expr;
 pub mod pane;
@@ -43,6 +45,7 @@ crate::actions! {
         CursorLeft = ("cursor_left", "Move the cursor back one step (read every series there)"),
         CursorRight = ("cursor_right", "Move the cursor on one step"),
         JumpLogs = ("jump_logs", "Logs over the same window and the labels the series share"),
+        ToggleBoard = ("toggle_board", "The board of [[metrics.panels]] / the chart"),
     }
 }
 
@@ -64,16 +67,62 @@ pub struct Watch {
     pub columns: u16,
 }
 
+/// The board on screen: every panel's query over one range, with as many
+/// points as its sparkline has cells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardWatch {
+    pub id: u64,
+    pub queries: Vec<String>,
+    pub range: TimeRange,
+    pub columns: u16,
+}
+
+/// What the editor's Tab asks Prometheus for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Ask {
+    /// Every metric name (`/api/v1/label/__name__/values`).
+    Names,
+    /// Label names, scoped to one metric when the selector names it
+    /// (`/api/v1/labels?match[]=METRIC`).
+    Labels { metric: Option<String> },
+    /// One label's values, scoped the same way
+    /// (`/api/v1/label/NAME/values?match[]=METRIC`).
+    Values {
+        label: String,
+        metric: Option<String>,
+    },
+}
+
+impl Ask {
+    /// The `match[]` selectors this ask is scoped by.
+    pub fn matchers(&self) -> Vec<String> {
+        match self {
+            Self::Labels { metric: Some(m) }
+            | Self::Values {
+                metric: Some(m), ..
+            } => {
+                vec![m.clone()]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// Pane → worker.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// Show this query: run it now and, while its range ends at now, again
-    /// every `[metrics] refresh`. Replaces the previous watch.
+    /// every `[metrics] refresh`. Replaces the previous watch or board.
     Watch(Watch),
-    /// Run the current watch again now.
+    /// Show the board: every panel now and on the same refresh. Replaces
+    /// the previous watch or board.
+    Board(BoardWatch),
+    /// Run what is on screen again now.
     Refresh,
-    /// Metric names for completion (once; cheap enough to keep).
-    Names,
+    /// The pane left the screen: query nothing until it is back.
+    Pause,
+    /// Names or values for completion.
+    Complete(Ask),
 }
 
 /// One answer to a watch.
@@ -92,7 +141,16 @@ pub struct Answer {
 #[derive(Debug)]
 pub enum Update {
     Answer(Box<Answer>),
-    Names(Vec<String>),
+    /// One panel of the board watch `answer.id`.
+    Panel {
+        index: usize,
+        answer: Box<Answer>,
+    },
+    /// What Prometheus offers for an ask (empty when it failed).
+    Completions {
+        ask: Ask,
+        values: Vec<String>,
+    },
     /// Where the queries go (`prometheus "main"`, `DEMO`), or why nowhere.
     Source(Result<String, String>),
 }
@@ -100,6 +158,15 @@ pub enum Update {
 /// The pane, before any data has arrived.
 pub fn pane(cfg: &Config) -> pane::MetricsPane {
     pane::MetricsPane::new(&cfg.metrics)
+}
+
+/// The demo's pane: the config's board, or the example one.
+pub fn demo_pane(cfg: &Config) -> pane::MetricsPane {
+    let mut m = cfg.metrics.clone();
+    if m.panels.is_empty() {
+        m.panels = crate::config::example_panels();
+    }
+    pane::MetricsPane::new(&m)
 }
 
 /// The worker for the first `[[prometheus]]` (none configured: it says so

@@ -5,16 +5,18 @@
 //! [`Command::Watch`] once a frame knows how many columns the chart has
 //! (one point per column), and again whenever query, range or width change.
 
+use super::board::Board;
 use super::chart::{ChartData, ChartOpts};
 use super::parse::Series;
 use super::units::{self, Unit};
-use super::{Action, Answer, Command, Form, Update, Watch};
+use super::{Action, Answer, Ask, BoardWatch, Command, Form, Update, Watch};
 use crate::config::Markers;
 use crate::pane::{Input, Jump, Outcome, Pane, PaneCtx, PaneId, RenderCtx};
 use crate::timerange::TimeRange;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 /// What the metrics pane answers.
@@ -32,17 +34,33 @@ pub(super) struct Shown {
     pub warnings: Vec<String>,
 }
 
+/// What the pane shows below the query line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum View {
+    /// The `[[metrics.panels]]` cards.
+    Board,
+    /// The query's chart (or its table).
+    Chart,
+}
+
 pub struct MetricsPane {
     pub(super) query: String,
     /// Some while the query is edited.
     pub(super) editor: Option<Box<TextArea<'static>>>,
     pub(super) history: Vec<String>,
     pub(super) history_pos: Option<usize>,
-    /// Metric names for Tab (asked once, when the editor first opens).
-    pub(super) names: Vec<String>,
-    pub(super) names_asked: bool,
+    /// What Prometheus offered for each ask Tab made (names, labels of a
+    /// metric, values of a label), kept for the session.
+    pub(super) offered: HashMap<Ask, Vec<String>>,
+    /// Sent to the worker (each once).
+    pub(super) asked: HashSet<Ask>,
+    /// The ask Tab waits for: it completes when the answer arrives.
+    pub(super) pending: Option<Ask>,
     /// What Tab found when it was not unique (shown under the editor).
     pub(super) candidates: Vec<String>,
+    pub(super) view: View,
+    pub(super) board: Board,
+    pub(super) board_sent: Option<BoardWatch>,
     pub(super) range: TimeRange,
     pub(super) table: bool,
     pub(super) top: usize,
@@ -72,9 +90,17 @@ impl MetricsPane {
             editor: None,
             history: Vec::new(),
             history_pos: None,
-            names: Vec::new(),
-            names_asked: false,
+            offered: HashMap::new(),
+            asked: HashSet::new(),
+            pending: None,
             candidates: Vec::new(),
+            view: if cfg.panels.is_empty() {
+                View::Chart
+            } else {
+                View::Board
+            },
+            board: Board::new(&cfg.panels),
+            board_sent: None,
             range: TimeRange::Last(Duration::from_secs(3600)),
             table: false,
             top: cfg.top.max(1),
@@ -92,22 +118,49 @@ impl MetricsPane {
         }
     }
 
-    /// Show `query` from now on: remembered in the history, its unit
-    /// inferred; the next frame sends it.
-    pub(super) fn set_query(&mut self, query: &str) {
+    /// Chart `query` from now on: remembered in the history, its unit
+    /// inferred (unless given); the next frame sends it.
+    pub(super) fn set_query(&mut self, query: &str, unit: Option<Unit>) {
         let query = query.trim().to_string();
         if !query.is_empty() && self.history.last() != Some(&query) {
             self.history.push(query.clone());
         }
-        self.unit = units::infer(&query).unit;
+        self.unit = unit.unwrap_or_else(|| units::infer(&query).unit);
         self.query = query;
         self.shown = None;
         self.error = None;
         self.cursor = None;
+        self.view = View::Chart;
     }
 
-    /// The watch the screen calls for now, when it differs from the one sent.
-    fn wanted(&mut self) -> Option<Watch> {
+    /// What the screen calls for now, when it differs from what was sent:
+    /// the chart's watch or the board's. The worker keeps one of them, so
+    /// sending one forgets the other.
+    fn wanted(&mut self) -> Option<Command> {
+        match self.view {
+            View::Chart => {
+                let w = self.wanted_chart()?;
+                self.board_sent = None;
+                Some(Command::Watch(w))
+            }
+            View::Board => {
+                let same = |b: &BoardWatch| {
+                    let next = self.board.watch(b.id, &self.range);
+                    next.as_ref() == Some(b)
+                };
+                if self.board_sent.as_ref().is_some_and(same) {
+                    return None;
+                }
+                self.next_id += 1;
+                let b = self.board.watch(self.next_id, &self.range)?;
+                self.board_sent = Some(b.clone());
+                self.sent = None;
+                Some(Command::Board(b))
+            }
+        }
+    }
+
+    fn wanted_chart(&mut self) -> Option<Watch> {
         if self.query.is_empty() || self.columns == 0 {
             return None;
         }
@@ -187,11 +240,24 @@ impl Pane for MetricsPane {
     fn apply(&mut self, u: Update) -> bool {
         match u {
             Update::Answer(a) => self.apply_answer(*a),
-            Update::Names(mut names) => {
-                names.sort();
-                names.dedup();
-                self.names = names;
-                false
+            Update::Panel { index, answer } => {
+                let Some(sent) = self.board_sent.as_ref().filter(|b| b.id == answer.id) else {
+                    return false; // a board no longer on screen
+                };
+                let width = sent.columns;
+                self.board.apply(index, *answer, width);
+                true
+            }
+            Update::Completions { ask, mut values } => {
+                values.sort();
+                values.dedup();
+                let now = self.pending.as_ref() == Some(&ask);
+                self.offered.insert(ask, values);
+                if now {
+                    self.pending = None;
+                    self.complete();
+                }
+                now
             }
             Update::Source(s) => {
                 self.source = Some(s);
@@ -201,7 +267,15 @@ impl Pane for MetricsPane {
     }
 
     fn after_frame(&mut self) -> Vec<Command> {
-        self.wanted().map(Command::Watch).into_iter().collect()
+        self.wanted().into_iter().collect()
+    }
+
+    fn on_hidden(&mut self) -> Vec<Command> {
+        // Off screen, nothing is asked; back on screen, the next frame
+        // sends what it shows again (and so refreshes it at once).
+        self.sent = None;
+        self.board_sent = None;
+        vec![Command::Pause]
     }
 
     fn on_input(&mut self, input: Input<Action>, ctx: &PaneCtx) -> Out {
@@ -227,7 +301,7 @@ impl Pane for MetricsPane {
             return Outcome::Ignored;
         };
         let graphed = super::expr::split(expr);
-        self.set_query(&graphed.query);
+        self.set_query(&graphed.query, None);
         self.threshold = threshold.or(graphed.threshold);
         self.fired = *fired;
         if let Some(from) = from {

@@ -1,9 +1,9 @@
 //! The metrics pane's keys: the editor (Enter runs, ↑/↓ history, Tab
-//! completes a metric name), the range, the table, the cursor, the jump to
-//! logs.
+//! completes a metric name, label name or value), the board's selection,
+//! the range, the table, the cursor, the jump to logs.
 
-use super::pane::{MetricsPane, Out, RANGES};
-use super::{Action, Command, Form};
+use super::pane::{MetricsPane, Out, RANGES, View};
+use super::{Action, Ask, Command, Form};
 use crate::pane::{FormField, Input, Jump, Nav, Outcome, PaneCtx};
 use crate::timerange::TimeRange;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -12,37 +12,6 @@ use std::time::Duration;
 
 fn editor(text: &str) -> Box<TextArea<'static>> {
     Box::new(crate::ui::widgets::single_line(text))
-}
-
-/// The metric-name characters before the cursor: what Tab completes.
-fn word_before(line: &str, col: usize) -> (usize, &str) {
-    let before: String = line.chars().take(col).collect();
-    let start_chars = before
-        .chars()
-        .rev()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
-        .count();
-    let start = col - start_chars;
-    let byte = |c: usize| line.char_indices().nth(c).map_or(line.len(), |(b, _)| b);
-    (start, &line[byte(start)..byte(col)])
-}
-
-/// The longest prefix every name shares.
-fn common_prefix<'a>(names: &[&'a str]) -> &'a str {
-    let Some(first) = names.first() else {
-        return "";
-    };
-    let mut len = first.len();
-    for n in &names[1..] {
-        len = len.min(
-            first
-                .bytes()
-                .zip(n.bytes())
-                .take_while(|(a, b)| a == b)
-                .count(),
-        );
-    }
-    &first[..len]
 }
 
 impl MetricsPane {
@@ -55,8 +24,17 @@ impl MetricsPane {
             }
             return Outcome::Ignored;
         }
+        if self.view == View::Board
+            && let Some(out) = self.board_input(input)
+        {
+            return out;
+        }
         let action = match input {
             Input::Action(a) => a,
+            Input::Nav(Nav::Back) if self.cursor.is_none() && !self.board.cards.is_empty() => {
+                self.view = View::Board;
+                return Outcome::Handled;
+            }
             Input::Nav(Nav::Left) => Action::CursorLeft,
             Input::Nav(Nav::Right) => Action::CursorRight,
             Input::Nav(Nav::Select) => Action::EditQuery,
@@ -75,9 +53,9 @@ impl MetricsPane {
                 };
                 self.editor = Some(editor(&text));
                 self.history_pos = None;
-                if !self.names_asked {
-                    self.names_asked = true;
-                    return Outcome::Command(Command::Names);
+                // Names are asked ahead, so the first Tab has them.
+                if self.asked.insert(Ask::Names) {
+                    return Outcome::Command(Command::Complete(Ask::Names));
                 }
                 Outcome::Handled
             }
@@ -104,6 +82,20 @@ impl MetricsPane {
             }
             Action::ToggleTable => {
                 self.table = !self.table;
+                self.view = View::Chart;
+                Outcome::Handled
+            }
+            Action::ToggleBoard => {
+                if self.board.cards.is_empty() {
+                    return Outcome::Notify(
+                        "no [[metrics.panels]] in the config (examples: docs/metrics-panels.toml)"
+                            .into(),
+                    );
+                }
+                self.view = match self.view {
+                    View::Board => View::Chart,
+                    View::Chart => View::Board,
+                };
                 Outcome::Handled
             }
             Action::Refresh => {
@@ -187,7 +179,7 @@ impl MetricsPane {
                 }
                 self.threshold = None;
                 self.fired = None;
-                self.set_query(&text);
+                self.set_query(&text, None);
                 Outcome::Handled
             }
             KeyCode::Up | KeyCode::Down if !self.history.is_empty() => {
@@ -201,10 +193,7 @@ impl MetricsPane {
                 *t = editor(&self.history[pos]);
                 Outcome::Handled
             }
-            KeyCode::Tab => {
-                self.complete();
-                Outcome::Handled
-            }
+            KeyCode::Tab => self.tab(),
             _ => {
                 t.input(key);
                 self.candidates.clear();
@@ -213,58 +202,75 @@ impl MetricsPane {
         }
     }
 
-    /// Complete the metric name before the cursor: a unique match whole,
-    /// several to what they share (listed under the editor).
-    fn complete(&mut self) {
-        let Some(t) = self.editor.as_mut() else {
-            return;
-        };
-        let ratatui_textarea::DataCursor(row, col) = t.cursor();
-        let line = t.lines()[row].clone();
-        let (_, word) = word_before(&line, col);
-        if word.is_empty() {
-            return;
-        }
-        let matches: Vec<&str> = self
-            .names
-            .iter()
-            .map(String::as_str)
-            .filter(|n| n.starts_with(word))
-            .collect();
-        let fill = match matches.as_slice() {
-            [] => {
-                self.candidates = vec![format!("no metric starts with {word}")];
-                return;
+    /// The board's keys: arrows move the selection, Enter opens the
+    /// selected panel in the chart; `None` for what the chart handles alike.
+    fn board_input(&mut self, input: Input<Action>) -> Option<Out> {
+        let nav = match input {
+            Input::Nav(Nav::Select) => {
+                let card = self.board.selected()?.clone();
+                self.threshold = card.panel.threshold;
+                self.fired = None;
+                self.set_query(&card.panel.query, Some(card.unit));
+                return Some(Outcome::Handled);
             }
-            [one] => one.to_string(),
-            several => {
-                self.candidates = several.iter().take(8).map(|s| s.to_string()).collect();
-                if several.len() > 8 {
-                    self.candidates.push(format!("+{} more", several.len() - 8));
-                }
-                common_prefix(several).to_string()
+            Input::Nav(Nav::Back) => return Some(Outcome::Ignored),
+            Input::Nav(n) => n,
+            Input::Action(Action::CursorLeft) => Nav::Left,
+            Input::Action(Action::CursorRight) => Nav::Right,
+            Input::Action(Action::JumpLogs) => {
+                return Some(Outcome::Notify(
+                    "open a panel (enter) to search logs by its labels".into(),
+                ));
             }
+            Input::Action(_) => return None,
         };
-        if let Some(rest) = fill.strip_prefix(word) {
-            t.insert_str(rest);
-        }
-        if matches.len() == 1 {
-            self.candidates.clear();
-        }
+        self.board.navigate(nav);
+        Some(Outcome::Handled)
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+    /// Tab: complete from what Prometheus offered for this position, or
+    /// ask it (the completion happens when the answer comes).
+    fn tab(&mut self) -> Out {
+        let Some(at) = self.completion_at() else {
+            return Outcome::Handled;
+        };
+        if self.offered.contains_key(&at.ask) {
+            self.complete();
+            return Outcome::Handled;
+        }
+        self.pending = Some(at.ask.clone());
+        self.candidates = vec!["asking Prometheus…".into()];
+        if self.asked.insert(at.ask.clone()) {
+            return Outcome::Command(Command::Complete(at.ask));
+        }
+        Outcome::Handled
+    }
 
-    #[test]
-    fn the_word_before_the_cursor_and_a_shared_prefix() {
-        assert_eq!(word_before("rate(http_req", 13), (5, "http_req"));
-        assert_eq!(word_before("sum(x) by (", 11), (11, ""));
-        assert_eq!(
-            common_prefix(&["http_requests_total", "http_request_duration_seconds"]),
-            "http_request"
-        );
+    fn completion_at(&self) -> Option<super::complete::At> {
+        let t = self.editor.as_ref()?;
+        let ratatui_textarea::DataCursor(row, col) = t.cursor();
+        super::complete::at(&t.lines()[row], col)
+    }
+
+    /// Complete the word before the cursor from what was offered for it: a
+    /// unique match whole, several to what they share (listed under the
+    /// editor).
+    pub(super) fn complete(&mut self) {
+        let Some(at) = self.completion_at() else {
+            return;
+        };
+        let Some(offered) = self.offered.get(&at.ask) else {
+            return;
+        };
+        let what = match at.ask {
+            Ask::Names => "metric",
+            Ask::Labels { .. } => "label",
+            Ask::Values { .. } => "value",
+        };
+        let done = super::complete::complete(&at.word, offered, what);
+        self.candidates = done.candidates;
+        if let Some(t) = self.editor.as_mut() {
+            t.insert_str(done.insert);
+        }
     }
 }

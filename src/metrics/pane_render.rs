@@ -2,7 +2,7 @@
 //! found), a status line (range, step, age, the cursor's time, the error
 //! that made the data stale), then the chart or the table. Reads state only.
 
-use super::pane::MetricsPane;
+use super::pane::{MetricsPane, View};
 use super::units;
 use crate::pane::RenderCtx;
 use crate::ui::widgets::pane_block;
@@ -105,6 +105,10 @@ pub(super) fn render(p: &mut MetricsPane, area: Rect, buf: &mut Buffer, ctx: &Re
         .render(body, buf);
         return;
     }
+    if p.view == View::Board {
+        super::board::render(&mut p.board, body, buf, ctx);
+        return;
+    }
     let Some(shown) = &p.shown else {
         let text = match (&p.error, p.query.is_empty()) {
             (Some(e), _) => crate::text::sanitize(e).into_owned(),
@@ -139,6 +143,19 @@ fn status_line(p: &MetricsPane, ctx: &RenderCtx<'_>) -> Line<'static> {
     let theme = ctx.theme;
     let mut parts = vec![Span::styled(p.range.label(), theme.muted)];
     let sep = || Span::styled(" · ", theme.muted);
+    if p.view == View::Board {
+        let open = ctx.keymap.keys_for("navigation", "select");
+        let chart = ctx.keymap.keys_for("metrics", "toggle_board");
+        parts.push(sep());
+        parts.push(Span::styled(
+            format!(
+                "board of {} panels · {open} opens one in the chart · {chart} the chart",
+                p.board.cards.len()
+            ),
+            theme.muted,
+        ));
+        return Line::from(parts);
+    }
     if let Some(shown) = &p.shown {
         parts.push(sep());
         parts.push(Span::styled(

@@ -29,9 +29,18 @@ fn pane() -> MetricsPane {
 }
 
 fn draw(p: &mut MetricsPane, w: u16, h: u16) -> Buffer {
+    draw_in(
+        p,
+        w,
+        h,
+        crate::theme::Theme::load("default", false).unwrap(),
+    )
+}
+
+fn draw_in(p: &mut MetricsPane, w: u16, h: u16, theme: crate::theme::Theme) -> Buffer {
     let sources = BTreeMap::new();
     let scene = Scene {
-        theme: crate::theme::Theme::load("default", false).unwrap(),
+        theme,
         ..Scene::at(now(), &sources)
     };
     crate::ui::testing::draw(p, w, h, &scene)
@@ -55,18 +64,22 @@ fn type_query(p: &mut MetricsPane, q: &str) {
 
 /// What the demo Prometheus answers to `w`, over the hour before `now()`.
 fn demo_answer(w: &Watch) -> Answer {
-    let (s, e) = w.range.bounds(now().as_nanosecond());
+    demo_range(w.id, &w.query, &w.range, w.columns)
+}
+
+fn demo_range(id: u64, query: &str, range: &crate::timerange::TimeRange, columns: u16) -> Answer {
+    let (s, e) = range.bounds(now().as_nanosecond());
     let (start, end) = (s as f64 / 1e9, e as f64 / 1e9);
-    let step = super::shape::step_for(std::time::Duration::from_secs_f64(end - start), w.columns);
+    let step = super::shape::step_for(std::time::Duration::from_secs_f64(end - start), columns);
     let q = RangeQuery {
-        query: w.query.clone(),
+        query: query.to_string(),
         start,
         end,
         step,
     };
     let result = futures::executor::block_on(DemoMetrics.query_range(&q));
     Answer {
-        id: w.id,
+        id,
         start,
         end,
         step: step.as_secs_f64(),
@@ -241,12 +254,13 @@ fn tab_completes_metric_names_and_history_recalls_queries() {
     let out = p.press("edit_query", &ctx());
     assert_eq!(
         out,
-        Outcome::Command(Command::Names),
-        "names are asked once"
+        Outcome::Command(Command::Complete(Ask::Names)),
+        "names are asked ahead, once"
     );
-    p.apply(Update::Names(
-        super::demo::NAMES.iter().map(|s| s.to_string()).collect(),
-    ));
+    p.apply(Update::Completions {
+        ask: Ask::Names,
+        values: super::demo::NAMES.iter().map(|s| s.to_string()).collect(),
+    });
     for c in "rate(http_req".chars() {
         p.on_key(key(KeyCode::Char(c)), &ctx());
     }
@@ -259,15 +273,52 @@ fn tab_completes_metric_names_and_history_recalls_queries() {
     );
     p.on_key(key(KeyCode::Char('s')), &ctx());
     p.on_key(key(KeyCode::Tab), &ctx());
+    // Inside the selector: the metric's own labels, asked with match[].
+    p.on_key(key(KeyCode::Char('{')), &ctx());
+    p.on_key(key(KeyCode::Char('c')), &ctx());
+    let labels = Ask::Labels {
+        metric: Some("http_requests_total".into()),
+    };
+    assert_eq!(
+        p.on_key(key(KeyCode::Tab), &ctx()),
+        Outcome::Command(Command::Complete(labels.clone()))
+    );
+    assert!(text(&draw(&mut p, 80, 24)).contains("asking Prometheus"));
+    let redraw = p.apply(Update::Completions {
+        ask: labels.clone(),
+        values: vec!["code".into(), "job".into(), "code".into()],
+    });
+    assert!(redraw, "the answer completes the word Tab waited for");
+    // The next Tab for the same place is answered from what was offered.
+    p.on_key(key(KeyCode::Char('=')), &ctx());
+    p.on_key(key(KeyCode::Char('"')), &ctx());
+    let values = Ask::Values {
+        label: "code".into(),
+        metric: Some("http_requests_total".into()),
+    };
+    assert_eq!(
+        p.on_key(key(KeyCode::Tab), &ctx()),
+        Outcome::Command(Command::Complete(values.clone()))
+    );
+    p.apply(Update::Completions {
+        ask: values,
+        values: vec!["200".into(), "503".into()],
+    });
+    let t = text(&draw(&mut p, 80, 24));
+    assert!(t.contains("200  503"), "both values listed: {t}");
+    p.on_key(key(KeyCode::Char('5')), &ctx());
+    p.on_key(key(KeyCode::Tab), &ctx());
+    assert_eq!(p.on_key(key(KeyCode::Char('"')), &ctx()), Outcome::Handled);
+    p.on_key(key(KeyCode::Char('}')), &ctx());
     p.on_key(key(KeyCode::Enter), &ctx());
-    assert_eq!(p.query, "rate(http_requests_total");
+    assert_eq!(p.query, r#"rate(http_requests_total{code="503"}"#);
     type_query(&mut p, "up");
     p.press("edit_query", &ctx());
     p.on_key(key(KeyCode::Up), &ctx());
     p.on_key(key(KeyCode::Up), &ctx());
     p.on_key(key(KeyCode::Enter), &ctx());
     assert_eq!(
-        p.query, "rate(http_requests_total",
+        p.query, r#"rate(http_requests_total{code="503"}"#,
         "the history, newest first"
     );
 }
@@ -280,4 +331,187 @@ fn tiny_terminals_draw_without_panicking() {
     for (w, h) in [(20, 5), (10, 3), (1, 1)] {
         draw(&mut p, w, h);
     }
+}
+
+fn board_pane() -> MetricsPane {
+    MetricsPane::new(&crate::config::Metrics {
+        panels: crate::config::example_panels(),
+        ..Default::default()
+    })
+}
+
+/// Draw the board, answer every panel it asks from the demo, draw again.
+fn run_board(p: &mut MetricsPane, w: u16, h: u16) -> (BoardWatch, Buffer) {
+    draw(p, w, h);
+    let Some(Command::Board(b)) = p.after_frame().pop() else {
+        panic!("no board watch sent")
+    };
+    for (index, q) in b.queries.iter().enumerate() {
+        let answer = Box::new(demo_range(b.id, q, &b.range, b.columns));
+        assert!(p.apply(Update::Panel { index, answer }));
+    }
+    let buf = draw(p, w, h);
+    (b, buf)
+}
+
+#[test]
+fn the_board_asks_every_panel_once_per_sparkline_cell_and_shows_values() {
+    let mut p = board_pane();
+    let (b, buf) = run_board(&mut p, 80, 24);
+    assert_eq!(b.queries.len(), 5);
+    assert_eq!(
+        b.columns, 75,
+        "five cards fit one under the other: each the full width"
+    );
+    let t = text(&buf);
+    insta::assert_snapshot!("metrics_board_80x24", t);
+    for name in [
+        "HTTP request rate",
+        "5xx ratio",
+        "p95 latency",
+        "Container memory",
+    ] {
+        assert!(t.contains(name), "{name}: {t}");
+    }
+    assert!(
+        t.contains("MiB") && t.contains('%'),
+        "values in the panels' units: {t}"
+    );
+    assert!(
+        t.contains("(highest of 4)"),
+        "which series, of how many: {t}"
+    );
+    assert!(t.contains('▁') || t.contains('█'), "sparklines: {t}");
+    draw(&mut p, 80, 24);
+    assert!(
+        p.after_frame().is_empty(),
+        "an unchanged board asks nothing"
+    );
+    let (wide, buf) = run_board(&mut p, 200, 60);
+    assert!(
+        wide.columns == 63 && wide.id > b.id,
+        "three cards of 66 a row at 200: asked again"
+    );
+    insta::assert_snapshot!("metrics_board_200x60", text(&buf));
+    let no_color = draw_in(&mut p, 80, 24, crate::theme::Theme::fallback(true));
+    let t = text(&no_color);
+    assert!(
+        t.contains("▶ HTTP request rate"),
+        "the selection shows without colour: {t}"
+    );
+    assert!(
+        no_color
+            .content()
+            .iter()
+            .all(|c| c.fg == ratatui::style::Color::Reset)
+    );
+}
+
+#[test]
+fn a_panel_at_its_threshold_is_critical_and_a_failed_refresh_is_stale() {
+    let mut p = board_pane();
+    let (b, _) = run_board(&mut p, 80, 24);
+    let series = vec![Series {
+        labels: [("service".to_string(), "checkout".to_string())].into(),
+        points: vec![Point { t: 1.0, v: 0.01 }, Point { t: 2.0, v: 0.09 }],
+    }];
+    let hot = Answer {
+        id: b.id,
+        start: 0.0,
+        end: 2.0,
+        step: 1.0,
+        at: now(),
+        result: Ok(Answered {
+            result: QueryResult::Matrix(series),
+            warnings: Vec::new(),
+        }),
+    };
+    p.apply(Update::Panel {
+        index: 1,
+        answer: Box::new(hot.clone()),
+    });
+    let t = text(&draw(&mut p, 80, 24));
+    assert!(t.contains("9% !"), "at or above 5%: {t}");
+    assert!(t.contains(r#"service="checkout" · ≥ 5%"#), "{t}");
+    let gone = Answer {
+        result: Err(MetricsError::Prometheus {
+            status: 503,
+            error_type: "unavailable".into(),
+            error: "\x1b]52;c;aGk=\x07down".into(),
+        }),
+        ..hot.clone()
+    };
+    p.apply(Update::Panel {
+        index: 1,
+        answer: Box::new(gone),
+    });
+    let t = text(&draw(&mut p, 80, 24));
+    assert!(
+        t.contains("9% !") && t.contains("stale: unavailable"),
+        "kept, said stale: {t}"
+    );
+    assert!(!t.contains('\x1b') && !t.contains('\x07'), "{t}");
+    let older = Answer {
+        id: b.id - 1,
+        ..hot
+    };
+    assert!(
+        !p.apply(Update::Panel {
+            index: 0,
+            answer: Box::new(older)
+        }),
+        "an older board's answer is dropped"
+    );
+}
+
+#[test]
+fn enter_opens_a_panel_in_the_chart_and_back_returns_to_the_board() {
+    let mut p = board_pane();
+    run_board(&mut p, 80, 24);
+    p.on_input(crate::pane::Input::Nav(crate::pane::Nav::Right), &ctx());
+    p.on_input(crate::pane::Input::Nav(crate::pane::Nav::Select), &ctx());
+    let panel = &crate::config::example_panels()[1];
+    assert_eq!(p.query, panel.query);
+    assert_eq!(p.threshold, Some(0.05));
+    assert_eq!(p.unit, Unit::Ratio);
+    let t = text(&run(&mut p, 80, 24));
+    assert!(t.contains("threshold 5%"), "{t}");
+    p.on_input(crate::pane::Input::Nav(crate::pane::Nav::Back), &ctx());
+    draw(&mut p, 80, 24);
+    assert!(
+        matches!(p.after_frame().as_slice(), [Command::Board(_)]),
+        "back on the board, the board is asked again"
+    );
+    p.press("toggle_board", &ctx());
+    draw(&mut p, 80, 24);
+    assert!(matches!(p.after_frame().as_slice(), [Command::Watch(w)] if w.query == panel.query));
+    let mut plain = pane();
+    assert!(
+        matches!(plain.press("toggle_board", &ctx()), Outcome::Notify(n) if n.contains("docs/metrics-panels.toml"))
+    );
+}
+
+#[test]
+fn off_screen_the_pane_asks_nothing_and_back_on_it_asks_at_once() {
+    let mut p = board_pane();
+    run_board(&mut p, 80, 24);
+    assert_eq!(p.on_hidden(), vec![Command::Pause]);
+    draw(&mut p, 80, 24);
+    assert!(matches!(p.after_frame().as_slice(), [Command::Board(_)]));
+}
+
+#[test]
+fn the_chart_pane_at_200x60_and_without_colour() {
+    let mut p = pane();
+    type_query(&mut p, ERRORS);
+    let t = text(&run(&mut p, 200, 60));
+    insta::assert_snapshot!("metrics_chart_200x60", t);
+    let no_color = draw_in(&mut p, 80, 24, crate::theme::Theme::fallback(true));
+    insta::assert_snapshot!("metrics_chart_80x24_no_color", text(&no_color));
+    assert!(
+        no_color
+            .content()
+            .iter()
+            .all(|c| c.fg == ratatui::style::Color::Reset)
+    );
 }

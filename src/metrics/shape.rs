@@ -82,19 +82,39 @@ fn pair(k: &str, v: &str) -> String {
 /// Eight levels, lowest to highest.
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
-/// A sparkline of `width` cells over the points: each cell the last finite
-/// value falling in its time slice; a slice with none (a gap, NaN) is a space.
-pub fn sparkline(series: &Series, start: f64, end: f64, width: usize) -> String {
+/// A sparkline of `width` cells over the points, `step` seconds apart:
+/// each cell the last value falling in its time slice; a slice no point
+/// fell in (more cells than points) holds the value before it while that is
+/// at most a step and a half old; a NaN or a longer gap is a space.
+pub fn sparkline(series: &Series, start: f64, end: f64, step: f64, width: usize) -> String {
     if width == 0 {
         return String::new();
     }
     let span = (end - start).max(f64::EPSILON);
-    let mut cells: Vec<Option<f64>> = vec![None; width];
-    for p in series.points.iter().filter(|p| p.v.is_finite()) {
+    let slice = span / width as f64;
+    let mut last_in: Vec<Option<(f64, f64)>> = vec![None; width];
+    for p in &series.points {
         let i = (((p.t - start) / span) * width as f64).floor();
         let i = (i.max(0.0) as usize).min(width - 1);
-        cells[i] = Some(p.v);
+        last_in[i] = Some((p.t, p.v));
     }
+    let mut before: Option<(f64, f64)> = None;
+    let cells: Vec<Option<f64>> = last_in
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match c {
+            Some(p) => {
+                before = Some(*p);
+                p.1.is_finite().then_some(p.1)
+            }
+            None => {
+                let cell_end = start + slice * (i + 1) as f64;
+                before
+                    .filter(|(t, v)| v.is_finite() && cell_end - t <= step * 1.5)
+                    .map(|(_, v)| v)
+            }
+        })
+        .collect();
     let (lo, hi) = cells
         .iter()
         .flatten()

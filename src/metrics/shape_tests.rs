@@ -123,9 +123,13 @@ fn the_legend_names_only_the_labels_that_differ() {
 fn sparklines_scale_to_the_range_and_leave_gaps_blank() {
     let s = series(&[], &[0.0, 1.0, 2.0, f64::NAN, 7.0]);
     // 5 points at 0..60 s into 5 cells.
-    assert_eq!(sparkline(&s, 0.0, 75.0, 5), "▁▂▃ █");
+    assert_eq!(sparkline(&s, 0.0, 75.0, 15.0, 5), "▁▂▃ █");
     let flat = series(&[], &[3.0, 3.0]);
-    assert_eq!(sparkline(&flat, 0.0, 30.0, 2), "▄▄");
-    assert_eq!(sparkline(&flat, 0.0, 30.0, 0), "");
-    assert_eq!(sparkline(&series(&[], &[]), 0.0, 30.0, 3), "   ");
+    assert_eq!(sparkline(&flat, 0.0, 30.0, 15.0, 2), "▄▄");
+    assert_eq!(sparkline(&flat, 0.0, 30.0, 15.0, 0), "");
+    assert_eq!(sparkline(&series(&[], &[]), 0.0, 30.0, 15.0, 3), "   ");
+    // More cells than points: a cell between two points holds the one
+    // before, so rounding leaves no false gap; a longer silence stays one.
+    assert_eq!(sparkline(&s, 0.0, 75.0, 15.0, 10), "▁▁▂▂▃▃  ██");
+    assert_eq!(sparkline(&s, 0.0, 150.0, 15.0, 10), "▁▂▃ █     ");
 }

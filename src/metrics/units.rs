@@ -70,6 +70,11 @@ const KEYWORDS: &[&str] = &[
     "limit_ratio",
 ];
 
+/// A PromQL keyword or aggregation, never a metric name.
+pub fn is_keyword(word: &str) -> bool {
+    KEYWORDS.contains(&word)
+}
+
 /// The metric names a query reads, in order: identifiers that are not
 /// functions (followed by `(`), keywords, label names inside `{…}` or in a
 /// `by (…)` list, or durations inside `[…]`; strings are skipped.

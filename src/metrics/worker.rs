@@ -1,10 +1,11 @@
-//! The Metrics pane's worker: runs the watched query when asked and again
-//! every `[metrics] refresh` while its range ends at now, and fetches the
-//! metric names completion offers. One query at a time, the newest watch
-//! wins; answers carry the watch's id so a late one is dropped by the pane.
+//! The Metrics pane's worker: runs what the pane shows — the chart's query
+//! or every panel of the board — when asked and again every `[metrics]
+//! refresh` while its range ends at now, nothing while the pane is off
+//! screen, and fetches what completion offers. The newest watch wins;
+//! answers carry the watch's id so a late one is dropped by the pane.
 
 use super::api::{MetricsApi, PromClient, RangeQuery};
-use super::{Answer, Command, Update, Watch};
+use super::{Answer, Ask, BoardWatch, Command, Update, Watch};
 use crate::config::Config;
 use crate::source::{Probe, SourceId, SourceKind, SourceStatus, UpdateTx, Worker, WorkerCtx};
 use crate::timerange::TimeRange;
@@ -39,33 +40,93 @@ impl MetricsWorker {
     }
 }
 
-/// Run `w` once and send the answer; `false` once the app has gone.
-async fn answer(api: &dyn MetricsApi, w: &Watch, tx: &UpdateTx<Update>) -> bool {
-    let now = jiff::Timestamp::now();
-    let (start_ns, end_ns) = w.range.bounds(now.as_nanosecond());
+/// What a range over `columns` asks: `[start, end]` and the step. Points
+/// are counted back from the end, so the last one is `end` itself (now, for
+/// a live range): the newest value is never a step old.
+fn plan(range: &TimeRange, columns: u16) -> (f64, f64, Duration) {
+    let (start_ns, end_ns) = range.bounds(jiff::Timestamp::now().as_nanosecond());
     let (start, end) = (start_ns as f64 / 1e9, end_ns as f64 / 1e9);
     let span = Duration::from_secs_f64((end - start).max(1.0));
-    let step = super::shape::step_for(span, w.columns);
-    // Points are counted back from the end, so the last one is `end` itself
-    // (now, for a live range): the newest value is never a step old.
+    let step = super::shape::step_for(span, columns);
     let steps = ((end - start) / step.as_secs_f64()).floor();
-    let start = end - steps * step.as_secs_f64();
+    (end - steps * step.as_secs_f64(), end, step)
+}
+
+async fn ask(api: &dyn MetricsApi, id: u64, query: &str, plan: (f64, f64, Duration)) -> Answer {
+    let (start, end, step) = plan;
     let q = RangeQuery {
-        query: w.query.clone(),
+        query: query.to_string(),
         start,
         end,
         step,
     };
     let result = api.query_range(&q).await;
-    let a = Answer {
-        id: w.id,
+    Answer {
+        id,
         start,
         end,
         step: step.as_secs_f64(),
         at: jiff::Timestamp::now(),
         result,
+    }
+}
+
+/// What is on screen, asked again on every refresh.
+enum Screen {
+    Nothing,
+    Chart(Watch),
+    Board(BoardWatch),
+}
+
+impl Screen {
+    fn live(&self) -> bool {
+        let range = match self {
+            Self::Nothing => return false,
+            Self::Chart(w) => &w.range,
+            Self::Board(b) => &b.range,
+        };
+        matches!(range, TimeRange::Last(_))
+    }
+
+    /// Ask it and send the answers; `false` once the app has gone.
+    async fn run(&self, api: &dyn MetricsApi, tx: &UpdateTx<Update>) -> bool {
+        match self {
+            Self::Nothing => true,
+            Self::Chart(w) => {
+                let a = ask(api, w.id, &w.query, plan(&w.range, w.columns)).await;
+                tx.send(Update::Answer(Box::new(a))).await.is_ok()
+            }
+            Self::Board(b) => {
+                // One range for every panel, asked together.
+                let at = plan(&b.range, b.columns);
+                let answers =
+                    futures::future::join_all(b.queries.iter().map(|q| ask(api, b.id, q, at)))
+                        .await;
+                for (index, a) in answers.into_iter().enumerate() {
+                    let u = Update::Panel {
+                        index,
+                        answer: Box::new(a),
+                    };
+                    if tx.send(u).await.is_err() {
+                        return false;
+                    }
+                }
+                true
+            }
+        }
+    }
+}
+
+/// What Prometheus offers for `ask` (nothing when it failed: completion
+/// is a help, not a place for errors).
+async fn offered(api: &dyn MetricsApi, ask: &Ask) -> Vec<String> {
+    let matchers = ask.matchers();
+    let r = match ask {
+        Ask::Names => api.metric_names(&[]).await,
+        Ask::Labels { .. } => api.label_names(&matchers).await,
+        Ask::Values { label, .. } => api.label_values(label, &matchers).await,
     };
-    tx.send(Update::Answer(Box::new(a))).await.is_ok()
+    r.unwrap_or_default()
 }
 
 #[async_trait::async_trait]
@@ -107,32 +168,37 @@ impl Worker for MetricsWorker {
                 return;
             }
         };
-        let mut watch: Option<Watch> = None;
+        let mut screen = Screen::Nothing;
         loop {
-            let live = watch
-                .as_ref()
-                .is_some_and(|w| matches!(w.range, TimeRange::Last(_)));
             let cmd = tokio::select! {
                 c = ctx.commands.recv() => match c {
                     Some(c) => Some(c),
                     None => return,
                 },
-                () = tokio::time::sleep(self.refresh), if live => None,
+                () = tokio::time::sleep(self.refresh), if screen.live() => None,
             };
             match cmd {
-                Some(Command::Watch(w)) => watch = Some(w),
+                Some(Command::Watch(w)) => screen = Screen::Chart(w),
+                Some(Command::Board(b)) => screen = Screen::Board(b),
+                Some(Command::Pause) => {
+                    screen = Screen::Nothing;
+                    continue;
+                }
                 Some(Command::Refresh) | None => {}
-                Some(Command::Names) => {
-                    let names = api.metric_names(&[]).await.unwrap_or_default();
-                    if ctx.updates.send(Update::Names(names)).await.is_err() {
+                Some(Command::Complete(ask)) => {
+                    let values = offered(api.as_ref(), &ask).await;
+                    if ctx
+                        .updates
+                        .send(Update::Completions { ask, values })
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                     continue;
                 }
             }
-            if let Some(w) = &watch
-                && !answer(api.as_ref(), w, &ctx.updates).await
-            {
+            if !screen.run(api.as_ref(), &ctx.updates).await {
                 return;
             }
         }

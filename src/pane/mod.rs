@@ -352,6 +352,12 @@ pub trait Pane: Send + 'static {
         Vec::new()
     }
 
+    /// Commands owed when another pane takes the screen: a pane that asks
+    /// its source for what it shows stops asking (its next frame asks again).
+    fn on_hidden(&mut self) -> Vec<Self::Command> {
+        Vec::new()
+    }
+
     /// What the last updates call on the operator to hear (asked after each
     /// batch of updates; most panes have nothing to say).
     fn take_announcements(&mut self) -> Vec<Announcement> {

@@ -53,6 +53,7 @@ pub trait AnyPane: Send {
     /// An update for this pane (others are ignored: `false`).
     fn apply(&mut self, update: Update) -> bool;
     fn after_frame(&mut self) -> Vec<Command>;
+    fn on_hidden(&mut self) -> Vec<Command>;
     fn take_announcements(&mut self) -> Vec<crate::pane::Announcement>;
     fn on_nav(&mut self, nav: Nav, ctx: &PaneCtx) -> AnyOutcome;
     /// The pane's own action at `index` of its table (see `keymap::Bound::Pane`).
@@ -114,6 +115,9 @@ where
             .into_iter()
             .map(Into::into)
             .collect()
+    }
+    fn on_hidden(&mut self) -> Vec<Command> {
+        Pane::on_hidden(self).into_iter().map(Into::into).collect()
     }
     fn on_nav(&mut self, nav: Nav, ctx: &PaneCtx) -> AnyOutcome {
         erase::<P>(self.on_input(Input::Nav(nav), ctx))

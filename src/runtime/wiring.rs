@@ -131,7 +131,11 @@ pub fn wire(cfg: &Config, mode: Mode, audit: AuditLog) -> Wiring {
         Box::new(crate::logs::pane(cfg)),
         Box::new(crate::backups::pane(cfg)),
         Box::new(crate::runbook::pane(cfg)),
-        Box::new(crate::metrics::pane(cfg)),
+        Box::new(if mode.demo {
+            crate::metrics::demo_pane(cfg)
+        } else {
+            crate::metrics::pane(cfg)
+        }),
     ];
     Wiring {
         panes,

@@ -54,6 +54,46 @@ pub async fn prometheus() -> MockServer {
         }]}}),
     )
     .await;
+    // The Metrics pane's and `warroom metrics`' queries: a hostile metric,
+    // labels and warning; `bad(` refused with a hostile error.
+    let series = json!([{
+        "metric": {"__name__": EVIL, "job": EVIL, "instance": "10.0.0.1:9090"},
+        "values": [[jiff::Timestamp::now().as_second() - 60, "1"], [jiff::Timestamp::now().as_second(), "2"]]
+    }]);
+    Mock::given(method("GET"))
+        .and(path("/api/v1/query_range"))
+        .and(wiremock::matchers::query_param("query", "bad("))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "status": "error", "errorType": "bad_data", "error": EVIL
+        })))
+        .with_priority(1)
+        .mount(&s)
+        .await;
+    for (at, kind) in [
+        ("/api/v1/query_range", "matrix"),
+        ("/api/v1/query", "vector"),
+    ] {
+        let result = if kind == "matrix" {
+            series.clone()
+        } else {
+            json!([{"metric": series[0]["metric"], "value": series[0]["values"][1]}])
+        };
+        answer(
+            &s,
+            "GET",
+            at,
+            json!({"status": "success", "warnings": [EVIL],
+                   "data": {"resultType": kind, "result": result}}),
+        )
+        .await;
+    }
+    answer(
+        &s,
+        "GET",
+        "/api/v1/label/__name__/values",
+        json!({"status": "success", "data": [EVIL, "up"]}),
+    )
+    .await;
     s
 }
 

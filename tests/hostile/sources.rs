@@ -218,6 +218,38 @@ async fn every_headless_command_is_terminal_safe_against_hostile_sources() {
     }
     found.run(&env, &["config", "show"]);
 
+    // `warroom metrics` in every format, and a query Prometheus refuses
+    // with a hostile error (on stderr, exit 1).
+    let env = Env::new(&format!(
+        "[kubernetes]\nenabled = false\n[docker]\nenabled = false\n[[prometheus]]\nname = \"fake\"\nurl = \"{}\"\n",
+        fake_prom.uri()
+    ));
+    for format in ["table", "csv"] {
+        let out = found.run(
+            &env,
+            &["metrics", "up", "--since", "1h", "--format", format],
+        );
+        assert!(
+            out.status.success(),
+            "metrics {format}: {}",
+            crate::output::printable(&out.stderr)
+        );
+        shows_marker(&out, &format!("metrics --format {format}"));
+    }
+    let js = found.run(
+        &env,
+        &["metrics", "up", "--since", "1h", "--format", "json"],
+    );
+    keeps_data(&js.stdout, "metrics --format json");
+    let bad = found.run(&env, &["metrics", "bad(", "--since", "1h"]);
+    assert_eq!(
+        bad.status.code(),
+        Some(1),
+        "{}",
+        crate::output::printable(&bad.stderr)
+    );
+    shows_marker(&bad, "metrics with a refused query");
+
     // Loki refusing a query with 200 and a hostile error: on stderr.
     let refusing = fakes::loki_refusing().await;
     let env = Env::new(&format!(

@@ -4,6 +4,7 @@
 //! the refresh while the range ends at now, a bad query's own error, and a
 //! Prometheus that goes away keeping the last data, said to be stale.
 
+use crossterm::event::KeyCode;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::time::Duration;
@@ -74,33 +75,57 @@ impl Console {
         }
     }
 
-    fn query(&mut self, q: &str) {
-        let ctx = PaneCtx {
-            read_only: false,
-            now: jiff::Timestamp::now(),
-        };
-        Pane::on_input(
+    /// Send what an outcome asks of the worker, as the app does.
+    fn sent(
+        &mut self,
+        out: warroom::pane::Outcome<warroom::metrics::Form, warroom::metrics::Command>,
+    ) {
+        if let warroom::pane::Outcome::Command(c) = out {
+            self.hub.send(Command::Metrics(c));
+        }
+    }
+
+    fn key(&mut self, code: KeyCode) {
+        let key = crossterm::event::KeyEvent::new(code, crossterm::event::KeyModifiers::NONE);
+        let out = Pane::on_key(&mut self.pane, key, &ctx());
+        self.sent(out);
+    }
+
+    /// Open the editor, clear it, type `q` (Enter not pressed).
+    fn type_in(&mut self, q: &str) {
+        let out = Pane::on_input(
             &mut self.pane,
             Input::Action(warroom::metrics::Action::EditQuery),
-            &ctx,
+            &ctx(),
         );
-        let key = |c| crossterm::event::KeyEvent::new(c, crossterm::event::KeyModifiers::NONE);
-        // Clear what the editor holds, then type.
+        self.sent(out);
         for _ in 0..200 {
-            Pane::on_key(
-                &mut self.pane,
-                key(crossterm::event::KeyCode::Backspace),
-                &ctx,
-            );
+            self.key(KeyCode::Backspace);
         }
         for c in q.chars() {
-            Pane::on_key(
-                &mut self.pane,
-                key(crossterm::event::KeyCode::Char(c)),
-                &ctx,
-            );
+            self.key(KeyCode::Char(c));
         }
-        Pane::on_key(&mut self.pane, key(crossterm::event::KeyCode::Enter), &ctx);
+    }
+
+    fn query(&mut self, q: &str) {
+        self.type_in(q);
+        self.key(KeyCode::Enter);
+    }
+}
+
+fn ctx() -> PaneCtx {
+    PaneCtx {
+        read_only: false,
+        now: jiff::Timestamp::now(),
+    }
+}
+
+fn panel(name: &str, query: &str, threshold: Option<f64>) -> warroom::config::Panel {
+    warroom::config::Panel {
+        name: name.into(),
+        query: query.into(),
+        unit: None,
+        threshold,
     }
 }
 
@@ -163,4 +188,132 @@ async fn the_pane_graphs_a_real_prometheus_and_keeps_its_data_when_it_goes() {
         screen.contains("job=") || screen.contains("instance="),
         "the last data is still drawn: {screen}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_board_and_scoped_completion_ask_a_real_prometheus_and_nothing_off_screen() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let prom = crate::prometheus();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cfg = crate::harness::config(Some(&prom.url()), None, tmp.path());
+    cfg.metrics.refresh = Duration::from_secs(1);
+    cfg.metrics.panels = vec![
+        panel("Scrapes up", "up", Some(1.0)),
+        panel(
+            "Requests",
+            "sum by (handler) (prometheus_http_requests_total)",
+            None,
+        ),
+        panel("Broken", "sum(up", None),
+    ];
+    let mut c = Console::start(&cfg);
+    let screen = c
+        .until("every panel answered", 60, |s| {
+            s.contains("Scrapes up")
+                && s.contains("1 !")
+                && s.contains("handler=")
+                && s.contains("bad_data")
+        })
+        .await;
+    assert!(
+        screen.contains("(highest of 2)"),
+        "up has the scrape of itself and of the dead target: {screen}"
+    );
+
+    // Tab inside `up{`: the labels of `up` only (match[]), not every label.
+    c.type_in("up{");
+    c.key(KeyCode::Tab);
+    // The line under the editor lists what Tab found.
+    let listed = |s: &str| s.lines().nth(2).unwrap_or("").to_string();
+    let screen = c
+        .until("the labels of up", 30, |s| {
+            let l = listed(s);
+            l.contains("instance") && l.contains("job")
+        })
+        .await;
+    assert!(
+        !listed(&screen).contains("handler"),
+        "labels scoped to up: {screen}"
+    );
+    // A value inside the quotes, of that label for that metric.
+    c.type_in(r#"prometheus_http_requests_total{handler="/api/v1/query_r"#);
+    c.key(KeyCode::Tab);
+    c.until("the handler completed", 30, |s| {
+        s.contains(r#"{handler="/api/v1/query_range"#)
+    })
+    .await;
+    c.key(KeyCode::Esc);
+
+    // Off screen: nothing is asked, however often the refresh comes.
+    for cmd in Pane::on_hidden(&mut c.pane) {
+        c.hub.send(Command::Metrics(cmd));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while c.hub.updates.try_recv().is_ok() {}
+    let quiet = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            if let Some(Update::Metrics(u)) = c.hub.updates.recv().await {
+                return format!("{u:?}");
+            }
+        }
+    })
+    .await;
+    assert!(quiet.is_err(), "an answer while off screen: {quiet:?}");
+    // Back on screen, the board is asked again at once.
+    c.until("the board again", 10, |s| {
+        s.contains("updated") || s.contains("handler=")
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_prometheus_reaches_the_screen_only_as_visible_text() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    const EVIL: &str = "HOSTILE\u{1b}]52;c;Y3VybA==\u{7}\u{1b}[31mred \u{9b}2J\u{85}\u{7f}";
+    let server = MockServer::start().await;
+    let now = jiff::Timestamp::now().as_second();
+    let body = serde_json::json!({"status": "success", "warnings": [EVIL], "data": {
+        "resultType": "matrix",
+        "result": [{"metric": {"__name__": EVIL, "job": EVIL}, "values": [[now - 60, "1"], [now, "2"]]}]}});
+    Mock::given(method("GET"))
+        .and(path("/api/v1/query_range"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/label/__name__/values"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            serde_json::json!({"status": "success", "data": [format!("up{EVIL}"), "up_two"]}),
+        ))
+        .mount(&server)
+        .await;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cfg = crate::harness::config(Some(&server.uri()), None, tmp.path());
+    cfg.metrics.panels = vec![panel(&format!("panel {EVIL}"), "up", None)];
+    let mut c = Console::start(&cfg);
+    let raw = |s: &str| {
+        s.chars()
+            .filter(|ch| ch.is_control() && *ch != '\n')
+            .count()
+    };
+    let board = c
+        .until("the board", 30, |s| {
+            s.contains("HOSTILE") && s.contains("job=")
+        })
+        .await;
+    assert_eq!(raw(&board), 0, "{board:?}");
+    c.type_in("up");
+    c.key(KeyCode::Tab);
+    let listed = c
+        .until("the names listed", 30, |s| s.contains("up_two"))
+        .await;
+    assert_eq!(raw(&listed), 0, "{listed:?}");
+    c.key(KeyCode::Enter);
+    let chart = c
+        .until("the chart", 30, |s| {
+            s.contains("updated") && s.contains("HOSTILE")
+        })
+        .await;
+    assert_eq!(raw(&chart), 0, "{chart:?}");
 }
