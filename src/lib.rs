@@ -27,6 +27,7 @@ pub mod identity;
 pub mod keymap;
 pub mod logging;
 pub mod memory;
+pub mod observed;
 pub mod out;
 pub mod pane;
 pub mod paths;

@@ -68,6 +68,9 @@ pub struct App {
     /// Commands a pane owes its workers on leaving the screen, sent with
     /// the next frame's.
     owed: Vec<Command>,
+    /// Changes the app itself saw (sources going and coming back), handed
+    /// to the panes with theirs.
+    observed: Vec<crate::observed::Observed>,
     pub keymap: Keymap,
     pub theme: Theme,
     pub sources: BTreeMap<SourceId, SourceState>,
@@ -107,6 +110,7 @@ impl App {
             clock: opts.clock,
             active: PaneId::Workloads,
             owed: Vec::new(),
+            observed: Vec::new(),
             keymap: opts.keymap,
             theme: opts.theme,
             sources: BTreeMap::new(),
@@ -168,6 +172,19 @@ impl App {
                 }
                 if entry.status == status {
                     return false;
+                }
+                if let Some(change) = source_change(&entry.status, &status) {
+                    let detail = match &status {
+                        SourceStatus::Stale { reason }
+                        | SourceStatus::Unreachable { reason, .. } => reason.clone(),
+                        _ => String::new(),
+                    };
+                    self.observed.push(crate::observed::Observed::new(
+                        now,
+                        change,
+                        crate::observed::Place::object(source.to_string()),
+                        detail,
+                    ));
                 }
                 entry.status = status;
                 entry.since = now;
@@ -530,6 +547,22 @@ impl App {
             .collect()
     }
 
+    /// Hand every pane the changes the last updates showed (the panes' and
+    /// the app's own); `true` when there were any.
+    pub fn pass_observations(&mut self) -> bool {
+        let mut batch = std::mem::take(&mut self.observed);
+        for p in &mut self.panes {
+            batch.extend(p.take_observations());
+        }
+        if batch.is_empty() {
+            return false;
+        }
+        for p in &mut self.panes {
+            p.on_observed(&batch);
+        }
+        true
+    }
+
     pub fn reports(&self) -> Vec<(PaneId, crate::report::ReportSection)> {
         let now = self.clock.now();
         self.panes
@@ -541,3 +574,14 @@ impl App {
 
 #[cfg(test)]
 mod tests;
+
+/// A source that had data losing it, or getting it back after a failure:
+/// the first load and its settling are not changes anyone reacted to.
+fn source_change(before: &SourceStatus, now: &SourceStatus) -> Option<crate::observed::Change> {
+    use crate::observed::Change;
+    match (before, now) {
+        (SourceStatus::Connected { .. }, n) if n.is_failure() => Some(Change::SourceDown),
+        (b, SourceStatus::Connected { .. }) if b.is_failure() => Some(Change::SourceBack),
+        _ => None,
+    }
+}

@@ -180,6 +180,7 @@ pub async fn run(
                         return Ok(gone("write", &e));
                     }
                 }
+                app.pass_observations();
             }
             Some(ev) = action_rx.recv() => {
                 match ev {

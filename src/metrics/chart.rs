@@ -15,6 +15,7 @@ use ratatui::style::{Style, Stylize};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Widget};
+use std::borrow::Cow;
 
 /// One drawn series.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,6 +114,50 @@ impl ChartData {
     fn has_values(&self) -> bool {
         self.drawn.iter().any(|d| !d.runs.is_empty())
     }
+}
+
+/// A run of points, borrowed or thinned.
+type Points<'a> = Cow<'a, [(f64, f64)]>;
+
+/// Room the value axis' labels take at least (the chart's own layout
+/// decides the rest; fewer columns only keeps a few more points).
+const Y_LABEL_WIDTH: u16 = 6;
+
+/// `run` with at most two points per column over `[start, end]`: each
+/// column's lowest and highest, in time order, and the run's ends. Runs that
+/// fit are borrowed as they are.
+pub fn decimate(run: &[(f64, f64)], start: f64, end: f64, columns: usize) -> Points<'_> {
+    if run.len() <= columns * 2 || columns == 0 {
+        return Cow::Borrowed(run);
+    }
+    let span = (end - start).max(f64::EPSILON);
+    let column = |t: f64| {
+        ((((t - start) / span) * columns as f64).floor().max(0.0) as usize).min(columns - 1)
+    };
+    let mut out = Vec::with_capacity(columns * 2 + 2);
+    out.push(run[0]);
+    let mut i = 1;
+    while i < run.len() - 1 {
+        let c = column(run[i].0);
+        let (mut lo, mut hi) = (i, i);
+        let mut j = i;
+        while j < run.len() - 1 && column(run[j].0) == c {
+            if run[j].1 < run[lo].1 {
+                lo = j;
+            }
+            if run[j].1 > run[hi].1 {
+                hi = j;
+            }
+            j += 1;
+        }
+        out.push(run[lo.min(hi)]);
+        if lo != hi {
+            out.push(run[lo.max(hi)]);
+        }
+        i = j;
+    }
+    out.push(run[run.len() - 1]);
+    Cow::Owned(out)
 }
 
 /// How to draw it.
@@ -231,6 +276,19 @@ pub fn render(
         Some(t) if t > data.y.1 => (data.y.0, t + (t - data.y.0).abs() * 0.05),
         _ => data.y,
     };
+    // More points than the canvas has columns to show: keep each column's
+    // lowest and highest, which draw the same line at a fraction of the cost.
+    let columns = usize::from(chart_area.width.saturating_sub(Y_LABEL_WIDTH)).max(1);
+    let thinned: Vec<Vec<Points<'_>>> = data
+        .drawn
+        .iter()
+        .map(|d| {
+            d.runs
+                .iter()
+                .map(|r| decimate(r, data.start, data.end, columns))
+                .collect()
+        })
+        .collect();
     let mut sets: Vec<Dataset<'_>> = Vec::new();
     if let Some(t) = opts.threshold {
         threshold_line = [(data.start, t), (data.end, t)];
@@ -252,8 +310,9 @@ pub fn render(
                 .data(&fired_line),
         );
     }
-    for (i, d) in data.drawn.iter().enumerate() {
-        for run in &d.runs {
+    for (i, runs) in thinned.iter().enumerate() {
+        for run in runs {
+            let run: &[(f64, f64)] = run;
             sets.push(
                 Dataset::default()
                     .marker(marker_of(i).0)

@@ -242,3 +242,38 @@ fn degrades_to_20x5_without_panicking() {
         assert!(!t.contains("service="), "no legend at {w}x{h}: {t}");
     }
 }
+
+#[test]
+fn a_long_run_keeps_each_columns_lowest_and_highest_in_order() {
+    let run: Vec<(f64, f64)> = (0..1000)
+        .map(|k| (k as f64, ((k * 37) % 101) as f64))
+        .collect();
+    let thin = super::decimate(&run, 0.0, 999.0, 100);
+    assert!(thin.len() <= 202, "{}", thin.len());
+    assert_eq!(
+        (thin[0], thin[thin.len() - 1]),
+        (run[0], run[999]),
+        "the ends stay"
+    );
+    assert!(thin.windows(2).all(|w| w[0].0 < w[1].0), "time order");
+    // Every column's extremes survive: the drawn envelope is the same.
+    for c in 0..100 {
+        let inside = |p: &&(f64, f64)| (p.0 / 999.0 * 100.0).floor() as usize == c.min(99);
+        let max_all = run
+            .iter()
+            .filter(inside)
+            .map(|p| p.1)
+            .fold(f64::MIN, f64::max);
+        let max_thin = thin
+            .iter()
+            .filter(inside)
+            .map(|p| p.1)
+            .fold(f64::MIN, f64::max);
+        assert_eq!(max_all, max_thin, "column {c}");
+    }
+    let short = &run[..150];
+    assert!(matches!(
+        super::decimate(short, 0.0, 149.0, 100),
+        std::borrow::Cow::Borrowed(_)
+    ));
+}

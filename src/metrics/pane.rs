@@ -25,6 +25,9 @@ pub(super) type Out = Outcome<Form, Command>;
 /// The presets `time_range` cycles through.
 pub(super) const RANGES: [u64; 4] = [900, 3600, 6 * 3600, 24 * 3600];
 
+/// A series' legend and its value in the table view.
+pub(super) type TableRow = (String, Option<f64>);
+
 /// The last answer that had data, and how it was asked.
 #[derive(Debug, Clone)]
 pub(super) struct Shown {
@@ -32,6 +35,38 @@ pub(super) struct Shown {
     pub data: ChartData,
     pub at: jiff::Timestamp,
     pub warnings: Vec<String>,
+    /// The table view's rows, biggest first, and the cursor they were
+    /// read at: sorted again only when the answer or the cursor changes.
+    pub table: Option<(Option<f64>, Vec<TableRow>)>,
+}
+
+impl Shown {
+    /// Each series' legend and value at `cursor` (its last without one),
+    /// biggest first.
+    pub fn table_rows(&mut self, cursor: Option<f64>) -> &[TableRow] {
+        if self.table.as_ref().is_none_or(|(at, _)| *at != cursor) {
+            let labels: Vec<_> = self.series.iter().map(|s| &s.labels).collect();
+            let keys = super::shape::distinguishing(&labels);
+            let half_step = self.data.step / 2.0;
+            let mut rows: Vec<TableRow> = self
+                .series
+                .iter()
+                .map(|s| {
+                    let v = match cursor {
+                        Some(t) => s.value_at(t, half_step),
+                        None => s.last_value(),
+                    };
+                    (super::shape::legend(&s.labels, &keys), v)
+                })
+                .collect();
+            rows.sort_by(|a, b| {
+                b.1.unwrap_or(f64::NEG_INFINITY)
+                    .total_cmp(&a.1.unwrap_or(f64::NEG_INFINITY))
+            });
+            self.table = Some((cursor, rows));
+        }
+        self.table.as_ref().map_or(&[], |(_, rows)| rows.as_slice())
+    }
 }
 
 /// What the pane shows below the query line.
@@ -197,6 +232,7 @@ impl MetricsPane {
                     data,
                     at: a.at,
                     warnings: answered.warnings,
+                    table: None,
                 });
                 self.error = None;
             }

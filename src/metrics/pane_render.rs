@@ -212,28 +212,14 @@ fn status_line(p: &MetricsPane, ctx: &RenderCtx<'_>) -> Line<'static> {
 
 /// Each series' last value (or the value at the cursor), biggest first:
 /// the instant view of the same query. Only the rows that fit are built.
-fn table(p: &MetricsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
-    let Some(shown) = &p.shown else {
+fn table(p: &mut MetricsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
+    let cursor = p.cursor;
+    let unit = p.unit;
+    let Some(shown) = p.shown.as_mut() else {
         return;
     };
     let theme = ctx.theme;
-    let labels: Vec<_> = shown.series.iter().map(|s| &s.labels).collect();
-    let keys = super::shape::distinguishing(&labels);
-    let mut rows: Vec<(String, Option<f64>)> = shown
-        .series
-        .iter()
-        .map(|s| {
-            let v = match p.cursor {
-                Some(t) => s.value_at(t, shown.data.step / 2.0),
-                None => s.last_value(),
-            };
-            (super::shape::legend(&s.labels, &keys), v)
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        b.1.unwrap_or(f64::NEG_INFINITY)
-            .total_cmp(&a.1.unwrap_or(f64::NEG_INFINITY))
-    });
+    let rows = shown.table_rows(cursor);
     if rows.is_empty() {
         Paragraph::new("No series: the query matched nothing in this range.")
             .style(theme.muted)
@@ -246,7 +232,7 @@ fn table(p: &MetricsPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>) {
     for (i, (labels, v)) in rows.iter().take(visible).enumerate() {
         let shown_v = match v {
             Some(v) if v.is_nan() => "NaN".to_string(),
-            Some(v) => units::format(*v, p.unit),
+            Some(v) => units::format(*v, unit),
             None => "–".to_string(),
         };
         let clean = crate::text::sanitize(labels);

@@ -364,6 +364,17 @@ pub trait Pane: Send + 'static {
         Vec::new()
     }
 
+    /// The changes the last updates showed, for an open incident's timeline
+    /// (asked after each batch of updates, like announcements).
+    fn take_observations(&mut self) -> Vec<crate::observed::Observed> {
+        Vec::new()
+    }
+
+    /// Every pane's (and the app's) observations of one batch; the runbook
+    /// pane hands them to its worker, which records them while an incident
+    /// is open.
+    fn on_observed(&mut self, _batch: &[crate::observed::Observed]) {}
+
     /// A keymap action: navigation, or one of this pane's own.
     fn on_input(&mut self, input: Input<Self::Action>, ctx: &PaneCtx) -> PaneOutcome<Self>;
 

@@ -55,6 +55,8 @@ pub trait AnyPane: Send {
     fn after_frame(&mut self) -> Vec<Command>;
     fn on_hidden(&mut self) -> Vec<Command>;
     fn take_announcements(&mut self) -> Vec<crate::pane::Announcement>;
+    fn take_observations(&mut self) -> Vec<crate::observed::Observed>;
+    fn on_observed(&mut self, batch: &[crate::observed::Observed]);
     fn on_nav(&mut self, nav: Nav, ctx: &PaneCtx) -> AnyOutcome;
     /// The pane's own action at `index` of its table (see `keymap::Bound::Pane`).
     fn on_action(&mut self, index: usize, ctx: &PaneCtx) -> AnyOutcome;
@@ -109,6 +111,12 @@ where
     }
     fn take_announcements(&mut self) -> Vec<crate::pane::Announcement> {
         Pane::take_announcements(self)
+    }
+    fn take_observations(&mut self) -> Vec<crate::observed::Observed> {
+        Pane::take_observations(self)
+    }
+    fn on_observed(&mut self, batch: &[crate::observed::Observed]) {
+        Pane::on_observed(self, batch)
     }
     fn after_frame(&mut self) -> Vec<Command> {
         Pane::after_frame(self)

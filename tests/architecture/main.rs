@@ -7,7 +7,7 @@
 //!   console    app, tui            headless, cli
 //!   runtime    runtime, event
 //!   domains    workloads, containers, alerts, logs, backups, runbook, metrics
-//!   contracts  action, source, pane, keymap, report, target, ui, demo, httpapi, timerange
+//!   contracts  action, source, pane, keymap, report, target, ui, demo, httpapi, timerange, observed
 //!   leaves     text, theme, config, audit, paths, identity, clock, memory, http, logging, out, detach
 //! ```
 //!
@@ -48,6 +48,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "demo",
             "httpapi",
             "timerange",
+            "observed",
         ],
     ),
     (
