@@ -18,6 +18,7 @@ pub mod demo;
 pub mod jump;
 pub mod matcher;
 pub mod model;
+mod observe;
 pub mod pane;
 mod pane_actions;
 mod pane_report;

@@ -69,6 +69,9 @@ pub struct AlertsPane {
     announcer: super::announce::Announcer,
     /// Told by the announcer, not yet taken by the app.
     announcements: Vec<crate::pane::Announcement>,
+    /// Fired, silenced, acked, resolved: for an incident's timeline.
+    changes: super::observe::AlertChanges,
+    observations: Vec<crate::observed::Observed>,
 }
 
 impl AlertsPane {
@@ -97,6 +100,8 @@ impl AlertsPane {
             timeline: Timeline::default(),
             announcer: super::announce::Announcer::new(cfg.alerts.notify),
             announcements: Vec::new(),
+            changes: Default::default(),
+            observations: Vec::new(),
         }
     }
 
@@ -439,6 +444,7 @@ impl Pane for AlertsPane {
         // A successful poll: the source is back, its data current again.
         self.down.remove(&snap.source);
         let source = snap.source.clone();
+        let at = snap.at;
         self.snapshots.insert(source.clone(), *snap);
         if same {
             // Ages and sparklines move on even when the alerts did not change.
@@ -447,7 +453,15 @@ impl Pane for AlertsPane {
         self.recompute();
         let told = self.announcer.observe(&source, &self.merged);
         self.announcements.extend(told);
+        let mut changes = std::mem::take(&mut self.changes);
+        let seen = changes.observe(&source, at, &self.merged, |a| self.is_acked(a));
+        self.changes = changes;
+        self.observations.extend(seen);
         true
+    }
+
+    fn take_observations(&mut self) -> Vec<crate::observed::Observed> {
+        std::mem::take(&mut self.observations)
     }
 
     fn on_input(&mut self, input: Input<Action>, ctx: &PaneCtx) -> Out {

@@ -39,6 +39,13 @@ impl<A: crate::pane::ActionSet> Pane for Probe<A> {
     fn id(&self) -> PaneId {
         self.id
     }
+
+    fn on_observed(&mut self, batch: &[crate::observed::Observed]) {
+        for o in batch {
+            let line = format!("observed:{}:{}:{}", o.change.label(), o.place, o.detail);
+            self.log.lock().unwrap().push(line);
+        }
+    }
     fn render(&mut self, area: Rect, buf: &mut Buffer, _ctx: &RenderCtx<'_>) {
         buf.set_string(
             area.x,
@@ -407,6 +414,51 @@ fn status_updates_only_count_as_changes_when_they_change() {
         status: SourceStatus::Loading
     }));
     assert!(app.wants_tick(), "the spinner animates while loading");
+}
+
+#[test]
+fn a_source_losing_its_data_and_getting_it_back_is_handed_to_every_pane() {
+    let (mut app, log) = app_with(false, false);
+    let id = SourceId::new(SourceKind::Prometheus, "main");
+    let status = |s: SourceStatus| Update::Status {
+        source: id.clone(),
+        status: s,
+    };
+    app.apply(status(SourceStatus::Loading));
+    app.apply(status(SourceStatus::Connected {
+        detail: "3.5".into(),
+    }));
+    assert!(!app.pass_observations(), "the first load is not a change");
+    app.apply(status(SourceStatus::Unreachable {
+        reason: "connection refused".into(),
+        hint: "check [[prometheus]] url".into(),
+    }));
+    app.apply(status(SourceStatus::Connected {
+        detail: "3.5".into(),
+    }));
+    assert!(app.pass_observations());
+    let seen: Vec<String> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.starts_with("observed:"))
+        .cloned()
+        .collect();
+    let panes = PaneId::ALL.len();
+    assert_eq!(
+        seen.len(),
+        2 * panes,
+        "both changes, to every pane: {seen:?}"
+    );
+    assert!(
+        seen.contains(&"observed:source unreachable:prom:main:connection refused".to_string()),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&"observed:source back:prom:main:".to_string()),
+        "{seen:?}"
+    );
+    assert!(!app.pass_observations(), "handed once");
 }
 
 #[test]

@@ -35,6 +35,43 @@ pub struct BackupsPane {
     pub(super) points: TableState,
     /// The last verify/restore result, shown until the next one.
     pub(super) notice: Option<(bool, String)>,
+    /// RPO breaches and recoveries, for an incident's timeline.
+    observations: Vec<crate::observed::Observed>,
+}
+
+/// A source whose newest good point fell behind its RPO between two scans,
+/// or caught up again (the first scan is not a change).
+pub(super) fn rpo_change(
+    old: &super::model::SourceData,
+    new: &super::model::SourceData,
+    now: jiff::Timestamp,
+) -> Option<crate::observed::Observed> {
+    use crate::observed::{Change, Observed, Place};
+    let late = |d: &super::model::SourceData| {
+        d.summary(now)
+            .freshness
+            .severity()
+            .is_some_and(|s| s == crate::report::Severity::Critical)
+    };
+    let change = match (late(old), late(new)) {
+        (false, true) => Change::BackupLate,
+        (true, false) => Change::BackupOnTime,
+        _ => return None,
+    };
+    let rpo = crate::text::human_duration(new.rpo);
+    let detail = match new.summary(now).age {
+        Some(age) => format!(
+            "newest good point {} old (RPO {rpo})",
+            crate::text::human_duration(age)
+        ),
+        None => format!("no good restore point (RPO {rpo})"),
+    };
+    Some(Observed::new(
+        now,
+        change,
+        Place::object(format!("backup/{}", new.name)),
+        detail,
+    ))
 }
 
 impl BackupsPane {
@@ -56,6 +93,7 @@ impl BackupsPane {
             detail: None,
             points: TableState::default(),
             notice: None,
+            observations: Vec::new(),
         }
     }
 
@@ -112,10 +150,18 @@ impl Pane for BackupsPane {
         super::view::render(self, area, buf, ctx);
     }
 
+    fn take_observations(&mut self) -> Vec<crate::observed::Observed> {
+        std::mem::take(&mut self.observations)
+    }
+
     fn apply(&mut self, update: Update) -> bool {
         let Update::Source(data) = update;
         match self.entries.iter_mut().find(|e| e.name == data.name) {
             Some(e) => {
+                let now = jiff::Timestamp::now();
+                if let Some(old) = &e.data {
+                    self.observations.extend(rpo_change(old, &data, now));
+                }
                 e.rpo = data.rpo;
                 e.data = Some(*data);
             }

@@ -276,3 +276,30 @@ fn report_has_one_object_per_source_with_breaches_marked() {
         .collect();
     assert_eq!(report_section(&fresh, now()).status, "ok");
 }
+
+#[test]
+fn a_backup_falling_behind_its_rpo_and_catching_up_is_observed_once() {
+    use super::model::RestorePoint;
+    use crate::observed::Change;
+    let rpo = std::time::Duration::from_secs(15 * 60);
+    let scan = |minutes_old: i64| {
+        let mut s = SourceData::new("postgres", "directory", rpo);
+        let t = jiff::Timestamp::from_second(now().as_second() - minutes_old * 60).unwrap();
+        s.points.push(RestorePoint::ok("app_0314.sql.gz", t));
+        s
+    };
+    let late = super::pane::rpo_change(&scan(10), &scan(20), now()).expect("behind");
+    assert_eq!(late.change, Change::BackupLate);
+    assert_eq!(late.place.to_string(), "backup/postgres");
+    assert_eq!(late.detail, "newest good point 20m old (RPO 15m)");
+    let back = super::pane::rpo_change(&scan(20), &scan(1), now()).expect("back");
+    assert_eq!(back.change, Change::BackupOnTime);
+    assert!(
+        super::pane::rpo_change(&scan(20), &scan(30), now()).is_none(),
+        "still late"
+    );
+    assert!(
+        super::pane::rpo_change(&scan(5), &scan(13), now()).is_none(),
+        "near is not late"
+    );
+}

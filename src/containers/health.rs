@@ -84,6 +84,41 @@ fn comes_back(c: &Container) -> &'static str {
     }
 }
 
+/// A health check that flipped between healthy and unhealthy (starting and
+/// no check are not flips), for an incident's timeline: the new state and
+/// the last probe's first line.
+pub fn flip(
+    old: &Container,
+    new: &Container,
+    now: jiff::Timestamp,
+) -> Option<crate::observed::Observed> {
+    let word = |h: Health| match h {
+        Health::Healthy => Some("healthy"),
+        Health::Unhealthy => Some("unhealthy"),
+        Health::None | Health::Starting => None,
+    };
+    let (from, to) = (word(old.health)?, word(new.health)?);
+    if from == to {
+        return None;
+    }
+    let probe = new
+        .probes
+        .last()
+        .map(|p| first_line(&p.output))
+        .unwrap_or("");
+    let detail = if probe.is_empty() {
+        format!("{from} → {to}")
+    } else {
+        format!("{from} → {to}: {probe}")
+    };
+    Some(crate::observed::Observed::new(
+        now,
+        crate::observed::Change::HealthChanged,
+        crate::observed::Place::object(format!("container/{}", new.name)),
+        detail,
+    ))
+}
+
 /// `recent_restarts`: restarts seen within the loop window
 /// ([`RestartLog::recent`](super::restarts::RestartLog::recent)).
 pub fn classify(c: &Container, recent_restarts: usize, now: jiff::Timestamp) -> Verdict {
@@ -239,6 +274,33 @@ mod tests {
             .started_at
             .unwrap_or_else(|| "2026-11-23T09:00:00Z".parse().unwrap());
         jiff::Timestamp::from_second(base.as_second() + secs_after_start).unwrap()
+    }
+
+    #[test]
+    fn a_health_flip_is_observed_with_the_probe_and_a_start_is_not() {
+        let sick = container("unhealthy");
+        let mut well = sick.clone();
+        well.health = Health::Healthy;
+        let now = at(&sick, 60);
+        let o = flip(&well, &sick, now).expect("healthy → unhealthy");
+        assert_eq!(o.change, crate::observed::Change::HealthChanged);
+        assert_eq!(o.place.to_string(), format!("container/{}", sick.name));
+        assert!(
+            o.detail
+                .starts_with("healthy → unhealthy: probe: /tmp/h missing"),
+            "{}",
+            o.detail
+        );
+        assert!(
+            flip(&sick, &well, now).is_some_and(|o| o.detail.starts_with("unhealthy → healthy"))
+        );
+        let mut starting = sick.clone();
+        starting.health = Health::Starting;
+        assert!(
+            flip(&starting, &sick, now).is_none(),
+            "the first verdict is not a flip"
+        );
+        assert!(flip(&sick, &sick, now).is_none());
     }
 
     #[test]

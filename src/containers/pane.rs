@@ -64,6 +64,8 @@ pub struct ContainersPane {
     pub(super) exec: crate::config::Exec,
     /// `[metrics]`: the CPU and memory queries of `graph_*`.
     pub(super) graphs: crate::config::Metrics,
+    /// Health flips, for an incident's timeline.
+    observations: Vec<crate::observed::Observed>,
 }
 
 impl Default for ContainersPane {
@@ -88,6 +90,7 @@ impl ContainersPane {
             keep: None,
             exec: crate::config::Exec::default(),
             graphs: crate::config::Metrics::default(),
+            observations: Vec::new(),
         }
     }
 
@@ -387,6 +390,10 @@ impl Pane for ContainersPane {
         self.watch_command().into_iter().collect()
     }
 
+    fn take_observations(&mut self) -> Vec<crate::observed::Observed> {
+        std::mem::take(&mut self.observations)
+    }
+
     fn apply(&mut self, u: Update) -> bool {
         if !matches!(u, Update::Stats(_)) {
             self.invalidate();
@@ -418,6 +425,9 @@ impl Pane for ContainersPane {
                 self.restarts.observe(&c);
                 match self.index_of(&c.id) {
                     Some(i) => {
+                        let now = jiff::Timestamp::now();
+                        let flipped = super::health::flip(&self.containers[i], &c, now);
+                        self.observations.extend(flipped);
                         c.stats = if c.is_running() {
                             self.containers[i].stats
                         } else {

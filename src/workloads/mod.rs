@@ -27,6 +27,7 @@ mod manifest_view;
 pub mod model;
 mod node_actions;
 mod nodes_view;
+mod observe;
 pub mod pane;
 mod pane_actions;
 mod pane_events;

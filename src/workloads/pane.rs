@@ -48,6 +48,8 @@ pub struct WorkloadsPane {
     pub(super) filter_text: String,
     pub(super) rows: Vec<Row>,
     rows_dirty: bool,
+    /// Crashes and rollouts seen in watch events, for an incident's timeline.
+    observations: Vec<crate::observed::Observed>,
     rows_at: Option<Timestamp>,
     pub(super) context: ContextInfo,
     /// namespace (or `*`) → permission → denied reason.
@@ -84,6 +86,7 @@ impl WorkloadsPane {
             filter_text: String::new(),
             rows: Vec::new(),
             rows_dirty: true,
+            observations: Vec::new(),
             rows_at: None,
             context: ContextInfo {
                 context: cfg.kubernetes.context.clone().unwrap_or_default(),
@@ -263,6 +266,9 @@ impl Pane for WorkloadsPane {
                     self.nodes.invalidate();
                 }
                 let burst = matches!(&other, Update::Reset { objects, .. } if objects.len() >= super::store::BURST);
+                let context = Some(self.context.context.as_str()).filter(|c| !c.is_empty());
+                let seen = super::observe::changes(&self.store, &other, context, Timestamp::now());
+                self.observations.extend(seen);
                 if !self.store.apply(other) {
                     return false;
                 }
@@ -274,6 +280,10 @@ impl Pane for WorkloadsPane {
         }
         self.rows_dirty = true;
         true
+    }
+
+    fn take_observations(&mut self) -> Vec<crate::observed::Observed> {
+        std::mem::take(&mut self.observations)
     }
 
     fn on_input(&mut self, input: Input<Action>, ctx: &PaneCtx) -> Out {
