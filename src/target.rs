@@ -113,6 +113,9 @@ pub enum LogChunk {
         target: LogTarget,
         error: Option<String>,
     },
+    /// The pod is gone: the API answered 404 for its log. Its logs can only
+    /// come from a log store now.
+    Gone { target: LogTarget },
 }
 
 /// One pod or container log stream being served: its lines and its end go

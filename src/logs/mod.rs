@@ -85,6 +85,10 @@ pub enum Update {
         target: LogTarget,
         error: Option<String>,
     },
+    /// The pod no longer exists (404): the pane asks Loki instead.
+    Gone {
+        target: LogTarget,
+    },
     /// One page of a Loki query, oldest first. `older`: prepend (paging) instead
     /// of replacing the view. `boundary` is handed back for the next page.
     Page {
@@ -216,6 +220,7 @@ impl From<crate::target::LogChunk> for Update {
         match c {
             crate::target::LogChunk::Lines { target, lines } => Self::Lines { target, lines },
             crate::target::LogChunk::Ended { target, error } => Self::Ended { target, error },
+            crate::target::LogChunk::Gone { target } => Self::Gone { target },
         }
     }
 }

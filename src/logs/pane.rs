@@ -71,6 +71,8 @@ pub struct LogsPane {
     pub(super) history_pos: Option<usize>,
     pub(super) mode: Mode,
     pub(super) notice: Option<String>,
+    /// The pod streamed is gone: `query` is asked of Loki after the frame.
+    pub(super) fallback: bool,
 }
 
 /// What the logs pane answers.
@@ -78,6 +80,16 @@ pub(super) type Out = Outcome<Form, Command>;
 
 pub(super) fn cmd(c: Command) -> Out {
     Outcome::Command(c)
+}
+
+/// The commands an outcome carries (a frame's own requests have no other
+/// outcome to give).
+fn commands(out: Out) -> Vec<Command> {
+    match out {
+        Outcome::Command(c) => vec![c],
+        Outcome::Many(list) => list.into_iter().flat_map(commands).collect(),
+        _ => Vec::new(),
+    }
 }
 
 pub(super) fn editor(text: &str) -> Box<TextArea<'static>> {
@@ -122,6 +134,7 @@ impl LogsPane {
             history_pos: None,
             mode: Mode::Normal,
             notice: None,
+            fallback: false,
         }
     }
 
@@ -338,6 +351,21 @@ impl Pane for LogsPane {
 
     fn apply(&mut self, u: Update) -> bool {
         self.apply_logs(u)
+    }
+
+    fn after_frame(&mut self) -> Vec<Command> {
+        if !std::mem::take(&mut self.fallback) {
+            return Vec::new();
+        }
+        let ctx = PaneCtx {
+            read_only: false,
+            now: jiff::Timestamp::now(),
+        };
+        let notice = self.notice.take();
+        let out = self.run_query(&ctx);
+        // run_query starts a fresh view; the reason for it stays on screen.
+        self.notice = notice;
+        commands(out)
     }
 
     fn on_input(&mut self, input: Input<Action>, ctx: &PaneCtx) -> Out {

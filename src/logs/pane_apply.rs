@@ -7,7 +7,46 @@ use super::labels::Stage;
 use super::pane::{LogsPane, Mode, TailInfo};
 use super::{LogTarget, TailState, Update};
 
+/// The Loki selector of a pod's lines: `{namespace="…", pod="…"}`, and
+/// its container when one was asked for.
+pub(super) fn pod_selector(target: &LogTarget) -> Option<String> {
+    let LogTarget::Pod {
+        namespace,
+        name,
+        container,
+        ..
+    } = target
+    else {
+        return None;
+    };
+    let mut parts = vec![
+        format!("namespace={}", super::quote(namespace)),
+        format!("pod={}", super::quote(name)),
+    ];
+    if let Some(c) = container {
+        parts.push(format!("container={}", super::quote(c)));
+    }
+    Some(format!("{{{}}}", parts.join(", ")))
+}
+
 impl LogsPane {
+    /// The pod behind the stream no longer exists: its logs from Loki over
+    /// the pane's range (asked after the frame), and the viewer says so.
+    fn gone(&mut self, target: &LogTarget) {
+        let Some(query) = pod_selector(target) else {
+            return;
+        };
+        self.stream = Some(Err(Some(format!(
+            "{target} no longer exists (the API answered 404)"
+        ))));
+        self.notice = Some(format!(
+            "{target} no longer exists: its logs from Loki, {query} over {} (needs [loki] with namespace and pod labels)",
+            self.range.label()
+        ));
+        self.query = query;
+        self.fallback = true;
+    }
+
     pub(super) fn apply_logs(&mut self, u: Update) -> bool {
         match u {
             Update::Lines { target, mut lines } => {
@@ -39,6 +78,13 @@ impl LogsPane {
                     return false;
                 }
                 self.stream = Some(Err(error));
+                true
+            }
+            Update::Gone { target } => {
+                if self.target.as_ref() != Some(&target) {
+                    return false;
+                }
+                self.gone(&target);
                 true
             }
             Update::Page {

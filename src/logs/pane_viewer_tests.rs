@@ -254,3 +254,59 @@ fn empty_states_and_tiny_sizes_do_not_panic() {
         p.press("back", &ctx());
     }
 }
+
+#[test]
+fn a_deleted_pods_logs_come_from_loki_and_the_viewer_says_so() {
+    let mut p = LogsPane::new(&cfg());
+    let pod = LogTarget::Pod {
+        context: None,
+        namespace: "toolboxai".into(),
+        name: "backend-7d9f8b6c5-x2x9k".into(),
+        container: Some("api\"}".into()),
+        previous: false,
+    };
+    p.on_jump(&Jump::LogStream(pod.clone()), &ctx());
+    render(&mut p, 100, 10, true);
+    assert!(
+        p.after_frame().is_empty(),
+        "nothing owed while the stream runs"
+    );
+    // Another pod's end is not ours.
+    let other = LogTarget::Pod {
+        context: None,
+        namespace: "toolboxai".into(),
+        name: "other".into(),
+        container: None,
+        previous: false,
+    };
+    assert!(!p.apply(Update::Gone { target: other }));
+    assert!(p.apply(Update::Gone {
+        target: pod.clone()
+    }));
+    render(&mut p, 100, 10, true);
+    let cmds = p.after_frame();
+    let Some(Command::Query { id, query, .. }) =
+        cmds.iter().find(|c| matches!(c, Command::Query { .. }))
+    else {
+        panic!("Loki asked: {cmds:?}")
+    };
+    assert_eq!(
+        query, r#"{namespace="toolboxai", pod="backend-7d9f8b6c5-x2x9k", container="api\"}"}"#,
+        "quoted, so a name cannot end the selector"
+    );
+    assert!(p.after_frame().is_empty(), "asked once");
+    p.apply(Update::Page {
+        id: *id,
+        query: query.clone(),
+        lines: vec![line(0, "backend", "Killed: out of memory")],
+        older: false,
+        boundary: None,
+        more: false,
+    });
+    let text = crate::ui::buffer_text(&render(&mut p, 160, 12, true));
+    assert!(text.contains("Killed: out of memory"), "{text}");
+    assert!(
+        text.contains("no longer exists") && text.contains("from Loki"),
+        "the viewer says where the lines come from: {text}"
+    );
+}

@@ -76,7 +76,16 @@ pub(super) async fn stream_logs(
     let reader = match api.log_stream(name, &params).await {
         Ok(r) => r,
         Err(e) => {
-            let _ = tx.send(end(Some(KubeError::from(e).to_string()))).await;
+            let e = KubeError::from(e);
+            let gone = matches!(&e, KubeError::Api { code: 404, .. });
+            let u = if gone {
+                Update::LogStream(LogChunk::Gone {
+                    target: target.clone(),
+                })
+            } else {
+                end(Some(e.to_string()))
+            };
+            let _ = tx.send(u).await;
             return;
         }
     };

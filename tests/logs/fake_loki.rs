@@ -56,10 +56,18 @@ impl Respond for QueryRange {
             .lock()
             .unwrap()
             .push((start, end, limit, dir.clone()));
+        let wanted = param(req, "query")
+            .map(|q| equality_matchers(&q))
+            .unwrap_or_default();
         let mut hits: Vec<&Entry> = self
             .entries
             .iter()
             .filter(|e| e.ts >= start && e.ts < end)
+            .filter(|e| {
+                wanted
+                    .iter()
+                    .all(|(k, v)| e.labels.iter().any(|(ek, ev)| ek == k && ev == v))
+            })
             .collect();
         hits.sort_by_key(|e| e.ts);
         if dir == "backward" {
@@ -90,6 +98,35 @@ impl Respond for QueryRange {
             "data": {"resultType": "streams", "result": result, "stats": {"summary": {"bytesProcessedPerSecond": 1}}}
         }))
     }
+}
+
+/// The `label="value"` matchers of a stream selector, as Loki applies them
+/// (other matcher kinds and pipelines are not filtered on).
+fn equality_matchers(query: &str) -> Vec<(String, String)> {
+    let Some(inner) = query
+        .split_once('{')
+        .and_then(|(_, rest)| rest.rsplit_once('}'))
+        .map(|(inner, _)| inner)
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut rest = inner;
+    while let Some((name, after)) = rest.split_once('=') {
+        let name = name.trim().trim_start_matches(',').trim();
+        let after = after.trim_start();
+        if !after.starts_with('"') || name.ends_with(['!', '=', '~']) {
+            break;
+        }
+        // The value is a Go-style string literal: read it as JSON.
+        let mut de = serde_json::Deserializer::from_str(after).into_iter::<String>();
+        let Some(Ok(value)) = de.next() else {
+            break;
+        };
+        out.push((name.to_string(), value));
+        rest = &after[de.byte_offset()..];
+    }
+    out
 }
 
 /// A Loki with `entries`, buildinfo, labels and a volume matrix.

@@ -324,3 +324,109 @@ async fn without_loki_the_worker_says_not_configured_and_still_saves() {
         })
     ));
 }
+
+#[tokio::test]
+async fn a_deleted_pods_lines_are_asked_of_loki_by_namespace_and_pod() {
+    use warroom::pane::Pane;
+    crate::tls();
+    let at = |s: i128| T0 + s * 1_000_000_000;
+    let of = |pod: &str, ts: i128, line: &str| fake_loki::Entry {
+        labels: vec![("namespace", "shop".to_string()), ("pod", pod.to_string())],
+        ts,
+        line: line.to_string(),
+    };
+    let (server, _) = fake_loki::start(vec![
+        of("api-7d9-x2x9q", at(1), "GET /healthz 200"),
+        of("api-7d9-x2x9q", at(2), "fatal: out of memory"),
+        of("api-7d9-zzzzz", at(3), "another pod's line"),
+    ])
+    .await;
+    let cfg = fake_loki::loki_config(&server.uri());
+    let client = LokiClient::new(cfg.loki.as_ref().unwrap()).unwrap();
+    let mut w = Running::start(LogsWorker::with_api(Arc::new(client), None));
+    let mut pane = warroom::logs::pane(&cfg);
+    let pod = warroom::target::LogTarget::Pod {
+        context: None,
+        namespace: "shop".into(),
+        name: "api-7d9-x2x9q".into(),
+        container: None,
+        previous: false,
+    };
+    let ctx = warroom::pane::PaneCtx {
+        read_only: false,
+        now: jiff::Timestamp::from_nanosecond(at(60)).unwrap(),
+    };
+    Pane::on_jump(
+        &mut pane,
+        &warroom::pane::Jump::LogStream(pod.clone()),
+        &ctx,
+    );
+    // The workloads worker found the pod gone (404).
+    assert!(Pane::apply(&mut pane, Update::Gone { target: pod }));
+    let draw = |pane: &mut warroom::logs::pane::LogsPane| {
+        let sources = std::collections::BTreeMap::new();
+        let keymap = warroom::runtime::default_keymap();
+        let theme = warroom::theme::Theme::fallback(false);
+        let rctx = warroom::pane::RenderCtx {
+            theme: &theme,
+            keymap: &keymap,
+            now: ctx.now,
+            read_only: false,
+            demo: false,
+            sources: &sources,
+        };
+        let mut buf = ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, 160, 14));
+        Pane::prepare(pane, ctx.now);
+        Pane::render(pane, buf.area, &mut buf, &rctx);
+        warroom::ui::buffer_text(&buf)
+    };
+    draw(&mut pane);
+    let asked = Pane::after_frame(&mut pane);
+    assert!(
+        asked.iter().any(|c| matches!(c, Command::Query { .. })),
+        "{asked:?}"
+    );
+    for c in asked {
+        // The pane's own range is "last 1h" of the real clock: ask over
+        // the entries' hour instead, as the operator's window would.
+        let c = match c {
+            Command::Query {
+                id,
+                query,
+                limit,
+                direction,
+                boundary,
+                ..
+            } => Command::Query {
+                id,
+                query,
+                start_ns: T0,
+                end_ns: at(3600),
+                limit,
+                direction,
+                boundary,
+            },
+            other => other,
+        };
+        w.send(c);
+    }
+    let page = w
+        .next("the page", |u| {
+            matches!(u, Report::Data(Update::Page { .. }))
+        })
+        .await;
+    let Report::Data(page) = page else {
+        unreachable!()
+    };
+    assert!(Pane::apply(&mut pane, page));
+    let screen = draw(&mut pane);
+    assert!(
+        screen.contains("fatal: out of memory") && screen.contains("GET /healthz"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("another pod's line"),
+        "only that pod: {screen}"
+    );
+    assert!(screen.contains("no longer exists"), "{screen}");
+}

@@ -117,6 +117,10 @@ impl Running {
             }
             Update::Logs(LogUpdate::Lines { lines, .. }) => self.log_lines.extend(lines),
             Update::Logs(LogUpdate::Ended { error, .. }) => self.log_ended = Some(error),
+            // A pod that is gone: the end a Loki fallback starts from.
+            Update::Logs(LogUpdate::Gone { target }) => {
+                self.log_ended = Some(Some(format!("gone: {target}")))
+            }
             Update::Workloads(WUpdate::Access {
                 namespace,
                 verdicts,

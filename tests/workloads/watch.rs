@@ -234,7 +234,7 @@ async fn pod_logs_stream_in_batches_then_end() {
     );
     assert!(r.log_lines[0].ts_ns.is_some());
 
-    // A pod that does not exist: the stream ends with the API's message.
+    // A pod that does not exist (404): gone, which sends the Logs pane to Loki.
     r.log_ended = None;
     r.commands
         .send(WCommand::StreamLogs {
@@ -253,7 +253,7 @@ async fn pod_logs_stream_in_batches_then_end() {
     r.until("the failed stream's end", 30, |r| r.log_ended.is_some())
         .await;
     let err = r.log_ended.clone().unwrap().expect("an error");
-    assert!(err.contains("not found"), "{err}");
+    assert_eq!(err, "gone: pod shop/gone");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
