@@ -17,6 +17,8 @@ pub struct Console {
     pub pane: warroom::alerts::pane::AlertsPane,
     pub statuses: BTreeMap<SourceId, SourceStatus>,
     pub actions: Actions,
+    /// What the pane handed up for an incident's timeline, in order.
+    pub observed: Vec<warroom::observed::Observed>,
     _audit_dir: tempfile::TempDir,
 }
 
@@ -42,6 +44,7 @@ impl Console {
             pane: warroom::alerts::pane(cfg),
             statuses: BTreeMap::new(),
             actions,
+            observed: Vec::new(),
             _audit_dir: audit_dir,
         }
     }
@@ -57,6 +60,8 @@ impl Console {
             }
             other => {
                 AnyPane::apply(&mut self.pane, other);
+                self.observed
+                    .extend(Pane::take_observations(&mut self.pane));
             }
         }
     }

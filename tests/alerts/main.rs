@@ -5,4 +5,5 @@
 mod console;
 mod harness;
 mod malformed;
+mod observed;
 mod real;
