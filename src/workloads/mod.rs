@@ -104,6 +104,8 @@ pub enum Form {
     Forward { namespace: String },
     /// Save the shown manifest, or reveal a Secret key (typed confirmation).
     Manifest(pane_manifest::ManifestForm),
+    /// `[timeout]` for draining this node (its preview follows).
+    Drain { node: String },
 }
 
 /// The workloads pane's palette commands.

@@ -570,6 +570,7 @@ impl WorkloadsPane {
             }
             WForm::Forward { namespace } => self.on_forward_form(namespace, values),
             WForm::Manifest(form) => self.on_manifest_form(form, values, ctx),
+            WForm::Drain { node } => self.on_drain_form(node, value, ctx),
             WForm::Scale { .. } | WForm::Undo { .. } if ctx.read_only => {
                 notify("read-only mode: actions are disabled")
             }

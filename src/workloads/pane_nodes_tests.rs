@@ -52,12 +52,30 @@ fn cordon_uncordon_and_drain_request_previewed_actions_on_the_selected_node() {
         p.press("uncordon", &pctx()),
         Outcome::Request(ActionSpec::Uncordon(_))
     ));
-    let Outcome::Request(ActionSpec::Drain { pods, timeout, .. }) = p.press("drain", &pctx())
+    // Drain asks how long to retry evictions a budget holds back.
+    let out = p.press("drain", &pctx());
+    let form = crate::pane::testing::form_in(&out).expect("drain asks for a timeout");
+    assert_eq!(form.fields[0].value, "5m", "five minutes offered");
+    let drain_form = WForm::Drain { node: node.clone() };
+    let Outcome::Request(ActionSpec::Drain {
+        target,
+        pods,
+        timeout,
+    }) = p.on_form(drain_form.clone(), &["90s".into()], &pctx())
     else {
         panic!("drain is a request")
     };
     assert!(pods.is_none(), "the preview pins the pods");
-    assert_eq!(timeout.as_secs(), 300);
+    assert_eq!(
+        (timeout.as_secs(), target.name.as_str()),
+        (90, node.as_str())
+    );
+    for bad in ["soon", "0s", "48h"] {
+        assert!(
+            matches!(p.on_form(drain_form.clone(), &[bad.into()], &pctx()), Outcome::Notify(m) if m.contains("drain")),
+            "{bad}"
+        );
+    }
 
     let ro = PaneCtx {
         read_only: true,
