@@ -8,22 +8,29 @@
 //! - [`walker`]: the pure step state machine and the clock against the RTO;
 //! - [`exec`] (+ `exec_plan`, `shell`): rendering a step's plan, running shell/check/wait blocks and `warroom` actions;
 //! - [`journal`]: the append-only, fsynced JSONL journal; [`session`] keeps it and the walker in step;
+//! - `coalesce`: observed changes de-duplicated and rate-limited; [`timeline`]: merged lines for the view and export;
+//!   `incident`: recording them, and resuming an open incident when the console starts;
 //! - [`export`]: the incident timeline as Markdown, with achieved RTO/RPO;
 //! - `warroom runbook lint|run|export` itself is `headless::runbook`;
 //! - [`worker`] (+ `worker_runs`), [`view`]: the console's worker and what it tells the pane;
-//! - `pane`, `pane_forms`, `pane_view`: the Runbook pane.
+//! - `pane`, `pane_forms`, `pane_view`, `pane_timeline`: the Runbook pane.
 
+mod coalesce;
 pub mod exec;
 mod exec_plan;
 #[cfg(test)]
 mod exec_tests;
 pub mod export;
+mod incident;
+#[cfg(test)]
+mod incident_tests;
 pub mod journal;
 pub mod model;
 mod pane;
 mod pane_forms;
 #[cfg(test)]
 mod pane_tests;
+mod pane_timeline;
 mod pane_view;
 pub mod parse;
 mod parse_attrs;
@@ -35,6 +42,7 @@ pub mod reparse;
 pub mod session;
 mod shell;
 pub mod subst;
+pub mod timeline;
 pub mod view;
 pub mod walker;
 pub mod worker;
@@ -113,6 +121,8 @@ pub enum Update {
     Prompt(view::Prompt),
     /// The open run changed.
     Run(Box<view::RunView>),
+    /// The open incident's timeline changed (new lines, or counts of merged ones).
+    Timeline(Box<view::TimelineView>),
     /// A step's rendered commands and previews, awaiting confirmation.
     Plan(Box<view::PlanView>),
     StepRunning {

@@ -285,18 +285,8 @@ fn run_view(p: &mut RunbookPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'
     ])
     .render(top, buf);
     let Some(rb) = run.runbook.clone() else {
-        // An incident: the recorded actions.
-        let mut lines = vec![Line::from(Span::styled(
-            "Incident timeline: console actions taken anywhere in warroom are recorded here.",
-            t.muted,
-        ))];
-        for a in &run.actions {
-            lines.push(Line::from(crate::text::sanitize(a).into_owned()));
-        }
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .render(rest, buf);
-        return;
+        // An incident: its timeline.
+        return super::pane_timeline::render(p, rest, buf, ctx);
     };
     let left_w = (rest.width / 3).clamp(12, 32);
     let [left, right] = Layout::horizontal([Constraint::Length(left_w), Constraint::Min(0)])
