@@ -100,7 +100,7 @@ impl Coalescer {
     }
 
     /// Take one observation (sanitise it first: [`sanitized`]); the entries
-    /// to write go to `out`. `true` when it is in the timeline (written or
+    /// to write go to `out` (the writer stamps their `seen`). `true` when it is in the timeline (written or
     /// counted), `false` when the cap dropped it.
     pub fn push(&mut self, o: Observed, out: &mut Vec<Entry>) -> bool {
         let at = o.at;
@@ -138,6 +138,7 @@ impl Coalescer {
             detail: o.detail.clone(),
             count: 1,
             last: None,
+            seen: None,
         });
         self.open.insert(
             key,
@@ -207,6 +208,7 @@ fn repeats(key: &Key, w: &Open) -> Option<Entry> {
         detail: w.detail.clone(),
         count: w.repeats,
         last: Some(w.last),
+        seen: None,
     })
 }
 
@@ -215,6 +217,7 @@ fn dropped_entry(d: Dropped) -> Entry {
         ts: d.last,
         since: d.since,
         count: d.count,
+        seen: None,
     }
 }
 

@@ -22,7 +22,9 @@ fn counts(es: &[Entry]) -> Vec<(u64, i64, Option<i64>)> {
             Entry::Observed {
                 count, ts, last, ..
             } => (*count, s(ts), last.as_ref().map(s)),
-            Entry::ObservedDropped { ts, since, count } => (*count, s(since), Some(-s(ts))),
+            Entry::ObservedDropped {
+                ts, since, count, ..
+            } => (*count, s(since), Some(-s(ts))),
             other => panic!("unexpected entry {other:?}"),
         })
         .collect()

@@ -251,7 +251,9 @@ pub fn markdown(l: &Loaded) -> String {
                     observed_line(&mut out, h);
                 }
             }
-            Entry::ObservedDropped { ts, since, count } => {
+            Entry::ObservedDropped {
+                ts, since, count, ..
+            } => {
                 let _ = writeln!(
                     out,
                     "### {} — {count} observed changes not recorded (over {} new lines a minute, since {})\n",

@@ -157,9 +157,8 @@ pub(super) async fn resume_open(st: &mut State, c: &Ctx<'_>) {
             let opened = l
                 .started()
                 .map(|t| {
-                    t.to_zoned(jiff::tz::TimeZone::system())
-                        .strftime("%H:%M")
-                        .to_string()
+                    // UTC, as the timeline's times are.
+                    t.strftime("%H:%M UTC").to_string()
                 })
                 .unwrap_or_default();
             c.notice(
@@ -233,7 +232,11 @@ fn recording(s: &Option<Session>) -> Option<&Session> {
 /// otherwise say so once per observation).
 fn write(s: &Session, entries: &[Entry], failed: &mut Option<String>) {
     for e in entries {
-        if let Err(err) = s.journal.append(e) {
+        let mut e = e.clone();
+        if let Entry::Observed { seen, .. } | Entry::ObservedDropped { seen, .. } = &mut e {
+            *seen = Some(jiff::Timestamp::now());
+        }
+        if let Err(err) = s.journal.append(&e) {
             failed.get_or_insert_with(|| err.to_string());
         }
     }

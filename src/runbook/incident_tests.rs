@@ -177,6 +177,15 @@ async fn observations_are_dropped_without_an_incident_and_coalesced_into_one() {
     // The journal has the first crash and the alert; the repeats are counted.
     let written = observed_entries(dir.path());
     assert_eq!(written.len(), 2, "{written:?}");
+    let Entry::Observed { detail, seen, .. } = &written[1] else {
+        panic!("{written:?}")
+    };
+    assert!(detail.starts_with("5xx above 5%"), "{detail}");
+    assert!(
+        !detail.contains('\x1b') && !detail.contains('\x07'),
+        "sanitised before the journal: {detail:?}"
+    );
+    assert!(seen.is_some(), "stamped when written");
     let screen = c.screen();
     assert!(screen.contains("pod crashed ×200"), "{screen}");
     assert!(
@@ -318,6 +327,7 @@ fn observed_entries_round_trip_and_old_lines_still_read() {
         detail: "OOMKilled".into(),
         count: 3,
         last: Some("2026-12-03T03:12:00Z".parse().unwrap()),
+        seen: None,
     };
     let line = serde_json::to_string(&e).unwrap();
     assert!(line.contains(r#""type":"observed""#), "{line}");
@@ -342,4 +352,70 @@ fn observed_entries_round_trip_and_old_lines_still_read() {
     );
     let l = journal::parse_bytes(Path::new("r1.jsonl"), old.as_bytes());
     assert!(l.bad.is_empty() && l.entries.len() == 2, "{:?}", l.bad);
+}
+
+fn line(i: i64) -> super::timeline::Line {
+    let at = jiff::Timestamp::from_second(1_800_000_000 + i).unwrap();
+    super::timeline::Line {
+        at,
+        last: at,
+        count: 1,
+        what: "alert fired".into(),
+        place: format!("alert/A{i}"),
+        detail: String::new(),
+        tone: super::timeline::Tone::Bad,
+    }
+}
+
+fn timeline(reset: bool, from: i64, to: i64) -> Update {
+    Update::Timeline(Box::new(super::view::TimelineView {
+        run_id: "r1".into(),
+        reset,
+        lines: (from..to).map(|i| (i as u64, line(i))).collect(),
+    }))
+}
+
+#[test]
+fn the_timeline_follows_its_end_unless_scrolled_back() {
+    use crate::pane::{Input, Nav};
+    let mut p = RunbookPane::new();
+    let w = super::walker::Walker::for_runbook(&super::session::incident_runbook("x"));
+    p.apply(Update::Run(Box::new(super::view::RunView {
+        run_id: "r1".into(),
+        title: "x".into(),
+        runbook: None,
+        walker: w,
+        results: Default::default(),
+        actions: Vec::new(),
+        journal: PathBuf::new(),
+        resumed: false,
+    })));
+    p.apply(timeline(true, 0, 50));
+    let ctx = crate::pane::PaneCtx {
+        read_only: false,
+        now: jiff::Timestamp::now(),
+    };
+    let draw = |p: &mut RunbookPane| {
+        let sources = Default::default();
+        let scene = crate::ui::testing::Scene::at(jiff::Timestamp::now(), &sources);
+        crate::ui::buffer_text(&crate::ui::testing::draw(p, 80, 16, &scene))
+    };
+    let s = draw(&mut p);
+    assert!(s.contains("alert/A49") && !s.contains("alert/A30"), "{s}");
+    // Scrolled back 5: new lines arrive below, the same lines stay in view.
+    for _ in 0..5 {
+        p.on_input(Input::Nav(Nav::Up), &ctx);
+    }
+    let s = draw(&mut p);
+    assert!(s.contains("alert/A44") && !s.contains("alert/A45"), "{s}");
+    p.apply(timeline(false, 50, 53));
+    let s = draw(&mut p);
+    assert!(s.contains("alert/A44") && !s.contains("alert/A45"), "{s}");
+    assert!(s.contains("8 newer lines below"), "{s}");
+    // Back at the end it follows again.
+    p.on_input(Input::Nav(Nav::Bottom), &ctx);
+    p.apply(timeline(false, 53, 54));
+    let s = draw(&mut p);
+    assert!(s.contains("alert/A53"), "{s}");
+    assert!(s.contains("alert fired") && s.contains(":00:"), "{s}");
 }

@@ -147,6 +147,10 @@ pub enum Entry {
         count: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         last: Option<jiff::Timestamp>,
+        /// When it was written: `ts` is the source's time, which a source
+        /// can send again, and a line equal to an earlier one is a bad line.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seen: Option<jiff::Timestamp>,
     },
     /// The cap on new timeline lines per minute dropped `count` observations
     /// seen between `since` and `ts`.
@@ -154,6 +158,9 @@ pub enum Entry {
         ts: jiff::Timestamp,
         since: jiff::Timestamp,
         count: u64,
+        /// When it was written (see `observed`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seen: Option<jiff::Timestamp>,
     },
     /// The journal was repaired before it was continued. `original` (a file
     /// beside it, `RUN.jsonl.orig-<UTC time>`) holds it as it was, byte for

@@ -439,7 +439,7 @@ impl Pane for RunbookPane {
         vec![
             PaletteCommand::new(
                 "incident start",
-                "Open an incident timeline: console actions and notes are recorded",
+                "Open an incident timeline: console actions, notes and the changes the console sees are recorded",
                 RCommand::IncidentStart,
             )
             .with_arg(),

@@ -69,6 +69,12 @@ fn hint_line(p: &RunbookPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>)
     if p.plan.is_some() && in_run {
         pairs.push(("enter".into(), "confirm & run"));
         pairs.push(("esc".into(), "cancel"));
+    } else if in_run && p.run.as_ref().is_some_and(|r| r.runbook.is_none()) {
+        // An incident: no steps, a timeline to scroll.
+        pairs.push((key(ctx, "runbook", "note"), "note"));
+        pairs.push((key(ctx, "runbook", "export"), "export"));
+        pairs.push(("↑↓".into(), "scroll"));
+        pairs.push(("esc".into(), "list"));
     } else if in_run {
         if !ctx.read_only {
             pairs.push((key(ctx, "runbook", "run_step"), "run"));

@@ -229,6 +229,7 @@ impl Timeline {
                 detail,
                 count,
                 last,
+                ..
             } => return self.observed(*change, place, detail, (*ts, last.unwrap_or(*ts), *count)),
             Entry::RunStarted { ts, title, .. } => line(*ts, "opened", "", s(title), Tone::Muted),
             Entry::Resumed { ts, operator, .. } => line(

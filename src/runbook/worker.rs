@@ -384,7 +384,7 @@ impl RunbookWorker {
                     Ok(s) => {
                         c.notice(
                             format!(
-                                "incident {title:?} opened: console actions are recorded ({})",
+                                "incident {title:?} opened: console actions and changes are recorded ({})",
                                 s.run_id()
                             ),
                             false,
