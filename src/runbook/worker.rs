@@ -192,7 +192,12 @@ impl Worker for RunbookWorker {
             resumed: false,
             obs: Default::default(),
         };
-        incident::resume_open(&mut st, &c).await;
+        // Demo journals share the data dir with real ones: a demo console
+        // must neither take over a real incident nor record simulated
+        // changes into it.
+        if !self.demo {
+            incident::resume_open(&mut st, &c).await;
+        }
         let mut flush = tokio::time::interval(FLUSH_EVERY);
         flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
