@@ -36,6 +36,7 @@ impl Console {
             actions: Arc::new(actions),
             journal_dir: data.join("journals"),
             demo: false,
+            resume_incident: true,
         });
         let (ctx, rx, cmds) = WorkerCtx::detached(4096);
         let worker = tokio::spawn(w.run(ctx));

@@ -200,14 +200,30 @@ pub fn pane(_cfg: &Config) -> pane::RunbookPane {
 }
 
 /// The runbook worker: lists runbooks, runs steps (shell blocks itself,
-/// `warroom` blocks through `actions`), and keeps the journal.
+/// `warroom` blocks through `actions`), and keeps the journal; it resumes
+/// the incident a console left open.
 pub fn live(cfg: &Config, actions: Arc<crate::action::Actions>) -> Backend<Update, Command> {
+    live_with(cfg, actions, true)
+}
+
+/// [`live`] for a command without a console (`warroom report`): an open
+/// incident is left to the console, its lock untouched.
+pub fn headless(cfg: &Config, actions: Arc<crate::action::Actions>) -> Backend<Update, Command> {
+    live_with(cfg, actions, false)
+}
+
+fn live_with(
+    cfg: &Config,
+    actions: Arc<crate::action::Actions>,
+    resume_incident: bool,
+) -> Backend<Update, Command> {
     Backend {
         workers: vec![Box::new(worker::RunbookWorker {
             paths: cfg.runbooks.paths.clone(),
             actions,
             journal_dir: crate::paths::journal_dir(),
             demo: false,
+            resume_incident,
         })],
         ..Default::default()
     }
@@ -227,6 +243,9 @@ pub fn demo(actions: Arc<crate::action::Actions>) -> Backend<Update, Command> {
             actions,
             journal_dir: crate::paths::journal_dir(),
             demo: true,
+            // A demo console must neither take over a real incident nor
+            // record simulated changes into it.
+            resume_incident: false,
         })],
         ..Default::default()
     }

@@ -28,6 +28,11 @@ pub struct RunbookWorker {
     pub journal_dir: PathBuf,
     /// Demo: write the embedded runbooks to `paths[0]` first.
     pub demo: bool,
+    /// Resume the incident a console left open when starting: the
+    /// console's worker does; `--demo`'s and a headless command's must not
+    /// (demo and real journals share the data dir, and `warroom report`
+    /// would take the incident's lock from a console starting beside it).
+    pub resume_incident: bool,
 }
 
 impl RunbookWorker {
@@ -192,10 +197,7 @@ impl Worker for RunbookWorker {
             resumed: false,
             obs: Default::default(),
         };
-        // Demo journals share the data dir with real ones: a demo console
-        // must neither take over a real incident nor record simulated
-        // changes into it.
-        if !self.demo {
+        if self.resume_incident {
             incident::resume_open(&mut st, &c).await;
         }
         let mut flush = tokio::time::interval(FLUSH_EVERY);

@@ -71,6 +71,7 @@ impl Harness {
             actions: Arc::new(actions),
             journal_dir: journals.clone(),
             demo: false,
+            resume_incident: true,
         });
         let (ctx, rx, cmds) = WorkerCtx::detached(1024);
         tokio::spawn(w.run(ctx));
