@@ -104,6 +104,23 @@ fn excerpt(journal_dir: &Path, file: &str) -> Option<String> {
     Some(out)
 }
 
+/// One merged observed line: `### 03:10:02Z — pod crashed ×200 (03:10:02Z – 03:40:11Z): place`.
+fn observed_line(out: &mut String, h: &super::timeline::Line) {
+    let span = if h.count > 1 {
+        format!(" ({} – {})", hms(h.at), hms(h.last))
+    } else {
+        String::new()
+    };
+    let _ = write!(out, "### {} — {}{span}", hms(h.at), h.what_counted());
+    if !h.place.is_empty() {
+        let _ = write!(out, ": {}", h.place);
+    }
+    out.push_str("\n\n");
+    if !h.detail.is_empty() {
+        let _ = writeln!(out, "- {}\n", h.detail);
+    }
+}
+
 /// Render the timeline of a loaded journal as Markdown.
 pub fn markdown(l: &Loaded) -> String {
     let journal_dir = l.path.parent().unwrap_or(Path::new("."));
@@ -224,8 +241,27 @@ pub fn markdown(l: &Loaded) -> String {
             .unwrap_or_else(|| "?".into())
     };
     let mut started_at: std::collections::BTreeMap<usize, jiff::Timestamp> = Default::default();
-    for e in &l.entries {
+    // Observed changes merged per change and place, printed where each run
+    // of them began (journal order is the order they were seen in).
+    let heads = super::timeline::observed_heads(&l.entries);
+    for (i, e) in l.entries.iter().enumerate() {
         match e {
+            Entry::Observed { .. } => {
+                if let Some(h) = heads.get(&i) {
+                    observed_line(&mut out, h);
+                }
+            }
+            Entry::ObservedDropped {
+                ts, since, count, ..
+            } => {
+                let _ = writeln!(
+                    out,
+                    "### {} — {count} observed changes not recorded (over {} new lines a minute, since {})\n",
+                    hms(*ts),
+                    super::coalesce::CAP_PER_MINUTE,
+                    hms(*since)
+                );
+            }
             // Process group ids matter to a resume, not to the timeline.
             Entry::RunStarted { .. } | Entry::StepProcess { .. } => {}
             Entry::Resumed {

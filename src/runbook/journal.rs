@@ -131,6 +131,37 @@ pub enum Entry {
         /// `completed` or `aborted`.
         status: String,
     },
+    /// A change the console saw while the timeline was open
+    /// (`crate::observed`), de-duplicated by `super::coalesce`: the first
+    /// occurrence of a change at a place is written at once (`count` 1);
+    /// repeats within the window are counted and written as one entry when
+    /// it closes (`count` repeats, the first at `ts`, the last at `last`).
+    /// Strings are sanitised before they are written.
+    Observed {
+        ts: jiff::Timestamp,
+        change: crate::observed::Change,
+        place: crate::observed::Place,
+        #[serde(default)]
+        detail: String,
+        #[serde(default = "one")]
+        count: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last: Option<jiff::Timestamp>,
+        /// When it was written: `ts` is the source's time, which a source
+        /// can send again, and a line equal to an earlier one is a bad line.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seen: Option<jiff::Timestamp>,
+    },
+    /// The cap on new timeline lines per minute dropped `count` observations
+    /// seen between `since` and `ts`.
+    ObservedDropped {
+        ts: jiff::Timestamp,
+        since: jiff::Timestamp,
+        count: u64,
+        /// When it was written (see `observed`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seen: Option<jiff::Timestamp>,
+    },
     /// The journal was repaired before it was continued. `original` (a file
     /// beside it, `RUN.jsonl.orig-<UTC time>`) holds it as it was, byte for
     /// byte; `cut_bytes` were cut off its end (a torn last line, starting at
@@ -162,9 +193,16 @@ impl Entry {
             | Self::Note { ts, .. }
             | Self::Action { ts, .. }
             | Self::RunFinished { ts, .. }
+            | Self::Observed { ts, .. }
+            | Self::ObservedDropped { ts, .. }
             | Self::Repaired { ts, .. } => *ts,
         }
     }
+}
+
+/// An `observed` entry without a count is one occurrence.
+fn one() -> u64 {
+    1
 }
 
 /// Why a journal could not be read or written. Each names the file (and the

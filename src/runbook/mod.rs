@@ -8,22 +8,29 @@
 //! - [`walker`]: the pure step state machine and the clock against the RTO;
 //! - [`exec`] (+ `exec_plan`, `shell`): rendering a step's plan, running shell/check/wait blocks and `warroom` actions;
 //! - [`journal`]: the append-only, fsynced JSONL journal; [`session`] keeps it and the walker in step;
+//! - `coalesce`: observed changes de-duplicated and rate-limited; [`timeline`]: merged lines for the view and export;
+//!   `incident`: recording them, and resuming an open incident when the console starts;
 //! - [`export`]: the incident timeline as Markdown, with achieved RTO/RPO;
 //! - `warroom runbook lint|run|export` itself is `headless::runbook`;
 //! - [`worker`] (+ `worker_runs`), [`view`]: the console's worker and what it tells the pane;
-//! - `pane`, `pane_forms`, `pane_view`: the Runbook pane.
+//! - `pane`, `pane_forms`, `pane_view`, `pane_timeline`: the Runbook pane.
 
+mod coalesce;
 pub mod exec;
 mod exec_plan;
 #[cfg(test)]
 mod exec_tests;
 pub mod export;
+mod incident;
+#[cfg(test)]
+mod incident_tests;
 pub mod journal;
 pub mod model;
 mod pane;
 mod pane_forms;
 #[cfg(test)]
 mod pane_tests;
+mod pane_timeline;
 mod pane_view;
 pub mod parse;
 mod parse_attrs;
@@ -35,6 +42,7 @@ pub mod reparse;
 pub mod session;
 mod shell;
 pub mod subst;
+pub mod timeline;
 pub mod view;
 pub mod walker;
 pub mod worker;
@@ -113,6 +121,8 @@ pub enum Update {
     Prompt(view::Prompt),
     /// The open run changed.
     Run(Box<view::RunView>),
+    /// The open incident's timeline changed (new lines, or counts of merged ones).
+    Timeline(Box<view::TimelineView>),
     /// A step's rendered commands and previews, awaiting confirmation.
     Plan(Box<view::PlanView>),
     StepRunning {
@@ -190,14 +200,30 @@ pub fn pane(_cfg: &Config) -> pane::RunbookPane {
 }
 
 /// The runbook worker: lists runbooks, runs steps (shell blocks itself,
-/// `warroom` blocks through `actions`), and keeps the journal.
+/// `warroom` blocks through `actions`), and keeps the journal; it resumes
+/// the incident a console left open.
 pub fn live(cfg: &Config, actions: Arc<crate::action::Actions>) -> Backend<Update, Command> {
+    live_with(cfg, actions, true)
+}
+
+/// [`live`] for a command without a console (`warroom report`): an open
+/// incident is left to the console, its lock untouched.
+pub fn headless(cfg: &Config, actions: Arc<crate::action::Actions>) -> Backend<Update, Command> {
+    live_with(cfg, actions, false)
+}
+
+fn live_with(
+    cfg: &Config,
+    actions: Arc<crate::action::Actions>,
+    resume_incident: bool,
+) -> Backend<Update, Command> {
     Backend {
         workers: vec![Box::new(worker::RunbookWorker {
             paths: cfg.runbooks.paths.clone(),
             actions,
             journal_dir: crate::paths::journal_dir(),
             demo: false,
+            resume_incident,
         })],
         ..Default::default()
     }
@@ -217,6 +243,9 @@ pub fn demo(actions: Arc<crate::action::Actions>) -> Backend<Update, Command> {
             actions,
             journal_dir: crate::paths::journal_dir(),
             demo: true,
+            // A demo console must neither take over a real incident nor
+            // record simulated changes into it.
+            resume_incident: false,
         })],
         ..Default::default()
     }

@@ -40,6 +40,12 @@ pub struct RunbookPane {
     pub(super) notice: Option<(String, bool)>,
     pub(super) prompt: Option<Prompt>,
     timeline: Option<TimelineTx>,
+    /// The open incident's timeline lines.
+    pub(super) incident_lines: super::timeline::Shown,
+    /// Lines scrolled back from the newest (0: following the end).
+    pub(super) timeline_back: usize,
+    /// Rows the timeline had at the last draw (a page for PageUp/PageDown).
+    pub(super) timeline_page: usize,
     /// Scroll of the detail panel (prose + output), lines from the top.
     pub(super) scroll: crate::ui::scroll::Scroll,
 }
@@ -73,6 +79,9 @@ impl RunbookPane {
             notice: None,
             prompt: None,
             timeline: None,
+            incident_lines: Default::default(),
+            timeline_back: 0,
+            timeline_page: 10,
             scroll: Default::default(),
         }
     }
@@ -277,6 +286,16 @@ impl Pane for RunbookPane {
                 }
                 self.run = Some(*view);
             }
+            Update::Timeline(t) => {
+                let added = self.incident_lines.apply(&t.run_id, t.reset, t.lines);
+                // Scrolled back: stay on the same lines as new ones arrive
+                // below; at the end (0), follow them.
+                if t.reset {
+                    self.timeline_back = 0;
+                } else if self.timeline_back > 0 {
+                    self.timeline_back += added;
+                }
+            }
             Update::Plan(p) => {
                 self.steps.selected = p.step;
                 self.plan = Some(*p);
@@ -336,6 +355,18 @@ impl Pane for RunbookPane {
                 Input::Action(_) => Outcome::Notify("open a runbook first (enter)".into()),
             },
             View::Run => match input {
+                // An incident has no steps to move between: the keys scroll its timeline.
+                Input::Nav(
+                    nav @ (Nav::Up
+                    | Nav::Down
+                    | Nav::Top
+                    | Nav::Bottom
+                    | Nav::PageUp
+                    | Nav::PageDown),
+                ) if self.run.as_ref().is_some_and(|r| r.runbook.is_none()) => {
+                    self.scroll_timeline(nav);
+                    Outcome::Handled
+                }
                 Input::Nav(
                     nav @ (Nav::Up
                     | Nav::Down
@@ -408,7 +439,7 @@ impl Pane for RunbookPane {
         vec![
             PaletteCommand::new(
                 "incident start",
-                "Open an incident timeline: console actions and notes are recorded",
+                "Open an incident timeline: console actions, notes and the changes the console sees are recorded",
                 RCommand::IncidentStart,
             )
             .with_arg(),
@@ -451,12 +482,25 @@ impl Pane for RunbookPane {
         // The worker records it in the open run's and incident's journals
         // (and drops it when neither is open), then sends the new view.
         if let Some(tx) = &self.timeline {
-            let _ = tx.0.send(super::view::ActionRecord {
-                spec: spec.clone(),
-                result: result.clone(),
-            });
+            let _ = tx.0.send(super::view::TimelineMsg::Action(
+                super::view::ActionRecord {
+                    spec: spec.clone(),
+                    result: result.clone(),
+                },
+            ));
         }
         false
+    }
+
+    fn on_observed(&mut self, batch: &[crate::observed::Observed]) {
+        // Nothing is open (no run view): the worker would drop them anyway.
+        if self.run.is_none() || batch.is_empty() {
+            return;
+        }
+        if let Some(tx) = &self.timeline {
+            let _ =
+                tx.0.send(super::view::TimelineMsg::Observed(batch.to_vec()));
+        }
     }
 
     fn wants_tick(&self) -> bool {

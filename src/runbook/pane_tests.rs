@@ -372,7 +372,9 @@ fn console_actions_go_to_the_worker_and_the_palette_opens_incidents() {
             restore_point_time: None,
         }),
     );
-    let rec = rx.try_recv().expect("recorded");
+    let Ok(super::view::TimelineMsg::Action(rec)) = rx.try_recv() else {
+        panic!("recorded")
+    };
     assert_eq!(rec.spec, spec);
     assert!(
         p.palette_commands()

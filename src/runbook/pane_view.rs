@@ -69,6 +69,12 @@ fn hint_line(p: &RunbookPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'_>)
     if p.plan.is_some() && in_run {
         pairs.push(("enter".into(), "confirm & run"));
         pairs.push(("esc".into(), "cancel"));
+    } else if in_run && p.run.as_ref().is_some_and(|r| r.runbook.is_none()) {
+        // An incident: no steps, a timeline to scroll.
+        pairs.push((key(ctx, "runbook", "note"), "note"));
+        pairs.push((key(ctx, "runbook", "export"), "export"));
+        pairs.push(("↑↓".into(), "scroll"));
+        pairs.push(("esc".into(), "list"));
     } else if in_run {
         if !ctx.read_only {
             pairs.push((key(ctx, "runbook", "run_step"), "run"));
@@ -285,18 +291,8 @@ fn run_view(p: &mut RunbookPane, area: Rect, buf: &mut Buffer, ctx: &RenderCtx<'
     ])
     .render(top, buf);
     let Some(rb) = run.runbook.clone() else {
-        // An incident: the recorded actions.
-        let mut lines = vec![Line::from(Span::styled(
-            "Incident timeline: console actions taken anywhere in warroom are recorded here.",
-            t.muted,
-        ))];
-        for a in &run.actions {
-            lines.push(Line::from(crate::text::sanitize(a).into_owned()));
-        }
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .render(rest, buf);
-        return;
+        // An incident: its timeline.
+        return super::pane_timeline::render(p, rest, buf, ctx);
     };
     let left_w = (rest.width / 3).clamp(12, 32);
     let [left, right] = Layout::horizontal([Constraint::Length(left_w), Constraint::Min(0)])

@@ -16,7 +16,7 @@ pub struct Session {
     pub params: Params,
     pub journal: Journal,
     pub operator: String,
-    _lock: journal::RunLock,
+    pub(super) _lock: journal::RunLock,
 }
 
 /// Why a step or run operation failed: the walker refused it, or the journal
@@ -318,21 +318,7 @@ impl Session {
     /// A timeline without a runbook (`:incident start TITLE`): console
     /// actions and notes are recorded in it until it ends.
     pub fn incident(title: &str, dir: &Path) -> Result<Self, JournalError> {
-        let runbook = Runbook {
-            path: std::path::PathBuf::new(),
-            hash: String::new(),
-            meta: super::model::Meta {
-                title: title.to_string(),
-                service: None,
-                severity: None,
-                rto: None,
-                rpo: None,
-                shell: "bash".into(),
-            },
-            params: Vec::new(),
-            intro: String::new(),
-            steps: Vec::new(),
-        };
+        let runbook = incident_runbook(title);
         let now = jiff::Timestamp::now();
         let run = journal::new_run_id(now);
         let operator = crate::identity::operator();
@@ -371,18 +357,18 @@ impl Session {
         self.runbook.steps.is_empty() && self.runbook.path.as_os_str().is_empty()
     }
 
-    /// A console action taken while this run is open.
+    /// A console action taken while this run is open; the entry written.
     pub fn record_action(
         &self,
         origin: &str,
         command: &str,
         result: &Result<crate::action::ActionOutcome, crate::action::ActionError>,
-    ) -> Result<(), JournalError> {
+    ) -> Result<Entry, JournalError> {
         let (ok, message, rpt) = match result {
             Ok(o) => (true, o.summary.clone(), o.restore_point_time),
             Err(e) => (false, e.to_string(), None),
         };
-        self.journal.append(&Entry::Action {
+        let e = Entry::Action {
             ts: jiff::Timestamp::now(),
             operator: self.operator.clone(),
             origin: origin.to_string(),
@@ -391,7 +377,8 @@ impl Session {
             ok,
             message,
             restore_point_time: rpt,
-        })
+        };
+        self.journal.append(&e).map(|()| e)
     }
 
     pub fn run_id(&self) -> &str {
@@ -508,17 +495,19 @@ impl Session {
         Ok(())
     }
 
-    pub fn note(&mut self, step: Option<usize>, text: &str) -> Result<(), SessionError> {
+    /// A note in the timeline; the entry written.
+    pub fn note(&mut self, step: Option<usize>, text: &str) -> Result<Entry, SessionError> {
         let mut probe = self.walker.clone();
         probe.note(step, text)?;
-        self.journal.append(&Entry::Note {
+        let e = Entry::Note {
             ts: jiff::Timestamp::now(),
             operator: self.operator.clone(),
             step,
             text: self.params.redact(text),
-        })?;
+        };
+        self.journal.append(&e)?;
         self.walker = probe;
-        Ok(())
+        Ok(e)
     }
 
     pub fn retry(&mut self, i: usize) -> Result<(), SessionError> {
@@ -540,6 +529,26 @@ impl Session {
             operator: self.operator.clone(),
             status: status.to_string(),
         })
+    }
+}
+
+/// The runbook an incident stands on: its title, no file, no steps (so no
+/// hash); what an incident's journal must record to be resumed as one.
+pub(super) fn incident_runbook(title: &str) -> Runbook {
+    Runbook {
+        path: std::path::PathBuf::new(),
+        hash: String::new(),
+        meta: super::model::Meta {
+            title: title.to_string(),
+            service: None,
+            severity: None,
+            rto: None,
+            rpo: None,
+            shell: "bash".into(),
+        },
+        params: Vec::new(),
+        intro: String::new(),
+        steps: Vec::new(),
     }
 }
 

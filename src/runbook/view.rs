@@ -1,6 +1,6 @@
 //! What the worker tells the pane: the runbook catalog, a snapshot of the open
 //! run, a step's plan awaiting confirmation, and the channel the pane uses to
-//! hand console actions to the timeline.
+//! hand console actions and observed changes to the timeline.
 
 use super::model::{Param, Runbook};
 use super::walker::Walker;
@@ -103,6 +103,27 @@ pub struct ActionRecord {
     pub result: Result<ActionOutcome, crate::action::ActionError>,
 }
 
-/// The pane's handle for recording console actions in the open timeline.
+/// What the pane hands the worker for the open timeline.
 #[derive(Debug, Clone)]
-pub struct TimelineTx(pub mpsc::UnboundedSender<ActionRecord>);
+pub enum TimelineMsg {
+    /// A console action that finished.
+    Action(ActionRecord),
+    /// Changes the console saw (`Pane::on_observed`): recorded while an
+    /// incident or run is open, dropped otherwise.
+    Observed(Vec<crate::observed::Observed>),
+}
+
+/// The pane's handle for recording console actions and observed changes in
+/// the open timeline.
+#[derive(Debug, Clone)]
+pub struct TimelineTx(pub mpsc::UnboundedSender<TimelineMsg>);
+
+/// Timeline lines of the open incident that are new or changed.
+#[derive(Debug, Clone)]
+pub struct TimelineView {
+    pub run_id: String,
+    /// `lines` are the whole (kept) timeline: replace what is shown.
+    pub reset: bool,
+    /// By sequence number (`super::timeline::Timeline`).
+    pub lines: Vec<(u64, super::timeline::Line)>,
+}

@@ -3,10 +3,11 @@
 //! keeps the journal, and records console actions in the open timeline.
 
 use super::exec::{self, Plan, Sink, StepResult};
+use super::incident;
 use super::journal;
 use super::parse;
 use super::session::Session;
-use super::view::{ActionRecord, CatalogEntry, PlanView, TimelineTx, Unfinished};
+use super::view::{ActionRecord, CatalogEntry, PlanView, TimelineMsg, TimelineTx, Unfinished};
 use super::worker_runs::{export_to_file, open, resume, send_view, start};
 use super::{Command, Update};
 use crate::action::Actions;
@@ -18,6 +19,8 @@ use tokio::sync::mpsc;
 
 /// Output lines sent to the pane per update, at most.
 const OUTPUT_BATCH: usize = 500;
+/// How often coalesced counts whose window ended are written.
+const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub struct RunbookWorker {
     pub paths: Vec<PathBuf>,
@@ -25,6 +28,11 @@ pub struct RunbookWorker {
     pub journal_dir: PathBuf,
     /// Demo: write the embedded runbooks to `paths[0]` first.
     pub demo: bool,
+    /// Resume the incident a console left open when starting: the
+    /// console's worker does; `--demo`'s and a headless command's must not
+    /// (demo and real journals share the data dir, and `warroom report`
+    /// would take the incident's lock from a console starting beside it).
+    pub resume_incident: bool,
 }
 
 impl RunbookWorker {
@@ -127,6 +135,7 @@ pub(super) struct State {
     pub(super) results: BTreeMap<usize, String>,
     pub(super) actions_seen: Vec<String>,
     pub(super) resumed: bool,
+    pub(super) obs: incident::Observing,
 }
 
 pub(super) struct Ctx<'a> {
@@ -186,14 +195,26 @@ impl Worker for RunbookWorker {
             results: BTreeMap::new(),
             actions_seen: Vec::new(),
             resumed: false,
+            obs: Default::default(),
         };
+        if self.resume_incident {
+            incident::resume_open(&mut st, &c).await;
+        }
+        let mut flush = tokio::time::interval(FLUSH_EVERY);
+        flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 cmd = ctx.commands.recv() => match cmd {
                     Some(cmd) => self.handle(cmd, &mut st, &c, &id).await,
                     None => break,
                 },
-                Some(rec) = tl_rx.recv() => record(&mut st, &c, rec).await,
+                Some(msg) = tl_rx.recv() => match msg {
+                    TimelineMsg::Action(rec) => record(&mut st, &c, rec).await,
+                    TimelineMsg::Observed(batch) => incident::observed(&mut st, &c, batch).await,
+                },
+                _ = flush.tick(), if st.incident.is_some() || st.run.is_some() => {
+                    incident::flush(&mut st, &c, false).await;
+                }
                 Some(first) = out_rx.recv() => {
                     let mut lines = vec![crate::text::sanitize(&first).into_owned()];
                     while lines.len() < OUTPUT_BATCH {
@@ -223,6 +244,8 @@ impl Worker for RunbookWorker {
                 break;
             }
         }
+        // Counts not written yet would be lost with the worker.
+        incident::flush(&mut st, &c, true).await;
     }
 
     async fn probe(&self) -> Probe {
@@ -368,45 +391,55 @@ impl RunbookWorker {
                     Ok(s) => {
                         c.notice(
                             format!(
-                                "incident {title:?} opened: console actions are recorded ({})",
+                                "incident {title:?} opened: console actions and changes are recorded ({})",
                                 s.run_id()
                             ),
                             false,
                         )
                         .await;
                         st.incident = Some(s);
-                        if st.run.is_none() {
-                            send_view(st, c).await;
-                        }
+                        incident::opened_incident(st, c).await;
                     }
                     Err(e) => c.notice(e.to_string(), true).await,
                 }
             }
-            Command::IncidentEnd => match st.incident.take() {
-                Some(s) => {
-                    match s.finish("completed") {
-                        Ok(()) => c.notice(format!("incident {:?} closed; `E` or `warroom runbook export` for the timeline", s.runbook.meta.title), false).await,
-                        Err(e) => c.notice(e.to_string(), true).await,
+            Command::IncidentEnd => {
+                // The counts still open belong in the journal before its end.
+                incident::flush(st, c, true).await;
+                match st.incident.take() {
+                    Some(s) => {
+                        match s.finish("completed") {
+                            Ok(()) => c.notice(format!("incident {:?} closed; `E` or `warroom runbook export` for the timeline", s.runbook.meta.title), false).await,
+                            Err(e) => c.notice(e.to_string(), true).await,
+                        }
+                        export_to_file(&s, c).await;
+                        send_view(st, c).await;
                     }
-                    export_to_file(&s, c).await;
-                    send_view(st, c).await;
+                    None => c.notice("no incident is open", true).await,
                 }
-                None => c.notice("no incident is open", true).await,
-            },
-            Command::Export => match st.run.as_ref().or(st.incident.as_ref()) {
-                Some(s) => export_to_file(s, c).await,
-                None => c.notice("no run is open to export", true).await,
-            },
+            }
+            Command::Export => {
+                // An export shows every count, also those whose window is open.
+                incident::flush(st, c, true).await;
+                match st.run.as_ref().or(st.incident.as_ref()) {
+                    Some(s) => export_to_file(s, c).await,
+                    None => c.notice("no run is open to export", true).await,
+                }
+            }
             Command::Note { step, text } => {
+                let to_incident = st.run.is_none();
                 let Some(s) = st.run.as_mut().or(st.incident.as_mut()) else {
                     return c
                         .notice("open a runbook or `:incident start` first", true)
                         .await;
                 };
                 match s.note(step, &text) {
-                    Ok(()) => {
+                    Ok(e) => {
                         c.notice("note added to the timeline", false).await;
                         send_view(st, c).await;
+                        if to_incident {
+                            incident::incident_entry(st, c, &e).await;
+                        }
                     }
                     Err(e) => c.notice(e.to_string(), true).await,
                 }
@@ -563,17 +596,23 @@ async fn finish_if_complete(st: &mut State, c: &Ctx<'_>) {
 async fn record(st: &mut State, c: &Ctx<'_>, rec: ActionRecord) {
     let command = rec.spec.to_string();
     let mut recorded = false;
-    for s in [st.run.as_ref(), st.incident.as_ref()]
-        .into_iter()
-        .flatten()
-    {
-        if s.walker.is_aborted() {
+    let mut in_incident = None;
+    for (s, incident) in [(st.run.as_ref(), false), (st.incident.as_ref(), true)] {
+        let Some(s) = s.filter(|s| !s.walker.is_aborted()) else {
             continue;
-        }
+        };
         match s.record_action("tui", &command, &rec.result) {
-            Ok(()) => recorded = true,
+            Ok(e) => {
+                recorded = true;
+                if incident {
+                    in_incident = Some(e);
+                }
+            }
             Err(e) => c.notice(format!("timeline: {e}"), true).await,
         }
+    }
+    if let Some(e) = in_incident {
+        incident::incident_entry(st, c, &e).await;
     }
     if recorded {
         st.actions_seen.push(format!(

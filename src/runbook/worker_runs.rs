@@ -205,4 +205,6 @@ fn replace_run(st: &mut State, s: Session, resumed: bool) {
     st.results.clear();
     st.actions_seen.clear();
     st.resumed = resumed;
+    // Counts belong to the run they were seen in.
+    st.obs.run = Default::default();
 }

@@ -3,7 +3,7 @@
 //! into the timeline, incidents, export.
 
 use super::journal::{self, Entry};
-use super::view::{ActionRecord, Prompt};
+use super::view::{ActionRecord, Prompt, TimelineMsg};
 use super::walker::StepStatus;
 use super::worker::RunbookWorker;
 use super::{Command, Update};
@@ -71,6 +71,7 @@ impl Harness {
             actions: Arc::new(actions),
             journal_dir: journals.clone(),
             demo: false,
+            resume_incident: true,
         });
         let (ctx, rx, cmds) = WorkerCtx::detached(1024);
         tokio::spawn(w.run(ctx));
@@ -238,7 +239,7 @@ async fn a_run_through_the_worker_with_actions_and_a_timeline() {
     );
 
     // A console action taken elsewhere lands in the run's timeline.
-    tl.0.send(ActionRecord {
+    tl.0.send(TimelineMsg::Action(ActionRecord {
         spec: ActionSpec::ContainerStop {
             name: "cache".into(),
         },
@@ -246,7 +247,7 @@ async fn a_run_through_the_worker_with_actions_and_a_timeline() {
             message: "permission denied".into(),
             status: 403,
         }),
-    })
+    }))
     .unwrap();
     h.run_view("action recorded", |v| {
         v.actions.iter().any(|a| a.contains("stop container/cache"))
@@ -296,7 +297,7 @@ async fn a_run_through_the_worker_with_actions_and_a_timeline() {
         _ => None,
     })
     .await;
-    tl.0.send(ActionRecord {
+    tl.0.send(TimelineMsg::Action(ActionRecord {
         spec: ActionSpec::ContainerRestart {
             name: "cache".into(),
         },
@@ -304,7 +305,7 @@ async fn a_run_through_the_worker_with_actions_and_a_timeline() {
             summary: "restarted".into(),
             restore_point_time: None,
         }),
-    })
+    }))
     .unwrap();
     h.run_view("incident action", |v| {
         v.actions

@@ -154,3 +154,80 @@ fn export_snapshot_of_a_restore_run() {
         "restore point → incident start"
     );
 }
+
+/// `warroom runbook export --run` of an incident whose journal holds
+/// observed changes: one merged line per change and place (count, first and
+/// last time), interleaved with the notes, the dropped count said, as the
+/// console's `E` writes it (the same `export::markdown`).
+#[test]
+fn the_headless_export_merges_observed_changes_of_an_incident() {
+    use warroom::observed::{Change, Place};
+    let env = crate::common::Env::new();
+    let run = "20261203T031000Z-0c0d";
+    let op = "tester".to_string();
+    let j = Journal::create(
+        &env.journals(),
+        run,
+        &Entry::RunStarted {
+            run: run.into(),
+            ts: t("2026-12-03T03:10:00Z"),
+            operator: op.clone(),
+            runbook: String::new(),
+            runbook_hash: String::new(),
+            title: "checkout down".into(),
+            rto_secs: None,
+            rpo_secs: None,
+            params: BTreeMap::new(),
+            secret_params: Vec::new(),
+            steps: Vec::new(),
+            alert: None,
+        },
+    )
+    .unwrap();
+    let pod = Place::in_namespace("shop", "pod/api-1").with_context(Some("prod".into()));
+    let crash = |ts: &str, count: u64, last: Option<&str>| Entry::Observed {
+        ts: t(ts),
+        change: Change::PodCrashed,
+        place: pod.clone(),
+        detail: "OOMKilled, exit 137".into(),
+        count,
+        last: last.map(t),
+        seen: None,
+    };
+    for e in [
+        crash("2026-12-03T03:10:02Z", 1, None),
+        Entry::Note {
+            ts: t("2026-12-03T03:12:00Z"),
+            operator: op.clone(),
+            step: None,
+            text: "scaling up".into(),
+        },
+        // The window's repeats, then the next window's first and repeats.
+        crash("2026-12-03T03:10:11Z", 65, Some("2026-12-03T03:19:58Z")),
+        crash("2026-12-03T03:20:07Z", 1, None),
+        crash("2026-12-03T03:20:16Z", 133, Some("2026-12-03T03:40:11Z")),
+        Entry::ObservedDropped {
+            ts: t("2026-12-03T03:21:00Z"),
+            since: t("2026-12-03T03:20:30Z"),
+            count: 12,
+            seen: None,
+        },
+    ] {
+        j.append(&e).unwrap();
+    }
+    let out = env.run(&["runbook", "export", "none.md", "--run", run]);
+    assert_eq!(out.code(), 0, "{}", out.all());
+    let md = out.stdout();
+    assert_eq!(md.matches("pod crashed").count(), 1, "{md}");
+    let crash_at = md
+        .find("### 2026-12-03 03:10:02Z — pod crashed ×200 (2026-12-03 03:10:02Z – 2026-12-03 03:40:11Z): prod:shop/pod/api-1")
+        .unwrap_or_else(|| panic!("{md}"));
+    let note_at = md.find("note by tester").unwrap_or_else(|| panic!("{md}"));
+    assert!(crash_at < note_at, "in time order: {md}");
+    assert!(md.contains("- OOMKilled, exit 137"), "{md}");
+    assert!(
+        md.contains("12 observed changes not recorded (over 30 new lines a minute"),
+        "{md}"
+    );
+    assert!(load(&j.path).is_ok());
+}
