@@ -60,6 +60,7 @@ async fn dispatch(cli: Cli, out: &Out) -> Result<ExitCode> {
     let mode = Mode {
         demo: cli.demo,
         read_only: start.config.general.read_only,
+        console: cli.command.is_none(),
     };
     let headless_config_ok = || match &start.config_error {
         Some(e) if !cli.demo => Err(eyre!("config {e}")),

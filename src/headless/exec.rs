@@ -569,10 +569,12 @@ mod tests {
         let demo = Mode {
             demo: true,
             read_only: false,
+            console: false,
         };
         let ro = Mode {
             demo: false,
             read_only: true,
+            console: false,
         };
         let refused = |mode, target| run_with(&cfg, mode, args(target), &audit, &out);
         let pod_target = || ExecTarget::Pod("api-1".into());

@@ -26,6 +26,7 @@ fn demo(
     let mode = Mode {
         demo: true,
         read_only,
+        console: false,
     };
     let code = tokio::runtime::Builder::new_current_thread()
         .build()

@@ -23,6 +23,9 @@ const COMMAND_QUEUE: usize = 256;
 pub struct Mode {
     pub demo: bool,
     pub read_only: bool,
+    /// The console, not a headless command: only the console resumes an
+    /// open incident (a `report` must not add to its journal or hold its lock).
+    pub console: bool,
 }
 
 /// Each domain's workers, typed by the domain's own messages.
@@ -119,8 +122,10 @@ pub fn wire(cfg: &Config, mode: Mode, audit: AuditLog) -> Wiring {
     let actions = Arc::new(actions);
     let runbook = if mode.demo {
         crate::runbook::demo(actions.clone())
-    } else {
+    } else if mode.console {
         crate::runbook::live(cfg, actions.clone())
+    } else {
+        crate::runbook::headless(cfg, actions.clone())
     };
     idle.extend(runbook.idle);
     workers.runbook = runbook.workers;

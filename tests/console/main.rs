@@ -41,6 +41,7 @@ async fn demo() -> Demo {
         Mode {
             demo: true,
             read_only: false,
+            console: true,
         },
         AuditLog::new(dir.join("audit.jsonl")),
     );
@@ -203,6 +204,7 @@ async fn demo_report_names_problems_in_every_section() {
         Mode {
             demo: true,
             read_only: false,
+            console: false,
         },
     )
     .await;
@@ -273,8 +275,9 @@ async fn the_demo_events_view_opens_the_object_of_an_event() {
     assert!(text.contains("Events ("), "the pod's own events: {text}");
 }
 
-/// `N` on the workloads pane: the demo's nodes, and `d` asks for the
-/// preview of a drain of the selected node (nothing runs before it).
+/// `N` on the workloads pane: the demo's nodes, and `d` asks for the drain's
+/// timeout, then for the preview of a drain of the selected node (nothing
+/// runs before it).
 #[tokio::test]
 async fn the_demo_nodes_view_asks_for_a_drain_preview() {
     let mut d = demo().await;
@@ -283,15 +286,28 @@ async fn the_demo_nodes_view_asks_for_a_drain_preview() {
     let (text, _) = screen(&mut d.app, 80, 24);
     assert!(text.contains("Workloads · nodes (4)"), "{text}");
     assert!(text.contains("ip-10-0-1-23"), "{text}");
-    let effects = d.app.handle_key(key('d'));
+    let asked = d.app.handle_key(key('d'));
+    assert!(d.app.overlay.is_some(), "a form: {asked:?}");
+    let (text, _) = screen(&mut d.app, 80, 24);
+    assert!(
+        text.contains("Drain node") && text.contains("timeout"),
+        "the form: {text}"
+    );
+    let effects = d
+        .app
+        .handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
     let drain = effects.iter().find_map(|e| match e {
         warroom::app::Effect::Preview { spec, .. } => Some(spec.clone()),
         _ => None,
     });
-    let Some(warroom::action::ActionSpec::Drain { target, .. }) = drain else {
+    let Some(warroom::action::ActionSpec::Drain {
+        target, timeout, ..
+    }) = drain
+    else {
         panic!("no drain preview asked: {effects:?}")
     };
     assert!(target.name.starts_with("ip-10-0-"), "{target}");
+    assert_eq!(timeout.as_secs(), 300);
     for (w, h) in [(20, 5), (1, 1), (80, 3)] {
         screen(&mut d.app, w, h);
     }
