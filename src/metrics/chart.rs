@@ -14,7 +14,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Style, Stylize};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Widget};
+use ratatui::widgets::{Axis, Chart, Paragraph, Widget};
 use std::borrow::Cow;
 
 /// One drawn series.
@@ -116,12 +116,102 @@ impl ChartData {
     }
 }
 
+/// One line (or lone point) to paint: its marker, colour and points.
+struct Stroke<'a> {
+    marker: Marker,
+    style: Style,
+    points: &'a [(f64, f64)],
+}
+
+impl<'a> Stroke<'a> {
+    fn line(marker: Marker, style: Style, points: &'a [(f64, f64)]) -> Self {
+        Self {
+            marker,
+            style,
+            points,
+        }
+    }
+}
+
+/// Paint every stroke on one canvas over `area`, in order (later strokes'
+/// colours win a shared cell), changing layer only when the marker changes.
+fn paint(
+    strokes: &[Stroke<'_>],
+    x: [f64; 2],
+    y: [f64; 2],
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    use ratatui::widgets::canvas::{Canvas, Line as Segment, Points as Dots};
+    let first = strokes.first().map_or(Marker::Braille, |s| s.marker);
+    Canvas::default()
+        .background_color(theme.base.bg.unwrap_or(ratatui::style::Color::Reset))
+        .x_bounds(x)
+        .y_bounds(y)
+        .marker(first)
+        .paint(|ctx| {
+            let mut marker = first;
+            for s in strokes {
+                if s.marker != marker {
+                    ctx.marker(s.marker);
+                    marker = s.marker;
+                }
+                let color = s.style.fg.unwrap_or(ratatui::style::Color::Reset);
+                if s.points.len() == 1 {
+                    ctx.draw(&Dots {
+                        coords: s.points,
+                        color,
+                    });
+                }
+                for w in s.points.windows(2) {
+                    ctx.draw(&Segment {
+                        x1: w[0].0,
+                        y1: w[0].1,
+                        x2: w[1].0,
+                        y2: w[1].1,
+                        color,
+                    });
+                }
+            }
+        })
+        .render(area, buf);
+}
+
+/// Where ratatui's `Chart` puts the graph inside `area` for these labels
+/// (its layout rules: x labels and axis at the bottom, y labels and axis
+/// on the left, labels at most a third of the width).
+fn graph_area(area: Rect, x_labels: &[Line<'_>], y_labels: &[Line<'_>]) -> Rect {
+    if area.width == 0 || area.height == 0 {
+        return Rect::default();
+    }
+    let mut x = area.left();
+    let mut y = area.bottom() - 1;
+    if !x_labels.is_empty() && y > area.top() {
+        y -= 1;
+    }
+    let widest_y = y_labels.iter().map(Line::width).max().unwrap_or(0) as u16;
+    // The first x label is left-aligned: all but its last cell left of the axis.
+    let first_x = x_labels.first().map_or(0, |l| {
+        (l.width() as u16).saturating_sub(u16::from(!y_labels.is_empty()))
+    });
+    x += widest_y.max(first_x).min(area.width / 3);
+    if !x_labels.is_empty() && y > area.top() {
+        y -= 1;
+    }
+    if !y_labels.is_empty() && x + 1 < area.right() {
+        x += 1;
+    }
+    Rect::new(
+        x,
+        area.top(),
+        area.right().saturating_sub(x),
+        y.saturating_sub(area.top()) + 1,
+    )
+}
+
 /// A run of points, borrowed or thinned.
 type Points<'a> = Cow<'a, [(f64, f64)]>;
-
-/// Room the value axis' labels take at least (the chart's own layout
-/// decides the rest; fewer columns only keeps a few more points).
-const Y_LABEL_WIDTH: u16 = 6;
 
 /// `run` with at most two points per column over `[start, end]`: each
 /// column's lowest and highest, in time order, and the run's ends. Runs that
@@ -267,75 +357,12 @@ pub fn render(
         height: area.height - legend_rows as u16,
         ..area
     };
-    let cursor_line;
-    let threshold_line;
-    let fired_line;
     // The threshold stays on screen even when the series are far below it.
     let (lo, hi) = match opts.threshold {
         Some(t) if t < data.y.0 => (t, data.y.1),
         Some(t) if t > data.y.1 => (data.y.0, t + (t - data.y.0).abs() * 0.05),
         _ => data.y,
     };
-    // More points than the canvas has columns to show: keep each column's
-    // lowest and highest, which draw the same line at a fraction of the cost.
-    let columns = usize::from(chart_area.width.saturating_sub(Y_LABEL_WIDTH)).max(1);
-    let thinned: Vec<Vec<Points<'_>>> = data
-        .drawn
-        .iter()
-        .map(|d| {
-            d.runs
-                .iter()
-                .map(|r| decimate(r, data.start, data.end, columns))
-                .collect()
-        })
-        .collect();
-    let mut sets: Vec<Dataset<'_>> = Vec::new();
-    if let Some(t) = opts.threshold {
-        threshold_line = [(data.start, t), (data.end, t)];
-        sets.push(
-            Dataset::default()
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(theme.critical)
-                .data(&threshold_line),
-        );
-    }
-    if let Some(t) = opts.fired.filter(|t| (data.start..=data.end).contains(t)) {
-        fired_line = [(t, lo), (t, hi)];
-        sets.push(
-            Dataset::default()
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(theme.warning)
-                .data(&fired_line),
-        );
-    }
-    for (i, runs) in thinned.iter().enumerate() {
-        for run in runs {
-            let run: &[(f64, f64)] = run;
-            sets.push(
-                Dataset::default()
-                    .marker(marker_of(i).0)
-                    .graph_type(if run.len() == 1 {
-                        GraphType::Scatter
-                    } else {
-                        GraphType::Line
-                    })
-                    .style(style_of(i))
-                    .data(run),
-            );
-        }
-    }
-    if let Some(t) = opts.cursor {
-        cursor_line = [(t, lo), (t, hi)];
-        sets.push(
-            Dataset::default()
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(theme.muted)
-                .data(&cursor_line),
-        );
-    }
     let range = data.end - data.start;
     let small = chart_area.height < 6 || chart_area.width < 40;
     let x_labels: Vec<Line<'_>> = if small {
@@ -352,7 +379,9 @@ pub fn render(
             .map(|v| Line::from(units::format(v, data.unit)))
             .to_vec()
     };
-    Chart::new(sets)
+    let graph = graph_area(chart_area, &x_labels, &y_labels);
+    // The axes and their labels: ratatui's Chart, with no datasets.
+    Chart::new(Vec::new())
         .style(theme.base)
         .x_axis(
             Axis::default()
@@ -367,6 +396,55 @@ pub fn render(
                 .style(theme.muted),
         )
         .render(chart_area, buf);
+    // The lines: one canvas, one layer per marker (one in colour). Chart
+    // would save and redraw a whole grid per dataset (per series run), which
+    // is most of a frame's cost with ten series.
+    let columns = usize::from(graph.width).max(1);
+    let thinned: Vec<Vec<Points<'_>>> = data
+        .drawn
+        .iter()
+        .map(|d| {
+            d.runs
+                .iter()
+                .map(|r| decimate(r, data.start, data.end, columns))
+                .collect()
+        })
+        .collect();
+    let mut strokes: Vec<Stroke<'_>> = Vec::new();
+    let threshold_line;
+    let fired_line;
+    let cursor_line;
+    if let Some(t) = opts.threshold {
+        threshold_line = [(data.start, t), (data.end, t)];
+        strokes.push(Stroke::line(
+            Marker::Braille,
+            theme.critical,
+            &threshold_line,
+        ));
+    }
+    if let Some(t) = opts.fired.filter(|t| (data.start..=data.end).contains(t)) {
+        fired_line = [(t, lo), (t, hi)];
+        strokes.push(Stroke::line(Marker::Braille, theme.warning, &fired_line));
+    }
+    for (i, runs) in thinned.iter().enumerate() {
+        for run in runs {
+            strokes.push(Stroke::line(marker_of(i).0, style_of(i), run));
+        }
+    }
+    if let Some(t) = opts.cursor {
+        cursor_line = [(t, lo), (t, hi)];
+        strokes.push(Stroke::line(Marker::Braille, theme.muted, &cursor_line));
+    }
+    if graph.width > 0 && graph.height > 0 {
+        paint(
+            &strokes,
+            [data.start, data.end],
+            [lo, hi],
+            theme,
+            graph,
+            buf,
+        );
+    }
     // The legend: every drawn series if they fit, else one line fewer and "+K more".
     let shown = if legend_rows >= want {
         data.drawn.len()
