@@ -110,7 +110,13 @@ struct Session {
     tasks: Vec<JoinHandle<()>>,
     signals: mpsc::Receiver<Signal>,
     required: BTreeSet<(Kind, Option<String>)>,
+    /// Watches the pane works without (events, nodes: often forbidden), but
+    /// waited for until they load or fail, so the first picture (and
+    /// `warroom report`) includes them when they can be had.
+    optional: BTreeSet<(Kind, Option<String>)>,
     loaded: BTreeSet<(Kind, Option<String>)>,
+    /// Optional watches that failed (they count as settled).
+    given_up: BTreeSet<(Kind, Option<String>)>,
     failing: HashMap<(Kind, Option<String>), KubeError>,
     ever_loaded: bool,
     detail: String,
@@ -126,6 +132,7 @@ impl Session {
         let (stx, srx) = mpsc::channel(256);
         let mut tasks = Vec::new();
         let mut required = BTreeSet::new();
+        let mut optional = BTreeSet::new();
         for ns in scopes {
             macro_rules! spawn {
                 ($k:ty, $kind:expr, $conv:expr) => {
@@ -150,7 +157,9 @@ impl Session {
             for k in REQUIRED {
                 required.insert((k, ns.clone()));
             }
+            optional.insert((Kind::Event, ns.clone()));
         }
+        optional.insert((Kind::Node, None));
         tasks.push(tokio::spawn(watch::<Node>(
             Api::all(client.clone()),
             Kind::Node,
@@ -163,11 +172,32 @@ impl Session {
             tasks,
             signals: srx,
             required,
+            optional,
             loaded: BTreeSet::new(),
+            given_up: BTreeSet::new(),
             failing: HashMap::new(),
             ever_loaded: false,
             detail,
         }
+    }
+
+    /// Every required watch loaded and none failing, and every optional one
+    /// loaded or given up: the picture is whole.
+    fn connected(&mut self) -> Option<SourceStatus> {
+        let optional_settled = self
+            .optional
+            .iter()
+            .all(|k| self.loaded.contains(k) || self.given_up.contains(k));
+        if self.required.is_subset(&self.loaded)
+            && self.failing.keys().all(|k| !self.required.contains(k))
+            && (optional_settled || self.ever_loaded)
+        {
+            self.ever_loaded = true;
+            return Some(SourceStatus::Connected {
+                detail: self.detail.clone(),
+            });
+        }
+        None
     }
 
     /// Fold a signal in; returns the status to report when it changed.
@@ -176,21 +206,18 @@ impl Session {
             Signal::Loaded(k, ns) => {
                 self.failing.remove(&(k, ns.clone()));
                 self.loaded.insert((k, ns));
-                if self.required.is_subset(&self.loaded)
-                    && self.failing.keys().all(|k| !self.required.contains(k))
-                {
-                    self.ever_loaded = true;
-                    return Some(SourceStatus::Connected {
-                        detail: self.detail.clone(),
-                    });
-                }
-                None
+                self.connected()
             }
             Signal::Failed(k, ns, e) => {
                 if !self.required.contains(&(k, ns.clone())) {
                     // Nodes/events forbidden or failing: the pane works without them.
                     tracing::debug!("optional watch {k:?} {ns:?}: {e}");
-                    return None;
+                    let first = self.given_up.insert((k, ns));
+                    return if first && !self.ever_loaded {
+                        self.connected()
+                    } else {
+                        None
+                    };
                 }
                 let first = self.failing.is_empty();
                 self.failing.insert((k, ns), e.clone());
@@ -539,5 +566,64 @@ async fn check_access(
         {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> Session {
+        let ns = Some("shop".to_string());
+        Session {
+            tasks: Vec::new(),
+            signals: mpsc::channel(1).1,
+            required: [(Kind::Pod, ns.clone())].into(),
+            optional: [(Kind::Event, ns), (Kind::Node, None)].into(),
+            loaded: BTreeSet::new(),
+            given_up: BTreeSet::new(),
+            failing: HashMap::new(),
+            ever_loaded: false,
+            detail: "kmock".into(),
+        }
+    }
+
+    fn forbidden() -> KubeError {
+        KubeError::Api {
+            code: 403,
+            reason: "Forbidden".into(),
+            message: "nodes is forbidden".into(),
+        }
+    }
+
+    #[test]
+    fn connected_once_the_optional_watches_loaded_or_gave_up() {
+        let ns = Some("shop".to_string());
+        let mut s = session();
+        assert_eq!(
+            s.on_signal(Signal::Loaded(Kind::Pod, ns.clone())),
+            None,
+            "nodes and events pending"
+        );
+        assert_eq!(
+            s.on_signal(Signal::Loaded(Kind::Event, ns.clone())),
+            None,
+            "nodes pending"
+        );
+        // Nodes forbidden: the picture is as whole as it gets.
+        assert!(matches!(
+            s.on_signal(Signal::Failed(Kind::Node, None, forbidden())),
+            Some(SourceStatus::Connected { .. })
+        ));
+        let mut s = session();
+        s.on_signal(Signal::Failed(Kind::Node, None, forbidden()));
+        s.on_signal(Signal::Loaded(Kind::Event, ns.clone()));
+        assert!(
+            matches!(
+                s.on_signal(Signal::Loaded(Kind::Pod, ns)),
+                Some(SourceStatus::Connected { .. })
+            ),
+            "the required watch last"
+        );
     }
 }
