@@ -257,6 +257,13 @@ pub trait Worker: Send + 'static {
     type Command: Clone + Send + 'static;
 
     fn id(&self) -> SourceId;
+    /// A source of its own, whose status the status bar shows and `report`
+    /// waits for. `false` for a worker that asks a source another worker
+    /// reports on (the Metrics pane queries the `[[prometheus]]` the alerts
+    /// workers poll): it reports no status.
+    fn is_source(&self) -> bool {
+        true
+    }
     /// Run until `ctx.updates` is closed. Reconnect with backoff on errors,
     /// reporting `Stale`/`Unreachable` meanwhile; never return early on error.
     async fn run(self: Box<Self>, ctx: WorkerCtx<Self::Update, Self::Command>);

@@ -7,7 +7,7 @@
 use super::api::{MetricsApi, PromClient, RangeQuery};
 use super::{Answer, Ask, BoardWatch, Command, Update, Watch};
 use crate::config::Config;
-use crate::source::{Probe, SourceId, SourceKind, SourceStatus, UpdateTx, Worker, WorkerCtx};
+use crate::source::{Probe, SourceId, SourceKind, UpdateTx, Worker, WorkerCtx};
 use crate::timerange::TimeRange;
 use std::sync::Arc;
 use std::time::Duration;
@@ -138,30 +138,20 @@ impl Worker for MetricsWorker {
         self.id.clone()
     }
 
+    fn is_source(&self) -> bool {
+        false
+    }
+
     async fn run(self: Box<Self>, mut ctx: WorkerCtx<Update, Command>) {
+        // Prometheus' health is the alerts workers' to report (this worker
+        // is no source of its own); its trouble shows in the pane, with the
+        // query.
         let api = match &self.api {
             Ok(api) => {
-                // Prometheus' health is the alerts workers' to report; this
-                // worker's trouble shows in the pane, with the query.
-                let detail = api.describe();
-                ctx.status(
-                    &self.id,
-                    SourceStatus::Connected {
-                        detail: detail.clone(),
-                    },
-                )
-                .await;
-                let _ = ctx.updates.send(Update::Source(Ok(detail))).await;
+                let _ = ctx.updates.send(Update::Source(Ok(api.describe()))).await;
                 api.clone()
             }
             Err(why) => {
-                ctx.status(
-                    &self.id,
-                    SourceStatus::NotConfigured {
-                        hint: "add a [[prometheus]] entry (name, url) to the config".into(),
-                    },
-                )
-                .await;
                 let _ = ctx.updates.send(Update::Source(Err(why.clone()))).await;
                 // Nothing to ask: wait for the app to go away.
                 while ctx.commands.recv().await.is_some() {}

@@ -62,6 +62,34 @@ pub fn default_keymap() -> Keymap {
 mod tests {
     use super::*;
 
+    /// The Metrics pane's worker asks a Prometheus the alerts workers report
+    /// on: no source of its own, so nothing waits for it or shows it twice.
+    #[tokio::test]
+    async fn the_metrics_worker_is_not_a_source_of_its_own() {
+        let cfg = crate::config::Config::default();
+        let wiring = wire(
+            &cfg,
+            Mode {
+                demo: true,
+                read_only: false,
+                console: false,
+            },
+            crate::audit::AuditLog::new(tempfile::tempdir().unwrap().path().join("a.jsonl")),
+        );
+        assert!(!wiring.workers.metrics.is_empty());
+        let hub = Hub::start(wiring.workers, wiring.idle);
+        assert!(
+            !hub.expected.iter().any(|id| id.name == "metrics"),
+            "{:?}",
+            hub.expected
+        );
+        assert!(
+            hub.expected
+                .iter()
+                .any(|id| id.kind == crate::source::SourceKind::Prometheus)
+        );
+    }
+
     #[test]
     fn embedded_keymap_parses_without_warnings() {
         let (_, warnings) = load_keymap(None);

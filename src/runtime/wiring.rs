@@ -191,7 +191,9 @@ where
     let (updates, mut reports) = UpdateTx::channel(DOMAIN_QUEUE);
     for worker in workers {
         let id = worker.id();
-        expected.push(id.clone());
+        if worker.is_source() {
+            expected.push(id.clone());
+        }
         let ctx = WorkerCtx {
             updates: updates.clone(),
             commands: Commands::new(commands.subscribe()),
