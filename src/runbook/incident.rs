@@ -95,18 +95,7 @@ impl Session {
         {
             return Err(IncidentResumeError::NotAnIncident { run: run.clone() });
         }
-        let bad: Vec<String> = loaded
-            .unacknowledged()
-            .iter()
-            .map(|b| {
-                JournalError::BadEntry {
-                    path: loaded.path.clone(),
-                    line: b.line,
-                    reason: b.reason.clone(),
-                }
-                .to_string()
-            })
-            .collect();
+        let bad: Vec<String> = loaded.unacknowledged_messages();
         if !bad.is_empty() {
             return Err(IncidentResumeError::Damaged {
                 run: run.clone(),

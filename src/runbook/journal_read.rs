@@ -74,6 +74,22 @@ impl Loaded {
         self.bad.iter().filter(|b| !ack.contains(&b.line)).collect()
     }
 
+    /// Each unacknowledged bad line as the operator reads it
+    /// (`FILE:LINE: bad journal entry …`).
+    pub fn unacknowledged_messages(&self) -> Vec<String> {
+        self.unacknowledged()
+            .iter()
+            .map(|b| {
+                JournalError::BadEntry {
+                    path: self.path.clone(),
+                    line: b.line,
+                    reason: b.reason.clone(),
+                }
+                .to_string()
+            })
+            .collect()
+    }
+
     /// Damaged: a bad line nobody chose to skip yet.
     pub fn is_damaged(&self) -> bool {
         !self.unacknowledged().is_empty()

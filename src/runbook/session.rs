@@ -199,18 +199,7 @@ impl Session {
                 dir: dir.to_path_buf(),
             }
         })?;
-        let bad: Vec<String> = loaded
-            .unacknowledged()
-            .iter()
-            .map(|b| {
-                JournalError::BadEntry {
-                    path: loaded.path.clone(),
-                    line: b.line,
-                    reason: b.reason.clone(),
-                }
-                .to_string()
-            })
-            .collect();
+        let bad: Vec<String> = loaded.unacknowledged_messages();
         if !loaded.has_start() {
             return Err(ResumeError::StartDamaged {
                 run: loaded.run_id().to_string(),
